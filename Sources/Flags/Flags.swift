@@ -1,0 +1,1 @@
+// The flag-derivation stage: rules from events to coded flags. No I/O.

@@ -1,0 +1,1 @@
+// The Match stage: normalisation, comparators, blocking, the Fellegi–Sunter model, EM training, linking. No I/O.

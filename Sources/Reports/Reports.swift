@@ -1,0 +1,1 @@
+// The Deliver stage: Monday lists (CSV, HTML), FHIR R4 export, outbox delivery.

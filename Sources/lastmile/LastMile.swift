@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import LastMileCore
+
+/// The `lastmile` command. Subcommands are listed here, in the order `--help` shows them.
+@main
+struct LastMile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lastmile",
+        abstract: "Onboard non-clinical data into an HIE warehouse as consented, coded flags.",
+        discussion: """
+            lastmile extracts school attendance, shelter rosters, jail bookings and housing registries, matches \
+            each person to the HIE's patients, keeps only what consent and law allow, and loads flags into \
+            PostgreSQL. With no --database, it uses a private PostgreSQL cluster under .lastmile/.
+
+            Exit codes: 0 ok, 64 usage, 65 unusable input data, 69 warehouse unavailable, 70 internal error, \
+            73 output not writable, 75 temporary failure (retry later), 78 invalid configuration.
+
+            Example:  lastmile db start && lastmile db status
+            """,
+        version: "0.1.0",
+        subcommands: LastMile.subcommandList)
+
+    /// Parses, runs, and maps every error to one documented exit status (see `ExitStatus`).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as any ClassifiedError {
+            standardError("lastmile: \(error)\n")
+            Foundation.exit(error.exitStatus.rawValue)
+        } catch {
+            // Help, --version, usage and validation errors: ArgumentParser prints them (usage errors exit 64).
+            if isArgumentParserError(error) { exit(withError: error) }
+            standardError("lastmile: internal error: \(error)\n")
+            Foundation.exit(ExitStatus.software.rawValue)
+        }
+    }
+
+    private static func isArgumentParserError(_ error: any Error) -> Bool {
+        error is CleanExit || error is ValidationError || error is ExitCode
+            || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
+    }
+}
+
+/// Writes to standard error (Swift 6 forbids the global `stderr` as not concurrency-safe).
+func standardError(_ text: String) {
+    FileHandle.standardError.write(Data(text.utf8))
+}
