@@ -54,8 +54,19 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // Benchmark driver for bench/*.sh (release builds only; not part of the lastmile product).
+        .executableTarget(name: "lastmile-bench", dependencies: ["Warehouse"], swiftSettings: strict),
+
         // Tests. Pure modules run in memory; WarehouseTests and EndToEndTests need the throwaway PostgreSQL
         // that `make test` starts (LASTMILE_TEST_DATABASE_URL).
+        .target(
+            name: "TestSupport", dependencies: ["LastMileCore", "Warehouse"], path: "Tests/TestSupport",
+            swiftSettings: strict),
         .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"], swiftSettings: strict),
+        .testTarget(
+            name: "WarehouseTests",
+            dependencies: ["Warehouse", "LastMileCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: strict),
     ]
 )
