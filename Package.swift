@@ -58,7 +58,7 @@ let package = Package(
         // that `make test` starts (LASTMILE_TEST_DATABASE_URL).
         .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"], swiftSettings: strict),
         .testTarget(
-            name: "ExtractorsTests", dependencies: ["Extractors", "LastMileCore"],
-            resources: [.copy("Fixtures")], swiftSettings: strict),
+            name: "ExtractorsTests", dependencies: ["Extractors", "LastMileCore"], exclude: ["Fixtures", "Golden"],
+            swiftSettings: strict),
     ]
 )
