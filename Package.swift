@@ -36,6 +36,8 @@ let package = Package(
             swiftSettings: strict),
         .target(name: "Flags", dependencies: ["LastMileCore"], swiftSettings: strict),
         .target(name: "Reports", dependencies: ["LastMileCore"], swiftSettings: strict),
+        // Synthetic worlds (never real people) for demos, tests and the matching benchmark.
+        .target(name: "SampleData", dependencies: ["LastMileCore"], swiftSettings: strict),
         .target(
             name: "Pipeline",
             dependencies: [
@@ -49,6 +51,7 @@ let package = Package(
             name: "lastmile",
             dependencies: [
                 "LastMileCore", "Pipeline", "Warehouse", "Extractors", "Matching", "Consent", "Flags", "Reports",
+                "SampleData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -57,5 +60,6 @@ let package = Package(
         // Tests. Pure modules run in memory; WarehouseTests and EndToEndTests need the throwaway PostgreSQL
         // that `make test` starts (LASTMILE_TEST_DATABASE_URL).
         .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"], swiftSettings: strict),
+        .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "LastMileCore"], swiftSettings: strict),
     ]
 )
