@@ -119,7 +119,8 @@ public struct PopulationGenerator: Sendable {
     public mutating func nextHousehold() -> SyntheticHousehold {
         let key = nextHouseholdKey
         nextHouseholdKey += 1
-        let townIndex = pickTown()
+        // Owed hard cases go to the two school districts, where the school sources will see them.
+        let townIndex = guaranteedTwins + guaranteedJuniors > 0 ? pickTown(among: [0, 1]) : pickTown()
         let town = region.towns[townIndex]
         let address = makeAddress(in: town)
         let family = familyName()
@@ -302,8 +303,8 @@ public struct PopulationGenerator: Sendable {
         return asOf.adding(days: -daysBack)
     }
 
-    private mutating func pickTown() -> Int {
-        if let only = onlyDistricts {
+    private mutating func pickTown(among districts: [Int]? = nil) -> Int {
+        if let only = districts ?? onlyDistricts {
             let candidates = region.towns.indices.filter { only.contains(region.towns[$0].district) }
             return rng.pick(candidates)
         }

@@ -63,7 +63,6 @@ public enum SampleWorld {
     public static func population(_ options: SampleWorldOptions) -> SampleWorldModel {
         var root = SplitMix64(seed: options.seed)
         var generator = PopulationGenerator(seed: root.next(), asOf: options.asOf)
-        generator.onlyDistricts = nil
         generator.familyBias = 0.12
         generator.guaranteedTwins = 2
         generator.guaranteedJuniors = 2
@@ -76,8 +75,8 @@ public enum SampleWorld {
             let household = generator.nextHousehold()
             count += household.members.count
             // A household new to the HIE has no patient; otherwise most members are patients.
-            let isNew = membership.chance(0.12)
-            for person in household.members where !isNew && membership.chance(0.82) {
+            let isNew = membership.chance(0.06)
+            for person in household.members where !isNew && membership.chance(0.76) {
                 model.patientIds[person.key] = ids.id(patientNumber)
                 patientNumber += 1
             }
