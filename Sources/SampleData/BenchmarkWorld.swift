@@ -115,8 +115,9 @@ public enum BenchmarkWorld {
             let householdIsNew = rng.chance(newHousehold)
             var isPatient: [Bool] = []
             for _ in household.members {
-                isPatient.append(mpiCount + isPatient.count(where: { $0 }) < options.mpiSize && !householdIsNew
-                    && rng.chance(memberQ))
+                isPatient.append(
+                    mpiCount + isPatient.count(where: { $0 }) < options.mpiSize && !householdIsNew
+                        && rng.chance(memberQ))
             }
             let hasPatients = isPatient.contains(true)
             for (person, patient) in zip(household.members, isPatient) {
@@ -143,7 +144,8 @@ public enum BenchmarkWorld {
                 }
                 guard include else { continue }
                 if !patient { quotaCredit -= 1 }
-                let phone = person.ownPhone.map { rng.chance(0.8) ? $0 : household.currentPhone ?? $0 }
+                let phone =
+                    person.ownPhone.map { rng.chance(0.8) ? $0 : household.currentPhone ?? $0 }
                     ?? household.currentPhone
                 let recorded = Messiness.record(
                     of: person, address: household.currentAddress, phone: phone, profile: .source, rng: &rng)

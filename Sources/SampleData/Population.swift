@@ -226,7 +226,9 @@ public struct PopulationGenerator: Sendable {
                 suffix: nil, birthDate: birthDate(age: age), sex: sex,
                 ssn: rng.chance(0.8) ? makeSSN() : nil, ownPhone: nil, role: .child, twinOf: nil, juniorOf: nil)
             // A junior: a son named after his father.
-            if sex == .male, let father, !members.contains(where: { $0.juniorOf != nil }), owesJunior || rng.chance(0.08) {
+            if sex == .male, let father, !members.contains(where: { $0.juniorOf != nil }),
+                owesJunior || rng.chance(0.08)
+            {
                 if owesJunior { guaranteedJuniors -= 1 }
                 child.givenName = father.givenName
                 child.middleName = father.middleName

@@ -105,7 +105,8 @@ extension Context {
         let exportId = "LMX\(stamp.replacingOccurrences(of: "-", with: ""))"
         let created = "\(asOf.adding(days: -400)) 09:00:00"
         func meta(_ date: CivilDate, _ rng: inout SplitMix64) -> [String: String] {
-            let time = "\(String(rng.int(in: 8...19)).leftPadded(to: 2)):\(String(rng.int(in: 0...59)).leftPadded(to: 2)):00"
+            let time =
+                "\(String(rng.int(in: 8...19)).leftPadded(to: 2)):\(String(rng.int(in: 0...59)).leftPadded(to: 2)):00"
             return [
                 "DateCreated": "\(date) \(time)", "DateUpdated": "\(date) \(time)",
                 "UserID": "U\(rng.int(in: 11...29))", "ExportID": exportId,
@@ -192,11 +193,14 @@ extension Context {
                         values["DOBDataQuality"] = p.birthDate == nil ? "8" : "1"
                     }
                     values["Sex"] = p.sex.map { $0 == .female ? "0" : "1" } ?? "99"
-                    let races = ["AmIndAKNative", "Asian", "BlackAfAmerican", "MidEastNAfrican", "NativeHIPacific", "White"]
+                    let races = [
+                        "AmIndAKNative", "Asian", "BlackAfAmerican", "MidEastNAfrican", "NativeHIPacific", "White",
+                    ]
                     let race = rng.pick(races)
                     for column in races { values[column] = column == race ? "1" : "0" }
                     values["HispanicLatinao"] =
-                        NameLists.hispanicFamily.contains(String(person.familyName.split(separator: " ")[0])) ? "1" : "0"
+                        NameLists.hispanicFamily.contains(String(person.familyName.split(separator: " ")[0]))
+                        ? "1" : "0"
                     values["VeteranStatus"] = age(person) < 18 ? "99" : (rng.chance(0.9) ? "0" : "8")
                     clientRows.append(HMISFiles.row(HMISFiles.client, values))
                 }
@@ -293,7 +297,9 @@ extension Context {
             ("3", "Safe Harbor Alliance", "1"),
         ].map { org in
             var values = ["OrganizationID": org.0, "OrganizationName": org.1, "VictimServiceProvider": org.2]
-            values.merge(["DateCreated": created, "DateUpdated": created, "UserID": "U11", "ExportID": exportId]) { a, _ in a }
+            values.merge(["DateCreated": created, "DateUpdated": created, "UserID": "U11", "ExportID": exportId]) {
+                a, _ in a
+            }
             return HMISFiles.row(HMISFiles.organization, values)
         }
         let projectRows: [[String]] = Self.projects.map { project in

@@ -86,7 +86,9 @@ extension Context {
             noteSource(SampleWorld.jailSource, person)
         }
         // A repeat booking of the first released adult: people cycle through jail.
-        if let again = bookings.first(where: { !$0.juvenile && $0.released != nil && $0.released! < asOf.adding(days: -40) }) {
+        if let again = bookings.first(where: {
+            !$0.juvenile && $0.released != nil && $0.released! < asOf.adding(days: -40)
+        }) {
             number += 17
             var repeatBooking = again
             repeatBooking.number = "B26-\(String(number).leftPadded(to: 6))"
@@ -196,7 +198,9 @@ extension Context {
             let filed = asOf.adding(days: -rng.int(in: 10...120))
             let householdId = "EVH\(person.householdKey + 800)"
             func event(_ status: String, _ date: CivilDate) -> [String] {
-                [nextRecord("EV"), ""] + who + ["eviction-filing", status, date.description, "County Circuit Court", householdId]
+                [nextRecord("EV"), ""] + who + [
+                    "eviction-filing", status, date.description, "County Circuit Court", householdId,
+                ]
             }
             rows.append(event("filed", filed))
             switch index % 3 {

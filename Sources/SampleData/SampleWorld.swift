@@ -247,14 +247,18 @@ struct Context {
                             || (isChild && household.district == 2))
                 }
                 guard !candidates.isEmpty, rng.chance(isChild ? 0.95 : 0.85) else { continue }
-                let practice = isChild
+                let practice =
+                    isChild
                     ? (candidates.first { $0.district == household.district } ?? candidates[0])
                     : rng.pick(candidates)
                 number += rng.int(in: 1...37)
                 rows.append(
                     (
                         patient,
-                        [patient, practice.id, rng.pick(providers[practice.id] ?? []), "\(practice.idPrefix)-\(number)"]
+                        [
+                            patient, practice.id, rng.pick(providers[practice.id] ?? []),
+                            "\(practice.idPrefix)-\(number)",
+                        ]
                     ))
             }
         }

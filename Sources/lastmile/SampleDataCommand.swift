@@ -82,7 +82,8 @@ struct SampleDataCommand: ParsableCommand {
                         "mpi.records": "\(summary.mpiRecords)", "incoming.records": "\(summary.incomingRecords)",
                         "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))",
                     ])
-                let share = summary.incomingRecords == 0
+                let share =
+                    summary.incomingRecords == 0
                     ? 0 : Double(summary.incomingNotInMPI) / Double(summary.incomingRecords)
                 print(
                     "wrote \(out)/mpi.csv (\(summary.mpiRecords)), incoming.csv (\(summary.incomingRecords), "

@@ -70,7 +70,9 @@ import Testing
         }
 
         // Twins: two patients with one family name, birth date and postal code but different given names.
-        let byBirth = Dictionary(grouping: mpi) { "\(bare($0["family_name"]!))|\($0["birth_date"]!)|\($0["postal_code"]!)" }
+        let byBirth = Dictionary(grouping: mpi) {
+            "\(bare($0["family_name"]!))|\($0["birth_date"]!)|\($0["postal_code"]!)"
+        }
         let twins = byBirth.values.filter { group in
             group.count >= 2 && Set(group.map { $0["given_name"]! }).count >= 2 && !group[0]["birth_date"]!.isEmpty
         }
@@ -93,15 +95,20 @@ import Testing
         #expect(nicknamePairs.count >= 20, "nickname pairs: \(nicknamePairs.count)")
 
         // Households: most people without an MPI record share a family name and postal code with a patient.
-        let patientKeys = Set(mpi.map { "\(bare($0["family_name"]!).split(separator: " ").first ?? "")|\($0["postal_code"]!)" })
+        let patientKeys = Set(
+            mpi.map { "\(bare($0["family_name"]!).split(separator: " ").first ?? "")|\($0["postal_code"]!)" })
         let outsiders = truth.filter { $0[1].isEmpty }.compactMap { incomingById[$0[0]] }
         let housemates = outsiders.filter { i in
             patientKeys.contains("\(bare(i["family_name"]!).split(separator: " ").first ?? "")|\(i["postal_code"]!)")
         }
-        #expect(Double(housemates.count) / Double(outsiders.count) > 0.6, "housemates \(housemates.count)/\(outsiders.count)")
+        #expect(
+            Double(housemates.count) / Double(outsiders.count) > 0.6,
+            "housemates \(housemates.count)/\(outsiders.count)")
 
         // Placeholder SSNs and day/month-swapped birth dates appear in true pairs.
-        let placeholders = incoming.filter { ["123-45-6789", "123456789", "000-00-0000", "000000000"].contains($0["ssn"]!) }
+        let placeholders = incoming.filter {
+            ["123-45-6789", "123456789", "000-00-0000", "000000000"].contains($0["ssn"]!)
+        }
         #expect(!placeholders.isEmpty)
         let swapped = truth.filter { row in
             guard !row[1].isEmpty, let m = mpiById[row[1]], let i = incomingById[row[0]],

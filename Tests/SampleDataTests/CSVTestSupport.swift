@@ -18,7 +18,12 @@ struct CSVTable {
             if inQuotes {
                 if c == "\"" {
                     if let next = chars.next() {
-                        if next == "\"" { field.append("\"") } else { inQuotes = false; pending = next }
+                        if next == "\"" {
+                            field.append("\"")
+                        } else {
+                            inQuotes = false
+                            pending = next
+                        }
                     } else {
                         inQuotes = false
                     }
@@ -72,7 +77,8 @@ func filesUnder(_ root: String) -> [String] {
     var files: [String] = []
     while let item = enumerator?.nextObject() as? String {
         var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: root + "/" + item, isDirectory: &isDirectory), !isDirectory.boolValue {
+        if FileManager.default.fileExists(atPath: root + "/" + item, isDirectory: &isDirectory), !isDirectory.boolValue
+        {
             files.append(item)
         }
     }

@@ -57,8 +57,9 @@ import Testing
             #expect(table.header == header, "\(file) header")
             #expect(!table.rows.isEmpty, "\(file) has rows")
         }
-        #expect(try Self.table("mpi.csv").header.joined(separator: ",")
-            == "id,given_name,family_name,birth_date,sex,street,city,state,postal_code,phone,ssn")
+        #expect(
+            try Self.table("mpi.csv").header.joined(separator: ",")
+                == "id,given_name,family_name,birth_date,sex,street,city,state,postal_code,phone,ssn")
         #expect(Self.world.summary.files.count == expected.count)
     }
 
@@ -94,7 +95,8 @@ import Testing
         #expect(consent.allSatisfy { patients.contains($0["patient_id"]!) })
         #expect(consent.contains { $0["type"] == "deny" && $0["category"] == "" && $0["status"] == "active" })
         #expect(consent.contains { $0["type"] == "deny" && $0["category"] != "" && $0["status"] == "active" })
-        #expect(consent.contains { $0["type"] == "permit" && $0["grantor_role"] == "parent" && $0["purpose"] == "TREAT" })
+        #expect(
+            consent.contains { $0["type"] == "permit" && $0["grantor_role"] == "parent" && $0["purpose"] == "TREAT" })
         #expect(consent.contains { $0["status"] == "inactive" })
         #expect(consent.contains { $0["status"] == "entered-in-error" })
         #expect(consent.contains { ($0["period_end"] ?? "") != "" && $0["period_end"]! < "2026-11-20" })
@@ -120,9 +122,10 @@ import Testing
             model.households[byKey[key]!.householdKey].members.contains { model.patientIds[$0.key] != nil }
         }
         #expect(housemates.count * 2 >= outside.count, "housemates \(housemates.count) of \(outside.count)")
-        for source in [SampleWorld.schoolSource, SampleWorld.edfiSource, SampleWorld.hmisSource,
-            SampleWorld.jailSource, SampleWorld.housingSource]
-        {
+        for source in [
+            SampleWorld.schoolSource, SampleWorld.edfiSource, SampleWorld.hmisSource,
+            SampleWorld.jailSource, SampleWorld.housingSource,
+        ] {
             #expect(!(Self.worldModel.sourcePeople[source] ?? []).isEmpty, "\(source) has people")
         }
     }
@@ -238,7 +241,8 @@ import Testing
         #expect(enrollments.contains { vspProjects.contains($0["ProjectID"]!) })
         let types = Dictionary(uniqueKeysWithValues: projects.map { ($0["ProjectID"]!, $0["ProjectType"]!) })
         let enrolledTypes = Set(enrollments.compactMap { types[$0["ProjectID"]!] })
-        #expect(enrolledTypes.isSuperset(of: ["1", "4"]) && (enrolledTypes.contains("0") || enrolledTypes.contains("2")))
+        #expect(
+            enrolledTypes.isSuperset(of: ["1", "4"]) && (enrolledTypes.contains("0") || enrolledTypes.contains("2")))
         #expect(enrollments.filter { !($0["DateDeleted"] ?? "").isEmpty }.count == 1)
         #expect(clients.contains { $0["SSN"] == "" && $0["SSNDataQuality"] == "9" })
         #expect(clients.allSatisfy { !["123456789", "000000000"].contains($0["SSN"]!) })
@@ -250,7 +254,8 @@ import Testing
         let exitDates = Dictionary(uniqueKeysWithValues: exits.map { ($0["EnrollmentID"]!, $0["ExitDate"]!) })
         var nights = 0
         for service in services {
-            guard let enrollment = byEnrollment[service["EnrollmentID"]!], let date = CivilDate(iso: service["DateProvided"]!)
+            guard let enrollment = byEnrollment[service["EnrollmentID"]!],
+                let date = CivilDate(iso: service["DateProvided"]!)
             else { continue }
             nights += 1
             #expect(service["RecordType"] == "200")
@@ -276,10 +281,11 @@ import Testing
         let asOf = Self.asOf
         func date(_ text: String) -> CivilDate? { CivilDate(iso: text.prefix(10)) }
         #expect(bookings.contains { $0["release_datetime"] == "" && !$0["booking_number"]!.isEmpty })
-        #expect(bookings.contains { row in
-            guard let released = date(row["release_datetime"]!) else { return false }
-            return released.days(until: asOf) <= 30 && row["juvenile"] == "N"
-        })
+        #expect(
+            bookings.contains { row in
+                guard let released = date(row["release_datetime"]!) else { return false }
+                return released.days(until: asOf) <= 30 && row["juvenile"] == "N"
+            })
         #expect(bookings.filter { $0["juvenile"] == "Y" }.count == 1)
         let numbers = bookings.map { $0["booking_number"]! }.filter { !$0.isEmpty }
         #expect(Set(numbers).count < numbers.count, "a booking re-sent with its release")
@@ -294,5 +300,23 @@ import Testing
         let statuses: Set = ["active", "housed", "inactive", "deceased", "filed", "judgment", "dismissed"]
         #expect(housing.filter { !statuses.contains($0["status"]!) }.count == 1)
         #expect(housing.contains { $0["first_name"] == "" })
+    }
+}
+
+/// The committed `sample-data/` must be exactly what the documented command writes, so it never goes stale.
+@Suite struct CommittedSampleTests {
+    @Test func committedSampleMatchesTheDocumentedCommand() throws {
+        let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("sample-data").path
+        let fresh = temporaryDirectory("committed")
+        try SampleWorld.generate(
+            SampleWorldOptions(people: 300, seed: 20_261_120, asOf: CivilDate(year: 2026, month: 11, day: 20)!),
+            into: fresh)
+        let generated = filesUnder(fresh)
+        #expect(filesUnder(committed).filter { $0 != "README.md" } == generated)
+        for file in generated {
+            let a = try Data(contentsOf: URL(fileURLWithPath: committed + "/" + file))
+            #expect(a == (try Data(contentsOf: URL(fileURLWithPath: fresh + "/" + file))), "\(file) is stale")
+        }
     }
 }
