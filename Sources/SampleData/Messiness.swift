@@ -74,7 +74,9 @@ enum Messiness {
             given = rng.chance(0.6) ? short[0] : rng.pick(short)
         }
         if rng.chance(profile.givenTypo) { given = typo(given, rng: &rng) }
-        if family.contains("-") || family.contains(" "), rng.chance(profile.dropCompoundPart) {
+        if family.utf8.contains(where: { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: " ") }),
+            rng.chance(profile.dropCompoundPart)
+        {
             let parts = family.split(whereSeparator: { $0 == "-" || $0 == " " })
             family = String(rng.chance(0.75) ? parts[0] : parts[parts.count - 1])
         }
