@@ -134,6 +134,7 @@ extension Context {
         var refusedSSNDone = false
         var partialSSNDone = false
         var softDeleteDone = false
+        var partialNameDone = false
 
         for (index, household) in chosen.enumerated() {
             let family = household.members.count > 1 && household.members.contains { $0.role == .child }
@@ -168,6 +169,13 @@ extension Context {
                     values["LastName"] = p.familyName
                     values["NameSuffix"] = p.suffix
                     values["NameDataQuality"] = "1"
+                    if !partialNameDone, refusedSSNDone, partialSSNDone, age(person) >= 18 {
+                        // Known to outreach by first name only: a partial name (quality 2).
+                        partialNameDone = true
+                        values["LastName"] = ""
+                        values["MiddleName"] = ""
+                        values["NameDataQuality"] = "2"
+                    }
                     var ssnQuality = "1"
                     if !refusedSSNDone && age(person) >= 18 {
                         // The client refused to give an SSN: the field is empty and the quality code says why.

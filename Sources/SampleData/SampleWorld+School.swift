@@ -35,6 +35,8 @@ struct StudentYear {
     /// Attendance code per school day index ("P", "A", "E", "T", "ED", "H").
     var codes: [String]
     var ferpaBasis: String
+    /// School-day indices the student was enrolled on: most all year, one transferred in late, one withdrew.
+    var enrolled: Range<Int>
 }
 
 /// Absence tiers (share of school days missed): satisfactory, at risk, moderate and severe chronic absence.
@@ -65,12 +67,15 @@ extension Context {
             let tier =
                 index < absenceTiers.count
                 ? index : [0, 0, 0, 0, 0, 0, 1, 1, 2, 3][rng.below(10)]
+            var enrolled = 0..<days
+            if days >= 20, index == absenceTiers.count { enrolled = (days * 35 / 100)..<days }
+            if days >= 20, index == absenceTiers.count + 1 { enrolled = 0..<(days * 70 / 100) }
             let rate = rng.double(in: absenceTiers[tier])
-            let absentCount = Int((rate * Double(days)).rounded())
+            let absentCount = Int((rate * Double(enrolled.count)).rounded())
             var codes = [String](repeating: "P", count: days)
             let excusedShare = rng.double(in: 0.2...0.8)
-            for day in rng.sample(absentCount, of: days) {
-                codes[day] = rng.chance(0.06) ? "H" : (rng.chance(excusedShare) ? "E" : "A")
+            for day in rng.sample(absentCount, of: enrolled.count) {
+                codes[enrolled.lowerBound + day] = rng.chance(0.06) ? "H" : (rng.chance(excusedShare) ? "E" : "A")
             }
             for day in 0..<days where codes[day] == "P" {
                 let roll = rng.unit()
@@ -85,7 +90,8 @@ extension Context {
             years.append(
                 StudentYear(
                     person: person, studentId: String(nextId), recorded: recorded, grade: grade(of: person),
-                    school: schools(grade(of: person)), codes: codes, ferpaBasis: ferpa))
+                    school: schools(grade(of: person)), codes: codes, ferpaBasis: ferpa,
+                    enrolled: enrolled))
         }
         return years
     }
@@ -137,7 +143,7 @@ extension Context {
         let badAt = Set([days.count / 5, days.count / 2, days.count * 3 / 4, days.count - 2].filter { $0 >= 0 })
         var badKind = 0
         for day in days.indices {
-            for year in adjusted {
+            for year in adjusted where year.enrolled.contains(day) {
                 rows.append(row(year, day: day, code: year.codes[day]))
             }
             if badAt.contains(day), let year = adjusted.first {
@@ -157,6 +163,7 @@ extension Context {
         var corrected = 0
         for year in adjusted where corrected < 6 && days.count > 10 {
             let day = rng.below(days.count - 5)
+            guard year.enrolled.contains(day) else { continue }
             let newCode: String
             switch year.codes[day] {
             case "A": newCode = "E"
@@ -199,7 +206,9 @@ extension Context {
         let badAt = Set([days.count / 4, days.count / 2, days.count - 3].filter { $0 >= 0 })
         var badKind = 0
         for day in days.indices {
-            for year in years { rows.append(row(year, day: day, code: year.codes[day])) }
+            for year in years where year.enrolled.contains(day) {
+                rows.append(row(year, day: day, code: year.codes[day]))
+            }
             if badAt.contains(day), let year = years.last {
                 var bad = row(year, day: day, code: year.codes[day])
                 switch badKind % 3 {
