@@ -6,5 +6,6 @@ extension LastMile {
         Database.self,
         Extract.self,
         Validate.self,
+        SampleDataCommand.self,
     ]
 }
