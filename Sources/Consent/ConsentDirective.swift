@@ -1,7 +1,9 @@
 import LastMileCore
 
 /// One patient's consent directive, mirroring FHIR R4 `Consent`: a status, a grantor and a provision tree.
-public struct ConsentDirective: Sendable, Hashable {
+///
+/// Codable as JSON, so the warehouse can keep the provision tree in one `jsonb` column.
+public struct ConsentDirective: Sendable, Hashable, Codable {
     /// FHIR `Consent.status`; only `active` directives apply.
     public enum Status: String, Sendable, Hashable, Codable, CaseIterable {
         case draft, proposed, active, rejected, inactive
@@ -39,7 +41,7 @@ public struct ConsentDirective: Sendable, Hashable {
 /// A rule in a directive (`Consent.provision`): permit or deny within a scope, with nested exceptions.
 ///
 /// Every empty scope list means "any". A nested provision is evaluated only where its parent applies.
-public struct Provision: Sendable, Hashable {
+public struct Provision: Sendable, Hashable, Codable {
     public var type: ProvisionType
     public var period: DateRange?
     /// Recipients (`provision.actor`); empty = every recipient.
@@ -159,4 +161,19 @@ extension Provision {
         }
         return result ?? type
     }
+}
+
+/// Directives grouped by patient, so gate 2 hands each record only its patient's directives.
+public struct DirectiveIndex: Sendable {
+    private var byPatient: [String: [ConsentDirective]] = [:]
+
+    public init(_ directives: some Sequence<ConsentDirective>) {
+        for d in directives { byPatient[d.patientId, default: []].append(d) }
+    }
+
+    /// The patient's directives in any status (the gate decides which apply); empty when none.
+    public subscript(patientId: String) -> [ConsentDirective] { byPatient[patientId] ?? [] }
+
+    public var patientCount: Int { byPatient.count }
+    public var directiveCount: Int { byPatient.values.reduce(0) { $0 + $1.count } }
 }

@@ -94,6 +94,23 @@ public enum ConsentActor: Sendable, Hashable, Comparable, CustomStringConvertibl
     public static func < (a: ConsentActor, b: ConsentActor) -> Bool { a.description < b.description }
 }
 
+extension ConsentActor: Codable {
+    /// Decodes the token form, `practice:<id>` or `role:<role>`.
+    public init(from decoder: any Decoder) throws {
+        let token = try decoder.singleValueContainer().decode(String.self)
+        guard let actor = ConsentActor(token: token) else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "expected practice:<id> or role:<role>"))
+        }
+        self = actor
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+}
+
 /// Who gave a directive: the patient, a parent, a legal guardian or a court.
 public enum GrantorRole: String, Sendable, Hashable, Codable, CaseIterable {
     case `self`

@@ -172,3 +172,26 @@ struct DirectiveImportTests {
         #expect(array.problems.map(\.description) == ["a.json: $: a JSON object: a Bundle or a Consent"])
     }
 }
+
+@Suite("Directive storage form")
+struct DirectiveStorageTests {
+    @Test func directivesRoundTripThroughJSON() throws {
+        let imported = ConsentDirective.importFHIR(json: try fixture("consent-bundle-valid.json"), file: "b").directives
+        #expect(imported.count == 4)
+        let data = try JSONEncoder().encode(imported)
+        #expect(try JSONDecoder().decode([ConsentDirective].self, from: data) == imported)
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains(#""practice:riverside-peds""#) && text.contains(#""2026-10-02""#))
+    }
+}
+
+@Suite("Directive index")
+struct DirectiveIndexTests {
+    @Test func groupsByPatient() {
+        let index = DirectiveIndex([
+            directive("a", .deny, patient: "P1"), directive("b", .permit, patient: "P2"), directive("c", .deny, patient: "P1"),
+        ])
+        #expect(index["P1"].map(\.id) == ["a", "c"] && index["P2"].map(\.id) == ["b"] && index["P9"].isEmpty)
+        #expect(index.patientCount == 2 && index.directiveCount == 3)
+    }
+}
