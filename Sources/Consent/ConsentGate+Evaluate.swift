@@ -142,7 +142,7 @@ extension ConsentGate {
                 trace.note("directive \(d.id): a \(d.grantorRole.rawValue)'s permit, no longer valid at the age of majority (minors.parental_authority_ends_at_majority)")
                 continue
             }
-            trace.note("directive \(d.id): \(effect.rawValue)s (\(d.grantorRole.rawValue), recorded \(d.recorded))")
+            trace.note("directive \(d.id): \(effect == .deny ? "denies" : "permits") (\(d.grantorRole.rawValue), recorded \(d.recorded))")
             if effect == .deny { denies.append(d.id) } else { permits.append(d.id) }
         }
         if !denies.isEmpty {

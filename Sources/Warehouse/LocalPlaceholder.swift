@@ -1,0 +1,1 @@
+// Local build placeholder (not committed): the lead owns Warehouse.
