@@ -41,7 +41,9 @@ extension ConsentDirective {
         guard missing.isEmpty else {
             throw DirectiveImportError(
                 location: "\(file):1", path: "header",
-                expected: "missing column(s) \(missing.joined(separator: ", ")); expected \(csvColumns.joined(separator: ","))")
+                expected:
+                    "missing column(s) \(missing.joined(separator: ", ")); expected \(csvColumns.joined(separator: ","))"
+            )
         }
     }
 
@@ -62,7 +64,8 @@ extension ConsentDirective {
         var categories: Set<DataCategory> = []
         if !field("category").isEmpty {
             guard let c = DataCategory(rawValue: field("category")) else {
-                throw fail("category", "one of \(DataCategory.allCases.map(\.rawValue).joined(separator: ", ")) or empty")
+                throw fail(
+                    "category", "one of \(DataCategory.allCases.map(\.rawValue).joined(separator: ", ")) or empty")
             }
             categories = [c]
         }

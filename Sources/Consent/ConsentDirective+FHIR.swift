@@ -170,7 +170,8 @@ private struct FHIRConsentReader {
         return d
     }
 
-    func codings(_ value: JSONValue?, _ path: String) throws(DirectiveImportError) -> [(system: String?, code: String)] {
+    func codings(_ value: JSONValue?, _ path: String) throws(DirectiveImportError) -> [(system: String?, code: String)]
+    {
         var result: [(String?, String)] = []
         for (i, item) in try array(value, path).enumerated() {
             let p = "\(path)[\(i)]"
@@ -194,7 +195,9 @@ private struct FHIRConsentReader {
         else {
             throw fail("status", "one of \(ConsentDirective.Status.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard let patientRef = try object(r["patient"], "patient") else { throw fail("patient", "a Reference(Patient)") }
+        guard let patientRef = try object(r["patient"], "patient") else {
+            throw fail("patient", "a Reference(Patient)")
+        }
         let patientId: String
         if let ref = try string(patientRef["reference"], "patient.reference", required: false) {
             guard ref.hasPrefix("Patient/"), ref.count > 8 else { throw fail("patient.reference", "Patient/<id>") }
@@ -231,15 +234,21 @@ private struct FHIRConsentReader {
     func grantorRole(_ r: [String: JSONValue]) throws(DirectiveImportError) -> GrantorRole {
         for (i, ext) in try array(r["extension"], "extension").enumerated() {
             let p = "extension[\(i)]"
-            guard let o = try object(ext, p), o["url"]?.string == ConsentCodeSystem.grantorRoleExtension else { continue }
+            guard let o = try object(ext, p), o["url"]?.string == ConsentCodeSystem.grantorRoleExtension else {
+                continue
+            }
             guard let code = try string(o["valueCode"], "\(p).valueCode", required: true),
                 let role = GrantorRole(rawValue: code)
-            else { throw fail("\(p).valueCode", "one of \(GrantorRole.allCases.map(\.rawValue).joined(separator: ", "))") }
+            else {
+                throw fail("\(p).valueCode", "one of \(GrantorRole.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             return role
         }
         let performers = try array(r["performer"], "performer")
         guard let first = performers.first else { return .self }
-        guard let ref = try string(try object(first, "performer[0]")?["reference"], "performer[0].reference", required: true)
+        guard
+            let ref = try string(
+                try object(first, "performer[0]")?["reference"], "performer[0].reference", required: true)
         else { return .self }
         if ref.hasPrefix("Patient/") { return .self }
         if ref.hasPrefix("RelatedPerson/") { return .parent }
@@ -251,7 +260,9 @@ private struct FHIRConsentReader {
     func provision(_ value: JSONValue, _ path: String) throws(DirectiveImportError) -> Provision {
         guard let p = try object(value, path) else { throw fail(path, "an object") }
         for unsupported in ["code", "data", "dataPeriod"] where p[unsupported] != nil {
-            throw fail("\(path).\(unsupported)", "not supported by lastmile; scope with class, securityLabel, actor or purpose")
+            throw fail(
+                "\(path).\(unsupported)", "not supported by lastmile; scope with class, securityLabel, actor or purpose"
+            )
         }
         guard let typeText = try string(p["type"], "\(path).type", required: true),
             let type = ProvisionType(rawValue: typeText)
@@ -269,7 +280,9 @@ private struct FHIRConsentReader {
             let ap = "\(path).actor[\(i)]"
             guard let ao = try object(a, ap) else { continue }
             let roles = try codings(try object(ao["role"], "\(ap).role")?["coding"], "\(ap).role.coding")
-            guard !roles.isEmpty else { throw fail("\(ap).role", "a CodeableConcept with a coding (PRCP, IRCP, CST …)") }
+            guard !roles.isEmpty else {
+                throw fail("\(ap).role", "a CodeableConcept with a coding (PRCP, IRCP, CST …)")
+            }
             let custodian = roles.contains { $0.code == "CST" }
             guard let ref = try object(ao["reference"], "\(ap).reference") else {
                 throw fail("\(ap).reference", "a Reference")
@@ -292,7 +305,8 @@ private struct FHIRConsentReader {
                 default:
                     throw fail(
                         "\(ap).reference.identifier.system",
-                        "\(ConsentCodeSystem.recipientRole), \(ConsentCodeSystem.practice) or \(ConsentCodeSystem.source)")
+                        "\(ConsentCodeSystem.recipientRole), \(ConsentCodeSystem.practice) or \(ConsentCodeSystem.source)"
+                    )
                 }
             } else {
                 throw fail("\(ap).reference", "a reference Organization/<id> or an identifier")

@@ -135,7 +135,9 @@ extension Provision {
         if !securityLabels.isEmpty, securityLabels.isDisjoint(with: request.category.securityLabels) {
             return "other security labels"
         }
-        if !resourceClasses.isEmpty, !resourceClasses.contains(deliveredResourceClass) { return "other resource classes" }
+        if !resourceClasses.isEmpty, !resourceClasses.contains(deliveredResourceClass) {
+            return "other resource classes"
+        }
         if !sources.isEmpty, !sources.contains(request.source) { return "other sources" }
         if !purposes.isEmpty, !purposes.contains(request.purpose) { return "other purposes" }
         if !actors.isEmpty {

@@ -41,13 +41,18 @@ extension ConsentGate {
         patientId: String, directives: [ConsentDirective], patientBirthDate: CivilDate?, source: String? = nil,
         recipient: Recipient? = nil, purpose: PurposeOfUse = .treatment, on date: CivilDate
     ) -> [String] {
-        var lines = ["consent model: \(policy.model.rawValue); date \(date); purpose \(purpose.rawValue); recipient \(recipient?.description ?? "(warehouse load)")"]
+        var lines = [
+            "consent model: \(policy.model.rawValue); date \(date); purpose \(purpose.rawValue); recipient \(recipient?.description ?? "(warehouse load)")"
+        ]
         var pairs: [(String, DataCategory)] = []
         for a in policy.agreements where source == nil || a.source == source {
-            if !pairs.contains(where: { $0.0 == a.source && $0.1 == a.category }) { pairs.append((a.source, a.category)) }
+            if !pairs.contains(where: { $0.0 == a.source && $0.1 == a.category }) {
+                pairs.append((a.source, a.category))
+            }
         }
         if pairs.isEmpty, let source {
-            lines.append("source \(source): \(ReasonCode.denyAgreementMissing.rawValue): no agreement names this source")
+            lines.append(
+                "source \(source): \(ReasonCode.denyAgreementMissing.rawValue): no agreement names this source")
             return lines
         }
         for (src, category) in pairs {
@@ -92,7 +97,8 @@ extension ConsentGate {
             return ConsentDecision(
                 reason: .denyMinorProtectedCategory, rule: "minors.adolescent_protected_categories",
                 explanation:
-                    "\(request.category.rawValue) data of a minor (or of unknown age) never goes to a parent-facing recipient")
+                    "\(request.category.rawValue) data of a minor (or of unknown age) never goes to a parent-facing recipient"
+            )
         }
 
         // Directives in force, from accepted grantors.
@@ -105,7 +111,9 @@ extension ConsentGate {
                 let when = period.start.map { request.date < $0 } == true ? "not yet effective" : "expired"
                 trace.note("directive \(d.id): ignored, \(when) (period \(period))")
             } else if !guardians.acceptedGrantorRoles.contains(d.grantorRole) {
-                trace.note("directive \(d.id): ignored, grantor role \(d.grantorRole.rawValue) not accepted (guardians.accepted_grantor_roles)")
+                trace.note(
+                    "directive \(d.id): ignored, grantor role \(d.grantorRole.rawValue) not accepted (guardians.accepted_grantor_roles)"
+                )
             } else {
                 inForce.append(d)
             }
@@ -134,15 +142,21 @@ extension ConsentGate {
         var lapsedPermits: [String] = []
         for d in remaining {
             guard let effect = d.provision.effect(request) else {
-                trace.note("directive \(d.id): does not cover this (\(d.provision.mismatch(request) ?? "no provision applies"))")
+                trace.note(
+                    "directive \(d.id): does not cover this (\(d.provision.mismatch(request) ?? "no provision applies"))"
+                )
                 continue
             }
             if effect == .permit, lapsed(d) {
                 lapsedPermits.append(d.id)
-                trace.note("directive \(d.id): a \(d.grantorRole.rawValue)'s permit, no longer valid at the age of majority (minors.parental_authority_ends_at_majority)")
+                trace.note(
+                    "directive \(d.id): a \(d.grantorRole.rawValue)'s permit, no longer valid at the age of majority (minors.parental_authority_ends_at_majority)"
+                )
                 continue
             }
-            trace.note("directive \(d.id): \(effect == .deny ? "denies" : "permits") (\(d.grantorRole.rawValue), recorded \(d.recorded))")
+            trace.note(
+                "directive \(d.id): \(effect == .deny ? "denies" : "permits") (\(d.grantorRole.rawValue), recorded \(d.recorded))"
+            )
             if effect == .deny { denies.append(d.id) } else { permits.append(d.id) }
         }
         if !denies.isEmpty {
@@ -164,7 +178,8 @@ extension ConsentGate {
                 reason: .denyMinorParentalExpired, directiveIds: lapsedPermits,
                 rule: "minors.parental_authority_ends_at_majority",
                 explanation:
-                    "the only permit (\(lapsedPermits.joined(separator: ", "))) came from a parent or guardian and ended at \(minors.ageOfMajority); the patient's own permit is needed")
+                    "the only permit (\(lapsedPermits.joined(separator: ", "))) came from a parent or guardian and ended at \(minors.ageOfMajority); the patient's own permit is needed"
+            )
         }
         if agreement.patientPermitRequired {
             return ConsentDecision(

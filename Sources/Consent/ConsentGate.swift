@@ -82,7 +82,8 @@ public struct ConsentGate: Sendable {
             givenName: keep(.givenName, original.givenName), middleName: keep(.middleName, original.middleName),
             familyName: keep(.familyName, original.familyName), suffix: keep(.suffix, original.suffix),
             birthDate: keep(.birthDate, original.birthDate), sex: keep(.sex, original.sex),
-            street: keep(.street, original.street), city: keep(.city, original.city), state: keep(.state, original.state),
+            street: keep(.street, original.street), city: keep(.city, original.city),
+            state: keep(.state, original.state),
             postalCode: keep(.postalCode, original.postalCode), phone: keep(.phone, original.phone),
             ssn: keep(.ssn, original.ssn), ssnLast4: keep(.ssnLast4, original.ssnLast4))
         if person.ssnLast4 == nil, p.contains(.ssnLast4), let ssn = original.ssn {
@@ -105,7 +106,8 @@ public struct ConsentGate: Sendable {
                 ShelterStay(
                     enrollmentId: s.enrollmentId, projectId: s.projectId, projectType: s.projectType,
                     entryDate: s.entryDate, exitDate: keepE(.exitDate, s.exitDate),
-                    moveInDate: keepE(.moveInDate, s.moveInDate), exitDestination: keepE(.exitDestination, s.exitDestination)))
+                    moveInDate: keepE(.moveInDate, s.moveInDate),
+                    exitDestination: keepE(.exitDestination, s.exitDestination)))
         case .bedNight(let b):
             out.event = .bedNight(b)
         case .booking(let b):
@@ -187,7 +189,8 @@ public struct ConsentGate: Sendable {
         if let recipient, a.recipientRoles.isDisjoint(with: recipient.roles) {
             return .refused(
                 .recipientNotCovered, rule: "agreements[\(a.id)].recipient_roles",
-                explanation: "\(a.id) permits recipient roles \(a.recipientRoles.sorted().joined(separator: ", ")) only")
+                explanation: "\(a.id) permits recipient roles \(a.recipientRoles.sorted().joined(separator: ", ")) only"
+            )
         }
         return .inForce(a)
     }

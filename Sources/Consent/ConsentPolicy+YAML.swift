@@ -57,14 +57,16 @@ private struct PolicyReader {
 
     mutating func report(_ node: Node?, _ path: String, _ message: String) {
         problems.append(
-            PolicyProblem(file: file, line: node?.mark?.line, column: node?.mark?.column, keyPath: path, message: message))
+            PolicyProblem(
+                file: file, line: node?.mark?.line, column: node?.mark?.column, keyPath: path, message: message))
     }
 
     func yamlProblem(_ error: YamlError) -> PolicyProblem {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
             .composer(_, let problem, let mark, _):
-            PolicyProblem(file: file, line: mark.line, column: mark.column, keyPath: "", message: "YAML syntax: \(problem)")
+            PolicyProblem(
+                file: file, line: mark.line, column: mark.column, keyPath: "", message: "YAML syntax: \(problem)")
         default:
             PolicyProblem(file: file, keyPath: "", message: "YAML syntax error")
         }
@@ -73,7 +75,9 @@ private struct PolicyReader {
     // MARK: Document
 
     mutating func policy(_ root: Node) -> ConsentPolicy? {
-        guard let map = mapping(root, "", keys: ["version", "model", "agreements", "restrictions", "minors", "guardians"])
+        guard
+            let map = mapping(
+                root, "", keys: ["version", "model", "agreements", "restrictions", "minors", "guardians"])
         else { return nil }
         if let v = map["version"], v.int != 1 { report(v, "version", "expected 1") }
         let model: ConsentPolicy.Model? = enumValue(map["model"], "model", required: true)
@@ -118,7 +122,11 @@ private struct PolicyReader {
         }
         var permitRequired = false
         if let node = map["patient_permit_required"] {
-            if let b = node.bool { permitRequired = b } else { report(node, "\(path).patient_permit_required", "expected true or false") }
+            if let b = node.bool {
+                permitRequired = b
+            } else {
+                report(node, "\(path).patient_permit_required", "expected true or false")
+            }
         }
         var personFields: Set<PersonField> = []
         var eventFields: Set<EventField> = []
@@ -131,13 +139,15 @@ private struct PolicyReader {
                 for field in eventFields.subtracting(existing).sorted() {
                     report(
                         fieldsMap["event"], "\(path).fields.event",
-                        "\(field.rawValue) is not a \(category.rawValue) field; expected among \(existing.sorted().map(\.rawValue).joined(separator: ", "))")
+                        "\(field.rawValue) is not a \(category.rawValue) field; expected among \(existing.sorted().map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
                 let missing = EventField.required(for: category).subtracting(eventFields)
                 if fieldsMap["event"] != nil, !missing.isEmpty {
                     report(
                         fieldsMap["event"], "\(path).fields.event",
-                        "a \(category.rawValue) record cannot pass without \(missing.sorted().map(\.rawValue).joined(separator: ", "))")
+                        "a \(category.rawValue) record cannot pass without \(missing.sorted().map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
             }
         }
@@ -162,7 +172,8 @@ private struct PolicyReader {
                 if a.effective <= b.expires && b.effective <= a.expires {
                     report(
                         node, "agreements[\(i)]",
-                        "in force at the same time as \(b.id) for the same source and category; end one before the other starts")
+                        "in force at the same time as \(b.id) for the same source and category; end one before the other starts"
+                    )
                 }
             }
         }
@@ -198,7 +209,9 @@ private struct PolicyReader {
         var rules = MinorsRules()
         guard let map = mapping(node, path, keys: keys) else { return rules }
         if let n = map["age_of_majority"] {
-            if let v = n.int, (14...25).contains(v) { rules.ageOfMajority = v } else {
+            if let v = n.int, (14...25).contains(v) {
+                rules.ageOfMajority = v
+            } else {
                 report(n, "\(path).age_of_majority", "expected a whole number of years between 14 and 25")
             }
         }
@@ -212,16 +225,19 @@ private struct PolicyReader {
             }
         }
         if let n = map["parental_authority_ends_at_majority"] {
-            rules.parentalAuthorityEndsAtMajority = Set(enumList(n, "\(path).parental_authority_ends_at_majority", required: true))
+            rules.parentalAuthorityEndsAtMajority = Set(
+                enumList(n, "\(path).parental_authority_ends_at_majority", required: true))
         }
         if let n = map["adolescent_protected_categories"] {
-            rules.adolescentProtectedCategories = Set(enumList(n, "\(path).adolescent_protected_categories", required: true))
+            rules.adolescentProtectedCategories = Set(
+                enumList(n, "\(path).adolescent_protected_categories", required: true))
         }
         if let n = map["parent_facing_roles"] {
             rules.parentFacingRoles = Set(tokenList(n, "\(path).parent_facing_roles", required: true))
         }
         if !rules.adolescentProtectedCategories.isEmpty, rules.parentFacingRoles.isEmpty {
-            report(map["adolescent_protected_categories"], "\(path).parent_facing_roles",
+            report(
+                map["adolescent_protected_categories"], "\(path).parent_facing_roles",
                 "required when adolescent_protected_categories is not empty; name the parent-facing recipient roles")
         }
         return rules
@@ -229,16 +245,23 @@ private struct PolicyReader {
 
     mutating func guardians(_ node: Node, _ path: String) -> GuardianRules {
         var rules = GuardianRules()
-        guard let map = mapping(node, path, keys: ["accepted_grantor_roles", "court_orders_final"]) else { return rules }
+        guard let map = mapping(node, path, keys: ["accepted_grantor_roles", "court_orders_final"]) else {
+            return rules
+        }
         if let n = map["accepted_grantor_roles"] {
             let roles: [GrantorRole] = enumList(n, "\(path).accepted_grantor_roles", required: true)
             rules.acceptedGrantorRoles = Set(roles)
             if !roles.contains(.self) {
-                report(n, "\(path).accepted_grantor_roles", "must include self: a patient's own directive always counts")
+                report(
+                    n, "\(path).accepted_grantor_roles", "must include self: a patient's own directive always counts")
             }
         }
         if let n = map["court_orders_final"] {
-            if let b = n.bool { rules.courtOrdersFinal = b } else { report(n, "\(path).court_orders_final", "expected true or false") }
+            if let b = n.bool {
+                rules.courtOrdersFinal = b
+            } else {
+                report(n, "\(path).court_orders_final", "expected true or false")
+            }
         }
         return rules
     }
@@ -257,7 +280,9 @@ private struct PolicyReader {
         for (key, _) in map {
             let name = key.string ?? ""
             if !keys.contains(name) {
-                report(key, path.isEmpty ? name : "\(path).\(name)", "unknown key; expected one of \(keys.joined(separator: ", "))")
+                report(
+                    key, path.isEmpty ? name : "\(path).\(name)",
+                    "unknown key; expected one of \(keys.joined(separator: ", "))")
             }
         }
         return map

@@ -145,7 +145,9 @@ public struct DateRange: Sendable, Hashable, Codable, CustomStringConvertible {
         return true
     }
 
-    public var description: String { "\(start.map(String.init(describing:)) ?? "…")..\(end.map(String.init(describing:)) ?? "…")" }
+    public var description: String {
+        "\(start.map(String.init(describing:)) ?? "…")..\(end.map(String.init(describing:)) ?? "…")"
+    }
 }
 
 extension DataCategory {

@@ -8,10 +8,12 @@ import Testing
 struct ConsentPolicyTests {
     @Test func theCommittedPolicyIsValidAndCoversTheFiveSampleSources() throws {
         let url = repositoryRoot.appendingPathComponent("pipelines/consent-policy.yaml")
-        let policy = try ConsentPolicy(yaml: String(contentsOf: url, encoding: .utf8), file: "pipelines/consent-policy.yaml")
+        let policy = try ConsentPolicy(
+            yaml: String(contentsOf: url, encoding: .utf8), file: "pipelines/consent-policy.yaml")
         #expect(policy.model == .optOut)
         let expected: [(String, String, DataCategory)] = [
-            ("riverside-usd-dsa-2026", "riverside-usd", .education), ("lakeside-edfi-dsa-2026", "lakeside-edfi", .education),
+            ("riverside-usd-dsa-2026", "riverside-usd", .education),
+            ("lakeside-edfi-dsa-2026", "lakeside-edfi", .education),
             ("coc-hmis-roi-2026", "coc-hmis", .shelter), ("county-jail-mou-2026", "county-jail", .justice),
             ("ce-by-name-list-dsa-2026", "ce-by-name-list", .housing),
         ]
@@ -154,7 +156,8 @@ struct ConsentPolicyTests {
             try ConsentPolicy(yaml: "model: opt-out\nagreements: [\n  - x", file: "broken.yaml")
         } throws: { error in
             guard let e = error as? ConsentPolicyError, let p = e.problems.first else { return false }
-            return e.problems.count == 1 && p.file == "broken.yaml" && p.line != nil && p.message.hasPrefix("YAML syntax")
+            return e.problems.count == 1 && p.file == "broken.yaml" && p.line != nil
+                && p.message.hasPrefix("YAML syntax")
         }
     }
 

@@ -24,15 +24,19 @@ let childBirth = day("2012-03-01")
 let decisionTable: [DecisionCase] = [
     // Model defaults
     DecisionCase(name: "opt-out, no directive: permit by default", reason: .permitDefaultOptOut),
-    DecisionCase(name: "opt-in, no directive: deny by default", policy: tablePolicy(model: .optIn), reason: .denyDefaultOptIn),
+    DecisionCase(
+        name: "opt-in, no directive: deny by default", policy: tablePolicy(model: .optIn), reason: .denyDefaultOptIn),
     DecisionCase(
         name: "opt-in, a permit applies", policy: tablePolicy(model: .optIn), directives: [directive("d1", .permit)],
         reason: .permitDirective, ids: ["d1"]),
-    DecisionCase(name: "opt-out, a deny applies", directives: [directive("d1", .deny)], reason: .denyDirective, ids: ["d1"]),
+    DecisionCase(
+        name: "opt-out, a deny applies", directives: [directive("d1", .deny)], reason: .denyDirective, ids: ["d1"]),
     // Deny overrides across directives
     DecisionCase(
         name: "deny and permit of different scopes: deny wins",
-        directives: [directive("d1", .permit, categories: [.education]), directive("d2", .deny, purposes: [.treatment])],
+        directives: [
+            directive("d1", .permit, categories: [.education]), directive("d2", .deny, purposes: [.treatment]),
+        ],
         reason: .denyDirective, ids: ["d2"]),
     DecisionCase(
         name: "two denies are both named",
@@ -79,11 +83,15 @@ let decisionTable: [DecisionCase] = [
         ],
         reason: .permitDefaultOptOut),
     // Status and period
-    DecisionCase(name: "inactive deny is ignored", directives: [directive("d1", .deny, status: .inactive)], reason: .permitDefaultOptOut),
+    DecisionCase(
+        name: "inactive deny is ignored", directives: [directive("d1", .deny, status: .inactive)],
+        reason: .permitDefaultOptOut),
     DecisionCase(
         name: "entered-in-error deny is ignored", directives: [directive("d1", .deny, status: .enteredInError)],
         reason: .permitDefaultOptOut),
-    DecisionCase(name: "draft deny is ignored", directives: [directive("d1", .deny, status: .draft)], reason: .permitDefaultOptOut),
+    DecisionCase(
+        name: "draft deny is ignored", directives: [directive("d1", .deny, status: .draft)],
+        reason: .permitDefaultOptOut),
     DecisionCase(
         name: "expired deny is ignored",
         directives: [directive("d1", .deny, period: DateRange(start: day("2026-01-01"), end: day("2026-11-19")))],
@@ -101,11 +109,15 @@ let decisionTable: [DecisionCase] = [
     // Supersession
     DecisionCase(
         name: "newer permit of the same scope supersedes an older deny",
-        directives: [directive("old", .deny, recorded: "2026-01-01"), directive("new", .permit, recorded: "2026-06-01")],
+        directives: [
+            directive("old", .deny, recorded: "2026-01-01"), directive("new", .permit, recorded: "2026-06-01"),
+        ],
         reason: .permitDirective, ids: ["new"]),
     DecisionCase(
         name: "newer deny of the same scope supersedes an older permit", policy: tablePolicy(model: .optIn),
-        directives: [directive("old", .permit, recorded: "2026-01-01"), directive("new", .deny, recorded: "2026-06-01")],
+        directives: [
+            directive("old", .permit, recorded: "2026-01-01"), directive("new", .deny, recorded: "2026-06-01"),
+        ],
         reason: .denyDirective, ids: ["new"]),
     DecisionCase(
         name: "same-day deny and permit of the same scope: deny wins",
@@ -121,7 +133,8 @@ let decisionTable: [DecisionCase] = [
     DecisionCase(
         name: "a newer but inactive permit does not supersede",
         directives: [
-            directive("old", .deny, recorded: "2026-01-01"), directive("new", .permit, recorded: "2026-06-01", status: .inactive),
+            directive("old", .deny, recorded: "2026-01-01"),
+            directive("new", .permit, recorded: "2026-06-01", status: .inactive),
         ],
         reason: .denyDirective, ids: ["old"]),
     DecisionCase(
@@ -157,7 +170,11 @@ let decisionTable: [DecisionCase] = [
         directives: [
             directive(
                 "d1", .deny,
-                nested: [Provision(type: .permit, categories: [.shelter], provisions: [Provision(type: .deny, sources: ["coc-hmis"])])])
+                nested: [
+                    Provision(
+                        type: .permit, categories: [.shelter],
+                        provisions: [Provision(type: .deny, sources: ["coc-hmis"])])
+                ])
         ],
         request: makeRequest(category: .shelter, source: "coc-hmis"), reason: .denyDirective, ids: ["d1"]),
     DecisionCase(
@@ -172,11 +189,13 @@ let decisionTable: [DecisionCase] = [
         directives: [directive("d1", .deny, actors: [.practice("riverside-peds")])], reason: .permitDefaultOptOut),
     DecisionCase(
         name: "deny to a named practice stops delivery to it",
-        directives: [directive("d1", .deny, actors: [.practice("riverside-peds")])], request: makeRequest(recipient: peds),
+        directives: [directive("d1", .deny, actors: [.practice("riverside-peds")])],
+        request: makeRequest(recipient: peds),
         reason: .denyDirective, ids: ["d1"]),
     DecisionCase(
         name: "deny to a named practice allows delivery to another",
-        directives: [directive("d1", .deny, actors: [.practice("riverside-peds")])], request: makeRequest(recipient: otherPeds),
+        directives: [directive("d1", .deny, actors: [.practice("riverside-peds")])],
+        request: makeRequest(recipient: otherPeds),
         reason: .permitDefaultOptOut),
     DecisionCase(
         name: "deny to a role stops delivery to that role",
@@ -184,10 +203,12 @@ let decisionTable: [DecisionCase] = [
         reason: .denyDirective, ids: ["d1"]),
     DecisionCase(
         name: "opt-in: permit to one practice lets the load in", policy: tablePolicy(model: .optIn),
-        directives: [directive("d1", .permit, actors: [.practice("riverside-peds")])], reason: .permitDirective, ids: ["d1"]),
+        directives: [directive("d1", .permit, actors: [.practice("riverside-peds")])], reason: .permitDirective,
+        ids: ["d1"]),
     DecisionCase(
         name: "opt-in: permit to one practice does not cover another", policy: tablePolicy(model: .optIn),
-        directives: [directive("d1", .permit, actors: [.practice("riverside-peds")])], request: makeRequest(recipient: otherPeds),
+        directives: [directive("d1", .permit, actors: [.practice("riverside-peds")])],
+        request: makeRequest(recipient: otherPeds),
         reason: .denyDefaultOptIn),
     // Agreements are checked first
     DecisionCase(
@@ -197,7 +218,8 @@ let decisionTable: [DecisionCase] = [
         name: "agreement expired, even with a permit", directives: [directive("d1", .permit)],
         request: makeRequest(source: "old-district"), reason: .denyAgreementExpired),
     DecisionCase(
-        name: "agreement not yet effective", request: makeRequest(source: "new-district"), reason: .denyAgreementNotYetEffective),
+        name: "agreement not yet effective", request: makeRequest(source: "new-district"),
+        reason: .denyAgreementNotYetEffective),
     DecisionCase(
         name: "agreement does not cover the purpose", request: makeRequest(purpose: .publicHealth),
         reason: .denyAgreementPurposeNotCovered),
@@ -229,12 +251,15 @@ let decisionTable: [DecisionCase] = [
         directives: [directive("d1", .permit, grantor: .parent)], request: makeRequest(birthDate: adultBirth),
         reason: .denyMinorParentalExpired, ids: ["d1"]),
     DecisionCase(
-        name: "opt-out: a lapsed parental permit falls back to the default", directives: [directive("d1", .permit, grantor: .parent)],
+        name: "opt-out: a lapsed parental permit falls back to the default",
+        directives: [directive("d1", .permit, grantor: .parent)],
         request: makeRequest(birthDate: adultBirth), reason: .permitDefaultOptOut),
     DecisionCase(
-        name: "opt-in: a parent's shelter permit does not lapse (category not listed)", policy: tablePolicy(model: .optIn),
+        name: "opt-in: a parent's shelter permit does not lapse (category not listed)",
+        policy: tablePolicy(model: .optIn),
         directives: [directive("d1", .permit, grantor: .parent)],
-        request: makeRequest(category: .shelter, source: "coc-hmis", birthDate: adultBirth), reason: .permitDirective, ids: ["d1"]),
+        request: makeRequest(category: .shelter, source: "coc-hmis", birthDate: adultBirth), reason: .permitDirective,
+        ids: ["d1"]),
     DecisionCase(
         name: "a parent's deny stands after 18 until replaced", directives: [directive("d1", .deny, grantor: .parent)],
         request: makeRequest(birthDate: adultBirth), reason: .denyDirective, ids: ["d1"]),

@@ -10,7 +10,8 @@ struct DirectiveImportTests {
 
     func row(_ overrides: [String: String] = [:]) -> [String: String] {
         var r = [
-            "directive_id": "D-1", "patient_id": "P000123", "type": "deny", "category": "education", "source": "riverside-usd",
+            "directive_id": "D-1", "patient_id": "P000123", "type": "deny", "category": "education",
+            "source": "riverside-usd",
             "purpose": "TREAT", "recipient": "practice:riverside-peds", "period_start": "2026-09-01", "period_end": "",
             "recorded_at": "2026-08-30", "status": "active", "grantor_role": "parent",
         ]
@@ -22,7 +23,9 @@ struct DirectiveImportTests {
         let d = try ConsentDirective(csvRow: row(), location: "consent-directives.csv:2")
         #expect(d.id == "D-1" && d.patientId == "P000123" && d.status == .active && d.grantorRole == .parent)
         #expect(d.recorded == day("2026-08-30"))
-        #expect(d.provision.type == .deny && d.provision.categories == [.education] && d.provision.sources == ["riverside-usd"])
+        #expect(
+            d.provision.type == .deny && d.provision.categories == [.education]
+                && d.provision.sources == ["riverside-usd"])
         #expect(d.provision.purposes == [.treatment] && d.provision.actors == [.practice("riverside-peds")])
         #expect(d.provision.period == DateRange(start: day("2026-09-01"), end: nil))
         #expect(d.provision.provisions.isEmpty)
@@ -30,7 +33,9 @@ struct DirectiveImportTests {
 
     @Test func emptyScopeColumnsMeanAny() throws {
         let d = try ConsentDirective(
-            csvRow: row(["category": "", "source": "", "purpose": "", "recipient": "role:pediatrics", "period_start": ""]),
+            csvRow: row([
+                "category": "", "source": "", "purpose": "", "recipient": "role:pediatrics", "period_start": "",
+            ]),
             location: "x:3")
         #expect(d.provision.categories.isEmpty && d.provision.sources.isEmpty && d.provision.purposes.isEmpty)
         #expect(d.provision.period == nil && d.provision.actors == [.role("pediatrics")])
@@ -67,11 +72,14 @@ struct DirectiveImportTests {
     }
 
     @Test func csvHeaderMustHaveEveryColumn() {
-        #expect(throws: Never.self) { try ConsentDirective.validateCSVHeader(ConsentDirective.csvColumns + ["note"], file: "c.csv") }
+        #expect(throws: Never.self) {
+            try ConsentDirective.validateCSVHeader(ConsentDirective.csvColumns + ["note"], file: "c.csv")
+        }
         #expect {
             try ConsentDirective.validateCSVHeader(["directive_id", "patient_id", "type"], file: "c.csv")
         } throws: { error in
-            String(describing: error).hasPrefix("c.csv:1: header: missing column(s) category, source, purpose, recipient")
+            String(describing: error).hasPrefix(
+                "c.csv:1: header: missing column(s) category, source, purpose, recipient")
         }
     }
 
@@ -81,15 +89,18 @@ struct DirectiveImportTests {
         let result = ConsentDirective.importFHIR(json: try fixture("consent-bundle-valid.json"), file: "bundle.json")
         #expect(result.problems.isEmpty, "\(result.problems)")
         #expect(result.ignoredResources == 1)
-        #expect(result.directives.map(\.id) == [
-            "fhir-optout-except-peds", "fhir-parent-permit-education", "fhir-policy-only-optout", "fhir-deny-living-arrangement",
-        ])
+        #expect(
+            result.directives.map(\.id) == [
+                "fhir-optout-except-peds", "fhir-parent-permit-education", "fhir-policy-only-optout",
+                "fhir-deny-living-arrangement",
+            ])
         let optOut = result.directives[0]
         #expect(optOut.patientId == "P000101" && optOut.recorded == day("2026-10-02") && optOut.grantorRole == .self)
         #expect(optOut.provision.type == .deny && optOut.provision.period == DateRange(start: day("2026-10-02")))
-        #expect(optOut.provision.provisions == [
-            Provision(type: .permit, actors: [.practice("riverside-peds")], purposes: [.treatment])
-        ])
+        #expect(
+            optOut.provision.provisions == [
+                Provision(type: .permit, actors: [.practice("riverside-peds")], purposes: [.treatment])
+            ])
         let parent = result.directives[1]
         #expect(parent.patientId == "P000102" && parent.grantorRole == .parent)
         #expect(parent.provision.categories == [.education] && parent.provision.sources == ["riverside-usd"])
@@ -103,9 +114,12 @@ struct DirectiveImportTests {
     }
 
     @Test func importedFHIRDirectivesDecideAsTheirProvisionsSay() throws {
-        let directives = ConsentDirective.importFHIR(json: try fixture("consent-bundle-valid.json"), file: "b").directives
+        let directives = ConsentDirective.importFHIR(json: try fixture("consent-bundle-valid.json"), file: "b")
+            .directives
         let gate = ConsentGate(policy: tablePolicy())
-        func decide(_ patient: String, _ category: DataCategory, _ source: String, _ recipient: Recipient?) -> ReasonCode {
+        func decide(_ patient: String, _ category: DataCategory, _ source: String, _ recipient: Recipient?)
+            -> ReasonCode
+        {
             gate.evaluate(
                 ConsentRequest(
                     patientId: patient, category: category, source: source, recipient: recipient, date: runDate,
@@ -132,11 +146,12 @@ struct DirectiveImportTests {
         #expect(result.directives.map(\.id) == ["nd-1", "nd-2"])
         #expect(result.directives[1].status == .enteredInError)
         #expect(result.ignoredResources == 1)
-        #expect(result.problems.map(\.description) == [
-            "c.ndjson:4: $: valid JSON",
-            "c.ndjson:5: status: one of draft, proposed, active, rejected, inactive, entered-in-error",
-            "c.ndjson:7: provision.provision[0].period.start: a FHIR date YYYY-MM-DD or dateTime YYYY-MM-DDThh:mm:ss+zz:zz",
-        ])
+        #expect(
+            result.problems.map(\.description) == [
+                "c.ndjson:4: $: valid JSON",
+                "c.ndjson:5: status: one of draft, proposed, active, rejected, inactive, entered-in-error",
+                "c.ndjson:7: provision.provision[0].period.start: a FHIR date YYYY-MM-DD or dateTime YYYY-MM-DDThh:mm:ss+zz:zz",
+            ])
     }
 
     @Test func malformedBundleEntriesNameTheEntryAndPath() throws {
@@ -189,7 +204,8 @@ struct DirectiveStorageTests {
 struct DirectiveIndexTests {
     @Test func groupsByPatient() {
         let index = DirectiveIndex([
-            directive("a", .deny, patient: "P1"), directive("b", .permit, patient: "P2"), directive("c", .deny, patient: "P1"),
+            directive("a", .deny, patient: "P1"), directive("b", .permit, patient: "P2"),
+            directive("c", .deny, patient: "P1"),
         ])
         #expect(index["P1"].map(\.id) == ["a", "c"] && index["P2"].map(\.id) == ["b"] && index["P9"].isEmpty)
         #expect(index.patientCount == 2 && index.directiveCount == 3)

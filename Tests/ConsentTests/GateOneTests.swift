@@ -24,7 +24,8 @@ struct GateOneTests {
     }
 
     @Test func aBuiltInLabelDecidesBeforeAnUnknownOne() {
-        let record = sourceRecord(attendance, source: "riverside-usd", labels: [RestrictionLabel(rawValue: "aaa"), .sealed])
+        let record = sourceRecord(
+            attendance, source: "riverside-usd", labels: [RestrictionLabel(rawValue: "aaa"), .sealed])
         #expect(gate.admit(record, purpose: .treatment, on: runDate).decision.reason == .dropLabelSealed)
     }
 
@@ -53,11 +54,14 @@ struct GateOneTests {
         #expect(gate.admit(record, purpose: .treatment, on: day("2026-01-01")).admitted != nil)
         #expect(gate.admit(record, purpose: .treatment, on: day("2027-06-30")).admitted != nil)
         #expect(gate.admit(record, purpose: .treatment, on: day("2027-07-01")).decision.reason == .dropAgreementExpired)
-        #expect(gate.admit(record, purpose: .treatment, on: day("2025-12-31")).decision.reason == .dropAgreementNotYetEffective)
+        #expect(
+            gate.admit(record, purpose: .treatment, on: day("2025-12-31")).decision.reason
+                == .dropAgreementNotYetEffective)
     }
 
     @Test func minimisationKeepsOnlyPermittedAndNeededFields() throws {
-        let admitted = try #require(gate.admit(sourceRecord(attendance, source: "riverside-usd"), purpose: .treatment, on: runDate).admitted)
+        let admitted = try #require(
+            gate.admit(sourceRecord(attendance, source: "riverside-usd"), purpose: .treatment, on: runDate).admitted)
         // tablePolicy permits given/family name, birth date, sex, postal code and ssn_last4.
         let p = admitted.person
         #expect(p.givenName == "Ada" && p.familyName == "Testperson" && p.birthDate == day("2014-05-01"))
@@ -80,8 +84,10 @@ struct GateOneTests {
         var policy = tablePolicy()
         policy.agreements[0].eventFields = EventField.required(for: .education)
         let admitted = try #require(
-            ConsentGate(policy: policy).admit(sourceRecord(attendance, source: "riverside-usd"), purpose: .treatment, on: runDate)
-                .admitted)
+            ConsentGate(policy: policy).admit(
+                sourceRecord(attendance, source: "riverside-usd"), purpose: .treatment, on: runDate
+            )
+            .admitted)
         guard case .attendance(let a) = admitted.event else { return }
         #expect(a.minutesAbsent == nil)
     }
@@ -95,20 +101,26 @@ struct GateOneTests {
         policy.agreements[2].eventFields = Set(EventField.fields(of: .justice))
         let adult = PersonIdentity(givenName: "Bo", familyName: "Testperson", birthDate: day("1990-02-02"))
         let admitted = try #require(
-            ConsentGate(policy: policy).admit(sourceRecord(booking, source: "county-jail", person: adult), purpose: .treatment, on: runDate)
-                .admitted)
+            ConsentGate(policy: policy).admit(
+                sourceRecord(booking, source: "county-jail", person: adult), purpose: .treatment, on: runDate
+            )
+            .admitted)
         guard case .booking(let b) = admitted.event else { return }
         #expect(b.bookingNumber == "B1" && b.releasedAt == CivilDateTime(date: day("2026-11-03")))
         #expect(b.facility == nil && b.chargeCount == nil && b.agency == nil)
     }
 
     @Test func aBookingOfSomeoneUnder18AtBookingIsDropped() {
-        let booking = SourceEvent.booking(Booking(bookingNumber: "B1", bookedAt: CivilDateTime(date: day("2026-11-01"))))
+        let booking = SourceEvent.booking(
+            Booking(bookingNumber: "B1", bookedAt: CivilDateTime(date: day("2026-11-01"))))
         let minor = PersonIdentity(birthDate: day("2008-11-02"))  // 17 on the booking day, 18 on the run date
-        let result = gate.admit(sourceRecord(booking, source: "county-jail", person: minor), purpose: .treatment, on: runDate)
+        let result = gate.admit(
+            sourceRecord(booking, source: "county-jail", person: minor), purpose: .treatment, on: runDate)
         #expect(result.decision.reason == .dropMinorJustice)
         let adult = PersonIdentity(birthDate: day("2008-11-01"))
-        #expect(gate.admit(sourceRecord(booking, source: "county-jail", person: adult), purpose: .treatment, on: runDate).admitted != nil)
+        #expect(
+            gate.admit(sourceRecord(booking, source: "county-jail", person: adult), purpose: .treatment, on: runDate)
+                .admitted != nil)
     }
 
     @Test func shelterHousingAndBedNightsAreMinimised() throws {
@@ -116,22 +128,27 @@ struct GateOneTests {
             ShelterStay(
                 enrollmentId: "E1", projectId: "PR1", projectType: 1, entryDate: day("2026-10-01"),
                 exitDate: day("2026-11-01"), moveInDate: nil, exitDestination: 410))
-        let s = try #require(gate.admit(sourceRecord(stay, source: "coc-hmis"), purpose: .treatment, on: runDate).admitted)
+        let s = try #require(
+            gate.admit(sourceRecord(stay, source: "coc-hmis"), purpose: .treatment, on: runDate).admitted)
         #expect(s.event == stay)
         let housing = SourceEvent.housingStatus(
             HousingStatusEvent(
                 recordId: "H1", recordType: .byNameList, status: .active, statusDate: day("2026-11-02"), program: "CE",
                 householdId: "HH1"))
-        let h = try #require(gate.admit(sourceRecord(housing, source: "ce-by-name-list"), purpose: .treatment, on: runDate).admitted)
+        let h = try #require(
+            gate.admit(sourceRecord(housing, source: "ce-by-name-list"), purpose: .treatment, on: runDate).admitted)
         guard case .housingStatus(let e) = h.event else { return }
         #expect(e.program == nil && e.householdId == nil && e.recordId == "H1")
         let night = SourceEvent.bedNight(BedNight(enrollmentId: "E1", projectType: 1, date: day("2026-11-19")))
-        #expect(gate.admit(sourceRecord(night, source: "coc-hmis"), purpose: .treatment, on: runDate).admitted?.event == night)
+        #expect(
+            gate.admit(sourceRecord(night, source: "coc-hmis"), purpose: .treatment, on: runDate).admitted?.event
+                == night)
     }
 
     @Test func decisionsNeverCarryPersonalData() {
         let records = [
-            sourceRecord(attendance, source: "riverside-usd"), sourceRecord(attendance, source: "riverside-usd", labels: [.sealed]),
+            sourceRecord(attendance, source: "riverside-usd"),
+            sourceRecord(attendance, source: "riverside-usd", labels: [.sealed]),
             sourceRecord(attendance, source: "old-district"),
         ]
         let personal = ["Ada", "Testperson", "2014-05-01", "90000", "5550100", "123456789", "6789", "S-1", "1 Test St"]

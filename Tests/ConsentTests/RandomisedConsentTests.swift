@@ -51,7 +51,8 @@ enum Oracle {
         if let end = p.period?.end, end < r.date { return false }
         if p.categories.count > 0 && !p.categories.contains(r.category) { return false }
         if p.securityLabels.count > 0 {
-            let carried: Set<String> = [.shelter, .housing].contains(r.category) ? ["R", "SOC", "LIVARG"] : ["R", "SOC"]
+            let carried: Set<String> =
+                [.shelter, .housing].contains(r.category) ? ["R", "SOC", "LIVARG"] : ["R", "SOC"]
             if p.securityLabels.intersection(carried).isEmpty { return false }
         }
         if p.resourceClasses.count > 0 && !p.resourceClasses.contains("Flag") { return false }
@@ -108,7 +109,8 @@ enum Oracle {
         }
         let standing = live.filter { d in
             !live.contains { e in
-                let courtProtected = policy.guardians.courtOrdersFinal && d.grantorRole == .court && e.grantorRole != .court
+                let courtProtected =
+                    policy.guardians.courtOrdersFinal && d.grantorRole == .court && e.grantorRole != .court
                 return d.recorded < e.recorded && sameScope(d.provision, e.provision) && !lapsed(e) && !courtProtected
             }
         }
@@ -140,10 +142,13 @@ struct WorldGenerator {
     ]
     let purposes: [PurposeOfUse] = [.treatment, .careManagement, .publicHealth]
     let roles = ["pediatrics", "primary-care", "parent-portal"]
-    let actors: [ConsentActor] = [.practice("riverside-peds"), .practice("lakeside-peds"), .role("pediatrics"), .role("parent-portal")]
+    let actors: [ConsentActor] = [
+        .practice("riverside-peds"), .practice("lakeside-peds"), .role("pediatrics"), .role("parent-portal"),
+    ]
     let recipients: [Recipient?] = [
         nil, Recipient(practiceId: "riverside-peds", roles: ["pediatrics"]),
-        Recipient(practiceId: "lakeside-peds", roles: ["pediatrics"]), Recipient(practiceId: "portal", roles: ["parent-portal"]),
+        Recipient(practiceId: "lakeside-peds", roles: ["pediatrics"]),
+        Recipient(practiceId: "portal", roles: ["parent-portal"]),
         Recipient(practiceId: "bh", roles: ["behavioral-health"]),
     ]
     let patients = ["P0", "P1", "P2", "P3"]
@@ -151,7 +156,9 @@ struct WorldGenerator {
     mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
     mutating func pick<T>(_ xs: [T]) -> T { xs.randomElement(using: &rng)! }
     mutating func subset<T: Hashable>(_ xs: [T], _ p: Double) -> Set<T> { Set(xs.filter { _ in chance(p) }) }
-    mutating func dayNear(_ d: CivilDate, _ spread: Int) -> CivilDate { d.adding(days: Int.random(in: -spread...spread, using: &rng)) }
+    mutating func dayNear(_ d: CivilDate, _ spread: Int) -> CivilDate {
+        d.adding(days: Int.random(in: -spread...spread, using: &rng))
+    }
 
     mutating func policy() -> ConsentPolicy {
         var agreements: [DataSharingAgreement] = []
@@ -161,7 +168,8 @@ struct WorldGenerator {
             agreements.append(
                 DataSharingAgreement(
                     id: "\(source)-dsa", source: source, category: category, legalBasis: "HIPAA-TPO",
-                    purposes: chance(0.85) ? Set<PurposeOfUse>([.treatment]).union(subset(purposes, 0.5)) : subset(purposes, 0.5),
+                    purposes: chance(0.85)
+                        ? Set<PurposeOfUse>([.treatment]).union(subset(purposes, 0.5)) : subset(purposes, 0.5),
                     recipientRoles: chance(0.8) ? Set(["pediatrics"]).union(subset(roles, 0.5)) : subset(roles, 0.5),
                     personFields: subset(PersonField.allCases, 0.6), eventFields: EventField.fields(of: category),
                     effective: effective, expires: max(effective, expires), patientPermitRequired: chance(0.15)))
@@ -173,7 +181,8 @@ struct WorldGenerator {
                 adolescentProtectedCategories: subset(DataCategory.allCases, 0.4), parentFacingRoles: ["parent-portal"],
                 justiceMinimumAge: chance(0.8) ? 18 : nil),
             guardians: GuardianRules(
-                acceptedGrantorRoles: Set<GrantorRole>([.self]).union(subset([GrantorRole.parent, .guardian, .court], 0.8)),
+                acceptedGrantorRoles: Set<GrantorRole>([.self]).union(
+                    subset([GrantorRole.parent, .guardian, .court], 0.8)),
                 courtOrdersFinal: chance(0.7)))
     }
 
@@ -182,16 +191,21 @@ struct WorldGenerator {
         case 0: DateRange(start: dayNear(runDate, 30))
         case 1: DateRange(end: dayNear(runDate, 30))
         case 2:
-            { let s = dayNear(runDate, 30); return DateRange(start: s, end: s.adding(days: Int.random(in: 0...40, using: &rng))) }()
+            {
+                let s = dayNear(runDate, 30)
+                return DateRange(start: s, end: s.adding(days: Int.random(in: 0...40, using: &rng)))
+            }()
         default: nil
         }
     }
 
     mutating func provision(depth: Int, parent: ProvisionType?) -> Provision {
-        let type: ProvisionType = parent.map { chance(0.8) ? ($0 == .permit ? .deny : .permit) : $0 } ?? (chance(0.5) ? .permit : .deny)
+        let type: ProvisionType =
+            parent.map { chance(0.8) ? ($0 == .permit ? .deny : .permit) : $0 } ?? (chance(0.5) ? .permit : .deny)
         var p = Provision(
             type: type, period: chance(0.3) ? period() : nil, actors: chance(0.3) ? subset(actors, 0.4) : [],
-            purposes: chance(0.3) ? subset(purposes, 0.5) : [], categories: chance(0.4) ? subset(DataCategory.allCases, 0.4) : [],
+            purposes: chance(0.3) ? subset(purposes, 0.5) : [],
+            categories: chance(0.4) ? subset(DataCategory.allCases, 0.4) : [],
             securityLabels: chance(0.1) ? [pick(["LIVARG", "SOC", "HIV"])] : [],
             resourceClasses: chance(0.05) ? [pick(["Flag", "Condition"])] : [],
             sources: chance(0.3) ? subset(sources.map(\.0), 0.4) : [])
@@ -212,14 +226,16 @@ struct WorldGenerator {
                 root = Provision(
                     type: chance(0.5) ? .permit : .deny, period: root.period, actors: earlier.provision.actors,
                     purposes: earlier.provision.purposes, categories: earlier.provision.categories,
-                    securityLabels: earlier.provision.securityLabels, resourceClasses: earlier.provision.resourceClasses,
+                    securityLabels: earlier.provision.securityLabels,
+                    resourceClasses: earlier.provision.resourceClasses,
                     sources: earlier.provision.sources, provisions: root.provisions)
             }
             let status: ConsentDirective.Status = chance(0.8) ? .active : pick(ConsentDirective.Status.allCases)
             out.append(
                 ConsentDirective(
                     id: "d\(i)", status: status, patientId: chance(0.2) ? pick(patients) : "P1",
-                    recorded: runDate.adding(days: -Int.random(in: 0...400, using: &rng)), grantorRole: pick(GrantorRole.allCases),
+                    recorded: runDate.adding(days: -Int.random(in: 0...400, using: &rng)),
+                    grantorRole: pick(GrantorRole.allCases),
                     provision: root))
         }
         return out
@@ -239,19 +255,33 @@ struct WorldGenerator {
         let event: SourceEvent
         switch category {
         case .education:
-            event = .attendance(AttendanceDay(schoolId: "S", schoolName: "N", grade: "3", date: runDate, status: .absentExcused, minutesAbsent: 10))
+            event = .attendance(
+                AttendanceDay(
+                    schoolId: "S", schoolName: "N", grade: "3", date: runDate, status: .absentExcused, minutesAbsent: 10
+                ))
         case .shelter:
-            event = .shelterStay(ShelterStay(enrollmentId: "E", projectId: "P", projectType: 1, entryDate: runDate, exitDate: runDate, moveInDate: runDate, exitDestination: 1))
+            event = .shelterStay(
+                ShelterStay(
+                    enrollmentId: "E", projectId: "P", projectType: 1, entryDate: runDate, exitDate: runDate,
+                    moveInDate: runDate, exitDestination: 1))
         case .justice:
-            event = .booking(Booking(bookingNumber: "B", bookedAt: CivilDateTime(date: dayNear(runDate, 300)), releasedAt: nil, facility: "F", chargeCount: 1, agency: "A"))
+            event = .booking(
+                Booking(
+                    bookingNumber: "B", bookedAt: CivilDateTime(date: dayNear(runDate, 300)), releasedAt: nil,
+                    facility: "F", chargeCount: 1, agency: "A"))
         case .housing:
-            event = .housingStatus(HousingStatusEvent(recordId: "H", recordType: .byNameList, status: .active, statusDate: runDate, program: "p", householdId: "h"))
+            event = .housingStatus(
+                HousingStatusEvent(
+                    recordId: "H", recordType: .byNameList, status: .active, statusDate: runDate, program: "p",
+                    householdId: "h"))
         }
         let labels: Set<RestrictionLabel> =
             chance(0.1) ? [pick(RestrictionRule.builtIn.map(\.label) + [RestrictionLabel(rawValue: "other")])] : []
         return SourceRecord(
-            source: source, recordId: "r", person: PersonIdentity(
-                sourcePersonId: "s", givenName: "g", middleName: "m", familyName: "f", suffix: "x", birthDate: birthDate(), sex: .male,
+            source: source, recordId: "r",
+            person: PersonIdentity(
+                sourcePersonId: "s", givenName: "g", middleName: "m", familyName: "f", suffix: "x",
+                birthDate: birthDate(), sex: .male,
                 street: "st", city: "c", state: "s", postalCode: "p", phone: "ph", ssn: "123456789", ssnLast4: nil),
             event: event, labels: labels, provenance: Provenance(file: "f", line: 1))
     }
@@ -306,7 +336,9 @@ struct RandomisedConsentTests {
                     continue
                 }
                 guard let admitted = g1.admitted else { continue }
-                let agreement = policy.agreements.first { $0.source == record.source && $0.category == record.event.category }!
+                let agreement = policy.agreements.first {
+                    $0.source == record.source && $0.category == record.event.category
+                }!
                 let leaked = presentPersonFields(admitted.person).subtracting(agreement.personFields)
                 #expect(leaked.isEmpty, "gate 1 kept fields the agreement does not permit: \(leaked)")
 
@@ -320,12 +352,15 @@ struct RandomisedConsentTests {
                     if !oracle.denyingDirectives.isEmpty {
                         deniedByDirective += 1
                         #expect(!decision.passes, "an applicable deny was overridden: \(decision)")
-                        #expect(Set(decision.directiveIds) == oracle.denyingDirectives || decision.reason != .denyDirective)
+                        #expect(
+                            Set(decision.directiveIds) == oracle.denyingDirectives || decision.reason != .denyDirective)
                     }
                     if decision.passes != oracle.passes {
                         failures += 1
                         if failures < 5 {
-                            Issue.record("engine \(decision.reason.rawValue) vs oracle passes=\(oracle.passes) for \(recipient?.description ?? "load")")
+                            Issue.record(
+                                "engine \(decision.reason.rawValue) vs oracle passes=\(oracle.passes) for \(recipient?.description ?? "load")"
+                            )
                         }
                     }
                     if recipient == nil, decision.passes { passedBoth += 1 }

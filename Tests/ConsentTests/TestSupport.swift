@@ -1,6 +1,6 @@
-import Testing
 import Foundation
 import LastMileCore
+import Testing
 
 @testable import Consent
 
@@ -11,11 +11,13 @@ let runDate = day("2026-11-20")
 
 /// A small policy for the decision table: one agreement per category, all in force on the run date.
 func tablePolicy(model: ConsentPolicy.Model = .optOut, permitRequired: Bool = false) -> ConsentPolicy {
-    func agreement(_ id: String, _ source: String, _ category: DataCategory, effective: String = "2026-01-01",
-        expires: String = "2027-06-30") -> DataSharingAgreement
-    {
+    func agreement(
+        _ id: String, _ source: String, _ category: DataCategory, effective: String = "2026-01-01",
+        expires: String = "2027-06-30"
+    ) -> DataSharingAgreement {
         DataSharingAgreement(
-            id: id, source: source, category: category, legalBasis: "HIPAA-TPO", purposes: [.treatment, .careManagement],
+            id: id, source: source, category: category, legalBasis: "HIPAA-TPO",
+            purposes: [.treatment, .careManagement],
             recipientRoles: ["pediatrics", "primary-care", "parent-portal"],
             personFields: [.givenName, .familyName, .birthDate, .sex, .postalCode, .ssnLast4],
             eventFields: EventField.required(for: category).union(EventField.neededForFlags(category)),
@@ -66,7 +68,9 @@ let fullPerson = PersonIdentity(
     birthDate: day("2014-05-01"), sex: .female, street: "1 Test St", city: "Riverside", state: "CA",
     postalCode: "90000", phone: "5550100", ssn: "123456789", ssnLast4: nil)
 
-func sourceRecord(_ event: SourceEvent, source: String, labels: Set<RestrictionLabel> = [], person: PersonIdentity = fullPerson)
+func sourceRecord(
+    _ event: SourceEvent, source: String, labels: Set<RestrictionLabel> = [], person: PersonIdentity = fullPerson
+)
     -> SourceRecord
 {
     SourceRecord(
@@ -75,7 +79,8 @@ func sourceRecord(_ event: SourceEvent, source: String, labels: Set<RestrictionL
 }
 
 let attendance = SourceEvent.attendance(
-    AttendanceDay(schoolId: "S01", schoolName: "Test Elementary", grade: "04", date: day("2026-11-19"),
+    AttendanceDay(
+        schoolId: "S01", schoolName: "Test Elementary", grade: "04", date: day("2026-11-19"),
         status: .absentUnexcused, minutesAbsent: 400))
 
 func fixture(_ name: String) throws -> Data {
