@@ -92,8 +92,11 @@ public struct DecisionTally: Sendable, Hashable, Codable {
 
     public subscript(reason: ReasonCode) -> Int { counts[reason] ?? 0 }
 
+    /// Every decision counted.
     public var total: Int { counts.values.reduce(0, +) }
+    /// Decisions that let data through (`admit.`, `permit.`).
     public var passed: Int { counts.filter { $0.key.passes }.map(\.value).reduce(0, +) }
+    /// Decisions that stopped data (`drop.`, `deny.`).
     public var stopped: Int { total - passed }
 
     /// `reason count` lines in reason order, for the run summary.

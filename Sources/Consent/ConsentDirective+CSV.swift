@@ -6,6 +6,7 @@ public struct DirectiveImportError: Error, Sendable, Hashable, CustomStringConve
     public var location: String
     /// A CSV column name or a JSON path such as `provision.provision[0].period.start`.
     public var path: String
+    /// What was expected there (formats, allowed codes), never the value found.
     public var expected: String
 
     public init(location: String, path: String, expected: String) {

@@ -48,9 +48,13 @@ public struct DataSharingAgreement: Sendable, Hashable {
     public var purposes: Set<PurposeOfUse>
     /// Recipient roles data may be delivered to, e.g. `pediatrics`.
     public var recipientRoles: Set<String>
+    /// `PersonIdentity` fields that may pass gate 1 (`fields.person`).
     public var personFields: Set<PersonField>
+    /// Event fields that may pass gate 1 (`fields.event`); optional ones also need a flag rule to need them.
     public var eventFields: Set<EventField>
+    /// First day in force.
     public var effective: CivilDate
+    /// Last day in force.
     public var expires: CivilDate
     /// When true the source-side basis needs a patient permit (FERPA-style): the default becomes deny.
     public var patientPermitRequired: Bool
