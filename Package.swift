@@ -57,6 +57,10 @@ let package = Package(
         // Tests. Pure modules run in memory; WarehouseTests and EndToEndTests need the throwaway PostgreSQL
         // that `make test` starts (LASTMILE_TEST_DATABASE_URL).
         .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"], swiftSettings: strict),
+        // Benchmarks (release builds only; see docs/benchmarks/).
+        .executableTarget(
+            name: "lastmile-bench-consent", dependencies: ["Consent", "LastMileCore"], path: "bench/consent",
+            swiftSettings: strict),
         .testTarget(
             name: "ConsentTests", dependencies: ["Consent", "LastMileCore"], resources: [.copy("Fixtures")],
             swiftSettings: strict),

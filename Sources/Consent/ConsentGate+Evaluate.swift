@@ -80,7 +80,8 @@ extension ConsentGate {
             source: request.source, category: request.category, purpose: request.purpose,
             recipient: request.recipient, on: request.date)
         {
-        case .inForce(let a):
+        case .inForce(let plan):
+            let a = plan.agreement
             agreement = a
             trace.note("agreement \(a.id) in force (\(a.legalBasis)), covers \(request.purpose.rawValue)")
         case .refused(let refusal, let rule, let text):

@@ -25,8 +25,36 @@ public enum GateDecision: Sendable, Hashable {
 /// Pure: it sees only the policy, the record or request, and the directives the caller hands in.
 public struct ConsentGate: Sendable {
     public let policy: ConsentPolicy
+    /// Per agreement, what gate 1 needs without hashing per record: field masks and ready-made decisions.
+    let plans: [AgreementPlan]
 
-    public init(policy: ConsentPolicy) { self.policy = policy }
+    public init(policy: ConsentPolicy) {
+        self.policy = policy
+        self.plans = policy.agreements.map(AgreementPlan.init)
+    }
+
+    /// An agreement prepared for per-record use.
+    struct AgreementPlan: Sendable {
+        let agreement: DataSharingAgreement
+        let purposes: [PurposeOfUse]
+        /// The `admit.agreement` decision for each of `purposes`, same order.
+        let admitDecisions: [ConsentDecision]
+        let personMask: UInt32
+        /// Optional event fields kept: permitted and needed by a flag rule.
+        let eventMask: UInt32
+
+        init(_ a: DataSharingAgreement) {
+            agreement = a
+            purposes = a.purposes.sorted()
+            admitDecisions = purposes.map { purpose in
+                ConsentDecision(
+                    reason: .admitAgreement, rule: "agreements[\(a.id)]",
+                    explanation: "admitted under \(a.id) (\(a.legalBasis)) for \(purpose.rawValue)")
+            }
+            personMask = FieldMask.of(a.personFields)
+            eventMask = FieldMask.of(a.eventFields.intersection(EventField.neededForFlags(a.category)))
+        }
+    }
 
     // MARK: Gate 1
 
@@ -44,9 +72,9 @@ public struct ConsentGate: Sendable {
                     explanation: "record carries restriction label \(label.rawValue) (\(basis))"))
         }
         let category = record.event.category
-        let agreement: DataSharingAgreement
+        let plan: AgreementPlan
         switch resolveAgreement(source: record.source, category: category, purpose: purpose, recipient: nil, on: date) {
-        case .inForce(let a): agreement = a
+        case .inForce(let p): plan = p
         case .refused(let outcome, let rule, let text):
             return .drop(ConsentDecision(reason: outcome.gate1Reason, rule: rule, explanation: text))
         }
@@ -58,12 +86,9 @@ public struct ConsentGate: Sendable {
                     reason: .dropMinorJustice, rule: "minors.justice_minimum_age",
                     explanation: "justice record of a person under \(minimumAge) at booking"))
         }
-        let minimised = Self.minimise(record, under: agreement)
-        return .admit(
-            minimised,
-            ConsentDecision(
-                reason: .admitAgreement, rule: "agreements[\(agreement.id)]",
-                explanation: "admitted under \(agreement.id) (\(agreement.legalBasis)) for \(purpose.rawValue)"))
+        let minimised = Self.minimise(record, person: plan.personMask, event: plan.eventMask)
+        let decision = plan.admitDecisions[plan.purposes.firstIndex(of: purpose)!]
+        return .admit(minimised, decision)
     }
 
     /// The record with every field its agreement does not permit, or that no stage needs, set to nil.
@@ -73,10 +98,14 @@ public struct ConsentGate: Sendable {
     /// validation makes agreements permit them); an optional field is kept iff the agreement lists it and
     /// `EventField.neededForFlags` names it. Labels and provenance are kept as they are.
     public static func minimise(_ record: SourceRecord, under agreement: DataSharingAgreement) -> SourceRecord {
+        let kept = agreement.eventFields.intersection(EventField.neededForFlags(record.event.category))
+        return minimise(record, person: FieldMask.of(agreement.personFields), event: FieldMask.of(kept))
+    }
+
+    static func minimise(_ record: SourceRecord, person p: UInt32, event e: UInt32) -> SourceRecord {
         var out = record
-        let p = agreement.personFields
         let original = record.person
-        func keep<T>(_ field: PersonField, _ value: T?) -> T? { p.contains(field) ? value : nil }
+        func keep<T>(_ field: PersonField, _ value: T?) -> T? { FieldMask.contains(p, field) ? value : nil }
         var person = PersonIdentity(
             sourcePersonId: keep(.sourcePersonId, original.sourcePersonId),
             givenName: keep(.givenName, original.givenName), middleName: keep(.middleName, original.middleName),
@@ -86,15 +115,13 @@ public struct ConsentGate: Sendable {
             state: keep(.state, original.state),
             postalCode: keep(.postalCode, original.postalCode), phone: keep(.phone, original.phone),
             ssn: keep(.ssn, original.ssn), ssnLast4: keep(.ssnLast4, original.ssnLast4))
-        if person.ssnLast4 == nil, p.contains(.ssnLast4), let ssn = original.ssn {
+        if person.ssnLast4 == nil, FieldMask.contains(p, .ssnLast4), let ssn = original.ssn {
             let digits = ssn.filter(\.isNumber)
             if digits.count >= 4 { person.ssnLast4 = String(digits.suffix(4)) }
         }
         out.person = person
 
-        let category = record.event.category
-        let e = agreement.eventFields.intersection(EventField.neededForFlags(category))
-        func keepE<T>(_ field: EventField, _ value: T?) -> T? { e.contains(field) ? value : nil }
+        func keepE<T>(_ field: EventField, _ value: T?) -> T? { FieldMask.contains(e, field) ? value : nil }
         switch record.event {
         case .attendance(let a):
             out.event = .attendance(
@@ -158,30 +185,44 @@ public struct ConsentGate: Sendable {
     }
 
     enum AgreementOutcome {
-        case inForce(DataSharingAgreement)
+        case inForce(AgreementPlan)
         case refused(AgreementRefusal, rule: String, explanation: String)
     }
 
     func resolveAgreement(
         source: String, category: DataCategory, purpose: PurposeOfUse, recipient: Recipient?, on date: CivilDate
     ) -> AgreementOutcome {
-        let candidates = policy.agreements(forSource: source, category: category)
-        guard !candidates.isEmpty else {
-            return .refused(
-                .missing, rule: "agreements",
-                explanation: "no agreement for source \(source) and category \(category.rawValue)")
+        var inForce: AgreementPlan?
+        var next: DataSharingAgreement?
+        var last: DataSharingAgreement?
+        for plan in plans where plan.agreement.category == category && plan.agreement.source == source {
+            let a = plan.agreement
+            if a.isInForce(on: date) {
+                inForce = plan
+                break
+            }
+            if a.effective > date {
+                if next == nil || a.effective < next!.effective { next = a }
+            } else if last == nil || a.expires > last!.expires {
+                last = a
+            }
         }
-        guard let a = candidates.first(where: { $0.isInForce(on: date) }) else {
-            if let next = candidates.filter({ $0.effective > date }).min(by: { $0.effective < $1.effective }) {
+        guard let plan = inForce else {
+            if let next {
                 return .refused(
                     .notYetEffective, rule: "agreements[\(next.id)]",
                     explanation: "\(next.id) takes effect \(next.effective); none in force on \(date)")
             }
-            let last = candidates.max { $0.expires < $1.expires }!
+            if let last {
+                return .refused(
+                    .expired, rule: "agreements[\(last.id)]", explanation: "\(last.id) expired \(last.expires)")
+            }
             return .refused(
-                .expired, rule: "agreements[\(last.id)]", explanation: "\(last.id) expired \(last.expires)")
+                .missing, rule: "agreements",
+                explanation: "no agreement for source \(source) and category \(category.rawValue)")
         }
-        guard a.purposes.contains(purpose) else {
+        let a = plan.agreement
+        guard plan.purposes.contains(purpose) else {
             return .refused(
                 .purposeNotCovered, rule: "agreements[\(a.id)].purposes",
                 explanation: "\(a.id) does not permit purpose \(purpose.rawValue)")
@@ -192,6 +233,14 @@ public struct ConsentGate: Sendable {
                 explanation: "\(a.id) permits recipient roles \(a.recipientRoles.sorted().joined(separator: ", ")) only"
             )
         }
-        return .inForce(a)
+        return .inForce(plan)
     }
+}
+
+/// Field sets as bits, so minimising a record tests bits instead of hashing field names.
+enum FieldMask {
+    static func of(_ fields: Set<PersonField>) -> UInt32 { fields.reduce(0) { $0 | $1.bit } }
+    static func of(_ fields: Set<EventField>) -> UInt32 { fields.reduce(0) { $0 | $1.bit } }
+    static func contains(_ mask: UInt32, _ field: PersonField) -> Bool { mask & field.bit != 0 }
+    static func contains(_ mask: UInt32, _ field: EventField) -> Bool { mask & field.bit != 0 }
 }

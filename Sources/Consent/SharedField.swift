@@ -90,3 +90,57 @@ public enum EventField: String, Sendable, Hashable, Codable, CaseIterable, Compa
         }
     }
 }
+
+extension PersonField {
+    /// A distinct bit per field, for masks.
+    var bit: UInt32 {
+        switch self {
+        case .sourcePersonId: 1 << 0
+        case .givenName: 1 << 1
+        case .middleName: 1 << 2
+        case .familyName: 1 << 3
+        case .suffix: 1 << 4
+        case .birthDate: 1 << 5
+        case .sex: 1 << 6
+        case .street: 1 << 7
+        case .city: 1 << 8
+        case .state: 1 << 9
+        case .postalCode: 1 << 10
+        case .phone: 1 << 11
+        case .ssn: 1 << 12
+        case .ssnLast4: 1 << 13
+        }
+    }
+}
+
+extension EventField {
+    /// A distinct bit per field, for masks.
+    var bit: UInt32 {
+        switch self {
+        case .schoolId: 1 << 0
+        case .schoolName: 1 << 1
+        case .grade: 1 << 2
+        case .date: 1 << 3
+        case .status: 1 << 4
+        case .minutesAbsent: 1 << 5
+        case .enrollmentId: 1 << 6
+        case .projectId: 1 << 7
+        case .projectType: 1 << 8
+        case .entryDate: 1 << 9
+        case .exitDate: 1 << 10
+        case .moveInDate: 1 << 11
+        case .exitDestination: 1 << 12
+        case .bookingNumber: 1 << 13
+        case .bookedAt: 1 << 14
+        case .releasedAt: 1 << 15
+        case .facility: 1 << 16
+        case .chargeCount: 1 << 17
+        case .agency: 1 << 18
+        case .recordId: 1 << 19
+        case .recordType: 1 << 20
+        case .statusDate: 1 << 21
+        case .program: 1 << 22
+        case .householdId: 1 << 23
+        }
+    }
+}

@@ -157,4 +157,19 @@ struct GateOneTests {
             for value in personal { #expect(!text.contains(value)) }
         }
     }
+
+    @Test func everyFieldHasItsOwnBit() {
+        let person = PersonField.allCases.map(\.bit)
+        let event = EventField.allCases.map(\.bit)
+        #expect(Set(person).count == PersonField.allCases.count && !person.contains(0))
+        #expect(Set(event).count == EventField.allCases.count && !event.contains(0))
+        #expect(FieldMask.of(Set(PersonField.allCases)).nonzeroBitCount == PersonField.allCases.count)
+    }
+
+    @Test func theStaticMinimiserAgreesWithTheGate() throws {
+        let policy = tablePolicy()
+        let record = sourceRecord(attendance, source: "riverside-usd")
+        let viaGate = try #require(ConsentGate(policy: policy).admit(record, purpose: .treatment, on: runDate).admitted)
+        #expect(ConsentGate.minimise(record, under: policy.agreements[0]) == viaGate)
+    }
 }
