@@ -21,7 +21,7 @@ extension ConsentDirective {
     /// Problems name the entry index and JSON path; other resource types in a Bundle are counted, not read.
     public static func importFHIR(json data: Data, file: String) -> DirectiveImport {
         var result = DirectiveImport()
-        guard let root = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+        guard let root = try? JSONDecoder().decode(JSONValue.self, from: data.droppingByteOrderMark) else {
             result.problems.append(DirectiveImportError(location: file, path: "$", expected: "valid JSON"))
             return result
         }
@@ -63,7 +63,7 @@ extension ConsentDirective {
         var result = DirectiveImport()
         let newline = UInt8(ascii: "\n")
         var lineNumber = 0
-        for line in data.split(separator: newline, omittingEmptySubsequences: false) {
+        for line in data.droppingByteOrderMark.split(separator: newline, omittingEmptySubsequences: false) {
             lineNumber += 1
             let trimmed = line.last == UInt8(ascii: "\r") ? line.dropLast() : line
             if trimmed.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
@@ -342,4 +342,9 @@ private struct FHIRConsentReader {
             type: type, period: period, actors: actors, purposes: purposes, categories: categories,
             securityLabels: labels, resourceClasses: classes, sources: sources, provisions: children)
     }
+}
+
+extension Data {
+    /// The data without a leading UTF-8 byte-order mark, which JSONDecoder rejects.
+    var droppingByteOrderMark: Data { starts(with: [0xEF, 0xBB, 0xBF]) ? dropFirst(3) : self }
 }

@@ -178,6 +178,15 @@ struct DirectiveImportTests {
         }
     }
 
+    @Test func aByteOrderMarkIsAccepted() throws {
+        let bom = Data([0xEF, 0xBB, 0xBF])
+        #expect(
+            ConsentDirective.importFHIR(json: bom + (try fixture("consent-single.json")), file: "b").directives.count
+                == 1)
+        #expect(
+            ConsentDirective.importFHIRNDJSON(bom + (try fixture("consents.ndjson")), file: "b").directives.count == 2)
+    }
+
     @Test func notJSONOrNotAConsentIsOneProblem() throws {
         let broken = ConsentDirective.importFHIR(json: try fixture("not-json.json"), file: "n.json")
         #expect(broken.problems.map(\.description) == ["n.json: $: valid JSON"])
