@@ -1,1 +1,0 @@
-// Local build placeholder (not committed): the lead owns Warehouse.
