@@ -75,5 +75,12 @@ let package = Package(
             name: "ExtractorsTests", dependencies: ["Extractors", "LastMileCore"], exclude: ["Fixtures", "Golden"],
             swiftSettings: strict),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "LastMileCore"], swiftSettings: strict),
+        // Benchmarks (release builds only; see docs/benchmarks/).
+        .executableTarget(
+            name: "lastmile-bench-consent", dependencies: ["Consent", "LastMileCore"], path: "bench/consent",
+            swiftSettings: strict),
+        .testTarget(
+            name: "ConsentTests", dependencies: ["Consent", "LastMileCore"], resources: [.copy("Fixtures")],
+            swiftSettings: strict),
     ]
 )
