@@ -59,5 +59,8 @@ let package = Package(
         .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"], swiftSettings: strict),
         .testTarget(
             name: "FlagsTests", dependencies: ["Flags", "LastMileCore", "Yams"], swiftSettings: strict),
+        .testTarget(
+            name: "ReportsTests", dependencies: ["Reports", "Flags", "LastMileCore"], exclude: ["Golden"],
+            swiftSettings: strict),
     ]
 )
