@@ -8,7 +8,9 @@ public enum FlagCodes {
         switch kind {
         case .chronicAbsenteeism:
             if tier == AbsenteeismTier.atRisk.rawValue {
-                return [Coding(system: Coding.local, code: "absenteeism-at-risk", display: "At risk of chronic absenteeism")]
+                return [
+                    Coding(system: Coding.local, code: "absenteeism-at-risk", display: "At risk of chronic absenteeism")
+                ]
             }
             // No ICD-10-CM code names school absence; Z55.8 is the closest (formats.md §5.1).
             return [

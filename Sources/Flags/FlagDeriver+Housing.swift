@@ -44,7 +44,9 @@ extension FlagDeriver {
                 // The entry is a night; the stay stays open only as long as bed nights keep coming.
                 let w = stay.entryDate.adding(days: homeRules.bedNightWindowDays)
                 sheltered[source, default: []].append(
-                    Span(start: stay.entryDate, end: exit.map { min(w, max($0, stay.entryDate)) } ?? w, items: [.stay(stay)]))
+                    Span(
+                        start: stay.entryDate, end: exit.map { min(w, max($0, stay.entryDate)) } ?? w,
+                        items: [.stay(stay)]))
             case let t where HMIS.shelteredProjectTypes.contains(t):
                 sheltered[source, default: []].append(
                     Span(start: stay.entryDate, end: exit.map { max($0, stay.entryDate) }, items: [.stay(stay)]))
@@ -61,10 +63,13 @@ extension FlagDeriver {
         }
 
         var seenNights = Set<String>()
-        let exits = Dictionary(stays.map { ("\($0.0)\u{0}\($0.1.enrollmentId)", $0.1.exitDate) }, uniquingKeysWith: { $1 })
+        let exits = Dictionary(
+            stays.map { ("\($0.0)\u{0}\($0.1.enrollmentId)", $0.1.exitDate) }, uniquingKeysWith: { $1 })
         for item in events.bedNights where item.event.date <= asOf {
             let night = item.event
-            guard seenNights.insert("\(item.source)\u{0}\(night.enrollmentId)\u{0}\(night.date)").inserted else { continue }
+            guard seenNights.insert("\(item.source)\u{0}\(night.enrollmentId)\u{0}\(night.date)").inserted else {
+                continue
+            }
             if night.projectType == HMIS.streetOutreach {
                 unsheltered[item.source, default: []].append(
                     Span(
@@ -83,7 +88,8 @@ extension FlagDeriver {
         for (source, list) in housingListSpans(events, asOf: asOf) { instability[source, default: []] += list }
 
         // Homelessness that starts after a move to housing ends the `housed` flag.
-        let homelessStarts = (sheltered.values.joined().map(\.start) + unsheltered.values.joined().map(\.start)).sorted()
+        let homelessStarts = (sheltered.values.joined().map(\.start) + unsheltered.values.joined().map(\.start))
+            .sorted()
 
         var flags: [Flag] = []
         func emit(_ kind: FlagKind, _ bySource: [String: [Span<HousingItem>]], cuts: [CivilDate]) {
@@ -149,7 +155,9 @@ extension FlagDeriver {
     func housingListSpans(_ events: PatientEvents, asOf: CivilDate) -> [String: [Span<HousingItem>]] {
         var out: [String: [Span<HousingItem>]] = [:]
         let relevant = events.housing.filter { $0.event.statusDate <= asOf }
-        let byRecord = Dictionary(grouping: relevant) { "\($0.source)\u{0}\($0.event.recordType.rawValue)\u{0}\($0.event.recordId)" }
+        let byRecord = Dictionary(grouping: relevant) {
+            "\($0.source)\u{0}\($0.event.recordType.rawValue)\u{0}\($0.event.recordId)"
+        }
         for key in byRecord.keys.sorted() {
             let group = byRecord[key]!
             let source = group[0].source
@@ -178,7 +186,9 @@ extension FlagDeriver {
                 }
             }
             if var span = open {
-                if span.items.contains(where: { if case .listStatus(let e) = $0 { e.recordType == .evictionFiling } else { false } }),
+                if span.items.contains(where: {
+                    if case .listStatus(let e) = $0 { e.recordType == .evictionFiling } else { false }
+                }),
                     let last = lastOpening
                 {
                     span.end = last.adding(days: rules.housing.evictionWindowDays)

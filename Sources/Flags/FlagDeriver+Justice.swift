@@ -23,7 +23,9 @@ extension FlagDeriver {
             let booking = item.event
             let release = booking.releasedAt.map(\.date).flatMap { $0 <= asOf ? $0 : nil }
             custody[item.source, default: []].append(
-                Span(start: booking.bookedAt.date, end: release.map { max($0, booking.bookedAt.date) }, items: [booking]))
+                Span(
+                    start: booking.bookedAt.date, end: release.map { max($0, booking.bookedAt.date) }, items: [booking])
+            )
             if let release {
                 let span = Span(start: release, end: release.adding(days: window), items: [booking])
                 released[item.source, default: []].append(span.cut(at: bookingDates))
@@ -40,8 +42,9 @@ extension FlagDeriver {
                 }
                 e[FlagEvidenceKey.daysInCustody] = String(span.start.days(until: span.end ?? asOf))
                 flags.append(
-                    flag(.incarceration, patient: events.patientId, source: source, start: span.start, end: span.end,
-                         asOf: asOf, evidence: e))
+                    flag(
+                        .incarceration, patient: events.patientId, source: source, start: span.start, end: span.end,
+                        asOf: asOf, evidence: e))
             }
         }
         for (source, spans) in released {
@@ -52,8 +55,9 @@ extension FlagDeriver {
                     FlagEvidenceKey.windowDays: String(window),
                 ]
                 flags.append(
-                    flag(.recentRelease, patient: events.patientId, source: source, start: span.start, end: span.end,
-                         asOf: asOf, evidence: e))
+                    flag(
+                        .recentRelease, patient: events.patientId, source: source, start: span.start, end: span.end,
+                        asOf: asOf, evidence: e))
             }
         }
         return flags

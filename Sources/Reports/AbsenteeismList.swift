@@ -67,7 +67,9 @@ public struct AbsenteeismListOptions: Sendable, Hashable {
 
     public init(
         atRiskThreshold: Double = 0.05, chronicThreshold: Double = 0.10, includeAtRisk: Bool = true,
-        visibleKinds: [FlagKind] = [.shelteredHomelessness, .unshelteredHomelessness, .housingInstability, .recentRelease]
+        visibleKinds: [FlagKind] = [
+            .shelteredHomelessness, .unshelteredHomelessness, .housingInstability, .recentRelease,
+        ]
     ) {
         self.atRiskThreshold = atRiskThreshold
         self.chronicThreshold = chronicThreshold
@@ -183,7 +185,8 @@ public struct AbsenteeismList: Sendable, Hashable {
         let flag = p.absenteeism
         let e = flag.evidence
         guard flag.kind == .chronicAbsenteeism, flag.status == .active,
-            let tier = AbsenteeismTier(rawValue: flag.tier), tier.isChronic || (tier == .atRisk && options.includeAtRisk),
+            let tier = AbsenteeismTier(rawValue: flag.tier),
+            tier.isChronic || (tier == .atRisk && options.includeAtRisk),
             let rateText = e[FlagEvidenceKey.rate], let rate = Double(rateText)
         else { return nil }
         let previous = e[FlagEvidenceKey.previousRate].flatMap(Double.init)
@@ -195,7 +198,8 @@ public struct AbsenteeismList: Sendable, Hashable {
             schoolId: e[FlagEvidenceKey.schoolId] ?? "", schoolName: e[FlagEvidenceKey.schoolName],
             grade: e[FlagEvidenceKey.grade], daysAbsent: e[FlagEvidenceKey.daysAbsent] ?? "",
             daysEnrolled: Int(e[FlagEvidenceKey.daysEnrolled] ?? "") ?? 0, rate: rate, tier: tier,
-            change: change(rate: rate, tier: tier, previousRate: previous, onLastWeeksList: p.onLastWeeksList, options: options),
+            change: change(
+                rate: rate, tier: tier, previousRate: previous, onLastWeeksList: p.onLastWeeksList, options: options),
             lastAbsence: e[FlagEvidenceKey.lastAbsence].flatMap { CivilDate(iso: $0) },
             otherFlags: FlagKind.allCases.filter(visible.contains))
     }

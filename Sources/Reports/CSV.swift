@@ -5,7 +5,9 @@ public enum CSV {
 
     /// Characters that make a spreadsheet treat a cell as a formula when they start it (OWASP CSV injection),
     /// including the full-width forms some spreadsheets also accept.
-    static let formulaStarts: Set<Character> = ["=", "+", "-", "@", "\t", "\r", "\r\n", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}"]
+    static let formulaStarts: Set<Character> = [
+        "=", "+", "-", "@", "\t", "\r", "\r\n", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}",
+    ]
 
     /// One cell: prefixed with `'` when it could start a formula, quoted when it holds `,` `"` CR or LF.
     public static func cell(_ value: String) -> String {
@@ -23,7 +25,6 @@ public enum CSV {
     public static func line(_ cells: [String]) -> String { cells.map(cell).joined(separator: ",") + "\r\n" }
 }
 
-
 extension AbsenteeismList {
     /// The CSV header, in column order.
     public static let csvHeader = [
@@ -35,7 +36,8 @@ extension AbsenteeismList {
     public func csv() -> String {
         var out = CSV.byteOrderMark + CSV.line(AbsenteeismList.csvHeader)
         if rows.isEmpty {
-            out += CSV.line(["No patients this week"] + Array(repeating: "", count: AbsenteeismList.csvHeader.count - 1))
+            out += CSV.line(
+                ["No patients this week"] + Array(repeating: "", count: AbsenteeismList.csvHeader.count - 1))
         }
         for r in rows {
             out += CSV.line([

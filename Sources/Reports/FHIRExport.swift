@@ -11,7 +11,9 @@ public struct FHIRPatient: Sendable, Hashable {
     public var birthDate: CivilDate?
     public var sex: Sex?
 
-    public init(id: String, givenName: String? = nil, familyName: String? = nil, birthDate: CivilDate? = nil, sex: Sex? = nil) {
+    public init(
+        id: String, givenName: String? = nil, familyName: String? = nil, birthDate: CivilDate? = nil, sex: Sex? = nil
+    ) {
         self.id = id
         self.givenName = givenName
         self.familyName = familyName
@@ -27,7 +29,9 @@ public struct FHIRExport: Sendable {
     /// The identifier system of the HIE's patient ids on Patient resources.
     public var patientIdentifierSystem: String
 
-    public init(author: String? = "Organization/lastmile-hie", patientIdentifierSystem: String = "urn:lastmile:hie-patient-id") {
+    public init(
+        author: String? = "Organization/lastmile-hie", patientIdentifierSystem: String = "urn:lastmile:hie-patient-id"
+    ) {
         self.author = author
         self.patientIdentifierSystem = patientIdentifierSystem
     }
@@ -87,7 +91,9 @@ public struct FHIRExport: Sendable {
                     ),
                     (
                         "tag",
-                        .array([.object([("system", .string(FHIRExport.sourceTagSystem)), ("code", .string(flag.source))])])
+                        .array([
+                            .object([("system", .string(FHIRExport.sourceTagSystem)), ("code", .string(flag.source))])
+                        ])
                     ),
                 ])
             ),
@@ -106,7 +112,10 @@ public struct FHIRExport: Sendable {
                         "coding",
                         .array(
                             flag.codes.map {
-                                .object([("system", .string($0.system)), ("code", .string($0.code)), ("display", .string($0.display))])
+                                .object([
+                                    ("system", .string($0.system)), ("code", .string($0.code)),
+                                    ("display", .string($0.display)),
+                                ])
                             })
                     ),
                     ("text", .string(FHIRExport.text(flag))),
@@ -126,18 +135,22 @@ public struct FHIRExport: Sendable {
         var members: [(String, JSONValue)] = [
             ("resourceType", .string("Patient")),
             ("id", .string(p.id)),
-            ("identifier", .array([.object([("system", .string(patientIdentifierSystem)), ("value", .string(p.id))])])),
+            (
+                "identifier",
+                .array([.object([("system", .string(patientIdentifierSystem)), ("value", .string(p.id))])])
+            ),
         ]
         var name: [(String, JSONValue)] = []
         if let family = p.familyName, !family.isEmpty { name.append(("family", .string(family))) }
         if let given = p.givenName, !given.isEmpty { name.append(("given", .array([.string(given)]))) }
         if !name.isEmpty { members.append(("name", .array([.object(name)]))) }
         if let sex = p.sex {
-            let gender = switch sex {
-            case .female: "female"
-            case .male: "male"
-            case .other: "other"
-            }
+            let gender =
+                switch sex {
+                case .female: "female"
+                case .male: "male"
+                case .other: "other"
+                }
             members.append(("gender", .string(gender)))
         }
         if let birth = p.birthDate { members.append(("birthDate", .string(birth.description))) }
@@ -156,14 +169,18 @@ public struct FHIRExport: Sendable {
     public func write(flags: [Flag], patients: [FHIRPatient], to directory: URL) throws -> [URL] {
         let dir = try PrivateFiles.directory(directory, [])
         let sortedFlags = flags.sorted {
-            ($0.patientId, $0.kind.rawValue, $0.source, $0.periodStart) < ($1.patientId, $1.kind.rawValue, $1.source, $1.periodStart)
+            ($0.patientId, $0.kind.rawValue, $0.source, $0.periodStart) < (
+                $1.patientId, $1.kind.rawValue, $1.source, $1.periodStart
+            )
         }
         var seen = Set<String>()
         let uniquePatients = patients.sorted { $0.id < $1.id }.filter { seen.insert($0.id).inserted }
         return [
-            try PrivateFiles.write(Data(FHIRExport.ndjson(sortedFlags.map { flagResource($0) }).utf8), named: "Flag.ndjson", in: dir),
             try PrivateFiles.write(
-                Data(FHIRExport.ndjson(uniquePatients.map { patientResource($0) }).utf8), named: "Patient.ndjson", in: dir),
+                Data(FHIRExport.ndjson(sortedFlags.map { flagResource($0) }).utf8), named: "Flag.ndjson", in: dir),
+            try PrivateFiles.write(
+                Data(FHIRExport.ndjson(uniquePatients.map { patientResource($0) }).utf8), named: "Patient.ndjson",
+                in: dir),
         ]
     }
 

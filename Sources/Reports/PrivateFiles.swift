@@ -84,7 +84,9 @@ public enum PrivateFiles {
             throw ReportError.cannotWrite(path: lastComponent(path), call: "mkdir", errno: errno)
         }
         // mkdir's mode is filtered by the umask; set it exactly.
-        if chmod(path, 0o700) != 0 { throw ReportError.cannotWrite(path: lastComponent(path), call: "chmod", errno: errno) }
+        if chmod(path, 0o700) != 0 {
+            throw ReportError.cannotWrite(path: lastComponent(path), call: "chmod", errno: errno)
+        }
     }
 
     private static func lastComponent(_ path: String) -> String { URL(fileURLWithPath: path).lastPathComponent }
@@ -105,7 +107,8 @@ extension AbsenteeismList {
         let dir = try PrivateFiles.directory(outbox, [("practice id", practiceId), ("week", weekOf.description)])
         var written = [try PrivateFiles.write(Data(csv().utf8), named: fileBaseName + ".csv", in: dir)]
         if let template {
-            written.append(try PrivateFiles.write(Data(html(using: template).utf8), named: fileBaseName + ".html", in: dir))
+            written.append(
+                try PrivateFiles.write(Data(html(using: template).utf8), named: fileBaseName + ".html", in: dir))
         }
         return written
     }

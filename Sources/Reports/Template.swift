@@ -57,7 +57,8 @@ public struct HTMLTemplate: Sendable {
                 out += s
             case .value(let key, let line):
                 guard case .text(let s) = try lookup(key, scopes, line: line) else {
-                    throw TemplateError(template: name, line: line, problem: "\"\(key)\" is a list or flag; use {{#\(key)}}")
+                    throw TemplateError(
+                        template: name, line: line, problem: "\"\(key)\" is a list or flag; use {{#\(key)}}")
                 }
                 out += HTML.escape(s)
             case .section(let key, let inverted, let body, let line):
@@ -134,7 +135,8 @@ public struct HTMLTemplate: Sendable {
                         let key = String(t.dropFirst()).trimmingSpaces
                         guard key == closing else {
                             let expected = closing.map { "{{/\($0)}}" } ?? "no closing tag"
-                            throw TemplateError(template: name, line: tagLine, problem: "{{/\(key)}} found; expected \(expected)")
+                            throw TemplateError(
+                                template: name, line: tagLine, problem: "{{/\(key)}} found; expected \(expected)")
                         }
                         return nodes
                     default:
@@ -153,13 +155,15 @@ public struct HTMLTemplate: Sendable {
             }
             if !literal.isEmpty { nodes.append(.literal(literal)) }
             if let closing {
-                throw TemplateError(template: name, line: line, problem: "section \"\(closing)\" is never closed with {{/\(closing)}}")
+                throw TemplateError(
+                    template: name, line: line, problem: "section \"\(closing)\" is never closed with {{/\(closing)}}")
             }
             return nodes
         }
 
         func checkedName(_ s: String, line: Int) throws -> String {
-            guard !s.isEmpty, s.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
+            guard !s.isEmpty, s.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") })
+            else {
                 throw TemplateError(template: name, line: line, problem: "a name is letters, digits, _ or -")
             }
             return s

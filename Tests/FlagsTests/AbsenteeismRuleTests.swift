@@ -24,7 +24,10 @@ import Testing
         let at = Fixture.schoolDays(from: start, count: 180, absentOn: Set(0..<18))
         let f = try #require(absenteeism(Fixture.flags(Fixture.events(attendance: at), asOf: "2027-06-30")).first)
         #expect(f.tier == "moderate")
-        #expect(f.codes.first == Coding(system: Coding.icd10cm, code: "Z55.8", display: "Other problems related to education and literacy"))
+        #expect(
+            f.codes.first
+                == Coding(
+                    system: Coding.icd10cm, code: "Z55.8", display: "Other problems related to education and literacy"))
         #expect(f.codes.contains { $0.system == Coding.local && $0.code == "chronic-absenteeism" })
         #expect(f.evidence["days_absent"] == "18")
         #expect(f.evidence["days_enrolled"] == "180")
@@ -120,7 +123,8 @@ import Testing
         let thisYear = Fixture.schoolDays(from: start, count: 20, absentOn: [0, 1])
         let future = Fixture.schoolDays(from: "2026-10-01", count: 5, absentOn: Set(0..<5))
         let f = try #require(
-            absenteeism(Fixture.flags(Fixture.events(attendance: lastYear + thisYear + future), asOf: "2026-09-30")).first)
+            absenteeism(Fixture.flags(Fixture.events(attendance: lastYear + thisYear + future), asOf: "2026-09-30"))
+                .first)
         #expect(f.evidence["days_enrolled"] == "20")
         #expect(f.evidence["days_absent"] == "2")
         #expect(f.evidence["school_year_start"] == "2026-08-01")
@@ -150,7 +154,8 @@ import Testing
     }
 
     @Test func twoDistrictsGiveTwoFlagsInSourceOrder() {
-        var events = Fixture.events(source: "riverside-usd", attendance: Fixture.schoolDays(from: start, count: 10, absentOn: [0]))
+        var events = Fixture.events(
+            source: "riverside-usd", attendance: Fixture.schoolDays(from: start, count: 10, absentOn: [0]))
         for day in Fixture.schoolDays(from: start, count: 10, absentOn: [0, 1, 2], school: "L9") {
             events.append(.attendance(day), from: "lakeside-edfi")
         }

@@ -45,7 +45,8 @@ import Yams
                 _ = try YAMLDecoder().decode(PipelineFile.self, from: yaml)
                 Issue.record("accepted \(key)")
             } catch let DecodingError.dataCorrupted(context) {
-                #expect(context.codingPath.map(\.stringValue).contains(key) || context.codingPath.last?.stringValue == key)
+                #expect(
+                    context.codingPath.map(\.stringValue).contains(key) || context.codingPath.last?.stringValue == key)
             } catch {
                 Issue.record("unexpected error for \(key): \(error)")
             }
@@ -59,7 +60,9 @@ import Yams
                 patientId: "P1", kind: .shelteredHomelessness, codes: [], status: status,
                 periodStart: Fixture.date(start), source: source)
         }
-        let stored = [flag("coc-hmis", "2026-11-01"), flag("coc-hmis", "2026-01-01", .inactive), flag("other-coc", "2026-10-01")]
+        let stored = [
+            flag("coc-hmis", "2026-11-01"), flag("coc-hmis", "2026-01-01", .inactive), flag("other-coc", "2026-10-01"),
+        ]
         let derived = [flag("coc-hmis", "2026-11-03")]  // the entry date was corrected
         let upserts = FlagReconciliation.upserts(stored: stored, derived: derived, sources: ["coc-hmis"], asOf: asOf)
         #expect(upserts.count == 2)

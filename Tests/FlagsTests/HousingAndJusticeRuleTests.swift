@@ -15,7 +15,9 @@ import Testing
         return Fixture.flags(e, asOf: asOf, rules: rules)
     }
 
-    private func stay(_ id: String, type: Int, entry: String, exit: String? = nil, destination: Int? = nil, moveIn: String? = nil)
+    private func stay(
+        _ id: String, type: Int, entry: String, exit: String? = nil, destination: Int? = nil, moveIn: String? = nil
+    )
         -> SourceEvent
     {
         .shelterStay(
@@ -24,7 +26,9 @@ import Testing
                 moveInDate: moveIn.map(d), exitDestination: destination))
     }
 
-    private func housing(_ id: String, _ type: HousingRecordType, _ status: HousingStatus, _ date: String) -> SourceEvent {
+    private func housing(_ id: String, _ type: HousingRecordType, _ status: HousingStatus, _ date: String)
+        -> SourceEvent
+    {
         .housingStatus(HousingStatusEvent(recordId: id, recordType: type, status: status, statusDate: d(date)))
     }
 
@@ -159,7 +163,8 @@ import Testing
     @Test func exitToPermanentHousingIsHousedAndNewHomelessnessEndsIt() {
         let flags = derive(
             {
-                $0.append(stay("E1", type: 0, entry: "2026-03-01", exit: "2026-05-01", destination: 435), from: "coc-hmis")
+                $0.append(
+                    stay("E1", type: 0, entry: "2026-03-01", exit: "2026-05-01", destination: 435), from: "coc-hmis")
                 $0.append(stay("E2", type: 0, entry: "2026-09-10"), from: "coc-hmis")
             }, asOf: "2026-11-20")
         #expect(flags.map(\.kind) == [.shelteredHomelessness, .shelteredHomelessness, .housed])
@@ -207,10 +212,13 @@ import Testing
         let bySource: [String: [SourceEvent]] = [
             "county-jail": [booking("B1", "2026-11-10")],
             "coc-hmis": [stay("E1", type: 0, entry: "2026-11-02")],
-            "riverside-usd": Fixture.schoolDays(from: "2026-08-17", count: 20, absentOn: [1, 2, 3]).map { .attendance($0) },
+            "riverside-usd": Fixture.schoolDays(from: "2026-08-17", count: 20, absentOn: [1, 2, 3]).map {
+                .attendance($0)
+            },
             "ce-by-name-list": [housing("R1", .byNameList, .active, "2026-07-01")],
         ]
-        let a = FlagDeriver().flags(for: PatientEvents(patientId: patient, eventsBySource: bySource), asOf: d("2026-11-20"))
+        let a = FlagDeriver().flags(
+            for: PatientEvents(patientId: patient, eventsBySource: bySource), asOf: d("2026-11-20"))
         #expect(a.map(\.kind) == [.chronicAbsenteeism, .shelteredHomelessness, .incarceration, .housingInstability])
         var manual = PatientEvents(patientId: patient)
         for source in ["riverside-usd", "ce-by-name-list", "county-jail", "coc-hmis"] {

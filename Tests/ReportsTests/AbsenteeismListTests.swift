@@ -24,11 +24,16 @@ import Testing
     @Test func changeSinceLastWeek() {
         #expect(AbsenteeismList.change(rate: 0.12, tier: .moderate, previousRate: nil, onLastWeeksList: nil) == .new)
         #expect(AbsenteeismList.change(rate: 0.12, tier: .moderate, previousRate: 0.09, onLastWeeksList: nil) == .new)
-        #expect(AbsenteeismList.change(rate: 0.12, tier: .moderate, previousRate: 0.09, onLastWeeksList: true) == .worse)
+        #expect(
+            AbsenteeismList.change(rate: 0.12, tier: .moderate, previousRate: 0.09, onLastWeeksList: true) == .worse)
         #expect(AbsenteeismList.change(rate: 0.12, tier: .moderate, previousRate: 0.12, onLastWeeksList: false) == .new)
-        #expect(AbsenteeismList.change(rate: 0.1204, tier: .moderate, previousRate: 0.1196, onLastWeeksList: nil) == .unchanged)
-        #expect(AbsenteeismList.change(rate: 0.1210, tier: .moderate, previousRate: 0.1190, onLastWeeksList: nil) == .worse)
-        #expect(AbsenteeismList.change(rate: 0.11, tier: .moderate, previousRate: 0.13, onLastWeeksList: nil) == .better)
+        #expect(
+            AbsenteeismList.change(rate: 0.1204, tier: .moderate, previousRate: 0.1196, onLastWeeksList: nil)
+                == .unchanged)
+        #expect(
+            AbsenteeismList.change(rate: 0.1210, tier: .moderate, previousRate: 0.1190, onLastWeeksList: nil) == .worse)
+        #expect(
+            AbsenteeismList.change(rate: 0.11, tier: .moderate, previousRate: 0.13, onLastWeeksList: nil) == .better)
         #expect(AbsenteeismList.change(rate: 0.06, tier: .atRisk, previousRate: 0.04, onLastWeeksList: nil) == .new)
     }
 
@@ -44,7 +49,10 @@ import Testing
         let list = SamplePractice.list
         let csv = list.csv()
         #expect(csv.hasPrefix("\u{FEFF}Patient,Birth date,"))
-        #expect(csv.contains("\r\n\"O'Brien, Ava\",2014-11-23,12,RP-0410,P000117,Riverside Middle,07,15.5,66,23.5%,Severe,worse,2026-11-20,Sheltered homelessness\r\n"))
+        #expect(
+            csv.contains(
+                "\r\n\"O'Brien, Ava\",2014-11-23,12,RP-0410,P000117,Riverside Middle,07,15.5,66,23.5%,Severe,worse,2026-11-20,Sheltered homelessness\r\n"
+            ))
         try expectGolden(csv, named: "riverside-peds.csv")
         let html = try list.html(using: loadTemplate())
         #expect(html.contains("O&#39;Brien, Ava"))
@@ -53,7 +61,9 @@ import Testing
     }
 
     @Test func anEmptyListSaysNoPatientsThisWeek() throws {
-        let list = AbsenteeismList(practiceId: "lakeside-fm", practiceName: "Lakeside Family Medicine", weekOf: day("2026-11-23"), patients: [])
+        let list = AbsenteeismList(
+            practiceId: "lakeside-fm", practiceName: "Lakeside Family Medicine", weekOf: day("2026-11-23"), patients: []
+        )
         let csv = list.csv()
         let lines = csv.split(separator: "\r\n")
         #expect(lines.count == 2)

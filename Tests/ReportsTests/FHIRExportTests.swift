@@ -12,7 +12,8 @@ import Testing
 func flagProblems(_ r: [String: Any]) -> [String] {
     var problems: [String] = []
     let elements: Set<String> = [
-        "resourceType", "id", "meta", "implicitRules", "language", "text", "contained", "extension", "modifierExtension",
+        "resourceType", "id", "meta", "implicitRules", "language", "text", "contained", "extension",
+        "modifierExtension",
         "identifier", "status", "category", "code", "subject", "period", "encounter", "author",
     ]
     for key in r.keys where !elements.contains(key) { problems.append("unknown element \(key)") }
@@ -43,7 +44,8 @@ func flagProblems(_ r: [String: Any]) -> [String] {
     let meta = r["meta"] as? [String: Any] ?? [:]
     let security = meta["security"] as? [[String: Any]] ?? []
     for label in security {
-        let system = label["system"] as? String, code = label["code"] as? String ?? ""
+        let system = label["system"] as? String
+        let code = label["code"] as? String ?? ""
         if system == FHIRExport.confidentialitySystem, !["U", "L", "M", "N", "R", "V"].contains(code) {
             problems.append("confidentiality \(code)")
         } else if system == FHIRExport.actCodeSystem, !["SOC", "LIVARG", "SDV", "ETH", "PSY"].contains(code) {
@@ -61,12 +63,16 @@ func codingProblems(_ c: [String: Any]) -> [String] {
     case Coding.icd10cm:
         // ICD-10-CM code shape; we also insist on the Z codes formats.md §5.1 lists.
         let known = ["Z55.8", "Z59.01", "Z59.02", "Z59.811", "Z59.812", "Z65.1", "Z65.2"]
-        if !matches(code, #"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$"#) || !known.contains(code) { return ["icd \(code)"] }
+        if !matches(code, #"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$"#) || !known.contains(code) {
+            return ["icd \(code)"]
+        }
     case Coding.snomed:
         if !matches(code, #"^[1-9][0-9]{5,17}$"#) || !verhoeffValid(code) { return ["snomed check digit \(code)"] }
         // Partition identifier 00 or 10: a concept id.
         let digits = Array(code)
-        if !["00", "10"].contains(String(digits[digits.count - 3..<digits.count - 1])) { return ["snomed partition \(code)"] }
+        if !["00", "10"].contains(String(digits[digits.count - 3..<digits.count - 1])) {
+            return ["snomed partition \(code)"]
+        }
     default:
         break
     }
@@ -103,13 +109,30 @@ func verhoeffValid(_ digits: String) -> Bool {
         let start = day("2026-08-17")
         for i in 0..<60 {
             let status: AttendanceStatus = i % 5 == 0 ? .absentExcused : .present
-            e.append(.attendance(AttendanceDay(schoolId: "RUSD-104", date: start.adding(days: i), status: status)), from: "riverside-usd")
+            e.append(
+                .attendance(AttendanceDay(schoolId: "RUSD-104", date: start.adding(days: i), status: status)),
+                from: "riverside-usd")
         }
-        e.append(.shelterStay(ShelterStay(enrollmentId: "E1", projectId: "PR1", projectType: 0, entryDate: day("2026-03-01"), exitDate: day("2026-05-01"), exitDestination: 435)), from: "coc-hmis")
-        e.append(.shelterStay(ShelterStay(enrollmentId: "E2", projectId: "PR1", projectType: 0, entryDate: day("2026-10-01"))), from: "coc-hmis")
+        e.append(
+            .shelterStay(
+                ShelterStay(
+                    enrollmentId: "E1", projectId: "PR1", projectType: 0, entryDate: day("2026-03-01"),
+                    exitDate: day("2026-05-01"), exitDestination: 435)), from: "coc-hmis")
+        e.append(
+            .shelterStay(
+                ShelterStay(enrollmentId: "E2", projectId: "PR1", projectType: 0, entryDate: day("2026-10-01"))),
+            from: "coc-hmis")
         e.append(.bedNight(BedNight(enrollmentId: "O1", projectType: 4, date: day("2026-09-20"))), from: "coc-hmis")
-        e.append(.booking(Booking(bookingNumber: "B1", bookedAt: CivilDateTime(date: day("2026-11-01")), releasedAt: CivilDateTime(date: day("2026-11-05")))), from: "county-jail")
-        e.append(.housingStatus(HousingStatusEvent(recordId: "R1", recordType: .evictionFiling, status: .filed, statusDate: day("2026-11-02"))), from: "county-evictions")
+        e.append(
+            .booking(
+                Booking(
+                    bookingNumber: "B1", bookedAt: CivilDateTime(date: day("2026-11-01")),
+                    releasedAt: CivilDateTime(date: day("2026-11-05")))), from: "county-jail")
+        e.append(
+            .housingStatus(
+                HousingStatusEvent(
+                    recordId: "R1", recordType: .evictionFiling, status: .filed, statusDate: day("2026-11-02"))),
+            from: "county-evictions")
         return FlagDeriver().flags(for: e, asOf: day("2026-11-20"))
     }
 
@@ -129,11 +152,15 @@ func verhoeffValid(_ digits: String) -> Bool {
 
     @Test func aShelteredFlagCarriesCodesLabelsAndItsSource() throws {
         let flag = try #require(Self.derivedFlags().first { $0.kind == .shelteredHomelessness && $0.status == .active })
-        let r = try #require(try JSONSerialization.jsonObject(with: Data(FHIRExport().flagResource(flag).serialized.utf8)) as? [String: Any])
+        let r = try #require(
+            try JSONSerialization.jsonObject(with: Data(FHIRExport().flagResource(flag).serialized.utf8))
+                as? [String: Any])
         let codings = try #require((r["code"] as? [String: Any])?["coding"] as? [[String: Any]])
-        #expect(codings.map { "\($0["system"]!)|\($0["code"]!)" } == [
-            "http://hl7.org/fhir/sid/icd-10-cm|Z59.01", "http://snomed.info/sct|32911000", "urn:lastmile:flag|sheltered-homelessness",
-        ])
+        #expect(
+            codings.map { "\($0["system"]!)|\($0["code"]!)" } == [
+                "http://hl7.org/fhir/sid/icd-10-cm|Z59.01", "http://snomed.info/sct|32911000",
+                "urn:lastmile:flag|sheltered-homelessness",
+            ])
         let meta = try #require(r["meta"] as? [String: Any])
         #expect((meta["security"] as? [[String: Any]])?.compactMap { $0["code"] as? String } == ["R", "SOC", "LIVARG"])
         #expect((meta["tag"] as? [[String: Any]])?.first?["code"] as? String == "coc-hmis")
@@ -141,7 +168,10 @@ func verhoeffValid(_ digits: String) -> Bool {
         #expect((r["period"] as? [String: Any])?["start"] as? String == "2026-10-01")
         #expect(r["status"] as? String == "active")
         let categories = try #require(r["category"] as? [[String: Any]])
-        #expect(categories.compactMap { (($0["coding"] as? [[String: Any]])?.first?["code"] as? String) } == ["sdoh", "homelessness"])
+        #expect(
+            categories.compactMap { (($0["coding"] as? [[String: Any]])?.first?["code"] as? String) } == [
+                "sdoh", "homelessness",
+            ])
 
         let release = try #require(Self.derivedFlags().first { $0.kind == .incarceration })
         let labels = FHIRExport.securityLabels(release.kind).map(\.code)
@@ -155,13 +185,16 @@ func verhoeffValid(_ digits: String) -> Bool {
         defer { try? FileManager.default.removeItem(at: dir) }
         let flags = Self.derivedFlags()
         let patients = [
-            FHIRPatient(id: "P000117", givenName: "Ava", familyName: "O'Brien \"Junior\"", birthDate: day("2014-11-23"), sex: .female),
+            FHIRPatient(
+                id: "P000117", givenName: "Ava", familyName: "O'Brien \"Junior\"", birthDate: day("2014-11-23"),
+                sex: .female),
             FHIRPatient(id: "P000117", givenName: "Ava"),
         ]
         let files = try FHIRExport().write(flags: flags, patients: patients, to: dir)
         #expect(files.map(\.lastPathComponent) == ["Flag.ndjson", "Patient.ndjson"])
         for f in files {
-            let mode = (try FileManager.default.attributesOfItem(atPath: f.path)[.posixPermissions] as? NSNumber)?.intValue
+            let mode = (try FileManager.default.attributesOfItem(atPath: f.path)[.posixPermissions] as? NSNumber)?
+                .intValue
             #expect(mode == 0o600)
         }
         func lines(_ url: URL) throws -> [[String: Any]] {

@@ -6,7 +6,9 @@ import Reports
 import Testing
 
 @Suite struct InjectionTests {
-    @Test(arguments: ["=HYPERLINK(\"http://x.example\",\"click\")", "+1+1", "-2+3", "@SUM(A1:A9)", "\tcmd", "\rcmd", "＝1+1"])
+    @Test(arguments: [
+        "=HYPERLINK(\"http://x.example\",\"click\")", "+1+1", "-2+3", "@SUM(A1:A9)", "\tcmd", "\rcmd", "＝1+1",
+    ])
     func formulaStartersAreNeutralised(_ value: String) {
         let cell = CSV.cell(value)
         let unquoted = cell.hasPrefix("\"") ? String(cell.dropFirst()) : cell
@@ -31,7 +33,9 @@ import Testing
         let p = ListedPatient(
             patientId: "P-EVIL", givenName: "<script>alert('x')</script>", familyName: "=HYPERLINK(\"http://x\")",
             birthDate: day("2015-01-01"), practicePatientId: "@SUM(1)", absenteeism: flag)
-        return AbsenteeismList(practiceId: "riverside-peds", practiceName: "Riverside <b>Peds</b> & Co", weekOf: day("2026-11-23"), patients: [p])
+        return AbsenteeismList(
+            practiceId: "riverside-peds", practiceName: "Riverside <b>Peds</b> & Co", weekOf: day("2026-11-23"),
+            patients: [p])
     }
 
     @Test func csvNeutralisesHostileCells() {
@@ -54,16 +58,26 @@ import Testing
     }
 
     @Test func templateSyntax() throws {
-        let t = try HTMLTemplate(name: "t.html", text: "<p>{{ a }}</p>{{#items}}[{{x}}{{a}}]{{/items}}{{^items}}none{{/items}}{{! dropped }}")
-        #expect(try t.render(["a": .text("<&>"), "items": .list([["x": .text("1")], ["x": .text("'")]])]) == "<p>&lt;&amp;&gt;</p>[1&lt;&amp;&gt;][&#39;&lt;&amp;&gt;]")
+        let t = try HTMLTemplate(
+            name: "t.html", text: "<p>{{ a }}</p>{{#items}}[{{x}}{{a}}]{{/items}}{{^items}}none{{/items}}{{! dropped }}"
+        )
+        #expect(
+            try t.render(["a": .text("<&>"), "items": .list([["x": .text("1")], ["x": .text("'")]])])
+                == "<p>&lt;&amp;&gt;</p>[1&lt;&amp;&gt;][&#39;&lt;&amp;&gt;]")
         #expect(try t.render(["a": .text(""), "items": .list([])]) == "<p></p>none")
         // Section tags alone on their lines leave no blank lines behind.
-        let lines = try HTMLTemplate(name: "l.html", text: "<ul>\n  {{#items}}\n  <li>{{x}}</li>\n  {{/items}}\n</ul>\n")
-        #expect(try lines.render(["items": .list([["x": .text("1")], ["x": .text("2")]])]) == "<ul>\n  <li>1</li>\n  <li>2</li>\n</ul>\n")
+        let lines = try HTMLTemplate(
+            name: "l.html", text: "<ul>\n  {{#items}}\n  <li>{{x}}</li>\n  {{/items}}\n</ul>\n")
+        #expect(
+            try lines.render(["items": .list([["x": .text("1")], ["x": .text("2")]])])
+                == "<ul>\n  <li>1</li>\n  <li>2</li>\n</ul>\n")
     }
 
     @Test func templateMistakesNameTheLine() {
-        #expect(throws: TemplateError(template: "t.html", line: 2, problem: "section \"rows\" is never closed with {{/rows}}")) {
+        #expect(
+            throws: TemplateError(
+                template: "t.html", line: 2, problem: "section \"rows\" is never closed with {{/rows}}")
+        ) {
             try HTMLTemplate(name: "t.html", text: "a\n{{#rows}}x")
         }
         #expect(throws: TemplateError.self) { try HTMLTemplate(name: "t.html", text: "{{#a}}{{/b}}") }

@@ -22,7 +22,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         let outbox = root.appendingPathComponent("outbox")
         let files = try SamplePractice.list.write(toOutbox: outbox, template: loadTemplate())
-        #expect(files.map(\.lastPathComponent) == ["absenteeism-riverside-peds-2026-11-23.csv", "absenteeism-riverside-peds-2026-11-23.html"])
+        #expect(
+            files.map(\.lastPathComponent) == [
+                "absenteeism-riverside-peds-2026-11-23.csv", "absenteeism-riverside-peds-2026-11-23.html",
+            ])
         #expect(files.allSatisfy { $0.deletingLastPathComponent().path.hasSuffix("outbox/riverside-peds/2026-11-23") })
         for f in files { #expect(try mode(f) == 0o600) }
         #expect(try mode(outbox) == 0o700)
@@ -38,9 +41,11 @@ import Testing
         let root = try scratch()
         defer { try? FileManager.default.removeItem(at: root) }
         let practiceDir = root.appendingPathComponent("riverside-peds")
-        try FileManager.default.createDirectory(at: practiceDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createDirectory(
+            at: practiceDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         _ = try SamplePractice.list.write(toOutbox: root, template: nil)
-        let empty = AbsenteeismList(practiceId: "riverside-peds", practiceName: "Riverside Pediatrics", weekOf: day("2026-11-23"), patients: [])
+        let empty = AbsenteeismList(
+            practiceId: "riverside-peds", practiceName: "Riverside Pediatrics", weekOf: day("2026-11-23"), patients: [])
         let files = try empty.write(toOutbox: root, template: nil)
         #expect(files.count == 1)
         #expect(try Data(contentsOf: files[0]) == Data(empty.csv().utf8))
@@ -52,7 +57,9 @@ import Testing
         let root = try scratch()
         defer { try? FileManager.default.removeItem(at: root) }
         let list = AbsenteeismList(practiceId: id, practiceName: "X", weekOf: day("2026-11-23"), patients: [])
-        #expect(throws: ReportError.unsafePathComponent(role: "practice id")) { try list.write(toOutbox: root, template: nil) }
+        #expect(throws: ReportError.unsafePathComponent(role: "practice id")) {
+            try list.write(toOutbox: root, template: nil)
+        }
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).isEmpty)
     }
 
@@ -63,7 +70,8 @@ import Testing
         try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
         let outbox = root.appendingPathComponent("outbox")
         try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(at: outbox.appendingPathComponent("riverside-peds"), withDestinationURL: elsewhere)
+        try FileManager.default.createSymbolicLink(
+            at: outbox.appendingPathComponent("riverside-peds"), withDestinationURL: elsewhere)
         #expect(throws: ReportError.notADirectory(path: "riverside-peds")) {
             try SamplePractice.list.write(toOutbox: outbox, template: nil)
         }

@@ -37,7 +37,8 @@ func day(_ s: String) -> CivilDate {
 }
 
 func loadTemplate() throws -> HTMLTemplate {
-    try HTMLTemplate(directory: repositoryRoot.appendingPathComponent("pipelines/templates"), name: AbsenteeismList.htmlTemplateName)
+    try HTMLTemplate(
+        directory: repositoryRoot.appendingPathComponent("pipelines/templates"), name: AbsenteeismList.htmlTemplateName)
 }
 
 /// A synthetic practice: five listed patients (one severe and worse, one moderate and new, one at risk, two
@@ -54,41 +55,61 @@ enum SamplePractice {
         evidence["previous_rate"] = previous
         return Flag(
             patientId: patient, kind: .chronicAbsenteeism, tier: tier, codes: [], status: status,
-            periodStart: day("2026-08-01"), periodEnd: status == .inactive ? day("2026-11-02") : nil, evidence: evidence,
+            periodStart: day("2026-08-01"), periodEnd: status == .inactive ? day("2026-11-02") : nil,
+            evidence: evidence,
             source: "riverside-usd")
     }
 
     static func other(_ patient: String, _ kind: FlagKind, _ status: FlagStatus = .active) -> Flag {
-        Flag(patientId: patient, kind: kind, codes: [], status: status, periodStart: day("2026-10-01"), source: "coc-hmis")
+        Flag(
+            patientId: patient, kind: kind, codes: [], status: status, periodStart: day("2026-10-01"),
+            source: "coc-hmis")
     }
 
     static let patients: [ListedPatient] = [
         ListedPatient(
             patientId: "P000104", givenName: "Mateo", familyName: "Alvarez", birthDate: day("2016-03-09"),
             practicePatientId: "RP-2231",
-            absenteeism: absenteeism("P000104", tier: "moderate", absent: "7", enrolled: 61, rate: "0.1148", previous: "0.0893", last: "2026-11-18")),
+            absenteeism: absenteeism(
+                "P000104", tier: "moderate", absent: "7", enrolled: 61, rate: "0.1148", previous: "0.0893",
+                last: "2026-11-18")),
         ListedPatient(
             patientId: "P000117", givenName: "Ava", familyName: "O'Brien", birthDate: day("2014-11-23"),
             practicePatientId: "RP-0410",
-            absenteeism: absenteeism("P000117", tier: "severe", absent: "15.5", enrolled: 66, rate: "0.2348", previous: "0.2258", last: "2026-11-20", school: "Riverside Middle", grade: "07"),
-            otherFlags: [other("P000117", .shelteredHomelessness), other("P000117", .incarceration), other("P000117", .housingInstability, .inactive)]),
+            absenteeism: absenteeism(
+                "P000117", tier: "severe", absent: "15.5", enrolled: 66, rate: "0.2348", previous: "0.2258",
+                last: "2026-11-20", school: "Riverside Middle", grade: "07"),
+            otherFlags: [
+                other("P000117", .shelteredHomelessness), other("P000117", .incarceration),
+                other("P000117", .housingInstability, .inactive),
+            ]),
         ListedPatient(
             patientId: "P000130", givenName: "José", familyName: "Núñez", birthDate: day("2012-01-30"),
-            absenteeism: absenteeism("P000130", tier: "moderate", absent: "8", enrolled: 66, rate: "0.1212", previous: "0.1212", last: "2026-11-10", school: "Riverside Middle", grade: "09"),
+            absenteeism: absenteeism(
+                "P000130", tier: "moderate", absent: "8", enrolled: 66, rate: "0.1212", previous: "0.1212",
+                last: "2026-11-10", school: "Riverside Middle", grade: "09"),
             otherFlags: [other("P000130", .recentRelease), other("P000130", .recentRelease)]),
         ListedPatient(
             patientId: "P000142", givenName: "Lily", familyName: "Chen", birthDate: day("2019-06-15"),
             practicePatientId: "RP-3307",
-            absenteeism: absenteeism("P000142", tier: "at-risk", absent: "4", enrolled: 66, rate: "0.0606", previous: "0.0476", last: "2026-11-19", grade: "K")),
+            absenteeism: absenteeism(
+                "P000142", tier: "at-risk", absent: "4", enrolled: 66, rate: "0.0606", previous: "0.0476",
+                last: "2026-11-19", grade: "K")),
         ListedPatient(
             patientId: "P000155", givenName: "Noah", familyName: "Baker", birthDate: day("2015-09-01"),
-            absenteeism: absenteeism("P000155", tier: "severe", absent: "14", enrolled: 66, rate: "0.2121", previous: "0.2333", last: "2026-11-16")),
+            absenteeism: absenteeism(
+                "P000155", tier: "severe", absent: "14", enrolled: 66, rate: "0.2121", previous: "0.2333",
+                last: "2026-11-16")),
         ListedPatient(
             patientId: "P000168", givenName: "Emma", familyName: "Diaz", birthDate: day("2016-02-02"),
-            absenteeism: absenteeism("P000168", tier: "moderate", absent: "5", enrolled: 50, rate: "0.1000", previous: "0.1100", last: "2026-10-01", status: .inactive)),
+            absenteeism: absenteeism(
+                "P000168", tier: "moderate", absent: "5", enrolled: 50, rate: "0.1000", previous: "0.1100",
+                last: "2026-10-01", status: .inactive)),
     ]
 
     static var list: AbsenteeismList {
-        AbsenteeismList(practiceId: "riverside-peds", practiceName: "Riverside Pediatrics", weekOf: day("2026-11-25"), patients: patients)
+        AbsenteeismList(
+            practiceId: "riverside-peds", practiceName: "Riverside Pediatrics", weekOf: day("2026-11-25"),
+            patients: patients)
     }
 }
