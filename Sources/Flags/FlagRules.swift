@@ -112,7 +112,7 @@ public struct AbsenteeismRules: Sendable, Hashable, Decodable {
     public init(
         schoolYearStart: MonthDay = MonthDay(month: 8, day: 1)!, atRiskThreshold: Double = 0.05,
         chronicThreshold: Double = 0.10, severeThreshold: Double = 0.20, minimumEnrolledDays: Int = 10,
-        emitAtRisk: Bool = true, trendDays: Int = 7, partialDays: PartialDayCounting = .halfDay,
+        emitAtRisk: Bool = true, trendDays: Int = 7, partialDays: PartialDayCounting = .threshold,
         instructionalMinutes: Int = 360, absentWhenMissedAtLeast: Double = 0.5
     ) {
         self.schoolYearStart = schoolYearStart

@@ -100,6 +100,17 @@ import Testing
         #expect(absent(.fraction) == "1.42")  // 240/360 + 90/360 + 0.5, rounded to hundredths
     }
 
+    @Test func byDefaultAnEarlyDepartureIsPresentAndAHalfDayAbsenceIsAbsent() throws {
+        var days = Fixture.schoolDays(from: start, count: 10)
+        days[0].status = .partialDay
+        days[0].minutesAbsent = 150  // early departure
+        days[1].status = .partialDay
+        days[1].minutesAbsent = 195  // half day absent
+        let f = try #require(absenteeism(Fixture.flags(Fixture.events(attendance: days), asOf: "2026-09-30")).first)
+        #expect(f.evidence["days_absent"] == "1")
+        #expect(f.tier == "moderate")
+    }
+
     @Test func aCorrectionReplacesTheDayAndDuplicatesCountOnce() throws {
         let days = Fixture.schoolDays(from: start, count: 10, absentOn: [2, 4])
         var events = Fixture.events(attendance: days)
