@@ -101,6 +101,8 @@ public struct AbsenteeismRow: Sendable, Hashable {
     public var lastAbsence: CivilDate?
     /// Other active flags the practice may see, in `FlagKind` order, without repeats.
     public var otherFlags: [FlagKind]
+    /// Every flag this row shows (the absenteeism flag first), for the accounting of disclosures.
+    public var disclosedFlags: [Flag]
 
     /// "Family, Given" with whichever parts are known.
     public var displayName: String {
@@ -153,6 +155,9 @@ public struct AbsenteeismList: Sendable, Hashable {
         public var worse = 0
     }
 
+    /// Every flag the list shows, row by row: what the disclosure log must record for this report.
+    public var disclosedFlags: [Flag] { rows.flatMap(\.disclosedFlags) }
+
     public var summary: Summary {
         var s = Summary()
         for row in rows {
@@ -190,8 +195,8 @@ public struct AbsenteeismList: Sendable, Hashable {
             let rateText = e[FlagEvidenceKey.rate], let rate = Double(rateText)
         else { return nil }
         let previous = e[FlagEvidenceKey.previousRate].flatMap(Double.init)
-        let visible = Set(
-            p.otherFlags.filter { $0.status == .active && options.visibleKinds.contains($0.kind) }.map(\.kind))
+        let shown = p.otherFlags.filter { $0.status == .active && options.visibleKinds.contains($0.kind) }
+        let visible = Set(shown.map(\.kind))
         return AbsenteeismRow(
             patientId: p.patientId, givenName: p.givenName ?? "", familyName: p.familyName ?? "",
             birthDate: p.birthDate, age: p.birthDate.map { $0.age(on: monday) }, practicePatientId: p.practicePatientId,
@@ -201,7 +206,7 @@ public struct AbsenteeismList: Sendable, Hashable {
             change: change(
                 rate: rate, tier: tier, previousRate: previous, onLastWeeksList: p.onLastWeeksList, options: options),
             lastAbsence: e[FlagEvidenceKey.lastAbsence].flatMap { CivilDate(iso: $0) },
-            otherFlags: FlagKind.allCases.filter(visible.contains))
+            otherFlags: FlagKind.allCases.filter(visible.contains), disclosedFlags: [flag] + shown)
     }
 
     /// New when the patient was not listed a week ago (or, unknown, was below this tier's floor); else the

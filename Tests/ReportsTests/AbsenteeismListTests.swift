@@ -16,6 +16,11 @@ import Testing
         #expect(ava.age == 12)  // born 2014-11-23: twelve on Monday 2026-11-23
         #expect(ava.otherFlags == [.shelteredHomelessness])  // incarceration not visible, instability inactive
         #expect(list.rows[2].otherFlags == [.recentRelease])
+        // Both recent-release flags are shown (as one label), so both are disclosures; hidden ones are not.
+        #expect(list.rows[2].disclosedFlags.map(\.kind) == [.chronicAbsenteeism, .recentRelease, .recentRelease])
+        #expect(ava.disclosedFlags.map(\.kind) == [.chronicAbsenteeism, .shelteredHomelessness])
+        #expect(list.disclosedFlags.count == 8)
+        #expect(!list.disclosedFlags.contains { $0.patientId == "P000168" })
         #expect(ava.ratePercent == "23.5%")
         let s = list.summary
         #expect((s.chronic, s.severe, s.moderate, s.atRisk, s.new, s.worse) == (4, 2, 2, 1, 2, 1))
