@@ -54,6 +54,11 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // Benchmark runner for flag derivation and report serialisation (docs/benchmarks/flags.md).
+        .executableTarget(
+            name: "lastmile-bench-flags", dependencies: ["Flags", "Reports", "LastMileCore"], path: "bench/flags",
+            swiftSettings: strict),
+
         // Tests. Pure modules run in memory; WarehouseTests and EndToEndTests need the throwaway PostgreSQL
         // that `make test` starts (LASTMILE_TEST_DATABASE_URL).
         .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"], swiftSettings: strict),

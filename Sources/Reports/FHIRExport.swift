@@ -158,7 +158,20 @@ public struct FHIRExport: Sendable {
     }
 
     /// Resources as NDJSON: one compact JSON object per line, each line ending in LF.
-    public static func ndjson(_ resources: [JSONValue]) -> String { resources.map { $0.serialized + "\n" }.joined() }
+    public static func ndjson(_ resources: [JSONValue]) -> String {
+        String(decoding: ndjsonBytes(resources), as: UTF8.self)
+    }
+
+    /// `ndjson(_:)` as UTF-8 bytes, without building a String.
+    public static func ndjsonBytes(_ resources: [JSONValue]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(resources.count * 900)
+        for r in resources {
+            r.write(into: &out)
+            out.append(UInt8(ascii: "\n"))
+        }
+        return out
+    }
 
     /// Writes `Flag.ndjson` and `Patient.ndjson` into `directory` (created 0700; files 0600).
     ///
@@ -177,9 +190,9 @@ public struct FHIRExport: Sendable {
         let uniquePatients = patients.sorted { $0.id < $1.id }.filter { seen.insert($0.id).inserted }
         return [
             try PrivateFiles.write(
-                Data(FHIRExport.ndjson(sortedFlags.map { flagResource($0) }).utf8), named: "Flag.ndjson", in: dir),
+                Data(FHIRExport.ndjsonBytes(sortedFlags.map { flagResource($0) })), named: "Flag.ndjson", in: dir),
             try PrivateFiles.write(
-                Data(FHIRExport.ndjson(uniquePatients.map { patientResource($0) }).utf8), named: "Patient.ndjson",
+                Data(FHIRExport.ndjsonBytes(uniquePatients.map { patientResource($0) })), named: "Patient.ndjson",
                 in: dir),
         ]
     }
