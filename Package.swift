@@ -54,6 +54,8 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // Benchmark driver for bench/*.sh (release builds only; not part of the lastmile product).
+        .executableTarget(name: "lastmile-bench", dependencies: ["Warehouse"], swiftSettings: strict),
         // Benchmark runner for flag derivation and report serialisation (docs/benchmarks/flags.md).
         .executableTarget(
             name: "lastmile-bench-flags", dependencies: ["Flags", "Reports", "LastMileCore"], path: "bench/flags",
@@ -61,7 +63,18 @@ let package = Package(
 
         // Tests. Pure modules run in memory; WarehouseTests and EndToEndTests need the throwaway PostgreSQL
         // that `make test` starts (LASTMILE_TEST_DATABASE_URL).
+        .target(
+            name: "TestSupport", dependencies: ["LastMileCore", "Warehouse"], path: "Tests/TestSupport",
+            swiftSettings: strict),
         .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"], swiftSettings: strict),
+        .testTarget(
+            name: "WarehouseTests",
+            dependencies: ["Warehouse", "LastMileCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "ExtractorsTests", dependencies: ["Extractors", "LastMileCore"], exclude: ["Fixtures", "Golden"],
+            swiftSettings: strict),
         .testTarget(
             name: "FlagsTests", dependencies: ["Flags", "LastMileCore", "Yams"], swiftSettings: strict),
         .testTarget(
