@@ -59,6 +59,10 @@ let package = Package(
 
         // Benchmark driver for bench/*.sh (release builds only; not part of the lastmile product).
         .executableTarget(name: "lastmile-bench", dependencies: ["Warehouse"], swiftSettings: strict),
+        // Benchmark runner for flag derivation and report serialisation (docs/benchmarks/flags.md).
+        .executableTarget(
+            name: "lastmile-bench-flags", dependencies: ["Flags", "Reports", "LastMileCore"], path: "bench/flags",
+            swiftSettings: strict),
 
         // Tests. Pure modules run in memory; WarehouseTests and EndToEndTests need the throwaway PostgreSQL
         // that `make test` starts (LASTMILE_TEST_DATABASE_URL).
@@ -81,6 +85,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "ConsentTests", dependencies: ["Consent", "LastMileCore"], resources: [.copy("Fixtures")],
+        .testTarget(
+            name: "FlagsTests", dependencies: ["Flags", "LastMileCore", "Yams"], swiftSettings: strict),
+        .testTarget(
+            name: "ReportsTests", dependencies: ["Reports", "Flags", "LastMileCore"], exclude: ["Golden"],
             swiftSettings: strict),
     ]
 )
