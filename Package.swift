@@ -64,8 +64,8 @@ let package = Package(
             name: "lastmile-bench-flags", dependencies: ["Flags", "Reports", "LastMileCore"], path: "bench/flags",
             swiftSettings: strict),
 
-        // Tests. Pure modules run in memory; WarehouseTests and EndToEndTests need the throwaway PostgreSQL
-        // that `make test` starts (LASTMILE_TEST_DATABASE_URL).
+        // Tests. Pure modules run in memory; WarehouseTests and EndToEndTests use a real PostgreSQL: the one
+        // named by LASTMILE_TEST_DATABASE_URL, else a throwaway cluster the test process starts and removes.
         .target(
             name: "TestSupport", dependencies: ["LastMileCore", "Warehouse"], path: "Tests/TestSupport",
             swiftSettings: strict),
@@ -85,6 +85,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "ConsentTests", dependencies: ["Consent", "LastMileCore"], resources: [.copy("Fixtures")],
+            swiftSettings: strict),
         .testTarget(
             name: "FlagsTests", dependencies: ["Flags", "LastMileCore", "Yams"], swiftSettings: strict),
         .testTarget(
