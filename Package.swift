@@ -57,5 +57,6 @@ let package = Package(
         // Tests. Pure modules run in memory; WarehouseTests and EndToEndTests need the throwaway PostgreSQL
         // that `make test` starts (LASTMILE_TEST_DATABASE_URL).
         .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"], swiftSettings: strict),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "LastMileCore"], swiftSettings: strict),
     ]
 )
