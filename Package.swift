@@ -58,5 +58,8 @@ let package = Package(
         // that `make test` starts (LASTMILE_TEST_DATABASE_URL).
         .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"], swiftSettings: strict),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "LastMileCore"], swiftSettings: strict),
+        .testTarget(
+            name: "ExtractorsTests", dependencies: ["Extractors", "LastMileCore"],
+            resources: [.copy("Fixtures")], swiftSettings: strict),
     ]
 )
