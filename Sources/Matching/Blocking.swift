@@ -10,6 +10,8 @@ public enum BlockingRule: String, CaseIterable, Codable, Sendable {
     case ssn = "SSN"
     case ssnLast4GivenInitial = "SSN last four+given initial"
     case phone = "phone"
+    /// House number and the first three letters of the street name, across postal codes and spellings of the rest.
+    case streetNumberAndName = "house number+street prefix"
 
     /// Rules whose oversized blocks may be skipped; the others always run, so no pair sharing an exact
     /// birth date and family name (same NYSIIS and year) is ever dropped.
@@ -42,6 +44,28 @@ public enum BlockingRule: String, CaseIterable, Codable, Sendable {
             return UInt64(p.ssnLast4[i]) << 8 | UInt64(lex.firstByte(g))
         case .phone:
             return p.phone[i] < 0 ? nil : UInt64(p.phone[i])
+        case .streetNumberAndName:
+            let s = p.street[i]
+            guard s >= 0 else { return nil }
+            return lex.withBytes(s) { b -> UInt64? in
+                // Digits of the house number, a separator, then up to three letters of the next token.
+                var key: UInt64 = 0
+                var k = 0
+                while k < b.count && b[k] >= 48 && b[k] <= 57 && k < 7 {
+                    key = key << 8 | UInt64(b[k])
+                    k += 1
+                }
+                guard k > 0, k < b.count, b[k] == 32 else { return nil }
+                key = key << 8 | 32
+                k += 1
+                var letters = 0
+                while k < b.count && letters < 3 && b[k] != 32 {
+                    key = key << 8 | UInt64(b[k])
+                    k += 1
+                    letters += 1
+                }
+                return letters == 3 ? key : nil
+            }
         }
     }
 }

@@ -79,12 +79,18 @@ struct PairComparer: Sendable {
         let r = right
         var g = givenLevel(l.given[i], r.given[j])
         var f = familyLevel(l.family[i], l.familyPart1[i], l.familyPart2[i], r.family[j], r.familyPart1[j], r.familyPart2[j])
-        if (g == 15 || g >= 3) && (f == 15 || f >= 2), l.given[i] >= 0, l.family[i] >= 0,
-            l.given[i] == r.family[j], l.family[i] == r.given[j]
-        {
-            g = 0
-            f = 0
-            v.raw |= LevelVector.swappedBit
+        // Given and family names written in each other's place: compare them crossed, and keep the crossed
+        // levels when both are close (exact or Jaro–Winkler >= 0.92).
+        if g >= 3 && g != 15 && f >= 2 && f != 15, r.given[j] >= 0, r.family[j] >= 0 {
+            let cg = givenLevel(l.given[i], r.family[j])
+            if cg <= 2 {
+                let cf = givenLevel(l.family[i], r.given[j])
+                if cf <= 2 {
+                    g = cg
+                    f = cf == 1 ? 2 : cf
+                    v.raw |= LevelVector.swappedBit
+                }
+            }
         }
         v.set(Self.given, g)
         v.set(Self.family, f)

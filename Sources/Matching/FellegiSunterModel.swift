@@ -11,6 +11,10 @@ public struct FellegiSunterModel: Codable, Sendable, Equatable {
     public var probabilityTwoRandomRecordsMatch: Double
     public var comparisons: [ComparisonModel]
     public var thresholds: DecisionThresholds
+    /// When true, agreement on address, city, postal code or phone counts for nothing (weight capped at 0) in a
+    /// pair whose given name or birth date disagrees: relatives share those fields. Training sets it when the
+    /// MPI has households (records sharing an address or phone); data without them (FEBRL) keeps full weights.
+    public var capsHouseholdEvidence: Bool
     /// How the parameters were estimated (pair counts, EM iterations); informational.
     public var training: TrainingSummary?
 
@@ -18,13 +22,15 @@ public struct FellegiSunterModel: Codable, Sendable, Equatable {
         case formatVersion = "format_version"
         case probabilityTwoRandomRecordsMatch = "probability_two_random_records_match"
         case comparisons, thresholds, training
+        case capsHouseholdEvidence = "caps_household_evidence"
     }
 
     public init(
         probabilityTwoRandomRecordsMatch: Double, comparisons: [ComparisonModel],
-        thresholds: DecisionThresholds = .init(), training: TrainingSummary? = nil
+        thresholds: DecisionThresholds = .init(), capsHouseholdEvidence: Bool = true, training: TrainingSummary? = nil
     ) {
         self.probabilityTwoRandomRecordsMatch = probabilityTwoRandomRecordsMatch
+        self.capsHouseholdEvidence = capsHouseholdEvidence
         self.comparisons = comparisons
         self.thresholds = thresholds
         self.training = training

@@ -29,6 +29,7 @@ struct ScoringTables: Sendable {
     let givenTF: [Float]
     let familyTF: [Float]
     let fieldsInModel: [Bool]
+    let capsHouseholdEvidence: Bool
 
     init(model: FellegiSunterModel, lexicon: Lexicon, mpi: EncodedPeople) {
         let fields = MatchField.allCases
@@ -46,6 +47,7 @@ struct ScoringTables: Sendable {
         weights = w
         householdWeights = hw
         fieldsInModel = inModel
+        capsHouseholdEvidence = model.capsHouseholdEvidence
         let lambda = model.probabilityTwoRandomRecordsMatch
         priorBits = log2(lambda / (1 - lambda))
         func tf(_ field: MatchField, _ column: [Int32]) -> [Float] {
@@ -69,7 +71,7 @@ struct ScoringTables: Sendable {
         let b = v.level(PairComparer.birth)
         // Relatives share address and phone; only given name and birth date tell them apart. When either
         // disagrees, agreement on a household field is no evidence of identity.
-        let identityDisagrees = g == MatchField.givenName.elseLevel || (b != 15 && b >= 3)
+        let identityDisagrees = capsHouseholdEvidence && (g == MatchField.givenName.elseLevel || (b != 15 && b >= 3))
         var total = 0.0
         for f in 0..<MatchField.allCases.count where fieldsInModel[f] {
             let level = v.level(f)

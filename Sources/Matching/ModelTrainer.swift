@@ -101,7 +101,7 @@ public enum ModelTrainer {
             ])
         return FellegiSunterModel(
             probabilityTwoRandomRecordsMatch: lambda, comparisons: comparisons, thresholds: options.thresholds,
-            training: summary)
+            capsHouseholdEvidence: hhPairs >= max(30, nMPI / 100), training: summary)
     }
 
     static func fraction(_ birth: [Int32]) -> Double {

@@ -40,7 +40,8 @@ public enum Normalizer {
         let family = splitName(person.familyName, suffix: &suffix)
         let (street, unit) = normalizeStreet(person.street)
         let (ssn, last4FromSSN) = normalizeSSN(person.ssn)
-        let last4 = last4FromSSN ?? normalizeSSNLast4(person.ssnLast4)
+        // When a full SSN is given, its last four come from it only: a placeholder SSN must not survive as last four.
+        let last4 = person.ssn != nil ? last4FromSSN : normalizeSSNLast4(person.ssnLast4)
         return NormalizedPerson(
             givenName: given.joined.isEmpty ? nil : given.joined,
             familyName: family.joined.isEmpty ? nil : family.joined,

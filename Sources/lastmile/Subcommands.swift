@@ -3,5 +3,7 @@ import ArgumentParser
 extension LastMile {
     /// Every subcommand, in help order. Add yours here, one line each.
     static let subcommandList: [any ParsableCommand.Type] = [
+        Link.self,
+        Match.self,
     ]
 }
