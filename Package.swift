@@ -36,6 +36,8 @@ let package = Package(
             swiftSettings: strict),
         .target(name: "Flags", dependencies: ["LastMileCore"], swiftSettings: strict),
         .target(name: "Reports", dependencies: ["LastMileCore"], swiftSettings: strict),
+        // Synthetic worlds (never real people) for demos, tests and the matching benchmark.
+        .target(name: "SampleData", dependencies: ["LastMileCore"], swiftSettings: strict),
         .target(
             name: "Pipeline",
             dependencies: [
@@ -49,6 +51,7 @@ let package = Package(
             name: "lastmile",
             dependencies: [
                 "LastMileCore", "Pipeline", "Warehouse", "Extractors", "Matching", "Consent", "Flags", "Reports",
+                "SampleData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -61,5 +64,6 @@ let package = Package(
         .testTarget(
             name: "ExtractorsTests", dependencies: ["Extractors", "LastMileCore"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
+        .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "LastMileCore"], swiftSettings: strict),
     ]
 )

@@ -5,5 +5,6 @@ extension LastMile {
     static let subcommandList: [any ParsableCommand.Type] = [
         Link.self,
         Match.self,
+        SampleDataCommand.self,
     ]
 }
