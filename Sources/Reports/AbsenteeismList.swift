@@ -162,6 +162,7 @@ public struct AbsenteeismList: Sendable, Hashable {
     /// Every flag the list shows, row by row: what the disclosure log must record for this report.
     public var disclosedFlags: [Flag] { rows.flatMap(\.disclosedFlags) }
 
+    /// The counts shown at the top of the list.
     public var summary: Summary {
         var s = Summary()
         for row in rows {
