@@ -9,5 +9,8 @@ extension LastMile {
         Link.self,
         Match.self,
         SampleDataCommand.self,
+        MPICommand.self,
+        AttributionCommand.self,
+        ConsentCommand.self,
     ]
 }
