@@ -92,5 +92,12 @@ let package = Package(
             name: "ReportsTests", dependencies: ["Reports", "Flags", "LastMileCore"], exclude: ["Golden"],
             swiftSettings: strict),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "LastMileCore"], swiftSettings: strict),
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: [
+                "Pipeline", "Warehouse", "Consent", "Extractors", "LastMileCore", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

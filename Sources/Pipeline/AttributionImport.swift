@@ -53,6 +53,7 @@ public struct AttributionImportSummary: Sendable, Hashable {
 /// by line, like a row with an empty id or a repeated pair. A file with rows but none usable throws (65).
 public enum AttributionImport {
     /// Loads the files in a transaction of its own: everything or nothing.
+    @discardableResult
     public static func run(
         file: String, practicesFile: String? = nil, connection: Connection, logger: Logger
     ) throws -> AttributionImportSummary {

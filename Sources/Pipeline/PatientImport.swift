@@ -53,6 +53,7 @@ public struct PatientImportSummary: Sendable, Hashable {
 /// nothing.
 public enum PatientImport {
     /// Loads `file` in a transaction of its own: everything or nothing.
+    @discardableResult
     public static func run(file: String, connection: Connection, logger: Logger) throws -> PatientImportSummary {
         try connection.withTransaction { try load(file: file, connection: connection, logger: logger) }
     }
