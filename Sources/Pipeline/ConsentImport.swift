@@ -62,6 +62,7 @@ public enum ConsentImport {
     }
 
     /// Parses every input, then stores all directives in a transaction of its own.
+    @discardableResult
     public static func run(_ inputs: [Input], connection: Connection, logger: Logger) throws -> ConsentImportSummary {
         let parsed = try parse(inputs)
         return try connection.withTransaction { try store(parsed, connection: connection, logger: logger) }
