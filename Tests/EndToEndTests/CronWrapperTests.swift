@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 @Suite(.serialized) struct CronWrapperTests {
-    static let script = repositoryRoot.appendingPathComponent("cron/lastmile-cron").path
+    static let script = ReferenceDataFiles.repositoryRoot.appendingPathComponent("cron/lastmile-cron").path
 
     /// A wrapper invocation's files, all inside one temporary directory.
     struct Setup {

@@ -4,9 +4,11 @@ import Foundation
 import TestSupport
 import Testing
 
-/// The repository root (sample-data/ and pipelines/ are committed there).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
+enum ReferenceDataFiles {
+    /// The repository root (sample-data/, pipelines/ and cron/ are committed there).
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+}
 
 @Suite struct ReferenceDataCommandTests {
     let mpi = """
@@ -78,9 +80,9 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     @Test func consentImportAndExplainThroughTheCLI() throws {
         let directory = try TemporaryDirectory()
         let mpiFile = try file(mpi, "mpi.csv", in: directory)
-        let sample = repositoryRoot.appendingPathComponent("sample-data/consent-directives.csv").path
-        let bundle = repositoryRoot.appendingPathComponent("Tests/PipelineTests/Fixtures/consent-bundle-valid.json").path
-        let policy = repositoryRoot.appendingPathComponent("pipelines/consent-policy.yaml").path
+        let sample = ReferenceDataFiles.repositoryRoot.appendingPathComponent("sample-data/consent-directives.csv").path
+        let bundle = ReferenceDataFiles.repositoryRoot.appendingPathComponent("Tests/PipelineTests/Fixtures/consent-bundle-valid.json").path
+        let policy = ReferenceDataFiles.repositoryRoot.appendingPathComponent("pipelines/consent-policy.yaml").path
         let notJSON = try file("{ not json", "consents.json", in: directory)
         try TestDatabase.withFreshDatabase { url in
             let malformed = try LastMileBinary.run(["consent", "import", sample, notJSON, "--database", url])

@@ -118,6 +118,10 @@ import Warehouse
         let headerOnly = try write(mpiHeader, to: "empty-snapshot.csv", in: directory)
         let allBad = try write(mpiHeader + "P1,A,B,not-a-date,F,,,,,,\n", to: "all-bad.csv", in: directory)
         let missingColumn = try write("id,given_name\nP000001,Ada\n", to: "short.csv", in: directory)
+        // Good rows, then a field over the reader's 1 MiB limit: the file fails while its rows are being copied.
+        let brokenHalfway = try write(
+            mpiHeader + mpiRow("P000009", "Ida", "Zorn", "2010-10-10") + "P000010,\"" + String(repeating: "x", count: 1_200_000)
+                + "\n", to: "broken.csv", in: directory)
         try withMigratedDatabase { db in
             try PatientImport.run(file: good, connection: db, logger: quietLogger)
             let before = try dump(db, "lastmile.patient", orderBy: "patient_id")
@@ -132,6 +136,9 @@ import Warehouse
                 try PatientImport.run(file: missingColumn, connection: db, logger: quietLogger)
             }
             #expect(inputError?.exitStatus.rawValue == 65)
+            #expect(throws: InputError.self) {
+                try PatientImport.run(file: brokenHalfway, connection: db, logger: quietLogger)
+            }
             #expect(try dump(db, "lastmile.patient", orderBy: "patient_id") == before)
         }
     }
