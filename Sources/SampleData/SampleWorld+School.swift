@@ -83,7 +83,7 @@ extension Context {
             }
             var recorded = Messiness.record(
                 of: person, address: household(of: person).currentAddress, phone: household(of: person).currentPhone,
-                profile: .source, rng: &rng)
+                profile: .sourceWithBirthDate, rng: &rng)
             recorded.ssn = ""
             let roll = rng.unit()
             let ferpa = roll < 0.7 ? "parental-consent" : (roll < 0.8 ? "health-safety" : "")
