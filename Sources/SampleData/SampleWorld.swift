@@ -31,6 +31,9 @@ public struct SampleWorldModel: Sendable {
 public struct SampleWorldSummary: Sendable {
     public var people: Int
     public var patients: Int
+    /// Distinct people with a record in at least one source, and how many of them have no MPI record.
+    public var peopleInSources: Int
+    public var peopleInSourcesNotInMPI: Int
     public var files: [(path: String, rows: Int)]
 }
 
@@ -55,8 +58,12 @@ public enum SampleWorld {
     public static func generate(_ options: SampleWorldOptions, into directory: String) throws -> SampleWorldSummary {
         var context = try Context(options: options, directory: directory)
         try context.writeAll()
+        let inSources = Set(context.model.sourcePeople.values.flatMap { $0 })
         return SampleWorldSummary(
-            people: context.model.people.count, patients: context.model.patientIds.count, files: context.files)
+            people: context.model.people.count, patients: context.model.patientIds.count,
+            peopleInSources: inSources.count,
+            peopleInSourcesNotInMPI: inSources.filter { context.model.patientIds[$0] == nil }.count,
+            files: context.files)
     }
 
     /// Builds the population and decides who is a patient, without writing anything.

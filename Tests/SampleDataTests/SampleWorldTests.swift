@@ -116,6 +116,8 @@ import Testing
         let outside = inSources.filter { model.patientIds[$0] == nil }
         let share = Double(outside.count) / Double(inSources.count)
         #expect(share > 0.2 && share < 0.4, "share \(share)")
+        #expect(Self.world.summary.peopleInSources == inSources.count)
+        #expect(Self.world.summary.peopleInSourcesNotInMPI == outside.count)
         // Many outsiders share a household with a patient (siblings, parents).
         let byKey = Dictionary(uniqueKeysWithValues: model.people.map { ($0.key, $0) })
         let housemates = outside.filter { key in
