@@ -99,6 +99,8 @@ import Testing
             consent.contains { $0["type"] == "permit" && $0["grantor_role"] == "parent" && $0["purpose"] == "TREAT" })
         #expect(consent.contains { $0["status"] == "inactive" })
         #expect(consent.contains { $0["status"] == "entered-in-error" })
+        #expect(consent.contains { $0["grantor_role"] == "court" && $0["type"] == "deny" })
+        #expect(consent.contains { $0["recipient"] == "role:pediatrics" && $0["grantor_role"] == "guardian" })
         #expect(consent.contains { ($0["period_end"] ?? "") != "" && $0["period_end"]! < "2026-11-20" })
         for row in consent {
             #expect(["permit", "deny"].contains(row["type"]!))
