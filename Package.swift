@@ -57,9 +57,39 @@ let package = Package(
             ],
             swiftSettings: strict),
 
-        // Tests. Pure modules run in memory; WarehouseTests and EndToEndTests need the throwaway PostgreSQL
-        // that `make test` starts (LASTMILE_TEST_DATABASE_URL).
+        // Benchmark driver for bench/*.sh (release builds only; not part of the lastmile product).
+        .executableTarget(name: "lastmile-bench", dependencies: ["Warehouse"], swiftSettings: strict),
+        // Benchmark runner for flag derivation and report serialisation (docs/benchmarks/flags.md).
+        .executableTarget(
+            name: "lastmile-bench-flags", dependencies: ["Flags", "Reports", "LastMileCore"], path: "bench/flags",
+            swiftSettings: strict),
+
+        // Tests. Pure modules run in memory; WarehouseTests and EndToEndTests use a real PostgreSQL: the one
+        // named by LASTMILE_TEST_DATABASE_URL, else a throwaway cluster the test process starts and removes.
+        .target(
+            name: "TestSupport", dependencies: ["LastMileCore", "Warehouse"], path: "Tests/TestSupport",
+            swiftSettings: strict),
         .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"], swiftSettings: strict),
+        .testTarget(
+            name: "WarehouseTests",
+            dependencies: ["Warehouse", "LastMileCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "ExtractorsTests", dependencies: ["Extractors", "LastMileCore"], exclude: ["Fixtures", "Golden"],
+            swiftSettings: strict),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "LastMileCore"], swiftSettings: strict),
+        // Benchmarks (release builds only; see docs/benchmarks/).
+        .executableTarget(
+            name: "lastmile-bench-consent", dependencies: ["Consent", "LastMileCore"], path: "bench/consent",
+            swiftSettings: strict),
+        .testTarget(
+            name: "ConsentTests", dependencies: ["Consent", "LastMileCore"], resources: [.copy("Fixtures")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "FlagsTests", dependencies: ["Flags", "LastMileCore", "Yams"], swiftSettings: strict),
+        .testTarget(
+            name: "ReportsTests", dependencies: ["Reports", "Flags", "LastMileCore"], exclude: ["Golden"],
+            swiftSettings: strict),
     ]
 )

@@ -1,0 +1,113 @@
+import LastMileCore
+
+/// `school-attendance`: a district SIS daily attendance export, or the Ed-Fi StudentSchoolAttendanceEvent
+/// shape (`layout: edfi`). One record per student per school day.
+///
+/// The record id is student id + date, so a day re-sent with another code is a correction of the same day.
+/// When the file has a `ferpa_basis` column and a row's is empty, the record is labelled
+/// `ferpa-basis-missing` (the consent gate drops it). The guardian's phone is the person's phone: it is
+/// what a pediatric practice's record usually holds.
+public struct SchoolAttendanceExtractor: Extractor {
+    public static let kind = "school-attendance"
+    public static let category = DataCategory.education
+
+    static let statuses = AttendanceStatus.allCases.map(\.rawValue)
+    static let dates = ["YYYY-MM-DD", "MM/DD/YYYY"]
+
+    public static let defaultLayout = SourceLayout(columns: [
+        ColumnSpec("student_id", required: true),
+        ColumnSpec("first_name", required: true),
+        ColumnSpec("middle_name"),
+        ColumnSpec("last_name", required: true),
+        ColumnSpec("suffix"),
+        ColumnSpec("birth_date", required: true, .date(formats: dates)),
+        .sex(),
+        ColumnSpec("grade"),
+        ColumnSpec("school_id", required: true),
+        ColumnSpec("school_name"),
+        ColumnSpec("attendance_date", required: true, .date(formats: dates)),
+        ColumnSpec(
+            "attendance_code", required: true,
+            .code(
+                values: statuses,
+                defaults: ["P": "present", "A": "absent-unexcused", "E": "absent-excused", "T": "tardy",
+                           "ED": "partial-day", "H": "partial-day"],
+                namespaced: false)),
+        ColumnSpec("minutes_absent", .integer),
+        ColumnSpec("guardian_name"),
+        ColumnSpec("guardian_phone"),
+        ColumnSpec("address_line"),
+        ColumnSpec("city"),
+        ColumnSpec("state"),
+        ColumnSpec("postal_code"),
+        ColumnSpec("ferpa_basis"),
+    ])
+
+    public static let otherLayouts = [
+        SourceLayout(name: "edfi", columns: [
+            ColumnSpec("student_id", header: "StudentUniqueId", required: true),
+            ColumnSpec("first_name", header: "FirstName", required: true),
+            ColumnSpec("middle_name", header: "MiddleName"),
+            ColumnSpec("last_name", header: "LastSurname", required: true),
+            ColumnSpec("birth_date", header: "BirthDate", required: true, .date(formats: dates)),
+            .sex(header: "SexDescriptor"),
+            ColumnSpec("school_id", header: "SchoolId", required: true),
+            ColumnSpec("attendance_date", header: "EventDate", required: true, .date(formats: dates)),
+            ColumnSpec(
+                "attendance_code", header: "AttendanceEventCategoryDescriptor", required: true,
+                .code(
+                    values: statuses,
+                    defaults: ["In Attendance": "present", "Excused Absence": "absent-excused",
+                               "Unexcused Absence": "absent-unexcused", "Tardy": "tardy",
+                               "Early departure": "partial-day", "Partial": "partial-day"],
+                    namespaced: true)),
+            ColumnSpec("ferpa_basis"),
+        ])
+    ]
+
+    let source: SourceConfig
+    let layout: SourceLayout
+
+    public init(source: SourceConfig) throws {
+        self.source = source
+        guard let layout = Self.layout(named: source.layout) else {
+            throw SourceConfigError(problems: source.validate())
+        }
+        self.layout = layout
+    }
+
+    public func extract(_ input: InputLocation, into sink: inout some RecordSink) throws {
+        let csv = try MappedCSV(input, layout: layout, config: source)
+        let studentId = csv["student_id"], first = csv["first_name"], middle = csv["middle_name"]
+        let last = csv["last_name"], birth = csv["birth_date"], sex = csv["sex"]
+        let school = csv["school_id"], date = csv["attendance_date"], code = csv["attendance_code"]
+        let ferpa = csv["ferpa_basis"]
+        // Columns of the default layout only; absent (index -1) in the Ed-Fi one, where they read as nil.
+        let optional = { (name: String) in layout.column(name) != nil ? csv[name] : MappedColumn(name: name, index: -1, header: name, required: false) }
+        let suffix = optional("suffix"), grade = optional("grade"), schoolName = optional("school_name")
+        let minutes = optional("minutes_absent"), phone = optional("guardian_phone"), street = optional("address_line")
+        let city = optional("city"), state = optional("state"), postal = optional("postal_code")
+        let statuses = AttendanceStatus.allCases
+        let name = source.name
+        let labels = source.labels
+
+        try csv.forEachRow(into: &sink) { row in
+            let id = try row.requiredText(studentId)
+            let day = try row.requiredDate(date)
+            guard let status = try row.code(code) else { throw row.rejection(code, .missingRequired) }
+            let person = PersonIdentity(
+                sourcePersonId: id, givenName: try row.text(first), middleName: try row.text(middle),
+                familyName: try row.text(last), suffix: try row.text(suffix), birthDate: try row.date(birth),
+                sex: row.sex(sex), street: try row.text(street), city: try row.text(city),
+                state: try row.text(state), postalCode: try row.text(postal), phone: try row.text(phone))
+            let event = AttendanceDay(
+                schoolId: try row.requiredText(school), schoolName: try row.text(schoolName), grade: try row.text(grade),
+                date: day, status: statuses[status], minutesAbsent: try row.int(minutes))
+            var recordLabels = labels
+            if ferpa.isPresent, row.row.isEmpty(ferpa.index) { recordLabels.insert(.ferpaBasisMissing) }
+            return SourceRecord(
+                source: name, recordId: "\(id)|\(day)", person: person, event: .attendance(event),
+                labels: recordLabels, provenance: row.provenance())
+        }
+    }
+}

@@ -1,0 +1,408 @@
+// The one file that talks to libcsv. Everything else reads CSV through `CSVReader` and `CSVRow`.
+internal import CLibCSV
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A streaming RFC 4180 reader over libcsv: constant memory, physical line numbers, typed field access.
+///
+/// The file is read in 256 KiB chunks; libcsv's callbacks copy each field once into a batch buffer, and rows
+/// are handed out as views into it, so memory stays flat whatever the file size. The first non-blank row is
+/// the header. CRLF, LF and lone CR line ends are accepted, a UTF-8 byte-order mark is skipped, quoted fields
+/// may hold delimiters, doubled quotes and newlines, and `CSVRow.line` is the physical line a row starts on,
+/// counting newlines inside quoted fields. Problems of one row (invalid UTF-8, a ragged row, an unterminated
+/// quote at the end of the file) are reported on the row as `CSVRow.problem`; problems that make the file
+/// unusable (empty, not text, a field over `CSVDialect.maxFieldBytes`) are thrown as `InputError`.
+///
+/// Usage — look columns up once, then read typed values straight from the bytes:
+///
+/// ```swift
+/// let reader = try CSVReader(path: "attendance.csv", dialect: CSVDialect(delimiter: UInt8(ascii: "|")))
+/// guard let dateColumn = reader.columnIndex(named: "Attendance Date") else { ... }  // matches attendance_date
+/// let formats = [DateFormat.iso, DateFormat("MM/DD/YYYY")!]
+/// while let row = try reader.nextRow() {
+///     if let problem = row.problem { print("line \(row.line): \(problem)"); continue }
+///     let date = row.date(dateColumn, formats: formats)  // CivilDate? parsed from the bytes, no String
+///     let school = row.string(0)                          // String? (nil when empty), trimmed
+/// }
+/// ```
+/// - Important: a `CSVRow` is a view into the reader's buffer and is valid only until the next call to
+///   `nextRow()`; copy what you need out of it (strings, dates) before asking for the next row.
+public final class CSVReader {
+    /// The file's name as used in messages and provenance (relative to its input root).
+    public let file: String
+    public let dialect: CSVDialect
+    /// The header fields as written (transcoded, trimmed).
+    public private(set) var header: [String] = []
+    /// Physical line of the header row.
+    public private(set) var headerLine = 1
+
+    private let fd: Int32
+    private let parser: UnsafeMutablePointer<csv_parser>
+    private let state: UnsafeMutablePointer<ParseState>
+    private let chunk: UnsafeMutableRawPointer
+    private static let chunkSize = 256 * 1024
+    private var normalizedHeader: [String] = []
+    private var nextRowInBatch = 0
+    private var reachedEOF = false
+    private var finished = false
+    private var firstChunk = true
+    private var lastRowUnterminated = false
+    private var pendingError: InputError?
+
+    /// Opens `path` and reads its header row.
+    /// - Parameter displayName: the name used in messages and provenance; defaults to the last path component.
+    /// - Throws: `InputError` when the file cannot be opened, is empty, has no header or is not text.
+    public init(path: String, displayName: String? = nil, dialect: CSVDialect = CSVDialect()) throws(InputError) {
+        let name = displayName ?? String(path.split(separator: "/").last ?? Substring(path))
+        self.file = name
+        self.dialect = dialect
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw InputError(file: name, problem: .cannotOpen(reason: Self.errnoText())) }
+        self.fd = fd
+        parser = .allocate(capacity: 1)
+        // Quoted empty fields arrive as "" and unquoted empty ones as nil; every unquoted CR and LF is
+        // reported so blank lines can be counted.
+        _ = csv_init(parser, UInt8(CSV_APPEND_NULL | CSV_EMPTY_IS_NULL | CSV_REPALL_NL))
+        csv_set_delim(parser, dialect.delimiter)
+        state = .allocate(capacity: 1)
+        state.initialize(to: ParseState(maxFieldBytes: dialect.maxFieldBytes))
+        chunk = .allocate(byteCount: Self.chunkSize, alignment: 16)
+        try readHeader()
+    }
+
+    deinit {
+        close(fd)
+        csv_free(parser)
+        parser.deallocate()
+        state.pointee.release()
+        state.deinitialize(count: 1)
+        state.deallocate()
+        chunk.deallocate()
+    }
+
+    /// Folds a header for lookup: case, spaces and underscores are ignored (`Student ID` = `student_id`).
+    public static func normalize(header: String) -> String {
+        String(header.lowercased().unicodeScalars.filter { $0 != "_" && !$0.properties.isWhitespace })
+    }
+
+    /// The index of the only column whose header folds to the same as `name`; nil when none or several.
+    public func columnIndex(named name: String) -> Int? {
+        let matches = columnIndices(named: name)
+        return matches.count == 1 ? matches[0] : nil
+    }
+
+    /// Every column whose header folds to the same as `name` (several when the header is duplicated).
+    public func columnIndices(named name: String) -> [Int] {
+        let key = Self.normalize(header: name)
+        return normalizedHeader.indices.filter { normalizedHeader[$0] == key }
+    }
+
+    /// The next data row, or nil at the end of the file. Blank lines are skipped (and counted).
+    /// - Throws: `InputError` when the rest of the file is unusable (a field over the size limit, a read error).
+    public func nextRow() throws(InputError) -> CSVRow? {
+        while true {
+            if nextRowInBatch < state.pointee.rowCount {
+                let meta = state.pointee.rows[nextRowInBatch]
+                nextRowInBatch += 1
+                let isLast = lastRowUnterminated && finished && nextRowInBatch == state.pointee.rowCount
+                return makeRow(meta, unterminated: isLast)
+            }
+            if let error = pendingError { throw error }
+            if finished { return nil }
+            try fill()
+        }
+    }
+
+    // MARK: - Reading
+
+    private func readHeader() throws(InputError) {
+        while true {
+            if nextRowInBatch < state.pointee.rowCount { break }
+            if let error = pendingError { throw error }
+            if finished { throw InputError(file: file, problem: .empty) }
+            try fill()
+        }
+        let meta = state.pointee.rows[nextRowInBatch]
+        nextRowInBatch += 1
+        let row = makeRow(meta, unterminated: false)
+        if case .invalidUTF8 = row.problem { throw InputError(file: file, problem: .notText(line: meta.line)) }
+        headerLine = meta.line
+        header = (0..<row.fieldCount).map { row.string($0) ?? "" }
+        normalizedHeader = header.map(Self.normalize(header:))
+    }
+
+    /// Reads one chunk and parses it; at end of file flushes libcsv.
+    private func fill() throws(InputError) {
+        state.pointee.compact()
+        nextRowInBatch = 0
+        if reachedEOF {
+            // A quoted field still open at end of file: libcsv would submit it silently.
+            lastRowUnterminated = parser.pointee.pstate == 2 /* FIELD_BEGUN */ && parser.pointee.quoted != 0
+            csv_fini(parser, fieldCallback, rowCallback, state)
+            finished = true
+            checkLimits()
+            return
+        }
+        var count = 0
+        repeat {
+            let n = read(fd, chunk + count, Self.chunkSize - count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw InputError(file: file, problem: .cannotRead(reason: Self.errnoText()))
+            }
+            if n == 0 { reachedEOF = true; break }
+            count += n
+            // The first chunk needs at least the three bytes of a possible byte-order mark.
+        } while firstChunk && count < 3
+        var start = chunk
+        if firstChunk {
+            firstChunk = false
+            if count >= 3, chunk.load(fromByteOffset: 0, as: UInt8.self) == 0xEF,
+                chunk.load(fromByteOffset: 1, as: UInt8.self) == 0xBB,
+                chunk.load(fromByteOffset: 2, as: UInt8.self) == 0xBF
+            {
+                start += 3
+                count -= 3
+            }
+            // A NUL byte in the first chunk means a binary file, not text in any encoding we accept.
+            if count > 0, memchr(start, 0, count) != nil {
+                throw InputError(file: file, problem: .notText(line: 1))
+            }
+        }
+        if count > 0 {
+            let parsed = csv_parse(parser, start, count, fieldCallback, rowCallback, state)
+            if parsed < count {
+                throw InputError(file: file, problem: .cannotRead(reason: "out of memory while parsing"))
+            }
+            checkLimits()
+        }
+    }
+
+    private func checkLimits() {
+        guard pendingError == nil else { return }
+        let s = state.pointee
+        if s.tooLongLine > 0 || parser.pointee.entry_pos > dialect.maxFieldBytes {
+            let line = s.tooLongLine > 0 ? s.tooLongLine : (s.rowStarted ? s.rowLine : s.line)
+            pendingError = InputError(file: file, problem: .fieldTooLong(line: line, limit: dialect.maxFieldBytes))
+            // Rows before the long one are still handed out; nothing from it on is.
+            var keep = 0
+            while keep < s.rowCount, s.rows[keep].line < line { keep += 1 }
+            state.pointee.rowCount = keep
+            finished = true
+        }
+    }
+
+    private func makeRow(_ meta: RowMeta, unterminated: Bool) -> CSVRow {
+        let s = state.pointee
+        let rowStart = meta.firstField == 0 ? 0 : s.fieldEnds[meta.firstField - 1]
+        let rowEnd = meta.fieldCount == 0 ? rowStart : s.fieldEnds[meta.firstField + meta.fieldCount - 1]
+        var row = CSVRow(
+            line: meta.line, base: UnsafeRawPointer(s.bytes), ends: UnsafePointer(s.fieldEnds),
+            firstField: meta.firstField, fieldCount: meta.fieldCount, encoding: dialect.encoding, problem: nil)
+        if unterminated {
+            row.problem = .unterminatedQuote
+        } else if dialect.encoding == .utf8, !Self.isASCII(s.bytes + rowStart, rowEnd - rowStart),
+            let bad = (0..<meta.fieldCount).first(where: { !Self.isValidUTF8(row.rawBytes($0)) })
+        {
+            row.problem = .invalidUTF8(column: bad)
+        } else if !header.isEmpty, meta.fieldCount != header.count {
+            let extraAreEmpty =
+                meta.fieldCount > header.count && (header.count..<meta.fieldCount).allSatisfy { row.isEmpty($0) }
+            if !extraAreEmpty { row.problem = .fieldCount(expected: header.count, found: meta.fieldCount) }
+        }
+        return row
+    }
+
+    static func isASCII(_ p: UnsafeRawPointer, _ count: Int) -> Bool {
+        var i = 0
+        while i + 8 <= count {
+            if p.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            i += 8
+        }
+        while i < count {
+            if p.load(fromByteOffset: i, as: UInt8.self) & 0x80 != 0 { return false }
+            i += 1
+        }
+        return true
+    }
+
+    static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue: continue
+            case .emptyInput: return true
+            case .error: return false
+            }
+        }
+    }
+
+    private static func errnoText() -> String {
+        String(cString: strerror(errno))
+    }
+}
+
+// MARK: - libcsv state and callbacks
+
+struct RowMeta {
+    var firstField: Int
+    var fieldCount: Int
+    var line: Int
+}
+
+/// Everything libcsv's callbacks touch, held in one `UnsafeMutablePointer` (a class behind `Unmanaged`
+/// measured ~30 % slower because of dynamic exclusivity checks).
+struct ParseState {
+    var bytes: UnsafeMutableRawPointer
+    var bytesCapacity = 512 * 1024
+    var bytesCount = 0
+    /// End offset in `bytes` of each field of the batch; a field starts where the previous one ends.
+    var fieldEnds: UnsafeMutablePointer<Int>
+    var fieldsCapacity = 16 * 1024
+    var fieldCount = 0
+    var rows: UnsafeMutablePointer<RowMeta>
+    var rowsCapacity = 4 * 1024
+    var rowCount = 0
+    /// Index in `fieldEnds` of the first field of the row being read.
+    var rowFieldStart = 0
+    var rowStarted = false
+    var rowLine = 1
+    /// The physical line the parser is on.
+    var line = 1
+    var lastTerminatorWasCR = false
+    let maxFieldBytes: Int
+    /// Line of a row that outgrew the limits; 0 when none.
+    var tooLongLine = 0
+
+    init(maxFieldBytes: Int) {
+        self.maxFieldBytes = maxFieldBytes
+        bytes = .allocate(byteCount: bytesCapacity, alignment: 16)
+        fieldEnds = .allocate(capacity: fieldsCapacity)
+        rows = .allocate(capacity: rowsCapacity)
+    }
+
+    func release() {
+        bytes.deallocate()
+        fieldEnds.deallocate()
+        rows.deallocate()
+    }
+
+    /// Drops the handed-out rows, keeping the fields of a row still being read at the start of the buffer.
+    mutating func compact() {
+        rowCount = 0
+        guard rowStarted else {
+            bytesCount = 0
+            fieldCount = 0
+            rowFieldStart = 0
+            return
+        }
+        let keepFrom = rowFieldStart == 0 ? 0 : fieldEnds[rowFieldStart - 1]
+        let pending = fieldCount - rowFieldStart
+        if keepFrom > 0 {
+            memmove(bytes, bytes + keepFrom, bytesCount - keepFrom)
+            for k in 0..<pending { fieldEnds[k] = fieldEnds[rowFieldStart + k] - keepFrom }
+        }
+        bytesCount -= keepFrom
+        fieldCount = pending
+        rowFieldStart = 0
+    }
+
+    @inline(__always)
+    mutating func appendField(_ pointer: UnsafeMutableRawPointer?, _ length: Int) {
+        if !rowStarted {
+            rowStarted = true
+            rowLine = line
+            rowFieldStart = fieldCount
+        }
+        if fieldCount == fieldsCapacity {
+            let grown = UnsafeMutablePointer<Int>.allocate(capacity: fieldsCapacity * 2)
+            grown.update(from: fieldEnds, count: fieldCount)
+            fieldEnds.deallocate()
+            fieldEnds = grown
+            fieldsCapacity *= 2
+        }
+        var length = length
+        if let pointer, length > 0 {
+            let rowBytes = bytesCount - (rowFieldStart == 0 ? 0 : fieldEnds[rowFieldStart - 1])
+            if length > maxFieldBytes || rowBytes + length > 4 * maxFieldBytes {
+                // Keep memory bounded: the reader stops at this row.
+                if tooLongLine == 0 { tooLongLine = rowLine }
+                length = 0
+            } else {
+                if bytesCount + length > bytesCapacity {
+                    var capacity = bytesCapacity * 2
+                    while capacity < bytesCount + length { capacity *= 2 }
+                    let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+                    grown.copyMemory(from: bytes, byteCount: bytesCount)
+                    bytes.deallocate()
+                    bytes = grown
+                    bytesCapacity = capacity
+                }
+                memcpy(bytes + bytesCount, pointer, length)
+                bytesCount += length
+                line += ParseState.newlines(in: UnsafeRawPointer(pointer), length)
+            }
+        }
+        fieldEnds[fieldCount] = bytesCount
+        fieldCount += 1
+    }
+
+    /// Physical line breaks inside a (quoted) field: each LF, and each CR not followed by LF.
+    @inline(__always)
+    static func newlines(in p: UnsafeRawPointer, _ n: Int) -> Int {
+        var count = 0
+        var at = p
+        var left = n
+        while left > 0, let found = memchr(at, 10, left) {
+            count += 1
+            let used = UnsafeRawPointer(found) - at + 1
+            at += used
+            left -= used
+        }
+        guard memchr(p, 13, n) != nil else { return count }
+        for i in 0..<n where p.load(fromByteOffset: i, as: UInt8.self) == 13 {
+            if i + 1 == n || p.load(fromByteOffset: i + 1, as: UInt8.self) != 10 { count += 1 }
+        }
+        return count
+    }
+
+    @inline(__always)
+    mutating func endRow(_ terminator: Int32) {
+        guard rowStarted else {
+            // A blank line, or the LF of a CRLF that already ended a row.
+            if terminator == 10 && lastTerminatorWasCR {
+                lastTerminatorWasCR = false
+                return
+            }
+            if terminator == 10 || terminator == 13 { line += 1 }
+            lastTerminatorWasCR = terminator == 13
+            return
+        }
+        if rowCount == rowsCapacity {
+            let grown = UnsafeMutablePointer<RowMeta>.allocate(capacity: rowsCapacity * 2)
+            grown.moveInitialize(from: rows, count: rowCount)
+            rows.deallocate()
+            rows = grown
+            rowsCapacity *= 2
+        }
+        (rows + rowCount).initialize(to: RowMeta(firstField: rowFieldStart, fieldCount: fieldCount - rowFieldStart, line: rowLine))
+        rowCount += 1
+        rowStarted = false
+        if terminator == 10 || terminator == 13 { line += 1 }
+        lastTerminatorWasCR = terminator == 13
+    }
+}
+
+private let fieldCallback: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Void = {
+    pointer, length, data in
+    data.unsafelyUnwrapped.assumingMemoryBound(to: ParseState.self).pointee.appendField(pointer, length)
+}
+
+private let rowCallback: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Void = { terminator, data in
+    data.unsafelyUnwrapped.assumingMemoryBound(to: ParseState.self).pointee.endRow(terminator)
+}

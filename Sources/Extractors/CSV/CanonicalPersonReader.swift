@@ -1,0 +1,183 @@
+import LastMileCore
+
+/// One person of a canonical person CSV, with the line it was read from.
+public struct CanonicalPerson: Sendable, Hashable {
+    /// The file's `id` (an MPI patient id or an incoming record id); also `person.sourcePersonId`.
+    public var id: String
+    public var person: PersonIdentity
+    public var line: Int
+}
+
+/// Streams the canonical person CSV schema shared by the MPI extract and the matching benchmarks.
+///
+/// The schema is `id,given_name,family_name,birth_date,sex,street,city,state,postal_code,phone,ssn` (UTF-8,
+/// comma, RFC 4180; columns found by name in any order, ignoring case, spaces and underscores). All eleven
+/// columns must be in the header. `id` must be non-empty; `birth_date` is `YYYY-MM-DD` or empty; `sex` is
+/// `F`, `M`, `X` or empty (any case); `ssn` keeps its digits only, and `ssnLast4` is set from it when it has
+/// four or more. Every other field is kept as written, trimmed, nil when empty. A row that breaks these
+/// rules is returned as a `RowRejection` (file, line, column, what was expected — never the value).
+///
+/// Usage:
+///
+/// ```swift
+/// let reader = try CanonicalPersonReader(path: "sample-data/mpi.csv")
+/// while let result = try reader.next() {
+///     switch result {
+///     case .success(let row): index.add(id: row.id, person: row.person)
+///     case .failure(let rejection): rejected.append(rejection)   // e.g. "mpi.csv:17, column "birth_date": …"
+///     }
+/// }
+/// // Or, for files that fit in memory:
+/// let (people, rejections) = try CanonicalPersonReader.readAll(path: "incoming.csv")
+/// ```
+/// `init` and `next()` throw `InputError` (exit 65) when the file is unusable: missing, empty, not text, a
+/// column missing, a field over 1 MiB.
+public final class CanonicalPersonReader {
+    /// The schema's columns, in the order files are written.
+    public static let columns = [
+        "id", "given_name", "family_name", "birth_date", "sex", "street", "city", "state", "postal_code", "phone",
+        "ssn",
+    ]
+
+    /// The underlying reader (for `file` and `header`).
+    public let csv: CSVReader
+    private let index: [Int]
+
+    /// Opens `path` and checks its header.
+    /// - Throws: `InputError` when the file is unusable or a column of the schema is missing.
+    public init(path: String, displayName: String? = nil) throws(InputError) {
+        csv = try CSVReader(path: path, displayName: displayName)
+        index = try ColumnResolver.resolve(
+            Self.columns.map { ColumnResolver.Wanted(name: $0, headers: [$0], required: true) }, in: csv
+        ).map { $0 ?? -1 }
+    }
+
+    /// The next person or row rejection; nil at the end of the file.
+    public func next() throws(InputError) -> Result<CanonicalPerson, RowRejection>? {
+        guard let row = try csv.nextRow() else { return nil }
+        if let problem = row.problem {
+            return .failure(RowRejection(problem, row: row, reader: csv))
+        }
+        let id = index[0], given = index[1], family = index[2], birth = index[3], sex = index[4]
+        guard let personId = row.string(id) else { return .failure(reject(row, id, .missingRequired)) }
+        var birthDate: CivilDate?
+        if !row.isEmpty(birth) {
+            guard let date = row.date(birth, formats: [.iso]) else {
+                return .failure(reject(row, birth, .unparseableDate(accepted: ["YYYY-MM-DD"])))
+            }
+            birthDate = date
+        }
+        var sexValue: Sex?
+        if !row.isEmpty(sex) {
+            if row.equals(sex, caseInsensitive: "F") {
+                sexValue = .female
+            } else if row.equals(sex, caseInsensitive: "M") {
+                sexValue = .male
+            } else if row.equals(sex, caseInsensitive: "X") {
+                sexValue = .other
+            } else {
+                return .failure(reject(row, sex, .unknownCode(allowed: ["F", "M", "X", "(empty)"])))
+            }
+        }
+        let ssnDigits = row.string(index[10]).map { String($0.unicodeScalars.filter { $0.properties.numericType != nil && $0.isASCII }.map(Character.init)) }
+        let ssn = ssnDigits.flatMap { $0.isEmpty ? nil : $0 }
+        let person = PersonIdentity(
+            sourcePersonId: personId, givenName: row.string(given), familyName: row.string(family),
+            birthDate: birthDate, sex: sexValue, street: row.string(index[5]), city: row.string(index[6]),
+            state: row.string(index[7]), postalCode: row.string(index[8]), phone: row.string(index[9]), ssn: ssn,
+            ssnLast4: ssn.flatMap { $0.count >= 4 ? String($0.suffix(4)) : nil })
+        return .success(CanonicalPerson(id: personId, person: person, line: row.line))
+    }
+
+    /// Reads the whole file into memory.
+    public static func readAll(path: String) throws(InputError) -> (people: [CanonicalPerson], rejections: [RowRejection]) {
+        let reader = try CanonicalPersonReader(path: path)
+        var people: [CanonicalPerson] = []
+        var rejections: [RowRejection] = []
+        while let result = try reader.next() {
+            switch result {
+            case .success(let person): people.append(person)
+            case .failure(let rejection): rejections.append(rejection)
+            }
+        }
+        return (people, rejections)
+    }
+
+    private func reject(_ row: CSVRow, _ column: Int, _ reason: RowRejection.Reason) -> RowRejection {
+        RowRejection(file: csv.file, line: row.line, column: csv.header[column], reason: reason)
+    }
+}
+
+extension RowRejection {
+    /// The rejection for a row the CSV reader already found unusable.
+    init(_ problem: CSVRowProblem, row: CSVRow, reader: CSVReader) {
+        switch problem {
+        case .invalidUTF8(let column):
+            self.init(
+                file: reader.file, line: row.line, column: column < reader.header.count ? reader.header[column] : nil,
+                reason: .invalidEncoding)
+        case .fieldCount(let expected, let found):
+            self.init(file: reader.file, line: row.line, reason: .wrongFieldCount(expected: expected, found: found))
+        case .unterminatedQuote:
+            self.init(file: reader.file, line: row.line, reason: .unterminatedQuote)
+        }
+    }
+}
+
+/// Finds the columns an extractor reads in a header; fails the whole file when a required one is missing.
+enum ColumnResolver {
+    struct Wanted {
+        /// The lastmile name, used in messages when the column is missing.
+        var name: String
+        /// Headers accepted for it, first match wins (a config's rename, then the default and its aliases).
+        var headers: [String]
+        var required: Bool
+    }
+
+    /// The column index of each wanted column (nil when optional and absent).
+    /// - Throws: `InputError` `.missingColumns` listing every missing required column, or `.duplicateColumn`.
+    static func resolve(_ wanted: [Wanted], in reader: CSVReader) throws(InputError) -> [Int?] {
+        var result: [Int?] = []
+        var missing: [String] = []
+        for want in wanted {
+            var found: Int?
+            for header in want.headers {
+                let positions = reader.columnIndices(named: header)
+                if positions.count > 1 {
+                    throw InputError(
+                        file: reader.file, problem: .duplicateColumn(name: reader.header[positions[0]], positions: positions))
+                }
+                if let first = positions.first {
+                    found = first
+                    break
+                }
+            }
+            if found == nil && want.required { missing.append(want.headers[0]) }
+            result.append(found)
+        }
+        if !missing.isEmpty {
+            let anyFound = result.contains { $0 != nil }
+            var hint: String?
+            if reader.header.count == 1 {
+                let other = CSVDialect.allowedDelimiters.filter { $0 != reader.dialect.delimiter }
+                if let d = other.first(where: { reader.header[0].utf8.contains($0) }) {
+                    hint = "the header looks \(Self.delimiterName(d))-separated: set csv.delimiter"
+                }
+            }
+            // Without a single expected column the first line may be data, which must not be echoed.
+            throw InputError(
+                file: reader.file,
+                problem: .missingColumns(missing: missing, found: anyFound || hint != nil ? reader.header : nil, delimiterHint: hint))
+        }
+        return result
+    }
+
+    static func delimiterName(_ d: UInt8) -> String {
+        switch d {
+        case 9: "tab"
+        case UInt8(ascii: "|"): "pipe"
+        case UInt8(ascii: ";"): "semicolon"
+        default: "comma"
+        }
+    }
+}

@@ -1,0 +1,258 @@
+import LastMileCore
+
+/// A CSV file read through a layout and a source config: renamed headers, date formats and code maps applied.
+///
+/// The CSV extractors are written against this: they ask for columns by lastmile name and read typed values
+/// that throw a `RowRejection` naming the file, line and header when a value does not fit.
+public final class MappedCSV {
+    public let reader: CSVReader
+    public let layout: SourceLayout
+    public var file: String { reader.file }
+    private var columns: [String: MappedColumn] = [:]
+
+    /// Opens `input`, finds every layout column and fails before any row when a required one is missing.
+    public init(_ input: InputLocation, layout: SourceLayout, config: SourceConfig) throws(InputError) {
+        reader = try CSVReader(path: input.path, displayName: input.name, dialect: config.dialect)
+        self.layout = layout
+        var wanted: [ColumnResolver.Wanted] = []
+        for spec in layout.columns {
+            let override = config.columns[spec.name]
+            let headers = override?.header.map { [$0] } ?? [spec.header] + spec.aliases
+            wanted.append(.init(name: spec.name, headers: headers, required: override?.required ?? spec.required))
+        }
+        let found = try ColumnResolver.resolve(wanted, in: reader)
+        for (i, spec) in layout.columns.enumerated() {
+            let override = config.columns[spec.name]
+            let index = found[i] ?? -1
+            var column = MappedColumn(
+                name: spec.name, index: index, header: index >= 0 ? reader.header[index] : wanted[i].headers[0],
+                required: wanted[i].required)
+            switch spec.kind {
+            case .date(let defaults), .dateTime(let defaults):
+                let patterns = override?.formats ?? defaults
+                column.formatNames = patterns
+                column.formats = patterns.compactMap(DateFormat.init)
+            case .code(let values, let defaults, let namespaced):
+                column.codes = CodeMap(values: values, entries: defaults.merging(config.codes[spec.name] ?? [:]) { $1 })
+                column.namespaced = namespaced
+            default:
+                break
+            }
+            columns[spec.name] = column
+        }
+    }
+
+    /// The column with this lastmile name. Traps for a name the layout does not have (a programming error).
+    public subscript(_ name: String) -> MappedColumn {
+        guard let column = columns[name] else { preconditionFailure("no column \(name) in layout \(layout.name)") }
+        return column
+    }
+
+    /// Reads every row: a row the reader or `body` rejects goes to `sink.reject` with its raw fields; a record
+    /// `body` returns goes to `sink.accept`; nil skips the row silently (e.g. a soft-deleted row).
+    public func forEachRow(into sink: inout some RecordSink, _ body: (MappedRow) throws -> SourceRecord?) throws {
+        while let row = try reader.nextRow() {
+            if let problem = row.problem {
+                try sink.reject(RowRejection(problem, row: row, reader: reader), raw: RawRow(personalDataFields: row.allFields))
+                continue
+            }
+            let mapped = MappedRow(row: row, file: reader.file)
+            let record: SourceRecord?
+            do {
+                record = try body(mapped)
+            } catch let rejection as RowRejection {
+                try sink.reject(rejection, raw: RawRow(personalDataFields: row.allFields))
+                continue
+            }
+            if let record { try sink.accept(record) }
+        }
+    }
+}
+
+/// A resolved column: where it is in this file and how its values are read.
+public struct MappedColumn: Sendable {
+    public var name: String
+    /// 0-based index in the file; -1 when the (optional) column is absent.
+    public var index: Int
+    /// The header as written in the file (or as configured, when absent).
+    public var header: String
+    public var required: Bool
+    var formats: [DateFormat] = []
+    var formatNames: [String] = []
+    var codes: CodeMap?
+    var namespaced = false
+
+    /// True when the file has this column.
+    public var isPresent: Bool { index >= 0 }
+}
+
+/// Source code → lastmile value, matched on bytes ignoring ASCII case and surrounding spaces.
+struct CodeMap: Sendable {
+    let values: [String]
+    private let keys: [[UInt8]]
+    private let targets: [Int]
+    /// The source codes accepted, as configured, for messages (codes are not personal; values found never appear).
+    let acceptedCodes: [String]
+
+    init(values: [String], entries: [String: String]) {
+        self.values = values
+        var keys: [[UInt8]] = []
+        var targets: [Int] = []
+        var accepted: [String] = []
+        for (code, value) in entries.sorted(by: { $0.key < $1.key }) {
+            guard let target = values.firstIndex(of: value) else { continue }
+            keys.append(Array(code.trimmingSpaces.utf8).map(CSVRow.lower))
+            targets.append(target)
+            accepted.append(code.trimmingSpaces)
+        }
+        self.keys = keys
+        self.targets = targets
+        self.acceptedCodes = accepted
+    }
+
+    /// The index in `values` of the code's value; nil when unknown.
+    @inline(__always)
+    func lookup(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        outer: for (k, key) in keys.enumerated() where key.count == bytes.count {
+            for i in 0..<key.count where key[i] != CSVRow.lower(bytes[i]) { continue outer }
+            return targets[k]
+        }
+        return nil
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" { s.removeLast() }
+        return String(s)
+    }
+}
+
+/// One row of a `MappedCSV`, read by lastmile column. Throwing accessors throw `RowRejection`.
+public struct MappedRow {
+    public let row: CSVRow
+    public let file: String
+
+    public var line: Int { row.line }
+
+    public func provenance() -> Provenance { Provenance(file: file, line: row.line) }
+
+    func rejection(_ column: MappedColumn, _ reason: RowRejection.Reason) -> RowRejection {
+        RowRejection(file: file, line: row.line, column: column.header, reason: reason)
+    }
+
+    /// The text, nil when empty; throws `missingRequired` when the column is required and empty.
+    @inline(__always)
+    public func text(_ column: MappedColumn) throws(RowRejection) -> String? {
+        guard let value = row.string(column.index) else {
+            if column.required { throw rejection(column, .missingRequired) }
+            return nil
+        }
+        return value
+    }
+
+    /// The text of a column that must have a value (required or not).
+    public func requiredText(_ column: MappedColumn) throws(RowRejection) -> String {
+        guard let value = row.string(column.index) else { throw rejection(column, .missingRequired) }
+        return value
+    }
+
+    @inline(__always)
+    public func date(_ column: MappedColumn) throws(RowRejection) -> CivilDate? {
+        if row.isEmpty(column.index) {
+            if column.required { throw rejection(column, .missingRequired) }
+            return nil
+        }
+        guard let date = row.date(column.index, formats: column.formats) else {
+            throw rejection(column, .unparseableDate(accepted: column.formatNames))
+        }
+        return date
+    }
+
+    public func requiredDate(_ column: MappedColumn) throws(RowRejection) -> CivilDate {
+        guard let date = try date(column) else { throw rejection(column, .missingRequired) }
+        return date
+    }
+
+    public func dateTime(_ column: MappedColumn) throws(RowRejection) -> CivilDateTime? {
+        if row.isEmpty(column.index) {
+            if column.required { throw rejection(column, .missingRequired) }
+            return nil
+        }
+        guard let value = row.dateTime(column.index, formats: column.formats) else {
+            throw rejection(column, .unparseableDateTime(accepted: column.formatNames))
+        }
+        return value
+    }
+
+    public func int(_ column: MappedColumn) throws(RowRejection) -> Int? {
+        if row.isEmpty(column.index) {
+            if column.required { throw rejection(column, .missingRequired) }
+            return nil
+        }
+        guard let value = row.int(column.index) else { throw rejection(column, .notAnInteger) }
+        return value
+    }
+
+    /// The code's lastmile value as an index into the column's `values`; nil when empty and optional.
+    @inline(__always)
+    public func code(_ column: MappedColumn) throws(RowRejection) -> Int? {
+        var b = row.bytes(column.index)
+        if b.isEmpty {
+            if column.required { throw rejection(column, .missingRequired) }
+            return nil
+        }
+        if column.namespaced, let hash = b.lastIndex(of: UInt8(ascii: "#")) {
+            b = UnsafeRawBufferPointer(rebasing: b[(hash + 1)...])
+        }
+        guard let codes = column.codes, let value = codes.lookup(b) else {
+            throw rejection(column, .unknownCode(allowed: column.codes?.acceptedCodes ?? []))
+        }
+        return value
+    }
+
+    /// `Y`/`N`, `yes`/`no`, `true`/`false`, `1`/`0`; nil when empty and optional.
+    public func yesNo(_ column: MappedColumn) throws(RowRejection) -> Bool? {
+        let i = column.index
+        if row.isEmpty(i) {
+            if column.required { throw rejection(column, .missingRequired) }
+            return nil
+        }
+        if row.equals(i, caseInsensitive: "Y") || row.equals(i, caseInsensitive: "yes")
+            || row.equals(i, caseInsensitive: "true") || row.equals(i, caseInsensitive: "1")
+        {
+            return true
+        }
+        if row.equals(i, caseInsensitive: "N") || row.equals(i, caseInsensitive: "no")
+            || row.equals(i, caseInsensitive: "false") || row.equals(i, caseInsensitive: "0")
+        {
+            return false
+        }
+        throw rejection(column, .invalid(expected: "Y or N"))
+    }
+}
+
+extension MappedRow {
+    /// Sex through the column's code map (`F`, `M`, `X`); nil when empty or an unmapped code such as `U`
+    /// (unknown sex is not a reason to lose the row).
+    public func sex(_ column: MappedColumn) -> Sex? {
+        guard let index = try? code(column), let codes = column.codes else { return nil }
+        return Sex(rawValue: codes.values[index])
+    }
+}
+
+extension ColumnSpec {
+    /// A `sex` column with the usual spellings (`F`/`Female`, `M`/`Male`, `X`/`Non-binary`), Ed-Fi descriptors
+    /// included; unknown codes read as nil.
+    public static func sex(header: String? = nil) -> ColumnSpec {
+        ColumnSpec(
+            "sex", header: header,
+            .code(
+                values: ["F", "M", "X"],
+                defaults: ["F": "F", "M": "M", "X": "X", "Female": "F", "Male": "M", "Non-binary": "X",
+                           "Nonbinary": "X"],
+                namespaced: true))
+    }
+}

@@ -1,0 +1,1 @@
+// Placeholder so the package builds on the extractors branch; the warehouse branch supplies the module.
