@@ -22,7 +22,7 @@ extension SampleWorld {
     ]
 }
 
-extension Context {
+extension SampleWorldWriter {
     private func dateTime(_ date: CivilDate, minuteOfDay: Int, american: Bool) -> String {
         let hour = String(minuteOfDay / 60).leftPadded(to: 2)
         let minute = String(minuteOfDay % 60).leftPadded(to: 2)

@@ -56,7 +56,7 @@ public enum SampleWorld {
     /// Generates the world and writes it under `directory`.
     @discardableResult
     public static func generate(_ options: SampleWorldOptions, into directory: String) throws -> SampleWorldSummary {
-        var context = try Context(options: options, directory: directory)
+        var context = try SampleWorldWriter(options: options, directory: directory)
         try context.writeAll()
         let inSources = Set(context.model.sourcePeople.values.flatMap { $0 })
         return SampleWorldSummary(
@@ -142,8 +142,8 @@ public enum SampleWorld {
     ]
 }
 
-/// The state of one world being written.
-struct Context {
+/// Writes one sample world: the population, then each file in turn (one seeded stream per file).
+struct SampleWorldWriter {
     let options: SampleWorldOptions
     let directory: String
     var model: SampleWorldModel

@@ -136,7 +136,7 @@ import Testing
 
     /// The model the committed files were written from (generation is deterministic, so rebuilding is exact).
     static let worldModel: SampleWorldModel = {
-        var context = try! Context(options: options, directory: temporaryDirectory("world-model"))
+        var context = try! SampleWorldWriter(options: options, directory: temporaryDirectory("world-model"))
         try! context.writeAll()
         return context.model
     }()
