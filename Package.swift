@@ -91,5 +91,6 @@ let package = Package(
         .testTarget(
             name: "ReportsTests", dependencies: ["Reports", "Flags", "LastMileCore"], exclude: ["Golden"],
             swiftSettings: strict),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "LastMileCore"], swiftSettings: strict),
     ]
 )

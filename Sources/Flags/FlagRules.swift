@@ -23,11 +23,12 @@ public struct FlagRules: Sendable, Hashable, Decodable {
     /// The defaults of issue 6: 10 % of ≥ 10 enrolled days, tiers 5/10/20 %, release window 30 days.
     public static let `default` = FlagRules()
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case absenteeism, homelessness, justice, housing
     }
 
     public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, known: CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         absenteeism = try c.decodeIfPresent(AbsenteeismRules.self, forKey: .absenteeism) ?? .init()
         homelessness = try c.decodeIfPresent(HomelessnessRules.self, forKey: .homelessness) ?? .init()
@@ -127,7 +128,7 @@ public struct AbsenteeismRules: Sendable, Hashable, Decodable {
         self.absentWhenMissedAtLeast = absentWhenMissedAtLeast
     }
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case schoolYearStart = "school_year_start"
         case atRiskThreshold = "at_risk_threshold"
         case chronicThreshold = "chronic_threshold"
@@ -141,6 +142,7 @@ public struct AbsenteeismRules: Sendable, Hashable, Decodable {
     }
 
     public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, known: CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = AbsenteeismRules()
         schoolYearStart = try c.decodeIfPresent(MonthDay.self, forKey: .schoolYearStart) ?? d.schoolYearStart
@@ -199,12 +201,13 @@ public struct HomelessnessRules: Sendable, Hashable, Decodable {
         self.outreachWindowDays = outreachWindowDays
     }
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case bedNightWindowDays = "bed_night_window_days"
         case outreachWindowDays = "outreach_window_days"
     }
 
     public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, known: CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = HomelessnessRules()
         bedNightWindowDays = try c.decodeIfPresent(Int.self, forKey: .bedNightWindowDays) ?? d.bedNightWindowDays
@@ -227,9 +230,10 @@ public struct JusticeRules: Sendable, Hashable, Decodable {
 
     public init(releaseWindowDays: Int = 30) { self.releaseWindowDays = releaseWindowDays }
 
-    private enum CodingKeys: String, CodingKey { case releaseWindowDays = "release_window_days" }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case releaseWindowDays = "release_window_days" }
 
     public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, known: CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         releaseWindowDays = try c.decodeIfPresent(Int.self, forKey: .releaseWindowDays) ?? 30
         if releaseWindowDays < 1 {
@@ -251,12 +255,13 @@ public struct HousingRules: Sendable, Hashable, Decodable {
         self.housedWindowDays = housedWindowDays
     }
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case evictionWindowDays = "eviction_window_days"
         case housedWindowDays = "housed_window_days"
     }
 
     public init(from decoder: any Decoder) throws {
+        try rejectUnknownKeys(decoder, known: CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         evictionWindowDays = try c.decodeIfPresent(Int.self, forKey: .evictionWindowDays) ?? 180
         housedWindowDays = try c.decodeIfPresent(Int.self, forKey: .housedWindowDays) ?? 365
@@ -268,5 +273,25 @@ public struct HousingRules: Sendable, Hashable, Decodable {
             throw DecodingError.dataCorruptedError(
                 forKey: .housedWindowDays, in: c, debugDescription: "a whole number of days ≥ 1")
         }
+    }
+}
+
+/// Any key, to see the keys a YAML mapping really has.
+private struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+/// Throws for a key that is not one of `known`, so a misspelt threshold fails instead of being ignored.
+private func rejectUnknownKeys<K: CodingKey & CaseIterable>(_ decoder: any Decoder, known: K.Type) throws {
+    let names = Set(K.allCases.map(\.stringValue))
+    let c = try decoder.container(keyedBy: AnyKey.self)
+    for key in c.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) where !names.contains(key.stringValue) {
+        throw DecodingError.dataCorrupted(
+            .init(
+                codingPath: decoder.codingPath + [key],
+                debugDescription: "unknown key; expected one of \(names.sorted().joined(separator: ", "))"))
     }
 }

@@ -132,7 +132,8 @@ public struct AbsenteeismList: Sendable, Hashable {
     public var rows: [AbsenteeismRow]
 
     /// Builds the list from already-authorised patients; a patient whose flag is not an active absenteeism
-    /// flag of a listed tier is left out.
+    /// flag of a listed tier is left out, and a patient given twice (two districts) appears once, at the
+    /// more urgent row.
     public init(
         practiceId: String, practiceName: String, weekOf: CivilDate, patients: [ListedPatient],
         options: AbsenteeismListOptions = .init()
@@ -141,8 +142,11 @@ public struct AbsenteeismList: Sendable, Hashable {
         self.practiceName = practiceName
         self.weekOf = weekOf.mondayOfWeek
         let monday = weekOf.mondayOfWeek
+        // A student in two districts has two flags: the list shows the more urgent one.
+        var seen = Set<String>()
         rows = patients.compactMap { AbsenteeismList.row(for: $0, on: monday, options: options) }
             .sorted(by: AbsenteeismList.moreUrgent)
+            .filter { seen.insert($0.patientId).inserted }
     }
 
     /// Counts for the summary at the top of a list.
@@ -158,6 +162,7 @@ public struct AbsenteeismList: Sendable, Hashable {
     /// Every flag the list shows, row by row: what the disclosure log must record for this report.
     public var disclosedFlags: [Flag] { rows.flatMap(\.disclosedFlags) }
 
+    /// The counts shown at the top of the list.
     public var summary: Summary {
         var s = Summary()
         for row in rows {

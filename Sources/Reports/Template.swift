@@ -7,6 +7,7 @@ public enum TemplateValue: Sendable, Hashable {
     case flag(Bool)
 }
 
+/// The names a template can use at one level, each with its value.
 public typealias TemplateContext = [String: TemplateValue]
 
 /// A template a data team can restyle: HTML with a few placeholders, every value HTML-escaped.

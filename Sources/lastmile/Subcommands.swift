@@ -6,6 +6,8 @@ extension LastMile {
         Database.self,
         Extract.self,
         Validate.self,
+        Link.self,
+        Match.self,
         SampleDataCommand.self,
     ]
 }

@@ -42,6 +42,21 @@ import Testing
         #expect(AbsenteeismList.change(rate: 0.06, tier: .atRisk, previousRate: 0.04, onLastWeeksList: nil) == .new)
     }
 
+    @Test func aPatientWithTwoDistrictsAppearsOnceAtTheMoreUrgentRow() {
+        var second = SamplePractice.patients[0]  // Mateo, moderate 11.5 % in riverside-usd
+        second.absenteeism = SamplePractice.absenteeism(
+            "P000104", tier: "severe", absent: "9", enrolled: 40, rate: "0.2250", previous: "0.2000",
+            last: "2026-11-19", school: "Lakeside Elementary")
+        second.absenteeism.source = "lakeside-edfi"
+        let list = AbsenteeismList(
+            practiceId: "riverside-peds", practiceName: "Riverside Pediatrics", weekOf: day("2026-11-23"),
+            patients: SamplePractice.patients + [second])
+        let mateo = list.rows.filter { $0.patientId == "P000104" }
+        #expect(mateo.count == 1)
+        #expect(mateo.first?.schoolName == "Lakeside Elementary")
+        #expect(list.disclosedFlags.filter { $0.patientId == "P000104" }.map(\.source) == ["lakeside-edfi"])
+    }
+
     @Test func atRiskRowsCanBeLeftOff() {
         let list = AbsenteeismList(
             practiceId: "riverside-peds", practiceName: "Riverside Pediatrics", weekOf: day("2026-11-23"),

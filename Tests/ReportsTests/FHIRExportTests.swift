@@ -150,6 +150,27 @@ func verhoeffValid(_ digits: String) -> Bool {
         }
     }
 
+    @Test func theValidatorCatchesBrokenFlags() throws {
+        #expect(verhoeffValid("32911000") && verhoeffValid("1156191002"))
+        #expect(!verhoeffValid("32911001") && !verhoeffValid("1156191012"))
+        let flag = try #require(Self.derivedFlags().first)
+        let good = try #require(
+            try JSONSerialization.jsonObject(with: Data(FHIRExport().flagResource(flag).serialized.utf8))
+                as? [String: Any])
+        #expect(flagProblems(good) == [])
+        var broken = good
+        broken["subject"] = nil
+        broken["status"] = "closed"
+        broken["code"] = [
+            "coding": [["system": Coding.icd10cm, "code": "Z59"], ["system": Coding.snomed, "code": "32911001"]]
+        ]
+        broken["note"] = "x"
+        #expect(
+            Set(flagProblems(broken)) == [
+                "subject", "status", "icd Z59", "snomed check digit 32911001", "unknown element note",
+            ])
+    }
+
     @Test func aShelteredFlagCarriesCodesLabelsAndItsSource() throws {
         let flag = try #require(Self.derivedFlags().first { $0.kind == .shelteredHomelessness && $0.status == .active })
         let r = try #require(
