@@ -54,6 +54,10 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // Benchmark driver for bench/extract.sh (release build only; not shipped).
+        .executableTarget(
+            name: "lastmile-bench-extract", dependencies: ["Extractors", "LastMileCore"], swiftSettings: strict),
+
         // Tests. Pure modules run in memory; WarehouseTests and EndToEndTests need the throwaway PostgreSQL
         // that `make test` starts (LASTMILE_TEST_DATABASE_URL).
         .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"], swiftSettings: strict),

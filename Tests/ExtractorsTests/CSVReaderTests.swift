@@ -144,6 +144,16 @@ import Testing
         #expect(ids == Array(0..<40_000))
     }
 
+    @Test func quotedLineBreaksSpanningChunksAreCounted() throws {
+        // A 600 KiB quoted field with 3,000 CRLF line breaks crosses two 256 KiB chunk boundaries.
+        let chunk = String(repeating: "x", count: 200) + "\r\n"
+        let big = String(repeating: chunk, count: 3_000)
+        let path = Scratch.csv("a,b\r\n1,\"\(big)\"\r\n\r\n2,\"two\nlines\"\r\n3,z\r\n")
+        let (_, rows) = try readAll(path)
+        #expect(rows.map(\.line) == [2, 3_004, 3_006])
+        #expect(rows[0].fields[1].utf8.count == big.utf8.count - 2)  // the trailing CRLF is trimmed like spaces
+    }
+
     @Test func dateFormats() throws {
         let path = Scratch.csv("d\n2026-11-20\n11/20/2026\n1/2/2026\n2026-02-30\n20261120\n2026-11-20 13:05\n")
         let reader = try CSVReader(path: path)
