@@ -139,7 +139,8 @@ public struct MappedRow {
 
     public func provenance() -> Provenance { Provenance(file: file, line: row.line) }
 
-    func rejection(_ column: MappedColumn, _ reason: RowRejection.Reason) -> RowRejection {
+    /// A rejection of this row, naming the column's header as written in the file.
+    public func rejection(_ column: MappedColumn, _ reason: RowRejection.Reason) -> RowRejection {
         RowRejection(file: file, line: row.line, column: column.header, reason: reason)
     }
 

@@ -386,7 +386,9 @@ public struct SourceConfigError: ClassifiedError, Sendable, CustomStringConverti
     public var problems: [ConfigProblem]
     public init(problems: [ConfigProblem]) { self.problems = problems }
     public var exitStatus: ExitStatus { .configuration }
-    public var description: String { problems.map(\.description).joined(separator: "\n") }
+    public var description: String {
+        "\(problems.count) problem(s) in source configs:\n" + problems.map { "  \($0)" }.joined(separator: "\n")
+    }
 }
 
 /// " (did you mean x?)" when a known name is within two edits.
