@@ -51,12 +51,13 @@ public final class MappedCSV {
     /// Reads every row: a row the reader or `body` rejects goes to `sink.reject` with its raw fields; a record
     /// `body` returns goes to `sink.accept`; nil skips the row silently (e.g. a soft-deleted row).
     public func forEachRow(into sink: inout some RecordSink, _ body: (MappedRow) throws -> SourceRecord?) throws {
+        let file = reader.file
         while let row = try reader.nextRow() {
             if let problem = row.problem {
                 try sink.reject(RowRejection(problem, row: row, reader: reader), raw: RawRow(personalDataFields: row.allFields))
                 continue
             }
-            let mapped = MappedRow(row: row, file: reader.file)
+            let mapped = MappedRow(row: row, file: file)
             let record: SourceRecord?
             do {
                 record = try body(mapped)
