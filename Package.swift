@@ -36,6 +36,8 @@ let package = Package(
             swiftSettings: strict),
         .target(name: "Flags", dependencies: ["LastMileCore"], swiftSettings: strict),
         .target(name: "Reports", dependencies: ["LastMileCore"], swiftSettings: strict),
+        // Synthetic worlds (never real people) for demos, tests and the matching benchmark.
+        .target(name: "SampleData", dependencies: ["LastMileCore"], swiftSettings: strict),
         .target(
             name: "Pipeline",
             dependencies: [
@@ -49,6 +51,7 @@ let package = Package(
             name: "lastmile",
             dependencies: [
                 "LastMileCore", "Pipeline", "Warehouse", "Extractors", "Matching", "Consent", "Flags", "Reports",
+                "SampleData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -58,11 +61,40 @@ let package = Package(
         .executableTarget(
             name: "lastmile-bench-extract", dependencies: ["Extractors", "LastMileCore"], swiftSettings: strict),
 
-        // Tests. Pure modules run in memory; WarehouseTests and EndToEndTests need the throwaway PostgreSQL
-        // that `make test` starts (LASTMILE_TEST_DATABASE_URL).
+        // Benchmark driver for bench/*.sh (release builds only; not part of the lastmile product).
+        .executableTarget(name: "lastmile-bench", dependencies: ["Warehouse"], swiftSettings: strict),
+        // Benchmark runner for flag derivation and report serialisation (docs/benchmarks/flags.md).
+        .executableTarget(
+            name: "lastmile-bench-flags", dependencies: ["Flags", "Reports", "LastMileCore"], path: "bench/flags",
+            swiftSettings: strict),
+
+        // Tests. Pure modules run in memory; WarehouseTests and EndToEndTests use a real PostgreSQL: the one
+        // named by LASTMILE_TEST_DATABASE_URL, else a throwaway cluster the test process starts and removes.
+        .target(
+            name: "TestSupport", dependencies: ["LastMileCore", "Warehouse"], path: "Tests/TestSupport",
+            swiftSettings: strict),
         .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"], swiftSettings: strict),
+        .testTarget(
+            name: "WarehouseTests",
+            dependencies: ["Warehouse", "LastMileCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ExtractorsTests", dependencies: ["Extractors", "LastMileCore"], exclude: ["Fixtures", "Golden"],
             swiftSettings: strict),
+        .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "LastMileCore"], swiftSettings: strict),
+        // Benchmarks (release builds only; see docs/benchmarks/).
+        .executableTarget(
+            name: "lastmile-bench-consent", dependencies: ["Consent", "LastMileCore"], path: "bench/consent",
+            swiftSettings: strict),
+        .testTarget(
+            name: "ConsentTests", dependencies: ["Consent", "LastMileCore"], resources: [.copy("Fixtures")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "FlagsTests", dependencies: ["Flags", "LastMileCore", "Yams"], swiftSettings: strict),
+        .testTarget(
+            name: "ReportsTests", dependencies: ["Reports", "Flags", "LastMileCore"], exclude: ["Golden"],
+            swiftSettings: strict),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "LastMileCore"], swiftSettings: strict),
     ]
 )

@@ -1,0 +1,36 @@
+# lastmile — make demo (the nightly job end to end on sample data) and make test (the whole suite).
+SHELL := /bin/bash
+SWIFT ?= swift
+RELEASE_BIN := .build/release/lastmile
+
+.PHONY: deps build demo test bench format lint clean-demo
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c release --product lastmile
+
+## Runs the main job end to end on sample-data/ with the embedded warehouse, then says what it did.
+demo: build
+	@scripts/demo.sh $(RELEASE_BIN)
+
+## Runs every test against a throwaway PostgreSQL cluster that the test process starts and removes itself.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+## Benchmarks in a release build, each as a ratio against a reference tool in the same command.
+bench: build
+	@bench/run-all.sh $(RELEASE_BIN)
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+## Stops and removes the demo's embedded warehouse and outputs.
+clean-demo:
+	-$(RELEASE_BIN) db stop
+	rm -rf .lastmile outbox

@@ -1,1 +1,0 @@
-// The flag-derivation stage: rules from events to coded flags. No I/O.

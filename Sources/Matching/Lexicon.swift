@@ -1,0 +1,113 @@
+/// Interned strings with what the comparisons need per name: bytes, NYSIIS code and nickname lines.
+///
+/// Every name, street and city of both inputs becomes a dense `Int32`, so records are a few integers each and
+/// equality is an integer comparison. Build it with `LexiconBuilder`, then freeze it.
+public final class Lexicon: Sendable {
+    let bytes: [UInt8]
+    let offsets: [Int32]
+    /// NYSIIS code id per string id; -1 for strings that are not names.
+    let phonetic: [Int32]
+    let nicknameStart: [Int32]
+    let nicknameCount: [UInt8]
+    let nicknameGroups: [Int32]
+
+    init(builder b: LexiconBuilder) {
+        bytes = b.bytes
+        offsets = b.offsets
+        phonetic = b.phonetic
+        nicknameStart = b.nicknameStart
+        nicknameCount = b.nicknameCount
+        nicknameGroups = b.nicknameGroups
+    }
+
+    /// Number of distinct strings.
+    public var count: Int { offsets.count - 1 }
+
+    @inline(__always)
+    func withBytes<R>(_ id: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let lo = Int(offsets[Int(id)])
+        let hi = Int(offsets[Int(id) + 1])
+        return bytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[lo..<hi])) }
+    }
+
+    @inline(__always)
+    func length(_ id: Int32) -> Int { Int(offsets[Int(id) + 1] - offsets[Int(id)]) }
+
+    @inline(__always)
+    func firstByte(_ id: Int32) -> UInt8 { bytes[Int(offsets[Int(id)])] }
+
+    func string(_ id: Int32) -> String { withBytes(id) { String(decoding: $0, as: UTF8.self) } }
+
+    func jaroWinkler(_ a: Int32, _ b: Int32) -> Double {
+        withBytes(a) { pa in withBytes(b) { pb in StringComparators.jaroWinkler(pa, pb) } }
+    }
+
+    func damerauLevenshtein(_ a: Int32, _ b: Int32, limit: Int) -> Int {
+        withBytes(a) { pa in withBytes(b) { pb in StringComparators.damerauLevenshtein(pa, pb, limit: limit) } }
+    }
+
+    /// True when two given names share a line of the nickname table.
+    func areNicknames(_ a: Int32, _ b: Int32) -> Bool {
+        let ca = Int(nicknameCount[Int(a)])
+        let cb = Int(nicknameCount[Int(b)])
+        if ca == 0 || cb == 0 { return false }
+        let sa = Int(nicknameStart[Int(a)])
+        let sb = Int(nicknameStart[Int(b)])
+        for i in sa..<(sa + ca) {
+            for j in sb..<(sb + cb) where nicknameGroups[i] == nicknameGroups[j] { return true }
+        }
+        return false
+    }
+}
+
+/// Interns strings into a `Lexicon`. Not thread-safe: intern from one thread.
+public struct LexiconBuilder {
+    var ids: [String: Int32] = [:]
+    var phoneticIds: [String: Int32] = [:]
+    var bytes: [UInt8] = []
+    var offsets: [Int32] = [0]
+    var phonetic: [Int32] = []
+    var nicknameStart: [Int32] = []
+    var nicknameCount: [UInt8] = []
+    var nicknameGroups: [Int32] = []
+
+    public init() {}
+
+    /// The id of a string, adding it when new.
+    mutating func intern(_ s: String) -> Int32 {
+        if let id = ids[s] { return id }
+        let id = Int32(offsets.count - 1)
+        ids[s] = id
+        bytes.append(contentsOf: s.utf8)
+        offsets.append(Int32(bytes.count))
+        phonetic.append(-1)
+        nicknameStart.append(0)
+        nicknameCount.append(0)
+        return id
+    }
+
+    /// The id of a name, computing its phonetic code and nickname lines the first time.
+    mutating func internName(_ s: String) -> Int32 {
+        let id = intern(s)
+        if phonetic[Int(id)] < 0 {
+            let code = Phonetic.nysiis(s)
+            let pid: Int32
+            if let p = phoneticIds[code] {
+                pid = p
+            } else {
+                pid = Int32(phoneticIds.count)
+                phoneticIds[code] = pid
+            }
+            phonetic[Int(id)] = pid
+            if let groups = Nicknames.groups[s] {
+                nicknameStart[Int(id)] = Int32(nicknameGroups.count)
+                nicknameCount[Int(id)] = UInt8(min(groups.count, 255))
+                nicknameGroups.append(contentsOf: groups.prefix(255))
+            }
+        }
+        return id
+    }
+
+    /// The frozen lexicon.
+    public func freeze() -> Lexicon { Lexicon(builder: self) }
+}

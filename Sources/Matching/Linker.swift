@@ -1,0 +1,359 @@
+import Foundation
+import LastMileCore
+
+/// Both sides of a linkage run, normalised and encoded with one shared lexicon.
+public final class MatchInputs: Sendable {
+    public let lexicon: Lexicon
+    /// The HIE's patients (the master patient index).
+    public let mpi: EncodedPeople
+    /// The people to link to them.
+    public let incoming: EncodedPeople
+
+    /// Normalises and encodes both lists on all cores.
+    public init(mpi: [PersonIdentity], incoming: [PersonIdentity]) {
+        var builder = LexiconBuilder()
+        self.mpi = EncodedPeople(mpi, lexicon: &builder)
+        self.incoming = EncodedPeople(incoming, lexicon: &builder)
+        self.lexicon = builder.freeze()
+    }
+
+    var comparer: PairComparer { PairComparer(lexicon: lexicon, left: incoming, right: mpi) }
+}
+
+/// Weights per field and level, ready for scoring; term-frequency weights per name id.
+struct ScoringTables: Sendable {
+    static let stride = 16
+    let weights: [Double]
+    let householdWeights: [Double]
+    let priorBits: Double
+    let givenTF: [Float]
+    let familyTF: [Float]
+    let fieldsInModel: [Bool]
+    let capsHouseholdEvidence: Bool
+
+    init(model: FellegiSunterModel, lexicon: Lexicon, mpi: EncodedPeople) {
+        let fields = MatchField.allCases
+        var w = [Double](repeating: 0, count: fields.count * Self.stride)
+        var hw = w
+        var inModel = [Bool](repeating: false, count: fields.count)
+        for c in model.comparisons {
+            let f = c.field.ordinal
+            inModel[f] = true
+            for (l, level) in c.levels.enumerated() {
+                w[f * Self.stride + l] = log2(level.m / level.u)
+                hw[f * Self.stride + l] = log2(level.m / (level.uHousehold ?? level.u))
+            }
+        }
+        weights = w
+        householdWeights = hw
+        fieldsInModel = inModel
+        capsHouseholdEvidence = model.capsHouseholdEvidence
+        let lambda = model.probabilityTwoRandomRecordsMatch
+        priorBits = log2(lambda / (1 - lambda))
+        func tf(_ field: MatchField, _ column: [Int32]) -> [Float] {
+            guard let c = model.comparison(field), c.termFrequencyAdjusted, mpi.count > 0 else { return [] }
+            var counts = [Int32](repeating: 0, count: lexicon.count)
+            for id in column where id >= 0 { counts[Int(id)] += 1 }
+            let n = Double(column.filter { $0 >= 0 }.count)
+            let m0 = c.levels[0].m
+            let floorU = c.levels[0].u / 32
+            return counts.map { $0 == 0 ? .nan : Float(log2(m0 / max(Double($0) / max(n, 1), floorU))) }
+        }
+        givenTF = tf(.givenName, mpi.given)
+        familyTF = tf(.familyName, mpi.family)
+    }
+
+    /// Sum of field weights for a pair (without the prior), optionally explaining each term.
+    @inline(__always)
+    func weight(_ v: LevelVector, given: Int32, family: Int32, explain: UnsafeMutablePointer<[FieldWeight]>? = nil) -> Double {
+        let household = v.isHousehold
+        let g = v.level(PairComparer.given)
+        let b = v.level(PairComparer.birth)
+        // Relatives share address and phone; only given name and birth date tell them apart. When either
+        // disagrees, agreement on a household field is no evidence of identity.
+        let identityDisagrees = capsHouseholdEvidence && (g == MatchField.givenName.elseLevel || (b != 15 && b >= 3))
+        var total = 0.0
+        for f in 0..<MatchField.allCases.count where fieldsInModel[f] {
+            let level = v.level(f)
+            if level == 15 { continue }
+            let field = MatchField.allCases[f]
+            var w = (household && !field.isHouseholdField ? householdWeights : weights)[f * Self.stride + level]
+            var note = ""
+            if level == 0 && !household && !v.isSwapped {
+                if f == PairComparer.given, !givenTF.isEmpty, given >= 0, !givenTF[Int(given)].isNaN {
+                    w = Double(givenTF[Int(given)])
+                    note = " (term frequency)"
+                } else if f == PairComparer.family, !familyTF.isEmpty, family >= 0, !familyTF[Int(family)].isNaN {
+                    w = Double(familyTF[Int(family)])
+                    note = " (term frequency)"
+                }
+            }
+            if household && !field.isHouseholdField && householdWeights[f * Self.stride + level] != weights[f * Self.stride + level] {
+                note = " (household u)"
+            }
+            if field.isHouseholdField && identityDisagrees && w > 0 {
+                w = 0
+                note = " (capped: given name or birth date disagrees)"
+            }
+            if v.isSwapped && (f == PairComparer.given || f == PairComparer.family) { note += " (names swapped)" }
+            total += w
+            explain?.pointee.append(FieldWeight(field: field.rawValue, level: field.levelLabels[level] + note, weight: w))
+        }
+        return total
+    }
+
+    @inline(__always)
+    func probability(bits: Double) -> Double { 1 / (1 + exp2(-(bits + priorBits))) }
+}
+
+/// Why a decision came out as it did.
+public enum DecisionReason: String, Sendable, Hashable, Codable {
+    case noCandidate = "no-candidate"
+    case belowReviewThreshold = "below-review-threshold"
+    case belowMatchThreshold = "below-match-threshold"
+    /// Another patient scored within the tie margin.
+    case nearTie = "near-tie"
+    /// Another incoming record claims the same patient with a similar weight.
+    case contestedPatient = "contested-patient"
+    case aboveMatchThreshold = "above-match-threshold"
+}
+
+/// The verdict on one incoming record, with its best and runner-up candidates (positions in the inputs).
+public struct LinkDecision: Sendable, Hashable {
+    public var incoming: Int
+    public var decision: MatchDecision
+    public var reason: DecisionReason
+    /// Position of the best candidate in the MPI; nil when there was none.
+    public var mpi: Int?
+    public var probability: Double
+    /// log2 Bayes factor of the best candidate (without the prior).
+    public var matchWeight: Double
+    public var runnerUp: Int?
+    public var runnerUpProbability: Double?
+    /// Blocking rules (bits in `BlockingRule.allCases` order) under which the best pair shares a key.
+    var rulesMask: UInt8
+}
+
+/// The outcome of linking every incoming record.
+public struct LinkRun: Sendable {
+    /// One decision per incoming record, in input order.
+    public var decisions: [LinkDecision]
+    public var blocking: BlockingReport
+}
+
+/// One pair's score, field by field, for `lastmile match explain`.
+public struct PairExplanation: Sendable {
+    /// Per-field weights in model order; the level labels say how the values compared, never the values.
+    public var fields: [FieldWeight]
+    /// log2 prior odds.
+    public var priorWeight: Double
+    public var totalWeight: Double
+    public var probability: Double
+    /// The pair shares an address or phone, so identity fields used household u.
+    public var sharesHousehold: Bool
+}
+
+/// Scores candidate pairs with a Fellegi–Sunter model and decides match, review or no match per incoming record.
+public final class Linker: Sendable {
+    public let model: FellegiSunterModel
+    public let inputs: MatchInputs
+    public let index: BlockingIndex
+    let tables: ScoringTables
+
+    public init(model: FellegiSunterModel, inputs: MatchInputs, maxBlockSize: Int = 5000) {
+        self.model = model
+        self.inputs = inputs
+        self.index = BlockingIndex(mpi: inputs.mpi, lexicon: inputs.lexicon, maxBlockSize: maxBlockSize)
+        self.tables = ScoringTables(model: model, lexicon: inputs.lexicon, mpi: inputs.mpi)
+    }
+
+    struct Scored: Sendable {
+        var best: Int32 = -1
+        var bestWeight = -Double.infinity
+        var second: Int32 = -1
+        var secondWeight = -Double.infinity
+    }
+
+    struct ChunkOutput: Sendable {
+        var scored: [Scored]
+        var pairsByRule: [Int]
+        var uniquePairs: Int
+        var skipped: Int
+    }
+
+    /// Scores every incoming record against its candidates (on all cores) and makes the decisions.
+    public func link() -> LinkRun {
+        let incoming = inputs.incoming
+        let nIn = incoming.count
+        let chunk = max(256, min(8192, nIn / (Parallel.workers * 16) + 1))
+        let outputs = Parallel.map(count: nIn, chunkSize: chunk) { range in [self.score(range)] }
+        var scored: [Scored] = []
+        scored.reserveCapacity(nIn)
+        var pairsByRule = [Int](repeating: 0, count: index.rules.count)
+        var unique = 0
+        var skipped = 0
+        for o in outputs {
+            scored.append(contentsOf: o.scored)
+            for r in 0..<pairsByRule.count { pairsByRule[r] += o.pairsByRule[r] }
+            unique += o.uniquePairs
+            skipped += o.skipped
+        }
+        var decisions = scored.enumerated().map { decide($0.offset, $0.element) }
+        resolveContestedPatients(&decisions)
+        var report = BlockingReport(
+            candidatePairs: unique,
+            pairsByRule: Dictionary(uniqueKeysWithValues: zip(index.rules, pairsByRule)),
+            skippedBlocks: skipped, estimatedRecall: nil, recallByRule: [:])
+        estimateRecall(decisions, into: &report)
+        return LinkRun(decisions: decisions, blocking: report)
+    }
+
+    func score(_ range: Range<Int>) -> ChunkOutput {
+        let lex = inputs.lexicon
+        let incoming = inputs.incoming
+        let comparer = inputs.comparer
+        var stamp = [Int32](repeating: -1, count: inputs.mpi.count)
+        var candidates: [Int32] = []
+        var out: [Scored] = []
+        out.reserveCapacity(range.count)
+        var pairsByRule = [Int](repeating: 0, count: index.rules.count)
+        var unique = 0
+        var skipped = 0
+        for i in range {
+            candidates.removeAll(keepingCapacity: true)
+            for (r, rule) in index.rules.enumerated() {
+                guard let key = rule.key(incoming, i, lex) else { continue }
+                let block = index.block(r, key)
+                if block.count > index.maxBlockSize && rule.mayBeCapped {
+                    skipped += 1
+                    continue
+                }
+                pairsByRule[r] += block.count
+                index.members[r].withUnsafeBufferPointer { m in
+                    for k in block {
+                        let j = m[k]
+                        if stamp[Int(j)] != Int32(i) {
+                            stamp[Int(j)] = Int32(i)
+                            candidates.append(j)
+                        }
+                    }
+                }
+            }
+            unique += candidates.count
+            var s = Scored()
+            for j in candidates {
+                let v = comparer.levels(i, Int(j))
+                let w = tables.weight(v, given: incoming.given[i], family: incoming.family[i])
+                if w > s.bestWeight || (w == s.bestWeight && j < s.best) {
+                    s.second = s.best
+                    s.secondWeight = s.bestWeight
+                    s.best = j
+                    s.bestWeight = w
+                } else if w > s.secondWeight || (w == s.secondWeight && j < s.second) {
+                    s.second = j
+                    s.secondWeight = w
+                }
+            }
+            out.append(s)
+        }
+        return ChunkOutput(scored: out, pairsByRule: pairsByRule, uniquePairs: unique, skipped: skipped)
+    }
+
+    /// The MPI positions blocking brings together with incoming record `i`, each once.
+    func candidates(_ i: Int) -> [Int32] {
+        var seen = Set<Int32>()
+        var out: [Int32] = []
+        for (r, rule) in index.rules.enumerated() {
+            guard let key = rule.key(inputs.incoming, i, inputs.lexicon) else { continue }
+            let block = index.block(r, key)
+            if block.count > index.maxBlockSize && rule.mayBeCapped { continue }
+            for k in block where seen.insert(index.members[r][k]).inserted { out.append(index.members[r][k]) }
+        }
+        return out
+    }
+
+    func decide(_ i: Int, _ s: Scored) -> LinkDecision {
+        guard s.best >= 0 else {
+            return LinkDecision(
+                incoming: i, decision: .noMatch, reason: .noCandidate, mpi: nil, probability: 0, matchWeight: -.infinity,
+                runnerUp: nil, runnerUpProbability: nil, rulesMask: 0)
+        }
+        let t = model.thresholds
+        let p = tables.probability(bits: s.bestWeight)
+        let p2 = s.second >= 0 ? tables.probability(bits: s.secondWeight) : nil
+        var mask: UInt8 = 0
+        for (r, rule) in index.rules.enumerated() {
+            if let a = rule.key(inputs.incoming, i, inputs.lexicon), a == rule.key(inputs.mpi, Int(s.best), inputs.lexicon) {
+                mask |= 1 << UInt8(r)
+            }
+        }
+        let decision: MatchDecision
+        let reason: DecisionReason
+        if p < t.review {
+            (decision, reason) = (.noMatch, .belowReviewThreshold)
+        } else if let p2, p2 >= t.review, s.bestWeight - s.secondWeight < t.tieMarginBits {
+            (decision, reason) = (.review, .nearTie)
+        } else if p >= t.match {
+            (decision, reason) = (.match, .aboveMatchThreshold)
+        } else {
+            (decision, reason) = (.review, .belowMatchThreshold)
+        }
+        return LinkDecision(
+            incoming: i, decision: decision, reason: reason, mpi: Int(s.best), probability: p, matchWeight: s.bestWeight,
+            runnerUp: s.second >= 0 ? Int(s.second) : nil, runnerUpProbability: p2, rulesMask: mask)
+    }
+
+    /// One patient, one auto-link per run: when several incoming records would link to the same patient, the
+    /// strongest keeps it only with the tie margin over the next; the others go to review.
+    func resolveContestedPatients(_ decisions: inout [LinkDecision]) {
+        var byPatient: [Int: [Int]] = [:]
+        for (k, d) in decisions.enumerated() where d.decision == .match {
+            byPatient[d.mpi!, default: []].append(k)
+        }
+        for (_, claims) in byPatient where claims.count > 1 {
+            let sorted = claims.sorted {
+                decisions[$0].matchWeight != decisions[$1].matchWeight
+                    ? decisions[$0].matchWeight > decisions[$1].matchWeight : $0 < $1
+            }
+            let keepsIt = decisions[sorted[0]].matchWeight - decisions[sorted[1]].matchWeight >= model.thresholds.tieMarginBits
+            for (n, k) in sorted.enumerated() where n > 0 || !keepsIt {
+                decisions[k].decision = .review
+                decisions[k].reason = .contestedPatient
+            }
+        }
+    }
+
+    func estimateRecall(_ decisions: [LinkDecision], into report: inout BlockingReport) {
+        let links = decisions.filter { $0.decision == .match }
+        guard !links.isEmpty else { return }
+        var missProduct = 1.0
+        for (r, rule) in index.rules.enumerated() {
+            let bit: UInt8 = 1 << UInt8(r)
+            let others = links.filter { $0.rulesMask & ~bit != 0 }
+            guard !others.isEmpty else { continue }
+            let recall = Double(others.filter { $0.rulesMask & bit != 0 }.count) / Double(others.count)
+            report.recallByRule[rule] = recall
+            missProduct *= 1 - recall
+        }
+        report.estimatedRecall = 1 - missProduct
+    }
+
+    /// The field-by-field weights of one pair (positions in the inputs).
+    public func explain(incoming i: Int, mpi j: Int) -> PairExplanation {
+        let v = inputs.comparer.levels(i, j)
+        var fields: [FieldWeight] = []
+        let w = withUnsafeMutablePointer(to: &fields) {
+            tables.weight(v, given: inputs.incoming.given[i], family: inputs.incoming.family[i], explain: $0)
+        }
+        return PairExplanation(
+            fields: fields, priorWeight: tables.priorBits, totalWeight: w + tables.priorBits,
+            probability: tables.probability(bits: w), sharesHousehold: v.isHousehold)
+    }
+}
+
+extension LinkDecision {
+    /// The core `MatchResult`, with patient ids looked up by position.
+    public func matchResult(mpiIds: [String], fieldWeights: [FieldWeight] = []) -> MatchResult {
+        MatchResult(decision: decision, patientId: mpi.map { mpiIds[$0] }, probability: probability, fieldWeights: fieldWeights)
+    }
+}

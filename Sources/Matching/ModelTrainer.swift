@@ -1,0 +1,280 @@
+import Foundation
+
+/// How much data training looks at.
+public struct TrainingOptions: Sendable {
+    /// Random (incoming, MPI) pairs drawn to estimate u.
+    public var randomPairs = 5_000_000
+    /// At most this many incoming records (evenly spaced) feed each EM session.
+    public var maxIncomingForEM = 100_000
+    public var maxEMIterations = 60
+    /// Seed of the random pair sampler: the same inputs and seed give the same model.
+    public var seed: UInt64 = 20_261_124
+    public var thresholds = DecisionThresholds()
+
+    public init() {}
+}
+
+/// Estimates a Fellegi–Sunter model without labels: u from random pairs (and from pairs of MPI records sharing
+/// a household), m by expectation–maximisation on two blocks, the prior from the first EM session.
+///
+/// EM runs on pairs with the same birth date (estimating every field but birth date) and on pairs with the same
+/// given and family name (estimating birth date and the rest). Neither block makes relatives look alike, which
+/// a postal-code block would: EM would then learn "same household" instead of "same person".
+public enum ModelTrainer {
+    public static func train(_ inputs: MatchInputs, options: TrainingOptions = .init()) -> FellegiSunterModel {
+        let fields = MatchField.allCases
+        let comparer = inputs.comparer
+        let nIn = inputs.incoming.count
+        let nMPI = inputs.mpi.count
+
+        // u: random pairs.
+        let randomPairs = min(options.randomPairs, nIn * nMPI)
+        let uCounts = levelCounts(pairs: randomPairs, seed: options.seed, nIn: nIn, nMPI: nMPI, comparer: comparer)
+        var u = fields.map { f in smoothed(uCounts[f.ordinal], levels: f.levelLabels.count) }
+
+        // u among households: distinct MPI records sharing an address (with unit) or a phone.
+        let (hhCounts, hhPairs) = householdLevelCounts(inputs)
+        var uHousehold: [[Double]?] = fields.map { f in
+            guard !f.isHouseholdField else { return nil }
+            let c = Array(hhCounts[f.ordinal].prefix(f.levelLabels.count))
+            let total = c.reduce(0, +)
+            guard total >= 30 else { return nil }
+            // Shrink toward the random-pair u with the weight of five pairs, so empty levels stay finite.
+            return (0..<c.count).map { (Double(c[$0]) + 5 * u[f.ordinal][$0]) / Double(total + 5) }
+        }
+
+        // m by EM on two blocks.
+        let sample = Swift.stride(from: 0, to: nIn, by: max(1, nIn / max(1, options.maxIncomingForEM))).map { $0 }
+        let index = BlockingIndex(mpi: inputs.mpi, lexicon: inputs.lexicon, rules: [.birthDate, .names], maxBlockSize: 2000)
+        // EM is driven by identity fields only; household fields ride along (their m comes from the posteriors),
+        // so twins in the birth-date block and juniors in the names block are not taken for matches.
+        let identity = fields.filter { !$0.isHouseholdField }
+        let household = fields.filter(\.isHouseholdField)
+        let dobFields = identity.filter { $0 != .birthDate }
+        let nameFields = identity.filter { $0 != .givenName && $0 != .familyName }
+        let dobPatterns = blockPatterns(inputs, index: index, rule: 0, sample: sample) { _, _ in true }
+        let namePatterns = blockPatterns(inputs, index: index, rule: 1, sample: sample) { i, j in
+            inputs.incoming.given[i] == inputs.mpi.given[j] && inputs.incoming.family[i] == inputs.mpi.family[j]
+        }
+        let a = expectationMaximisation(
+            dobPatterns, fields: dobFields, passengers: household, u: u, maxIterations: options.maxEMIterations)
+        let b = expectationMaximisation(
+            namePatterns, fields: nameFields, passengers: household, u: u, maxIterations: options.maxEMIterations)
+        var m = fields.map { defaultM(levels: $0.levelLabels.count) }
+        for f in fields {
+            let estimates = [a.m[f.ordinal], b.m[f.ordinal]].compactMap { $0 }
+            guard !estimates.isEmpty else { continue }
+            m[f.ordinal] = (0..<estimates[0].count).map { l in estimates.map { $0[l] }.reduce(0, +) / Double(estimates.count) }
+        }
+
+        // The prior: matches in the birth-date block, scaled to all incoming records and divided by the share
+        // of true matches that block holds (exact birth date, both present).
+        let dobPairs = dobPatterns.reduce(0) { $0 + $1.1 }
+        let scale = Double(nIn) / Double(max(1, sample.count))
+        let present = fraction(inputs.incoming.birth) * fraction(inputs.mpi.birth)
+        let matches = a.lambda * Double(dobPairs) * scale / max(0.05, m[MatchField.birthDate.ordinal][0] * present)
+        let allPairs = Double(max(1, nIn)) * Double(max(1, nMPI))
+        let lambda = min(max(matches, 1) / allPairs, Double(min(nIn, nMPI)) / allPairs, 0.5)
+
+        // Floors keep every weight finite.
+        for f in fields.indices {
+            m[f] = m[f].map { max($0, 1e-5) }
+            u[f] = u[f].map { max($0, 1e-7) }
+            uHousehold[f] = uHousehold[f]?.map { max($0, 1e-7) }
+        }
+        let comparisons = fields.map { f in
+            ComparisonModel(
+                field: f, termFrequencyAdjusted: f == .givenName || f == .familyName,
+                levels: f.levelLabels.enumerated().map { l, label in
+                    LevelModel(label: label, m: m[f.ordinal][l], u: u[f.ordinal][l], uHousehold: uHousehold[f.ordinal]?[l])
+                })
+        }
+        let summary = TrainingSummary(
+            randomPairsForU: randomPairs, householdPairsForU: hhPairs,
+            emSessions: [
+                EMSessionSummary(
+                    blockedOn: "birth date", pairs: dobPairs, iterations: a.iterations, estimatedFields: dobFields + household,
+                    proportionMatched: a.lambda),
+                EMSessionSummary(
+                    blockedOn: "given and family name", pairs: namePatterns.reduce(0) { $0 + $1.1 },
+                    iterations: b.iterations, estimatedFields: nameFields + household, proportionMatched: b.lambda),
+            ])
+        return FellegiSunterModel(
+            probabilityTwoRandomRecordsMatch: lambda, comparisons: comparisons, thresholds: options.thresholds,
+            capsHouseholdEvidence: hhPairs >= max(30, nMPI / 100), training: summary)
+    }
+
+    static func fraction(_ birth: [Int32]) -> Double {
+        birth.isEmpty ? 0 : Double(birth.filter { $0 != 0 }.count) / Double(birth.count)
+    }
+
+    static func defaultM(levels: Int) -> [Double] {
+        var m = [Double](repeating: 0.1 / Double(max(1, levels - 2)), count: levels)
+        m[0] = 0.85
+        m[levels - 1] = 0.05
+        let s = m.reduce(0, +)
+        return m.map { $0 / s }
+    }
+
+    /// Level proportions with half a count added to each level, so unseen levels keep a small probability.
+    static func smoothed(_ counts: [Int], levels: Int) -> [Double] {
+        let c = counts.prefix(levels)
+        let total = Double(c.reduce(0, +)) + 0.5 * Double(levels)
+        return c.map { (Double($0) + 0.5) / total }
+    }
+
+    /// Level counts per field (16 slots each) over `pairs` random pairs.
+    static func levelCounts(pairs: Int, seed: UInt64, nIn: Int, nMPI: Int, comparer: PairComparer) -> [[Int]] {
+        let fieldCount = MatchField.allCases.count
+        guard pairs > 0 else { return Array(repeating: Array(repeating: 0, count: 16), count: fieldCount) }
+        let chunk = 1 << 16
+        let partial = Parallel.map(count: pairs, chunkSize: chunk) { range -> [Int] in
+            var rng = SplitMix64(seed: seed &+ UInt64(range.lowerBound))
+            var counts = [Int](repeating: 0, count: fieldCount * 16)
+            for _ in range {
+                let i = Int(rng.next() % UInt64(nIn))
+                let j = Int(rng.next() % UInt64(nMPI))
+                let v = comparer.levels(i, j)
+                for f in 0..<fieldCount {
+                    let l = v.level(f)
+                    if l != 15 { counts[f * 16 + l] += 1 }
+                }
+            }
+            return counts
+        }
+        var total = [Int](repeating: 0, count: fieldCount * 16)
+        for (k, c) in partial.enumerated() { total[k % (fieldCount * 16)] += c }
+        return (0..<fieldCount).map { Array(total[($0 * 16)..<($0 * 16 + 16)]) }
+    }
+
+    /// Level counts over pairs of distinct MPI records that share an address (street and unit) or a phone.
+    static func householdLevelCounts(_ inputs: MatchInputs) -> ([[Int]], Int) {
+        let mpi = inputs.mpi
+        let fieldCount = MatchField.allCases.count
+        var groups: [UInt64: [Int32]] = [:]
+        for i in 0..<mpi.count {
+            if mpi.street[i] >= 0 {
+                let key = UInt64(UInt32(mpi.street[i])) << 32 ^ UInt64(UInt32(bitPattern: mpi.unit[i])) << 8 ^ UInt64(UInt32(max(0, mpi.postal[i])))
+                groups[key | 1 << 63, default: []].append(Int32(i))
+            }
+            if mpi.phone[i] >= 0 { groups[UInt64(mpi.phone[i]), default: []].append(Int32(i)) }
+        }
+        let comparer = PairComparer(lexicon: inputs.lexicon, left: mpi, right: mpi)
+        var counts = [Int](repeating: 0, count: fieldCount * 16)
+        var seen = Set<UInt64>()
+        var pairs = 0
+        // Buildings and shelters share an address with many unrelated people: keep blocks of family size.
+        for key in groups.keys.sorted() {
+            let members = groups[key]!
+            guard members.count >= 2, members.count <= 12 else { continue }
+            for x in 0..<members.count {
+                for y in (x + 1)..<members.count {
+                    let pairKey = UInt64(UInt32(members[x])) << 32 | UInt64(UInt32(members[y]))
+                    guard seen.insert(pairKey).inserted else { continue }
+                    let v = comparer.levels(Int(members[x]), Int(members[y]))
+                    for f in 0..<fieldCount {
+                        let l = v.level(f)
+                        if l != 15 { counts[f * 16 + l] += 1 }
+                    }
+                    pairs += 1
+                }
+            }
+            if pairs >= 2_000_000 { break }
+        }
+        return ((0..<fieldCount).map { Array(counts[($0 * 16)..<($0 * 16 + 16)]) }, pairs)
+    }
+
+    /// Histogram of level vectors over the pairs of one blocking rule, for a sample of incoming records.
+    static func blockPatterns(
+        _ inputs: MatchInputs, index: BlockingIndex, rule r: Int, sample: [Int],
+        accept: @Sendable (Int, Int) -> Bool
+    ) -> [(UInt64, Int)] {
+        let comparer = inputs.comparer
+        let partial = Parallel.map(count: sample.count, chunkSize: 4096) { range -> [(UInt64, Int)] in
+            var hist: [UInt64: Int] = [:]
+            for s in range {
+                let i = sample[s]
+                guard let key = index.rules[r].key(inputs.incoming, i, inputs.lexicon) else { continue }
+                let block = index.block(r, key)
+                if block.count > index.maxBlockSize { continue }
+                for k in block {
+                    let j = Int(index.members[r][k])
+                    guard accept(i, j) else { continue }
+                    hist[comparer.levels(i, j).levelsOnly, default: 0] += 1
+                }
+            }
+            return Array(hist)
+        }
+        var merged: [UInt64: Int] = [:]
+        for (k, c) in partial { merged[k, default: 0] += c }
+        return merged.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    struct EMResult {
+        var m: [[Double]?]
+        var lambda: Double
+        var iterations: Int
+    }
+
+    /// EM for m and the match proportion with u held fixed. `fields` drive the posterior; `passengers` only
+    /// get their m from it.
+    static func expectationMaximisation(
+        _ patterns: [(UInt64, Int)], fields driving: [MatchField], passengers: [MatchField] = [], u: [[Double]],
+        maxIterations: Int
+    ) -> EMResult {
+        var m: [[Double]?] = Array(repeating: nil, count: MatchField.allCases.count)
+        guard patterns.count > 0 else { return EMResult(m: m, lambda: 0, iterations: 0) }
+        let fields = driving + passengers
+        for f in fields { m[f.ordinal] = defaultM(levels: f.levelLabels.count) }
+        var lambda = 0.1
+        var iterations = 0
+        for iteration in 1...maxIterations {
+            iterations = iteration
+            var mNum = fields.map { [Double](repeating: 0, count: $0.levelLabels.count) }
+            var matched = 0.0
+            var total = 0.0
+            for (pattern, count) in patterns {
+                let v = LevelVector(raw: pattern)
+                var logBF = 0.0
+                for f in driving {
+                    let l = v.level(f.ordinal)
+                    if l == 15 { continue }
+                    logBF += log(max(m[f.ordinal]![l], 1e-12) / max(u[f.ordinal][l], 1e-12))
+                }
+                let odds = lambda / (1 - lambda) * exp(min(logBF, 700))
+                let p = odds.isInfinite ? 1 : odds / (1 + odds)
+                let c = Double(count)
+                matched += p * c
+                total += c
+                for (k, f) in fields.enumerated() {
+                    let l = v.level(f.ordinal)
+                    if l != 15 { mNum[k][l] += p * c }
+                }
+            }
+            var change = abs(matched / total - lambda)
+            lambda = min(max(matched / total, 1e-9), 1 - 1e-9)
+            for (k, f) in fields.enumerated() {
+                let s = mNum[k].reduce(0, +)
+                guard s > 0 else { continue }
+                let new = mNum[k].map { $0 / s }
+                change = max(change, zip(new, m[f.ordinal]!).map { abs($0 - $1) }.max() ?? 0)
+                m[f.ordinal] = new
+            }
+            if change < 1e-6 { break }
+        }
+        return EMResult(m: m, lambda: lambda, iterations: iterations)
+    }
+}
+
+/// A small, fast, seedable generator (Steele, Lea and Flood's SplitMix64).
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,71 @@
+import Consent
+import Foundation
+import LastMileCore
+import Warehouse
+
+/// The consent registry in the warehouse (`lastmile.consent_directive`): each directive's provision tree is
+/// stored as the JSON of `ConsentDirective`, beside the columns that are queried.
+public struct ConsentStore {
+    public let connection: Connection
+
+    public init(connection: Connection) {
+        self.connection = connection
+    }
+
+    /// Inserts or replaces directives by id (a re-import of the same export changes nothing).
+    /// - Returns: how many rows were inserted or changed.
+    @discardableResult
+    public func save(_ directives: [ConsentDirective], format: String) throws -> Int {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var changed = 0
+        for directive in directives {
+            let json = String(decoding: try encoder.encode(directive), as: UTF8.self)
+            let result = try connection.execute(
+                """
+                INSERT INTO lastmile.consent_directive
+                    (directive_id, patient_id, status, recorded_at, grantor_role, source_format, directive)
+                VALUES ($1, $2, $3, $4::date, $5, $6, $7::jsonb)
+                ON CONFLICT (directive_id) DO UPDATE SET
+                    patient_id = EXCLUDED.patient_id, status = EXCLUDED.status, recorded_at = EXCLUDED.recorded_at,
+                    grantor_role = EXCLUDED.grantor_role, source_format = EXCLUDED.source_format,
+                    directive = EXCLUDED.directive, imported_at = now()
+                WHERE (consent_directive.patient_id, consent_directive.status, consent_directive.directive)
+                    IS DISTINCT FROM (EXCLUDED.patient_id, EXCLUDED.status, EXCLUDED.directive)
+                """,
+                [
+                    directive.id, directive.patientId, directive.status.rawValue, directive.recorded,
+                    directive.grantorRole.rawValue, format, json,
+                ])
+            changed += result.affectedRows ?? 0
+        }
+        return changed
+    }
+
+    /// Every stored directive of the given patients (all patients when nil), grouped by patient id.
+    public func directives(forPatients patientIds: [String]? = nil) throws -> [String: [ConsentDirective]] {
+        let rows: [QueryResult.Row]
+        if let patientIds {
+            rows = try connection.execute(
+                "SELECT directive FROM lastmile.consent_directive WHERE patient_id = ANY($1::text[])",
+                [Self.textArray(patientIds)]
+            ).rows
+        } else {
+            rows = try connection.execute("SELECT directive FROM lastmile.consent_directive").rows
+        }
+        let decoder = JSONDecoder()
+        var byPatient: [String: [ConsentDirective]] = [:]
+        for row in rows {
+            guard let json = row["directive"] else { continue }
+            let directive = try decoder.decode(ConsentDirective.self, from: Data(json.utf8))
+            byPatient[directive.patientId, default: []].append(directive)
+        }
+        return byPatient
+    }
+
+    /// A PostgreSQL text-array literal for binding as one parameter (`$1::text[]`); every element is quoted.
+    static func textArray(_ values: [String]) -> String {
+        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            .joined(separator: ",") + "}"
+    }
+}

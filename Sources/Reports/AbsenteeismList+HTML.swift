@@ -1,0 +1,78 @@
+import Foundation
+import LastMileCore
+
+extension AbsenteeismList {
+    /// The file name of the HTML template in a templates directory (`pipelines/templates/`).
+    public static let htmlTemplateName = "absenteeism.html"
+
+    /// The names a list template can use; `docs/reports.md` describes each.
+    public var templateContext: TemplateContext {
+        let s = summary
+        func rowsContext(_ rows: [AbsenteeismRow]) -> TemplateValue { .list(rows.map(\.templateContext)) }
+        return [
+            "practice_name": .text(practiceName),
+            "practice_id": .text(practiceId),
+            "week_of": .text(weekOf.description),
+            "week_of_long": .text(weekOf.longDescription),
+            "count_listed": .text(String(rows.count)),
+            "count_chronic": .text(String(s.chronic)),
+            "count_severe": .text(String(s.severe)),
+            "count_moderate": .text(String(s.moderate)),
+            "count_at_risk": .text(String(s.atRisk)),
+            "count_new": .text(String(s.new)),
+            "count_worse": .text(String(s.worse)),
+            "has_rows": .flag(!rows.isEmpty),
+            "rows": rowsContext(rows),
+            "chronic_rows": rowsContext(rows.filter { $0.tier.isChronic }),
+            "at_risk_rows": rowsContext(rows.filter { $0.tier == .atRisk }),
+        ]
+    }
+
+    /// Renders the list through `template` (e.g. one loaded with `HTMLTemplate(directory:)`).
+    public func html(using template: HTMLTemplate) throws -> String { try template.render(templateContext) }
+}
+
+extension AbsenteeismRow {
+    var templateContext: TemplateContext {
+        [
+            "name": .text(displayName),
+            "birth_date": .text(birthDate?.description ?? ""),
+            "age": .text(age.map(String.init) ?? ""),
+            "practice_patient_id": .text(practicePatientId ?? ""),
+            "patient_id": .text(patientId),
+            "school": .text(schoolName ?? schoolId),
+            "grade": .text(grade ?? ""),
+            "days_absent": .text(daysAbsent),
+            "days_enrolled": .text(String(daysEnrolled)),
+            "rate": .text(ratePercent),
+            "tier": .text(tier.label),
+            "tier_class": .text(tier.rawValue),
+            "change": .text(change.rawValue),
+            "change_class": .text(change.rawValue),
+            "last_absence": .text(lastAbsence?.description ?? ""),
+            "other_flags": .list(otherFlags.map { ["flag_label": .text($0.label), "flag_class": .text($0.rawValue)] }),
+        ]
+    }
+}
+
+extension CivilDate {
+    /// `23 November 2026`.
+    var longDescription: String {
+        let months = [
+            "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+            "November", "December",
+        ]
+        return "\(day) \(months[month - 1]) \(year)"
+    }
+}
+
+extension HTMLTemplate {
+    /// Loads `name` from a templates directory (e.g. `pipelines/templates`).
+    /// - Throws: `ReportError.templateUnreadable` when the file cannot be read as UTF-8; `TemplateError`.
+    public init(directory: URL, name: String) throws {
+        let url = directory.appendingPathComponent(name)
+        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8)
+        else { throw ReportError.templateUnreadable(file: name) }
+        try self.init(name: name, text: text)
+    }
+}

@@ -1,0 +1,52 @@
+/// RFC 4180 CSV for spreadsheets, with cells that a spreadsheet would run as a formula neutralised.
+public enum CSV {
+    /// The UTF-8 byte order mark, so Excel reads the file as UTF-8.
+    public static let byteOrderMark = "\u{FEFF}"
+
+    /// Characters that make a spreadsheet treat a cell as a formula when they start it (OWASP CSV injection),
+    /// including the full-width forms some spreadsheets also accept.
+    static let formulaStarts: Set<Character> = [
+        "=", "+", "-", "@", "\t", "\r", "\r\n", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}",
+    ]
+
+    /// One cell: prefixed with `'` when it could start a formula, quoted when it holds `,` `"` CR or LF.
+    public static func cell(_ value: String) -> String {
+        var v = value
+        if let first = v.first, formulaStarts.contains(first) { v = "'" + v }
+        if v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) {
+            var quoted = "\""
+            for c in v { quoted += c == "\"" ? "\"\"" : String(c) }
+            return quoted + "\""
+        }
+        return v
+    }
+
+    /// One record, ending with CRLF.
+    public static func line(_ cells: [String]) -> String { cells.map(cell).joined(separator: ",") + "\r\n" }
+}
+
+extension AbsenteeismList {
+    /// The CSV header, in column order.
+    public static let csvHeader = [
+        "Patient", "Birth date", "Age", "Practice patient ID", "HIE patient ID", "School", "Grade", "Days absent",
+        "Days enrolled", "Absence rate", "Tier", "Change since last week", "Last absence", "Other active flags",
+    ]
+
+    /// The list as a CSV file: BOM, header, one row per patient — or a single "No patients this week" row.
+    public func csv() -> String {
+        var out = CSV.byteOrderMark + CSV.line(AbsenteeismList.csvHeader)
+        if rows.isEmpty {
+            out += CSV.line(
+                ["No patients this week"] + Array(repeating: "", count: AbsenteeismList.csvHeader.count - 1))
+        }
+        for r in rows {
+            out += CSV.line([
+                r.displayName, r.birthDate?.description ?? "", r.age.map(String.init) ?? "", r.practicePatientId ?? "",
+                r.patientId, r.schoolName ?? r.schoolId, r.grade ?? "", r.daysAbsent, String(r.daysEnrolled),
+                r.ratePercent, r.tier.label, r.change.rawValue, r.lastAbsence?.description ?? "",
+                r.otherFlags.map(\.label).joined(separator: "; "),
+            ])
+        }
+        return out
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Writes files only their owner can read (0600) into directories only their owner can enter (0700).
+///
+/// Each file is written to a temporary name in its directory, flushed, then renamed, so a reader never sees
+/// half a report and a crash leaves the previous version.
+public enum PrivateFiles {
+    /// Creates `root/components…` as needed; every directory it creates or passes below `root` is made 0700.
+    /// `root` itself is created 0700 when missing and otherwise left as it is.
+    /// - Throws: `ReportError` for an unsafe component, a non-directory in the way, or a failed call.
+    @discardableResult
+    public static func directory(_ root: URL, _ components: [(role: String, name: String)]) throws -> URL {
+        try makeDirectory(root.path, tighten: false)
+        var url = root
+        for (role, name) in components {
+            guard isSafeComponent(name) else { throw ReportError.unsafePathComponent(role: role) }
+            url = url.appendingPathComponent(name, isDirectory: true)
+            try makeDirectory(url.path, tighten: true)
+        }
+        return url
+    }
+
+    /// Writes `data` as `directory/name` with mode 0600, atomically.
+    @discardableResult
+    public static func write(_ data: Data, named name: String, in directory: URL) throws -> URL {
+        guard isSafeComponent(name) else { throw ReportError.unsafePathComponent(role: "file name") }
+        let target = directory.appendingPathComponent(name)
+        let temp = directory.appendingPathComponent(".\(name).\(getpid()).tmp")
+        let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ReportError.cannotWrite(path: temp.lastPathComponent, call: "open", errno: errno) }
+        var failure: ReportError?
+        if fchmod(fd, 0o600) != 0 { failure = .cannotWrite(path: name, call: "fchmod", errno: errno) }
+        if failure == nil {
+            data.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        failure = .cannotWrite(path: name, call: "write", errno: errno)
+                        return
+                    }
+                    offset += n
+                }
+            }
+        }
+        if failure == nil, fsync(fd) != 0 { failure = .cannotWrite(path: name, call: "fsync", errno: errno) }
+        close(fd)
+        if failure == nil, rename(temp.path, target.path) != 0 {
+            failure = .cannotWrite(path: name, call: "rename", errno: errno)
+        }
+        if let failure {
+            unlink(temp.path)
+            throw failure
+        }
+        return target
+    }
+
+    /// A single path component: 1–128 of letters, digits, `.`, `_`, `-`; not `.` or `..`, not hidden.
+    public static func isSafeComponent(_ s: String) -> Bool {
+        guard (1...128).contains(s.utf8.count), s.first != "." else { return false }
+        return s.utf8.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2E || b == 0x5F
+                || b == 0x2D
+        }
+    }
+
+    private static func makeDirectory(_ path: String, tighten: Bool) throws {
+        var st = stat()
+        if lstat(path, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFDIR else { throw ReportError.notADirectory(path: lastComponent(path)) }
+            if tighten, (st.st_mode & 0o777) != 0o700, chmod(path, 0o700) != 0 {
+                throw ReportError.cannotWrite(path: lastComponent(path), call: "chmod", errno: errno)
+            }
+            return
+        }
+        if mkdir(path, 0o700) != 0, errno != EEXIST {
+            throw ReportError.cannotWrite(path: lastComponent(path), call: "mkdir", errno: errno)
+        }
+        // mkdir's mode is filtered by the umask; set it exactly.
+        if chmod(path, 0o700) != 0 {
+            throw ReportError.cannotWrite(path: lastComponent(path), call: "chmod", errno: errno)
+        }
+    }
+
+    private static func lastComponent(_ path: String) -> String { URL(fileURLWithPath: path).lastPathComponent }
+}
+
+extension AbsenteeismList {
+    /// The base name of this list's files: `absenteeism-PRACTICE-WEEK`.
+    public var fileBaseName: String { "absenteeism-\(practiceId)-\(weekOf)" }
+
+    /// Writes the CSV and HTML lists under `outbox/PRACTICE/WEEK/` (files 0600, directories 0700).
+    ///
+    /// - Parameters:
+    ///   - outbox: the outbox root, e.g. `outbox/`; created 0700 when missing.
+    ///   - template: the HTML template; nil writes the CSV only.
+    /// - Returns: the files written, CSV first.
+    @discardableResult
+    public func write(toOutbox outbox: URL, template: HTMLTemplate?) throws -> [URL] {
+        let dir = try PrivateFiles.directory(outbox, [("practice id", practiceId), ("week", weekOf.description)])
+        var written = [try PrivateFiles.write(Data(csv().utf8), named: fileBaseName + ".csv", in: dir)]
+        if let template {
+            written.append(
+                try PrivateFiles.write(Data(html(using: template).utf8), named: fileBaseName + ".html", in: dir))
+        }
+        return written
+    }
+}

@@ -1,1 +1,0 @@
-// The Deliver stage: Monday lists (CSV, HTML), FHIR R4 export, outbox delivery.

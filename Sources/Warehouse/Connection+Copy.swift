@@ -1,0 +1,188 @@
+import Foundation
+import LastMileCore
+
+/// Rows being streamed into a `COPY … FROM STDIN` in PostgreSQL's text format.
+///
+/// Fields are escaped as the text format requires (backslash, tab, newline, carriage return; `\N` for NULL)
+/// into one contiguous buffer that is handed to libpq in large chunks.
+public struct CopyWriter: ~Copyable {
+    private let connection: Connection
+    private let buffer: UnsafeMutableRawPointer
+    private let capacity: Int
+    private var used = 0
+    private var fieldsInRow = 0
+    /// Rows finished with `endRow()`.
+    public private(set) var rowCount = 0
+
+    /// Buffered bytes are sent once they pass this size.
+    static let flushThreshold = 1 << 20
+
+    init(connection: Connection) {
+        self.connection = connection
+        self.capacity = Self.flushThreshold * 2
+        self.buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Appends one field; nil is SQL NULL.
+    public mutating func append(_ value: String?) throws(WarehouseError) {
+        separate()
+        guard var value else {
+            try appendRaw("\\N")
+            return
+        }
+        var failure: WarehouseError?
+        value.withUTF8 { bytes in
+            do throws(WarehouseError) { try appendEscaped(bytes) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Appends one field from any parameter-like value (Int, CivilDate, Bool, Optional …).
+    public mutating func append(_ value: some SQLParameter) throws(WarehouseError) {
+        try append(value.sqlText)
+    }
+
+    /// Appends one field from UTF-8 bytes (no copy into a `String`); nil is SQL NULL.
+    public mutating func append(utf8 bytes: UnsafeBufferPointer<UInt8>?) throws(WarehouseError) {
+        separate()
+        guard let bytes else {
+            try appendRaw("\\N")
+            return
+        }
+        try appendEscaped(bytes)
+    }
+
+    /// Ends the current row.
+    public mutating func endRow() throws(WarehouseError) {
+        try reserve(1)
+        buffer.storeBytes(of: UInt8(ascii: "\n"), toByteOffset: used, as: UInt8.self)
+        used += 1
+        fieldsInRow = 0
+        rowCount += 1
+        if used >= Self.flushThreshold { try flush() }
+    }
+
+    /// Appends bytes that are already in the COPY's format (e.g. a CSV file for `COPY … (FORMAT csv)`).
+    public mutating func appendPreformatted(_ bytes: UnsafeRawBufferPointer) throws(WarehouseError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = min(bytes.count - offset, capacity - used)
+            if n == 0 {
+                try flush()
+                continue
+            }
+            (buffer + used).copyMemory(from: bytes.baseAddress! + offset, byteCount: n)
+            used += n
+            offset += n
+            if used >= Self.flushThreshold { try flush() }
+        }
+    }
+
+    /// Sends what is buffered. Calls `PQputCopyData`.
+    mutating func flush() throws(WarehouseError) {
+        guard used > 0 else { return }
+        if connection.handle.putCopyData(buffer, count: used) != 1 {
+            throw connection.lostConnection("COPY")
+        }
+        used = 0
+    }
+
+    private mutating func separate() {
+        if fieldsInRow > 0 {
+            if used >= capacity { try? flush() }
+            buffer.storeBytes(of: UInt8(ascii: "\t"), toByteOffset: used, as: UInt8.self)
+            used += 1
+        }
+        fieldsInRow += 1
+    }
+
+    private mutating func reserve(_ n: Int) throws(WarehouseError) {
+        if used + n > capacity { try flush() }
+    }
+
+    private mutating func appendRaw(_ text: StaticString) throws(WarehouseError) {
+        try reserve(text.utf8CodeUnitCount)
+        (buffer + used).copyMemory(from: text.utf8Start, byteCount: text.utf8CodeUnitCount)
+        used += text.utf8CodeUnitCount
+    }
+
+    private mutating func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>) throws(WarehouseError) {
+        // Most fields need no escaping: copy them whole; otherwise escape byte by byte (worst case doubles).
+        var needsEscape = false
+        for b in bytes where b == 0x5C || b == 0x09 || b == 0x0A || b == 0x0D {
+            needsEscape = true
+            break
+        }
+        if !needsEscape {
+            if bytes.count > capacity - used { try flush() }
+            if bytes.count > capacity {
+                try appendPreformatted(UnsafeRawBufferPointer(bytes))
+                return
+            }
+            if let base = bytes.baseAddress { (buffer + used).copyMemory(from: base, byteCount: bytes.count) }
+            used += bytes.count
+            return
+        }
+        for b in bytes {
+            if used + 2 > capacity { try flush() }
+            let out = buffer.assumingMemoryBound(to: UInt8.self)
+            switch b {
+            case 0x5C: out[used] = 0x5C; out[used + 1] = 0x5C; used += 2
+            case 0x09: out[used] = 0x5C; out[used + 1] = UInt8(ascii: "t"); used += 2
+            case 0x0A: out[used] = 0x5C; out[used + 1] = UInt8(ascii: "n"); used += 2
+            case 0x0D: out[used] = 0x5C; out[used + 1] = UInt8(ascii: "r"); used += 2
+            default: out[used] = b; used += 1
+            }
+        }
+    }
+}
+
+extension Connection {
+    /// Runs `copySQL` (a `COPY … FROM STDIN` statement), lends a writer to `body`, and finishes the COPY.
+    ///
+    /// If `body` throws, the COPY is aborted on the server (nothing of it is stored) and the error rethrown.
+    /// Calls `PQputCopyData`, `PQputCopyEnd` and `PQgetResult`.
+    /// - Returns: the number of rows the server stored.
+    /// - Important: the default format is text; pass `(FORMAT csv)` in `copySQL` only with
+    ///   `appendPreformatted` of CSV bytes.
+    @discardableResult
+    public func withCopy(_ copySQL: String, _ body: (inout CopyWriter) throws -> Void) throws -> Int {
+        guard let start = handle.exec(copySQL) else { throw lostConnection("COPY") }
+        defer { start.clear() }
+        guard start.status == .copyIn else {
+            _ = try Self.collect(start, context: "COPY", connection: self)
+            throw WarehouseError(
+                kind: .server, context: "COPY",
+                server: ServerErrorFields(
+                    sqlState: "42601", severity: "ERROR", message: "statement is not COPY … FROM STDIN"))
+        }
+        var writer = CopyWriter(connection: self)
+        var bodyError: (any Error)?
+        do {
+            try body(&writer)
+            try writer.flush()
+        } catch {
+            bodyError = error
+        }
+        // Aborting sends an error message to the server, which fails the COPY: no row of it is kept.
+        if handle.putCopyEnd(errorMessage: bodyError == nil ? nil : "aborted by lastmile") != 1 {
+            throw bodyError ?? lostConnection("COPY")
+        }
+        var stored = 0
+        var serverError: WarehouseError?
+        while let result = handle.nextResult() {
+            defer { result.clear() }
+            do {
+                let collected = try Self.collect(result, context: "COPY", connection: self)
+                stored = collected.affectedRows ?? stored
+            } catch {
+                serverError = serverError ?? error
+            }
+        }
+        if let bodyError { throw bodyError }
+        if let serverError { throw serverError }
+        return stored
+    }
+}

@@ -1,0 +1,341 @@
+import Foundation
+import LastMileCore
+
+/// A private PostgreSQL cluster that lastmile creates and runs itself: the default warehouse when no
+/// database is configured.
+///
+/// It lives under `.lastmile/` in the working directory: data directory mode 0700, a unix socket in a private
+/// directory, no TCP listener, trust authentication on that socket only. initdb and postgres refuse to run as
+/// root, so when lastmile runs as root the server runs as the `postgres` OS user (created by Debian's
+/// `postgresql` package); if that user cannot reach the working directory, the data goes to
+/// `/var/lib/lastmile/clusters/<hash>/` and `.lastmile/cluster.json` records where.
+public struct EmbeddedCluster: Sendable {
+    /// Where the cluster's pieces are.
+    public struct Layout: Codable, Sendable, Equatable {
+        public var dataDirectory: String
+        public var socketDirectory: String
+        public var logFile: String
+        /// The OS user the server runs as; nil for the invoking user.
+        public var serverUser: String?
+    }
+
+    public enum Status: Sendable, Equatable {
+        case notCreated
+        case stopped
+        case running(pid: Int?)
+    }
+
+    /// The folder holding `cluster.json` (and, usually, the cluster itself): `<working directory>/.lastmile`.
+    public let stateDirectory: URL
+    /// Fast, non-durable settings (fsync off) for throwaway test clusters; never for a real warehouse.
+    public let throwaway: Bool
+
+    public static let databaseName = "lastmile"
+    public static let superuser = "lastmile"
+
+    public init(stateDirectory: URL, throwaway: Bool = false) {
+        self.stateDirectory = stateDirectory
+        self.throwaway = throwaway
+    }
+
+    /// The cluster of a working directory (`./.lastmile`).
+    public init(workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
+        self.init(stateDirectory: workingDirectory.appendingPathComponent(".lastmile"))
+    }
+
+    /// The libpq URL of the cluster's `lastmile` database.
+    public func connectionURL() throws -> String {
+        let layout = try existingLayout() ?? plannedLayout()
+        let host = layout.socketDirectory.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? layout.socketDirectory
+        return "postgresql:///\(Self.databaseName)?host=\(host)&user=\(Self.superuser)"
+    }
+
+    /// Whether the cluster exists and whether its server runs.
+    public func status() throws -> Status {
+        guard let layout = try existingLayout(),
+            FileManager.default.fileExists(atPath: layout.dataDirectory + "/PG_VERSION")
+        else { return .notCreated }
+        let result = try run(tool: "pg_ctl", ["status", "-D", layout.dataDirectory], layout: layout)
+        switch result.status {
+        case 0:
+            let pid = result.output.split(separator: "\n").first.flatMap { line in
+                line.range(of: "PID: ").map { Int(line[$0.upperBound...].prefix { $0.isNumber }) } ?? nil
+            }
+            return .running(pid: pid)
+        default: return .stopped
+        }
+    }
+
+    /// Creates the cluster if needed, starts it if stopped, makes sure the `lastmile` database exists, and
+    /// returns its URL. Safe to call when it already runs.
+    @discardableResult
+    public func start() throws -> String {
+        let layout = try prepareLayout()
+        if !FileManager.default.fileExists(atPath: layout.dataDirectory + "/PG_VERSION") {
+            var arguments = [
+                "-D", layout.dataDirectory, "--auth=trust", "--username=\(Self.superuser)", "--encoding=UTF8",
+                "--locale=C",
+            ]
+            if throwaway { arguments.append("--no-sync") }
+            let initdb = try run(tool: "initdb", arguments, layout: layout)
+            guard initdb.status == 0 else { throw failure("create the embedded cluster (initdb)", initdb.output) }
+            try appendInclude(layout)
+        }
+        try writeSettings(layout)
+        if case .running = try status() {
+            try ensureDatabase()
+            return try connectionURL()
+        }
+        // A server killed without a clean shutdown leaves postmaster.pid behind; pg_ctl handles a stale one.
+        let started = try run(
+            tool: "pg_ctl", ["start", "-w", "-t", "60", "-D", layout.dataDirectory, "-l", layout.logFile],
+            layout: layout)
+        guard started.status == 0 else {
+            throw failure("start the embedded cluster (see \(layout.logFile))", started.output)
+        }
+        try ensureDatabase()
+        return try connectionURL()
+    }
+
+    /// Stops the server (fast shutdown: open transactions roll back). Does nothing when it isn't running.
+    public func stop() throws {
+        guard let layout = try existingLayout(), case .running = try status() else { return }
+        let stopped = try run(tool: "pg_ctl", ["stop", "-w", "-t", "60", "-m", "fast", "-D", layout.dataDirectory], layout: layout)
+        guard stopped.status == 0 else { throw failure("stop the embedded cluster", stopped.output) }
+    }
+
+    /// Stops the server and deletes the cluster and its state. Used by tests for throwaway clusters.
+    public func destroy() throws {
+        try? stop()
+        if let layout = try existingLayout() {
+            try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: layout.dataDirectory).deletingLastPathComponent().path)
+            try? FileManager.default.removeItem(atPath: layout.socketDirectory)
+        }
+        try? FileManager.default.removeItem(at: stateDirectory)
+    }
+
+    /// The recorded layout, if the cluster was ever prepared.
+    public func existingLayout() throws -> Layout? {
+        let file = stateDirectory.appendingPathComponent("cluster.json")
+        guard let data = FileManager.default.contents(atPath: file.path) else { return nil }
+        do {
+            return try JSONDecoder().decode(Layout.self, from: data)
+        } catch {
+            throw WarehouseError(kind: .embeddedCluster, context: "read \(file.path)", clientMessage: "not a cluster record; remove it to start over")
+        }
+    }
+
+    // MARK: - Layout
+
+    private var runsAsRoot: Bool { geteuid() == 0 }
+
+    private func plannedLayout() throws -> Layout {
+        var root = stateDirectory.path
+        let serverUser: String? = runsAsRoot ? "postgres" : nil
+        if let serverUser {
+            guard getpwnam(serverUser) != nil else {
+                throw WarehouseError(
+                    kind: .embeddedCluster, context: "create the embedded cluster",
+                    clientMessage:
+                        "PostgreSQL refuses to run as root and the '\(serverUser)' OS user does not exist; "
+                        + "install the server (apt-get install postgresql) or run lastmile as a normal user")
+            }
+            if !canTraverse(stateDirectory.deletingLastPathComponent().path, as: serverUser) {
+                root = "/var/lib/lastmile/clusters/" + Self.shortHash(stateDirectory.path)
+            }
+        }
+        var socket = root + "/run"
+        // A unix socket path is limited to 107 bytes, including "/.s.PGSQL.5432".
+        if socket.utf8.count + 15 > 107 {
+            socket = "/tmp/lastmile-" + Self.shortHash(stateDirectory.path)
+        }
+        return Layout(
+            dataDirectory: root + "/pgdata", socketDirectory: socket, logFile: root + "/postgres.log",
+            serverUser: serverUser)
+    }
+
+    private func prepareLayout() throws -> Layout {
+        let fm = FileManager.default
+        let layout = try existingLayout() ?? plannedLayout()
+        // The state directory must be traversable by the server user when the cluster lives inside it.
+        try makeDirectory(stateDirectory.path, mode: layout.serverUser == nil ? 0o700 : 0o711, owner: nil)
+        let clusterRoot = URL(fileURLWithPath: layout.dataDirectory).deletingLastPathComponent().path
+        if clusterRoot != stateDirectory.path {
+            try makeDirectory(clusterRoot, mode: 0o711, owner: nil, intermediates: true)
+        }
+        try makeDirectory(layout.dataDirectory, mode: 0o700, owner: layout.serverUser)
+        try makeDirectory(layout.socketDirectory, mode: 0o700, owner: layout.serverUser)
+        if !fm.fileExists(atPath: layout.logFile) {
+            _ = fm.createFile(atPath: layout.logFile, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
+        try chown(layout.logFile, to: layout.serverUser)
+        let record = try JSONEncoder().encode(layout)
+        let file = stateDirectory.appendingPathComponent("cluster.json").path
+        guard fm.createFile(atPath: file, contents: record, attributes: [.posixPermissions: 0o600]) else {
+            throw WarehouseError(kind: .embeddedCluster, context: "write \(file)", clientMessage: "not writable")
+        }
+        return layout
+    }
+
+    private func makeDirectory(_ path: String, mode: Int, owner: String?, intermediates: Bool = false) throws {
+        let fm = FileManager.default
+        do {
+            if !fm.fileExists(atPath: path) {
+                try fm.createDirectory(atPath: path, withIntermediateDirectories: intermediates)
+            }
+            try fm.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+            try chown(path, to: owner)
+        } catch let error as WarehouseError {
+            throw error
+        } catch {
+            throw WarehouseError(
+                kind: .embeddedCluster, context: "create \(path)", clientMessage: "\(error.localizedDescription)")
+        }
+    }
+
+    private func chown(_ path: String, to user: String?) throws {
+        guard let user, let entry = getpwnam(user) else { return }
+        if Foundation.chown(path, entry.pointee.pw_uid, entry.pointee.pw_gid) != 0 {
+            throw WarehouseError(
+                kind: .embeddedCluster, context: "give \(path) to the \(user) user",
+                clientMessage: String(cString: strerror(errno)))
+        }
+    }
+
+    /// The server's settings, rewritten at each start (the socket directory may have moved).
+    private func writeSettings(_ layout: Layout) throws {
+        var settings = """
+            # Written by lastmile at each start; edit postgresql.conf for your own settings.
+            listen_addresses = ''
+            unix_socket_directories = '\(layout.socketDirectory)'
+            unix_socket_permissions = 0700
+            port = 5432
+            max_connections = 40
+
+            """
+        if throwaway {
+            settings += "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+        }
+        let path = layout.dataDirectory + "/lastmile.conf"
+        guard FileManager.default.createFile(atPath: path, contents: Data(settings.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw WarehouseError(kind: .embeddedCluster, context: "write \(path)", clientMessage: "not writable")
+        }
+        try chown(path, to: layout.serverUser)
+    }
+
+    private func appendInclude(_ layout: Layout) throws {
+        let path = layout.dataDirectory + "/postgresql.conf"
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw WarehouseError(kind: .embeddedCluster, context: "edit \(path)", clientMessage: "not writable")
+        }
+        defer { try? handle.close() }
+        handle.seekToEndOfFile()
+        handle.write(Data("\ninclude_if_exists = 'lastmile.conf'\n".utf8))
+    }
+
+    private func ensureDatabase() throws {
+        let layout = try existingLayout() ?? plannedLayout()
+        let host = layout.socketDirectory
+        let admin = try Connection("host=\(host) dbname=postgres user=\(Self.superuser)")
+        let exists = try admin.execute("SELECT 1 FROM pg_database WHERE datname = $1", [Self.databaseName]).rows
+        if exists.isEmpty {
+            try admin.execute(unsafeSQL: "CREATE DATABASE \(Self.databaseName)")
+        }
+    }
+
+    // MARK: - Running the server's tools
+
+    struct ToolResult {
+        var status: Int32
+        var output: String
+    }
+
+    /// Finds a PostgreSQL server tool: `pg_config --bindir` first, then the newest /usr/lib/postgresql/*/bin.
+    static func toolPath(_ tool: String) throws -> String {
+        var candidates: [String] = []
+        if let bindir = try? capture("/bin/sh", ["-c", "pg_config --bindir 2>/dev/null"]).output
+            .trimmingCharacters(in: .whitespacesAndNewlines), !bindir.isEmpty
+        {
+            candidates.append(bindir)
+        }
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+        candidates += versions.compactMap(Int.init).sorted(by: >).map { "/usr/lib/postgresql/\($0)/bin" }
+        for dir in candidates where FileManager.default.isExecutableFile(atPath: dir + "/" + tool) {
+            return dir + "/" + tool
+        }
+        throw WarehouseError(
+            kind: .embeddedCluster, context: "find the PostgreSQL server program \(tool)",
+            clientMessage:
+                "not installed; install the server with `apt-get install postgresql` "
+                + "(or pass --database to use an existing warehouse)")
+    }
+
+    private func run(tool: String, _ arguments: [String], layout: Layout) throws -> ToolResult {
+        let path = try Self.toolPath(tool)
+        // The server user may not be able to enter the caller's directory: run from the cluster's directory.
+        let directory = URL(fileURLWithPath: layout.dataDirectory).deletingLastPathComponent().path
+        if let user = layout.serverUser {
+            return try Self.capture("/usr/sbin/runuser", ["-u", user, "--", path] + arguments, directory: directory)
+        }
+        return try Self.capture(path, arguments, directory: directory)
+    }
+
+    /// Runs a program and returns its exit status and combined output.
+    ///
+    /// Spawned with `posix_spawn` and reaped with `waitpid`, with every inherited descriptor above stderr
+    /// closed: Foundation's `Process` waits on a socket that a server started by pg_ctl would inherit and keep
+    /// open for its whole life, and the server must not inherit our connections either. Output goes through a
+    /// temporary file (mode 0600), not a pipe, for the same reason.
+    static func capture(_ executable: String, _ arguments: [String], directory: String? = nil) throws -> ToolResult {
+        let outputPath = NSTemporaryDirectory() + "lastmile-tool-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out"
+        defer { unlink(outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        for fd in openDescriptors() where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+        // `env -C` changes directory in the child (posix_spawn's chdir action is a GNU extension Swift can't see).
+        let command = directory.map { ["/usr/bin/env", "-C", $0, executable] } ?? [executable]
+        let argv: [UnsafeMutablePointer<CChar>?] = (command + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, environ)
+        guard spawned == 0 else {
+            throw WarehouseError(
+                kind: .embeddedCluster, context: "run \(executable)", clientMessage: String(cString: strerror(spawned)))
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        return ToolResult(status: exitCode, output: text)
+    }
+
+    /// The descriptors open in this process, from /proc/self/fd.
+    private static func openDescriptors() -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        // The listing's own descriptor is closed by now; closing a closed one in the child is harmless.
+        return entries.compactMap { Int32($0) }.filter { fcntl($0, F_GETFD) != -1 }
+    }
+
+    private func canTraverse(_ path: String, as user: String) -> Bool {
+        (try? Self.capture("/usr/sbin/runuser", ["-u", user, "--", "test", "-x", path], directory: "/"))?.status == 0
+    }
+
+    private func failure(_ context: String, _ output: String) -> WarehouseError {
+        let lastLines = output.split(separator: "\n").suffix(4).joined(separator: "; ")
+        return WarehouseError(kind: .embeddedCluster, context: context, clientMessage: lastLines)
+    }
+
+    /// A short stable hex hash of a path (FNV-1a, 64 bits), for per-directory names.
+    static func shortHash(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+}

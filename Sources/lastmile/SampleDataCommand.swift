@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import LastMileCore
+import SampleData
+
+/// `lastmile sample-data …`: synthetic worlds for demos, tests and benchmarks.
+struct SampleDataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample-data",
+        abstract: "Generate synthetic data (never real people).",
+        discussion: """
+            Every person, address, phone number and SSN is made up from embedded lists and a seeded \
+            generator; the same seed gives byte-identical files.
+
+            Example:  lastmile sample-data generate --people 300 --seed 20261120 --out sample-data
+            """,
+        subcommands: [Generate.self])
+
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a synthetic world, or a matching benchmark world with --benchmark.",
+            discussion: """
+                Without --benchmark: an MPI extract, practices, attribution, consent directives and one input \
+                per source (school attendance, Ed-Fi events, an HMIS CSV FY2026 folder, jail bookings, a \
+                by-name list with eviction filings) under OUT/, in the file names of docs/sample-data.md.
+
+                With --benchmark: OUT/mpi.csv, OUT/incoming.csv and OUT/truth.csv in the canonical person \
+                schema, streamed (a 1,000,000-patient MPI takes seconds in a release build).
+
+                Example:  lastmile sample-data generate --benchmark --mpi-size 100000 --seed 7 --out bench-work/100k
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: "Synthetic people in the world (about 70 % become MPI patients).")
+        var people = 300
+
+        @Option(help: "Seed of the generator; the same seed gives byte-identical output.")
+        var seed: UInt64 = 20_261_120
+
+        @Option(help: ArgumentHelp("Output directory (created when missing).", valueName: "dir"))
+        var out: String
+
+        @Option(help: ArgumentHelp("The world's today: the school year runs to it.", valueName: "YYYY-MM-DD"))
+        var asOf = "2026-11-20"
+
+        @ArgumentParser.Flag(help: "Write a matching benchmark world (mpi.csv, incoming.csv, truth.csv).")
+        var benchmark = false
+
+        @Option(help: "With --benchmark: patients in the MPI.")
+        var mpiSize: Int?
+
+        @Option(help: "With --benchmark: incoming records per MPI patient.")
+        var incomingRatio = 0.5
+
+        @Option(help: "With --benchmark: share of incoming records whose person is not in the MPI.")
+        var notInMpi = 0.3
+
+        func validate() throws {
+            guard CivilDate(iso: asOf) != nil else { throw ValidationError("--as-of must be a date YYYY-MM-DD") }
+            if benchmark {
+                guard mpiSize != nil else { throw ValidationError("--benchmark needs --mpi-size") }
+            } else {
+                guard mpiSize == nil else { throw ValidationError("--mpi-size needs --benchmark") }
+                guard (10...2_000_000).contains(people) else {
+                    throw ValidationError("--people must be between 10 and 2000000")
+                }
+            }
+        }
+
+        func run() throws {
+            let logger = global.makeLogger()
+            guard let asOfDate = CivilDate(iso: asOf) else { throw ValidationError("--as-of must be YYYY-MM-DD") }
+            let started = Date()
+            if benchmark, let mpiSize {
+                let options = BenchmarkOptions(
+                    mpiSize: mpiSize, incomingRatio: incomingRatio, notInMPI: notInMpi, seed: seed, asOf: asOfDate)
+                let summary = try BenchmarkWorld.generate(options, into: out)
+                logger.info(
+                    "benchmark world written",
+                    metadata: [
+                        "mpi.records": "\(summary.mpiRecords)", "incoming.records": "\(summary.incomingRecords)",
+                        "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))",
+                    ])
+                let share =
+                    summary.incomingRecords == 0
+                    ? 0 : Double(summary.incomingNotInMPI) / Double(summary.incomingRecords)
+                print(
+                    "wrote \(out)/mpi.csv (\(summary.mpiRecords)), incoming.csv (\(summary.incomingRecords), "
+                        + "\(String(format: "%.1f", share * 100)) % not in the MPI), truth.csv")
+            } else {
+                let summary = try SampleWorld.generate(
+                    SampleWorldOptions(people: people, seed: seed, asOf: asOfDate), into: out)
+                logger.info(
+                    "sample world written",
+                    metadata: [
+                        "people": "\(summary.people)", "files": "\(summary.files.count)",
+                        "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))",
+                    ])
+                for (file, rows) in summary.files {
+                    print("\(file)\t\(rows) rows")
+                }
+            }
+        }
+    }
+}
