@@ -138,6 +138,7 @@ public struct MappedRow {
 
     public var line: Int { row.line }
 
+    /// This row's file and starting line, for `SourceRecord.provenance`.
     public func provenance() -> Provenance { Provenance(file: file, line: row.line) }
 
     /// A rejection of this row, naming the column's header as written in the file.
@@ -197,6 +198,7 @@ public struct MappedRow {
         }
     }
 
+    /// The date in the first of the column's formats that fits; nil when empty and optional.
     @inline(__always)
     public func date(_ column: MappedColumn) throws(RowRejection) -> CivilDate? {
         if row.isEmpty(column.index) {
@@ -209,11 +211,13 @@ public struct MappedRow {
         return date
     }
 
+    /// The date of a column that must have a value (required or not).
     public func requiredDate(_ column: MappedColumn) throws(RowRejection) -> CivilDate {
         guard let date = try date(column) else { throw rejection(column, .missingRequired) }
         return date
     }
 
+    /// The date-time in the first of the column's formats that fits; nil when empty and optional.
     public func dateTime(_ column: MappedColumn) throws(RowRejection) -> CivilDateTime? {
         if row.isEmpty(column.index) {
             if column.required { throw rejection(column, .missingRequired) }
@@ -225,6 +229,7 @@ public struct MappedRow {
         return value
     }
 
+    /// A whole number (optionally signed); nil when empty and optional.
     public func int(_ column: MappedColumn) throws(RowRejection) -> Int? {
         if row.isEmpty(column.index) {
             if column.required { throw rejection(column, .missingRequired) }
