@@ -58,6 +58,10 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // Benchmark driver for bench/extract.sh (release build only; not shipped).
+        .executableTarget(
+            name: "lastmile-bench-extract", dependencies: ["Extractors", "LastMileCore"], swiftSettings: strict),
+
         // Benchmark driver for bench/*.sh (release builds only; not part of the lastmile product).
         .executableTarget(name: "lastmile-bench", dependencies: ["Warehouse"], swiftSettings: strict),
         // Benchmark runner for flag derivation and report serialisation (docs/benchmarks/flags.md).
