@@ -92,5 +92,12 @@ let package = Package(
             name: "ReportsTests", dependencies: ["Reports", "Flags", "LastMileCore"], exclude: ["Golden"],
             swiftSettings: strict),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "LastMileCore"], swiftSettings: strict),
+        .testTarget(
+            name: "DeliverTests",
+            dependencies: [
+                "Pipeline", "Warehouse", "Reports", "Consent", "Flags", "LastMileCore", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
     ]
 )

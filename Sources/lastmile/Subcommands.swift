@@ -9,5 +9,8 @@ extension LastMile {
         Link.self,
         Match.self,
         SampleDataCommand.self,
+        Report.self,
+        Export.self,
+        Disclosures.self,
     ]
 }
