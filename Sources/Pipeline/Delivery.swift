@@ -46,7 +46,7 @@ public struct Delivery {
                 report.deliveryStatus == .pending || report.deliveryStatus == .failed
             else { continue }
             var status: Int32 = 0
-            for argv in arguments(for: report) where status == 0 {
+            for argv in command.arguments(for: report) where status == 0 {
                 status = run(argv)
             }
             try ledger.recordAttempt(reportId: report.reportId, exitStatus: status)
@@ -62,24 +62,6 @@ public struct Delivery {
             attempts.append(Attempt(reportId: report.reportId, reportName: report.name, exitStatus: status))
         }
         return attempts
-    }
-
-    /// The argument vectors to run for a report: one per file when an argument mentions `{file}`, else one.
-    public func arguments(for report: ReportLedger.Entry) -> [[String]] {
-        let files = report.files.map(\.path)
-        func substitute(_ argument: String, file: String?) -> [String] {
-            if argument == "{files}" { return files }
-            var out = argument
-            out = out.replacingOccurrences(of: "{practice_id}", with: report.practiceId ?? "")
-            out = out.replacingOccurrences(of: "{week}", with: report.weekOf?.description ?? "")
-            out = out.replacingOccurrences(of: "{report}", with: report.name)
-            out = out.replacingOccurrences(of: "{dir}", with: report.directory.path)
-            if let file { out = out.replacingOccurrences(of: "{file}", with: file) }
-            return [out]
-        }
-        let perFile = command.arguments.contains { $0.contains("{file}") }
-        let targets: [String?] = perFile ? files.map { $0 } : [nil]
-        return targets.map { file in command.arguments.flatMap { substitute($0, file: file) } }
     }
 
     /// Runs one argument vector with the timeout; returns its exit status.
@@ -101,7 +83,7 @@ public struct Delivery {
         if finished.wait(timeout: .now() + .seconds(command.timeoutSeconds)) == .timedOut {
             logger.warning("delivery command timed out", metadata: ["timeout.seconds": "\(command.timeoutSeconds)"])
             process.terminate()
-            if finished.wait(timeout: .now() + .seconds(5)) == .timedOut {
+            if finished.wait(timeout: .now() + .seconds(2)) == .timedOut {
                 kill(process.processIdentifier, SIGKILL)
                 finished.wait()
             }
@@ -121,5 +103,25 @@ public struct DeliveryFailed: ClassifiedError, CustomStringConvertible {
     public var exitStatus: ExitStatus { .temporaryFailure }
     public var description: String {
         "\(failed) report(s) not delivered; the next run retries them (see lastmile.report.last_exit_status)"
+    }
+}
+
+extension DeliveryCommand {
+    /// The argument vectors to run for a report: one per file when an argument mentions `{file}`, else one.
+    public func arguments(for report: ReportLedger.Entry) -> [[String]] {
+        let files = report.files.map(\.path)
+        func substitute(_ argument: String, file: String?) -> [String] {
+            if argument == "{files}" { return files }
+            var out = argument
+            out = out.replacingOccurrences(of: "{practice_id}", with: report.practiceId ?? "")
+            out = out.replacingOccurrences(of: "{week}", with: report.weekOf?.description ?? "")
+            out = out.replacingOccurrences(of: "{report}", with: report.name)
+            out = out.replacingOccurrences(of: "{dir}", with: report.directory.path)
+            if let file { out = out.replacingOccurrences(of: "{file}", with: file) }
+            return [out]
+        }
+        let perFile = arguments.contains { $0.contains("{file}") }
+        let targets: [String?] = perFile ? files.map { $0 } : [nil]
+        return targets.map { file in arguments.flatMap { substitute($0, file: file) } }
     }
 }

@@ -27,6 +27,26 @@ public struct ReportLedger {
         public var lastExitStatus: Int?
 
         public var files: [URL] { fileNames.map { directory.appendingPathComponent($0) } }
+
+        public init(
+            reportId: Int64, kind: String, name: String, practiceId: String?, weekOf: CivilDate?, directory: URL,
+            fileNames: [String], sha256: String, patients: Int, flags: Int, deliveryStatus: DeliveryStatus,
+            attempts: Int, lastExitStatus: Int?
+        ) {
+            self.reportId = reportId
+            self.kind = kind
+            self.name = name
+            self.practiceId = practiceId
+            self.weekOf = weekOf
+            self.directory = directory
+            self.fileNames = fileNames
+            self.sha256 = sha256
+            self.patients = patients
+            self.flags = flags
+            self.deliveryStatus = deliveryStatus
+            self.attempts = attempts
+            self.lastExitStatus = lastExitStatus
+        }
     }
 
     /// Where a report stands with its delivery command.

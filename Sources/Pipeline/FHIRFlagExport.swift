@@ -34,7 +34,8 @@ public struct FHIRFlagExport {
     /// Writes `Flag.ndjson` and `Patient.ndjson` into `directory` for the flags changed since `since`.
     ///
     /// A flag is exported when a run on or after `since` (UTC) last wrote it, or its period starts or ends on or
-    /// after `since`, its patient is active, and consent permits it to `recipient` for `purpose` on `date`.
+    /// after `since`, its patient is active (and attributed to the recipient, when that is a practice: minimum
+    /// necessary), and consent permits it to `recipient` for `purpose` on `date`.
     /// - Parameter recipientToken: the recipient as recorded in the disclosure log (`practice:<id>`, `role:<r>`).
     public func run(
         since: CivilDate, recipient: Recipient, recipientToken: String, purpose: PurposeOfUse, to directory: URL,
@@ -46,10 +47,12 @@ public struct FHIRFlagExport {
             FROM lastmile.flag f
             JOIN lastmile.patient p ON p.patient_id = f.patient_id AND p.active
             JOIN lastmile.run r ON r.run_id = f.updated_run
-            WHERE r.started_at >= ($1::date AT TIME ZONE 'UTC') OR f.period_start >= $1::date
-               OR f.period_end >= $1::date
+            WHERE (r.started_at >= ($1::date AT TIME ZONE 'UTC') OR f.period_start >= $1::date
+                   OR f.period_end >= $1::date)
+              AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM lastmile.attribution a
+                                               WHERE a.patient_id = f.patient_id AND a.practice_id = $2))
             ORDER BY f.patient_id, f.flag_id
-            """, [since]
+            """, [since, recipient.practiceId]
         ).rows
         var stored: [StoredFlag] = []
         var patients: [String: StoredPatient] = [:]
