@@ -76,6 +76,14 @@ struct Report: ParsableCommand {
                     print("\(o.practiceId) \(o.weekOf): already delivered; not sent again")
                 }
             }
+            let practiceIds = Set(outcomes.map(\.practiceId))
+            let stale = try ReportLedger(connection: connection).reports(kind: AbsenteeismReport.kind).filter {
+                $0.practiceId.map(practiceIds.contains) == true && ($0.weekOf ?? week) < week.mondayOfWeek
+                    && ($0.deliveryStatus == .failed || $0.deliveryStatus == .pending)
+            }
+            if !stale.isEmpty {
+                print("\(stale.count) list(s) of earlier weeks were never delivered; this week's lists supersede them")
+            }
             guard let command = config.delivery, !noDeliver else { return }
             let attempts = try Delivery(connection: connection, command: command, logger: logger)
                 .deliver(reportNames: outcomes.filter { $0.action == .written }.map(\.reportName))
