@@ -105,6 +105,12 @@ let package = Package(
             ],
             exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
+            name: "NightlyRunTests",
+            dependencies: [
+                "Pipeline", "Warehouse", "LastMileCore", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
             name: "DeliverTests",
             dependencies: [
                 "Pipeline", "Warehouse", "Reports", "Consent", "Flags", "LastMileCore", "TestSupport",

@@ -34,6 +34,8 @@ struct RunState {
     mutating func execute(summary: inout RunSummary, inputs: inout [RunInput]) throws {
         var stage = StageClock(show: options.showProgress)
         let gate = try loadGate()
+        try refreshReferenceData(into: &summary)
+        stage.lap("reference", rows: summary.reference["mpi.rows"] ?? 0, into: &summary)
         let sources = config.sources.filter { options.onlySources?.contains($0.name) ?? true }
 
         // Extract and gate 1.
@@ -188,6 +190,41 @@ struct RunState {
         summary.sources = sources.map { counts[$0.name]! }
         summary.reference["patients.active"] = patients.ids.count
         summary.reference["consent.gate1.admitted"] = gate1.passed
+    }
+
+    /// Refreshes the MPI snapshot, practices and attribution, and consent directives the pipeline names,
+    /// inside the run's transaction, so that tonight's matching and consent see tonight's reference data.
+    private func refreshReferenceData(into summary: inout RunSummary) throws {
+        if let mpi = config.mpiExtract {
+            let s = try PatientImport.load(file: mpi, connection: connection, logger: logger)
+            summary.reference["mpi.rows"] = s.rowsRead
+            summary.reference["mpi.inserted"] = s.inserted
+            summary.reference["mpi.updated"] = s.updated
+            summary.reference["mpi.retired"] = s.retired
+            summary.reference["mpi.rejected"] = s.rejected
+        }
+        if let attribution = config.attributionExtract {
+            let s = try AttributionImport.load(
+                file: attribution, practicesFile: config.practicesExtract, connection: connection, logger: logger)
+            summary.reference["attribution.rows"] = s.rowsRead
+            summary.reference["attribution.changed"] = s.inserted + s.updated + s.removed
+            summary.reference["attribution.rejected"] = s.rejected
+        }
+        if !config.consentDirectives.isEmpty {
+            let inputs = try config.consentDirectives.map { path in
+                guard let format = ConsentFileFormat(fileExtensionOf: path) else {
+                    throw PipelineConfigError(problems: [
+                        ConfigProblem(file: config.file, keyPath: "reference.consent",
+                            message: "\(path): expected a .csv, .json or .ndjson consent file")
+                    ])
+                }
+                return ConsentImport.Input(path: path, format: format)
+            }
+            let s = try ConsentImport.store(try ConsentImport.parse(inputs), connection: connection, logger: logger)
+            summary.reference["consent.directives"] = s.directivesRead
+            summary.reference["consent.changed"] = s.stored
+            summary.reference["consent.problems"] = s.problems.count
+        }
     }
 
     private func deriveFlags(gate: ConsentGate, patients: PatientSnapshot) throws -> FlagCounts {

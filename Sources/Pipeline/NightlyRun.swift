@@ -44,6 +44,11 @@ public struct NightlyRun {
     /// Runs the pipeline against `connection` (already migrated) and returns its summary.
     public func run(connection: Connection) throws -> RunSummary {
         let started = Date()
+        // If this process is killed mid-query, let the server notice within a second and roll back, so the
+        // lock and the transaction do not outlive the process (PostgreSQL 14+).
+        if connection.serverVersion >= 140_000 {
+            try connection.execute(unsafeSQL: "SET client_connection_check_interval = 1000")
+        }
         guard try connection.advisoryLock(Self.lockKey, timeoutSeconds: config.lockWaitSeconds) else {
             throw WarehouseError(kind: .lockHeld, context: "start run of pipeline \(config.name)")
         }

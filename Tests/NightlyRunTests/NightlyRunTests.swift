@@ -1,0 +1,207 @@
+// Proves the nightly run's promises on the sample world with a real PostgreSQL: a repeated night changes
+// nothing, a run killed at any point and re-run ends as one clean run, two runs never interleave, a corrected
+// school day changes the absence rate, an unreachable warehouse exits 75, and every row read is accounted for.
+import Foundation
+import LastMileCore
+import Logging
+import Pipeline
+import TestSupport
+import Testing
+import Warehouse
+
+let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+let sampleAsOf = CivilDate(iso: "2026-11-20")!
+
+/// A migrated, empty warehouse: the run itself refreshes the MPI, attribution and consent it names.
+func prepareWarehouse(_ url: String, workspace: SampleWorkspace) throws -> Connection {
+    let connection = try Connection(url)
+    try Migrator().migrate(connection, logger: quiet)
+    return connection
+}
+
+func runNight(_ workspace: SampleWorkspace, _ connection: Connection, asOf: CivilDate = sampleAsOf) throws -> RunSummary {
+    let config = try PipelineConfig.load(path: workspace.nightlyPipeline)
+    return try NightlyRun(config: config, options: RunOptions(asOf: asOf), logger: quiet).run(connection: connection)
+}
+
+@Suite(.serialized) struct NightlyRunTests {
+    @Test func sameNightTwiceLeavesTheWarehouseIdentical() throws {
+        let workspace = try SampleWorkspace()
+        try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            let first = try runNight(workspace, db)
+            #expect(first.isBalanced)
+            #expect(first.sources.count == 5)
+            #expect(first.sources.allSatisfy { $0.files == 1 && $0.rowsRead > 0 })
+            #expect(first.sources.map(\.loaded).reduce(0, +) > 0)
+            #expect(first.flags.created > 0)
+            let before = try SampleWorkspace.dataDigest(db)
+
+            let second = try runNight(workspace, db)
+            #expect(second.sources.allSatisfy { $0.files == 0 && $0.filesSkipped == 1 })
+            #expect(second.flags.created == 0 && second.flags.updated == 0 && second.flags.closed == 0)
+            #expect(try SampleWorkspace.dataDigest(db) == before)
+            let statuses = try db.execute("SELECT status FROM lastmile.run ORDER BY run_id").rows.compactMap { $0[0] }
+            #expect(statuses == ["succeeded", "succeeded"])
+        }
+    }
+
+    @Test func everyRowReadIsInExactlyOneBucket() throws {
+        let workspace = try SampleWorkspace()
+        try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            let summary = try runNight(workspace, db)
+            for s in summary.sources {
+                let buckets = s.rejected.values.reduce(0, +) + s.consentDropped.values.reduce(0, +) + s.unmatched
+                    + s.review + s.deniedAfterMatch.values.reduce(0, +) + s.loaded
+                #expect(buckets == s.rowsRead, "\(s.source)")
+            }
+            // The quarantine in the warehouse has every rejected row, with line numbers and no values.
+            let stored = Int(try db.execute("SELECT count(*) FROM lastmile.rejected_row").scalar ?? "") ?? -1
+            #expect(stored == summary.sources.map { $0.rejected.values.reduce(0, +) }.reduce(0, +))
+            #expect(try db.execute("SELECT count(*) FROM lastmile.rejected_row WHERE line < 1").scalar == "0")
+            // The sample's restricted records never reach the warehouse.
+            #expect(summary.sources.first { $0.source == "coc-hmis" }?.consentDropped["drop.label.victim-service-provider"] == 1)
+            #expect(summary.sources.first { $0.source == "county-jail" }?.consentDropped["drop.label.juvenile"] == 1)
+        }
+    }
+
+    @Test func correctedSchoolDayChangesTheRate() throws {
+        let workspace = try SampleWorkspace()
+        try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            _ = try runNight(workspace, db)
+            // Pick a loaded absence and re-send that day as present, in a new file, as a district would.
+            let row = try #require(
+                try db.execute(
+                    """
+                    SELECT a.student_id, a.attendance_date, a.school_id, a.patient_id, f.evidence->>'days_absent' AS absent
+                    FROM lastmile.attendance_day a JOIN lastmile.flag f
+                      ON f.patient_id = a.patient_id AND f.kind = 'chronic-absenteeism' AND f.source = a.source
+                    WHERE a.source = 'riverside-usd' AND a.status IN ('absent-excused', 'absent-unexcused')
+                      AND f.status = 'active'
+                    ORDER BY a.patient_id, a.attendance_date LIMIT 1
+                    """
+                ).rows.first)
+            let student = try #require(row["student_id"])
+            let day = try #require(row["attendance_date"])
+            let absentBefore = try #require(row.int("absent"))
+            let original = try String(
+                contentsOf: workspace.sampleData.appendingPathComponent("inbox/riverside-usd/attendance-2026-11-20.csv"),
+                encoding: .utf8)
+            let lines = original.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let header = lines[0]
+            let columns = header.split(separator: ",").map(String.init)
+            let studentColumn = try #require(columns.firstIndex(of: "student_id"))
+            let dateColumn = try #require(columns.firstIndex(of: "attendance_date"))
+            let codeColumn = try #require(columns.firstIndex(of: "attendance_code"))
+            let originalRow = try #require(lines.last { line in
+                let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                return f.count == columns.count && f[studentColumn] == student && f[dateColumn] == day
+            })
+            var fields = originalRow.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            fields[codeColumn] = "P"
+            try (header + "\n" + fields.joined(separator: ",") + "\n").write(
+                to: workspace.sampleData.appendingPathComponent("inbox/riverside-usd/attendance-2026-11-21.csv"),
+                atomically: true, encoding: .utf8)
+
+            let second = try runNight(workspace, db)
+            let riverside = try #require(second.sources.first { $0.source == "riverside-usd" })
+            #expect(riverside.files == 1 && riverside.filesSkipped == 1)
+            #expect(riverside.eventsUpdated == 1)
+            let status = try db.execute(
+                "SELECT status FROM lastmile.attendance_day WHERE source = 'riverside-usd' AND student_id = $1 AND attendance_date = $2::date",
+                [student, day]
+            ).scalar
+            #expect(status == "present")
+            let absentAfter = try db.execute(
+                """
+                SELECT (evidence->>'days_absent')::int FROM lastmile.flag
+                WHERE patient_id = $1 AND kind = 'chronic-absenteeism' AND source = 'riverside-usd'
+                ORDER BY period_start DESC LIMIT 1
+                """, [row["patient_id"]]
+            ).scalar.flatMap { Int($0) }
+            #expect(absentAfter == absentBefore - 1)
+        }
+    }
+
+    @Test func secondRunIsRefusedWhileTheFirstHoldsTheLockThenWaitsWhenAllowed() throws {
+        let workspace = try SampleWorkspace()
+        try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            let holder = try Connection(url)
+            #expect(try holder.tryAdvisoryLock(NightlyRun.lockKey))
+            let refused = try #require(throws: WarehouseError.self) { try runNight(workspace, db) }
+            #expect(refused.exitStatus == .temporaryFailure)
+            #expect(refused.description.contains("another lastmile run holds the lock"))
+            #expect(try db.execute("SELECT count(*) FROM lastmile.ingested_file").scalar == "0")
+
+            try workspace.edit("pipelines/nightly.yaml", replacing: "lock_wait_seconds: 0", with: "lock_wait_seconds: 30")
+            // The holder is used by that one closure only, after this thread is done with it.
+            nonisolated(unsafe) let releasing = holder
+            DispatchQueue.global().asyncAfter(deadline: .now() + 1) { _ = try? releasing.advisoryUnlock(NightlyRun.lockKey) }
+            let waited = try runNight(workspace, db)
+            #expect(waited.sources.allSatisfy { $0.files == 1 })
+        }
+    }
+
+    @Test func runKilledAtRandomPointsThenRerunEqualsOneCleanRun() throws {
+        let workspace = try SampleWorkspace()
+        let clean = try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            _ = try runNight(workspace, db)
+            return try SampleWorkspace.dataDigest(db)
+        }
+        // A killed client's server session may hold the lock for a moment: the re-runs wait for it, as cron's would.
+        try workspace.edit("pipelines/nightly.yaml", replacing: "lock_wait_seconds: 0", with: "lock_wait_seconds: 30")
+        try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            var generator = SeededGenerator(seed: 20_261_124)
+            var killed = 0
+            for _ in 0..<5 {
+                let process = Process()
+                process.executableURL = LastMileBinary.url
+                process.arguments = ["run", workspace.nightlyPipeline, "--as-of", "2026-11-20", "--database", url]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                usleep(UInt32.random(in: 20_000...700_000, using: &generator))
+                if process.isRunning {
+                    kill(process.processIdentifier, SIGKILL)
+                    killed += 1
+                }
+                process.waitUntilExit()
+                if try db.execute("SELECT count(*) FROM lastmile.run WHERE status = 'succeeded'").scalar != "0" { break }
+            }
+            _ = try runNight(workspace, db)
+            #expect(try SampleWorkspace.dataDigest(db) == clean)
+            // Each killed run left a ledger row that the next run closed as failed; none stays running.
+            #expect(try db.execute("SELECT count(*) FROM lastmile.run WHERE status = 'running'").scalar == "0")
+            #expect(killed > 0)
+        }
+    }
+
+    @Test func unreachableWarehouseExits75AndWritesNothing() throws {
+        let workspace = try SampleWorkspace()
+        let result = try LastMileBinary.run(
+            ["run", workspace.nightlyPipeline, "--as-of", "2026-11-20", "--database",
+             "host=\(workspace.root.path)/no-server user=lastmile dbname=lastmile"],
+            in: workspace.root)
+        #expect(result.status == 75)
+        #expect(result.stderr.contains("temporarily unavailable"))
+        #expect(!FileManager.default.fileExists(atPath: workspace.root.appendingPathComponent(".lastmile/rejects").path))
+    }
+}
+
+/// A small deterministic generator for reproducible kill points.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
