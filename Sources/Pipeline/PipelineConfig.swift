@@ -39,7 +39,8 @@ public struct PipelineConfig: Sendable {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw PipelineConfigError(problems: [ConfigProblem(file: path, keyPath: "", message: "cannot read the file")])
         }
-        let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+        // Absolute first: paths in the file are resolved against its folder, wherever lastmile runs from.
+        let base = URL(fileURLWithPath: path).absoluteURL.standardized.deletingLastPathComponent()
         func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardized.path }
         var problems: [ConfigProblem] = []
         func problem(_ key: String, _ message: String) { problems.append(ConfigProblem(file: path, keyPath: key, message: message)) }
