@@ -24,6 +24,7 @@ public struct PatientImportSummary: Sendable, Hashable {
     /// Rows quarantined: where and why, never their values.
     public var rejections: [RowRejection] = []
 
+    /// How many rows were quarantined.
     public var rejected: Int { rejections.count }
 
     public init(file: String) {
@@ -59,6 +60,7 @@ public enum PatientImport {
     }
 
     /// Loads `file` inside the caller's open transaction (the nightly run's); the caller commits or rolls back.
+    @discardableResult
     public static func load(file: String, connection: Connection, logger: Logger) throws -> PatientImportSummary {
         let started = Date()
         let reader = try CanonicalPersonReader(path: file)
