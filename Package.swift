@@ -104,5 +104,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(
+            name: "DeliverTests",
+            dependencies: [
+                "Pipeline", "Warehouse", "Reports", "Consent", "Flags", "LastMileCore", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
     ]
 )

@@ -14,5 +14,8 @@ extension LastMile {
         MPICommand.self,
         AttributionCommand.self,
         ConsentCommand.self,
+        Report.self,
+        Export.self,
+        Disclosures.self,
     ]
 }

@@ -29,7 +29,8 @@ import Testing
         try TestDatabase.withFreshDatabase { url in
             let first = try LastMileBinary.run(["db", "migrate", "--database", url])
             #expect(first.status == 0, "\(first.stderr)")
-            #expect(first.stdout.contains("applied 1 migration(s)"))
+            // Every migration in Migration.all, however many there are by now; none the second time.
+            #expect(first.stdout.hasPrefix("applied ") && !first.stdout.hasPrefix("applied 0 "))
             let second = try LastMileBinary.run(["db", "migrate", "--database", url, "--log-format", "json"])
             #expect(second.status == 0)
             #expect(second.stdout.contains("applied 0 migration(s)"))
@@ -47,7 +48,7 @@ import Testing
         let status = try LastMileBinary.run(["db", "status"], in: directory.url)
         #expect(status.status == 0)
         #expect(status.stdout.contains("running"))
-        #expect(status.stdout.contains("schema:    1"))
+        #expect(status.stdout.range(of: #"schema:    [1-9]"#, options: .regularExpression) != nil)
         let stop = try LastMileBinary.run(["db", "stop"], in: directory.url)
         #expect(stop.status == 0)
         let stopped = try LastMileBinary.run(["db", "status"], in: directory.url)

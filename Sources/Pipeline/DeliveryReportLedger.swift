@@ -1,0 +1,204 @@
+import Foundation
+import LastMileCore
+import Warehouse
+
+/// The `lastmile.report` table: each written report, its files' SHA-256 and its delivery state.
+public struct ReportLedger {
+    public let connection: Connection
+
+    public init(connection: Connection) {
+        self.connection = connection
+    }
+
+    /// A recorded report.
+    public struct Entry: Sendable, Hashable {
+        public var reportId: Int64
+        public var kind: String
+        public var name: String
+        public var practiceId: String?
+        public var weekOf: CivilDate?
+        public var directory: URL
+        public var fileNames: [String]
+        public var sha256: String
+        public var patients: Int
+        public var flags: Int
+        public var deliveryStatus: DeliveryStatus
+        public var attempts: Int
+        public var lastExitStatus: Int?
+
+        public var files: [URL] { fileNames.map { directory.appendingPathComponent($0) } }
+
+        public init(
+            reportId: Int64, kind: String, name: String, practiceId: String?, weekOf: CivilDate?, directory: URL,
+            fileNames: [String], sha256: String, patients: Int, flags: Int, deliveryStatus: DeliveryStatus,
+            attempts: Int, lastExitStatus: Int?
+        ) {
+            self.reportId = reportId
+            self.kind = kind
+            self.name = name
+            self.practiceId = practiceId
+            self.weekOf = weekOf
+            self.directory = directory
+            self.fileNames = fileNames
+            self.sha256 = sha256
+            self.patients = patients
+            self.flags = flags
+            self.deliveryStatus = deliveryStatus
+            self.attempts = attempts
+            self.lastExitStatus = lastExitStatus
+        }
+    }
+
+    /// Where a report stands with its delivery command.
+    public enum DeliveryStatus: String, Sendable, Hashable {
+        /// No delivery command is configured: the report stays in the outbox.
+        case notConfigured = "not-configured"
+        /// Written; the command has not run yet.
+        case pending
+        /// The command ran and failed (or timed out); the next run retries.
+        case failed
+        /// The command succeeded; never sent again.
+        case delivered
+    }
+
+    /// What a new report row says; the ledger adds the SHA-256 of its files.
+    struct NewReport {
+        var kind: String
+        var name: String
+        var practiceId: String?
+        var recipient: String
+        var purpose: String
+        var weekOf: CivilDate?
+        var directory: URL
+        var files: [URL]
+        var patients: Int
+        var flags: Int
+        var deliveryStatus: DeliveryStatus
+    }
+
+    static let columns = """
+        report_id, kind, name, practice_id, week_of, directory, files::text AS files, sha256, patients, flags,
+        delivery_status, attempts, last_exit_status
+        """
+
+    /// The report of this name, if one was recorded.
+    public func report(named name: String) throws -> Entry? {
+        try connection.execute("SELECT \(Self.columns) FROM lastmile.report WHERE name = $1", [name]).rows.first
+            .map(Self.entry)
+    }
+
+    /// Every recorded report of a kind, oldest first.
+    public func reports(kind: String) throws -> [Entry] {
+        try connection.execute(
+            "SELECT \(Self.columns) FROM lastmile.report WHERE kind = $1 ORDER BY report_id", [kind]
+        ).rows.map(Self.entry)
+    }
+
+    /// Records a written report (or replaces an undelivered one of the same name), returning its id.
+    ///
+    /// A replaced report keeps its earlier disclosures (its files sat in the outbox, so they count); the new
+    /// version's disclosures are those at or after its `created_at`. Call inside the transaction that records
+    /// the report's disclosures.
+    func record(_ report: NewReport) throws -> Int64 {
+        var fileObjects: [String] = []
+        var hashes: [String] = []
+        for url in report.files {
+            let data = try Data(contentsOf: url)
+            let hash =
+                try connection.execute(
+                    "SELECT encode(sha256(decode($1, 'hex')), 'hex')", [Self.hex(data)]
+                ).scalar ?? ""
+            hashes.append(hash)
+            fileObjects.append(
+                "{\"name\":\(Self.jsonString(url.lastPathComponent)),\"sha256\":\"\(hash)\",\"bytes\":\(data.count)}")
+        }
+        let combined =
+            hashes.count == 1
+            ? hashes[0]
+            : try connection.execute("SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [hashes.joined()]).scalar
+                ?? ""
+        let existing = try connection.execute(
+            "SELECT report_id, delivery_status FROM lastmile.report WHERE name = $1 FOR UPDATE", [report.name]
+        ).rows.first
+        let filesJSON = "[" + fileObjects.joined(separator: ",") + "]"
+        if let existing, let id = existing["report_id"].flatMap({ Int64($0) }) {
+            guard existing["delivery_status"] != DeliveryStatus.delivered.rawValue else {
+                throw ReportAlreadyDelivered(name: report.name)
+            }
+            try connection.execute(
+                """
+                UPDATE lastmile.report SET directory = $2, files = $3::jsonb, sha256 = $4, patients = $5, flags = $6,
+                    recipient = $7, purpose = $8, created_at = now(),
+                    delivery_status = CASE WHEN $9 = 'not-configured' THEN 'not-configured'
+                                           WHEN delivery_status = 'failed' THEN 'failed' ELSE $9 END
+                WHERE report_id = $1
+                """,
+                [
+                    Int(id), report.directory.path, filesJSON, combined, report.patients, report.flags, report.recipient,
+                    report.purpose, report.deliveryStatus.rawValue,
+                ])
+            return id
+        }
+        let id = try connection.execute(
+            """
+            INSERT INTO lastmile.report (kind, name, practice_id, recipient, purpose, week_of, directory, files, sha256,
+                patients, flags, delivery_status)
+            VALUES ($1, $2, $3, $4, $5, $6::date, $7, $8::jsonb, $9, $10, $11, $12)
+            RETURNING report_id
+            """,
+            [
+                report.kind, report.name, report.practiceId, report.recipient, report.purpose, report.weekOf,
+                report.directory.path, filesJSON, combined, report.patients, report.flags,
+                report.deliveryStatus.rawValue,
+            ]
+        ).scalar
+        guard let id, let value = Int64(id) else { throw StoredFlagError(flagId: "-", column: "report_id") }
+        return value
+    }
+
+    /// Records one run of the delivery command: delivered only when it exited 0.
+    func recordAttempt(reportId: Int64, exitStatus: Int32) throws {
+        try connection.execute(
+            """
+            UPDATE lastmile.report SET attempts = attempts + 1, last_exit_status = $2, last_attempt_at = now(),
+                delivery_status = CASE WHEN $2 = 0 THEN 'delivered' ELSE 'failed' END,
+                delivered_at = CASE WHEN $2 = 0 THEN now() ELSE NULL END
+            WHERE report_id = $1 AND delivery_status <> 'delivered'
+            """, [Int(reportId), Int(exitStatus)])
+    }
+
+    static func entry(_ row: QueryResult.Row) -> Entry {
+        var names: [String] = []
+        if let json = row["files"], let array = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]] {
+            names = array.compactMap { $0["name"] as? String }
+        }
+        return Entry(
+            reportId: Int64(row["report_id"] ?? "") ?? 0, kind: row["kind"] ?? "", name: row["name"] ?? "",
+            practiceId: row["practice_id"], weekOf: row.date("week_of"),
+            directory: URL(fileURLWithPath: row["directory"] ?? "", isDirectory: true), fileNames: names,
+            sha256: row["sha256"] ?? "", patients: row.int("patients") ?? 0, flags: row.int("flags") ?? 0,
+            deliveryStatus: DeliveryStatus(rawValue: row["delivery_status"] ?? "") ?? .pending,
+            attempts: row.int("attempts") ?? 0, lastExitStatus: row.int("last_exit_status"))
+    }
+
+    static func hex(_ data: Data) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(data.count * 2)
+        for b in data {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func jsonString(_ s: String) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: [s], options: [])) ?? Data("[\"\"]".utf8)
+        return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+    }
+}
+
+/// A report of this name was already delivered; it is never rewritten or re-sent.
+struct ReportAlreadyDelivered: Error {
+    var name: String
+}

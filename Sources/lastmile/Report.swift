@@ -1,0 +1,115 @@
+import ArgumentParser
+import Consent
+import Foundation
+import LastMileCore
+import Pipeline
+import Reports
+
+/// `lastmile report …`: the lists sent to practices.
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write (and deliver) reports for practices.",
+        discussion: "Example:  lastmile report absenteeism --all-practices",
+        subcommands: [Absenteeism.self])
+
+    struct Absenteeism: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write each practice's Monday chronic-absenteeism list, record its disclosures, deliver it.",
+            discussion: """
+                For each practice: its attributed patients with an active chronic-absenteeism flag whose consent \
+                permits the pipeline's purpose (TREAT) for that practice, checked today against the directives in \
+                the warehouse, with the other active flags the practice may see. Files go to \
+                OUTBOX/PRACTICE/WEEK/ (files 0600, directories 0700); every flag on a list is recorded in \
+                lastmile.disclosure with the report. Then the pipeline's delivery command runs for every list \
+                not yet delivered; a failure is recorded and retried on the next run (exit 75), and a list \
+                already delivered is never made or sent again.
+
+                Example:  lastmile report absenteeism --week-of 2026-11-23 --all-practices --out outbox
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(name: .long, help: ArgumentHelp("Any day of the week to report (default: this week).", valueName: "date"))
+        var weekOf: String?
+
+        @Option(name: .long, help: ArgumentHelp("Only this practice (repeatable).", valueName: "id"))
+        var practice: [String] = []
+
+        @ArgumentParser.Flag(name: .long, help: "Every practice in the warehouse (overrides the pipeline's list).")
+        var allPractices = false
+
+        @Option(name: .long, help: ArgumentHelp("The outbox root (default: the pipeline's outbox).", valueName: "dir"))
+        var out: String?
+
+        @Option(name: .long, help: ArgumentHelp("The delivery pipeline file.", valueName: "file"))
+        var pipeline = "pipelines/monday-absenteeism.yaml"
+
+        @Option(name: .long, help: ArgumentHelp("The day consent is checked on (default: today).", valueName: "date"))
+        var asOf: String?
+
+        @ArgumentParser.Flag(name: .long, help: "Write and record the lists but do not run the delivery command.")
+        var noDeliver = false
+
+        func validate() throws {
+            if allPractices, !practice.isEmpty { throw ValidationError("give --practice or --all-practices, not both") }
+            if let weekOf, CivilDate(iso: weekOf) == nil { throw ValidationError("--week-of: expected YYYY-MM-DD") }
+            if let asOf, CivilDate(iso: asOf) == nil { throw ValidationError("--as-of: expected YYYY-MM-DD") }
+        }
+
+        func run() throws {
+            let logger = global.makeLogger()
+            let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            var config = try DeliveryPipelineConfig(contentsOf: URL(fileURLWithPath: pipeline), baseDirectory: cwd)
+            if let out { config.outbox = URL(fileURLWithPath: out, relativeTo: cwd).standardizedFileURL }
+            let gate = try ConsentGate(policy: loadConsentPolicy(config.consentPolicy))
+            let today = asOf.flatMap { CivilDate(iso: $0) } ?? CivilDate.today()
+            let week = weekOf.flatMap { CivilDate(iso: $0) } ?? today
+            let connection = try global.warehouse().connectMigrated(logger: logger)
+            let report = AbsenteeismReport(connection: connection, config: config, gate: gate, logger: logger)
+            let outcomes = try report.run(
+                weekOf: week, practices: practice.isEmpty ? nil : practice, allPractices: allPractices, on: today)
+            for o in outcomes {
+                switch o.action {
+                case .written:
+                    print("\(o.practiceId) \(o.weekOf): \(o.patients) patient(s), \(o.flags) flag(s) -> \(o.files.map(\.path).joined(separator: " "))")
+                case .alreadyDelivered:
+                    print("\(o.practiceId) \(o.weekOf): already delivered; not sent again")
+                }
+            }
+            let practiceIds = Set(outcomes.map(\.practiceId))
+            let stale = try ReportLedger(connection: connection).reports(kind: AbsenteeismReport.kind).filter {
+                $0.practiceId.map(practiceIds.contains) == true && ($0.weekOf ?? week) < week.mondayOfWeek
+                    && ($0.deliveryStatus == .failed || $0.deliveryStatus == .pending)
+            }
+            if !stale.isEmpty {
+                print("\(stale.count) list(s) of earlier weeks were never delivered; this week's lists supersede them")
+            }
+            guard let command = config.delivery, !noDeliver else { return }
+            let attempts = try Delivery(connection: connection, command: command, logger: logger)
+                .deliver(reportNames: outcomes.filter { $0.action == .written }.map(\.reportName))
+            for a in attempts {
+                print("\(a.reportName): " + (a.delivered ? "delivered" : "delivery failed (exit \(a.exitStatus)); will retry"))
+            }
+            let failed = attempts.filter { !$0.delivered }.count
+            if failed > 0 { throw DeliveryFailed(failed: failed) }
+        }
+    }
+}
+
+/// Reads the consent policy a delivery pipeline names.
+func loadConsentPolicy(_ url: URL) throws -> ConsentPolicy {
+    let text: String
+    do {
+        text = try String(contentsOf: url, encoding: .utf8)
+    } catch {
+        throw DeliveryConfigError(file: url.path, line: nil, keyPath: "", message: "cannot read the consent policy")
+    }
+    return try ConsentPolicy(yaml: text, file: url.path)
+}
+
+extension CivilDate {
+    /// Today's date in UTC.
+    static func today() -> CivilDate {
+        CivilDate(dayNumber: Int(floor(Date().timeIntervalSince1970 / 86_400)))
+    }
+}
