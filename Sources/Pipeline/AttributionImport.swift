@@ -10,9 +10,11 @@ public struct AttributionImportSummary: Sendable, Hashable {
     public var file: String
     /// Data rows read from the practices file (0 without one).
     public var practiceRowsRead = 0
+    /// Practices new to the warehouse.
     public var practicesInserted = 0
     /// Practices whose name changed.
     public var practicesUpdated = 0
+    /// Practices already stored with the same name.
     public var practicesUnchanged = 0
     /// Data rows read from the attribution file.
     public var rowsRead = 0
@@ -20,12 +22,14 @@ public struct AttributionImportSummary: Sendable, Hashable {
     public var inserted = 0
     /// Pairs whose provider or practice patient id changed.
     public var updated = 0
+    /// Pairs already stored exactly so.
     public var unchanged = 0
     /// Pairs dropped: a practice in the file no longer lists the patient, or the patient is now elsewhere.
     public var removed = 0
     /// Rows of either file quarantined: where and why, never their values.
     public var rejections: [RowRejection] = []
 
+    /// How many rows of either file were quarantined.
     public var rejected: Int { rejections.count }
 
     public init(file: String) {
@@ -63,6 +67,7 @@ public enum AttributionImport {
     }
 
     /// Loads the files inside the caller's open transaction (the nightly run's).
+    @discardableResult
     public static func load(
         file: String, practicesFile: String? = nil, connection: Connection, logger: Logger
     ) throws -> AttributionImportSummary {

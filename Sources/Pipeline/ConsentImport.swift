@@ -61,6 +61,12 @@ public enum ConsentImport {
         }
     }
 
+    /// One input's directives and the problems found in it.
+    public struct ParsedFile: Sendable {
+        public var format: ConsentFileFormat
+        public var result: DirectiveImport
+    }
+
     /// Parses every input, then stores all directives in a transaction of its own.
     @discardableResult
     public static func run(_ inputs: [Input], connection: Connection, logger: Logger) throws -> ConsentImportSummary {
@@ -68,10 +74,16 @@ public enum ConsentImport {
         return try connection.withTransaction { try store(parsed, connection: connection, logger: logger) }
     }
 
+    /// Parses every input, then stores all directives inside the caller's open transaction (the nightly run's).
+    @discardableResult
+    public static func load(_ inputs: [Input], connection: Connection, logger: Logger) throws -> ConsentImportSummary {
+        try store(try parse(inputs), connection: connection, logger: logger)
+    }
+
     /// The directives and problems of the inputs, without touching the warehouse.
     /// - Throws: `ConsentImportError` when a file is unusable as a whole.
-    public static func parse(_ inputs: [Input]) throws -> [(format: ConsentFileFormat, result: DirectiveImport)] {
-        var parsed: [(format: ConsentFileFormat, result: DirectiveImport)] = []
+    public static func parse(_ inputs: [Input]) throws -> [ParsedFile] {
+        var parsed: [ParsedFile] = []
         var unusable: [DirectiveImportError] = []
         for input in inputs {
             let name = URL(fileURLWithPath: input.path).lastPathComponent
@@ -86,7 +98,7 @@ public enum ConsentImport {
                 unusable.append(contentsOf: result.problems)
                 continue
             }
-            parsed.append((input.format, result))
+            parsed.append(ParsedFile(format: input.format, result: result))
         }
         if !unusable.isEmpty { throw ConsentImportError(problems: unusable) }
         return parsed
@@ -94,16 +106,17 @@ public enum ConsentImport {
 
     /// Stores parsed directives inside the caller's open transaction.
     public static func store(
-        _ parsed: [(format: ConsentFileFormat, result: DirectiveImport)], connection: Connection, logger: Logger
+        _ parsed: [ParsedFile], connection: Connection, logger: Logger
     ) throws -> ConsentImportSummary {
         var summary = ConsentImportSummary()
         let store = ConsentStore(connection: connection)
-        for (format, result) in parsed {
+        for file in parsed {
+            let result = file.result
             summary.files += 1
             summary.directivesRead += result.directives.count
             summary.ignoredResources += result.ignoredResources
             summary.problems += result.problems
-            summary.stored += try store.save(result.directives, format: format.storeName)
+            summary.stored += try store.save(result.directives, format: file.format.storeName)
         }
         logger.info(
             "consent directives imported",

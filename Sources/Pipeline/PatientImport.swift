@@ -24,6 +24,7 @@ public struct PatientImportSummary: Sendable, Hashable {
     /// Rows quarantined: where and why, never their values.
     public var rejections: [RowRejection] = []
 
+    /// How many rows were quarantined.
     public var rejected: Int { rejections.count }
 
     public init(file: String) {
@@ -50,16 +51,24 @@ public struct PatientImportSummary: Sendable, Hashable {
 /// A bad row (unparseable date, unknown sex code, empty or repeated id, ragged row) is quarantined and
 /// counted by file and line. A file that is unusable as a whole (missing, not text, a column missing, or
 /// without a single usable row — which would retire every patient) throws with exit status 65 and changes
-/// nothing.
+/// nothing. `maxRetiredPercent` guards against a truncated extract: when the snapshot would retire more than
+/// that share of the active patients, the load throws (65) instead.
 public enum PatientImport {
     /// Loads `file` in a transaction of its own: everything or nothing.
     @discardableResult
-    public static func run(file: String, connection: Connection, logger: Logger) throws -> PatientImportSummary {
-        try connection.withTransaction { try load(file: file, connection: connection, logger: logger) }
+    public static func run(
+        file: String, maxRetiredPercent: Double? = nil, connection: Connection, logger: Logger
+    ) throws -> PatientImportSummary {
+        try connection.withTransaction {
+            try load(file: file, maxRetiredPercent: maxRetiredPercent, connection: connection, logger: logger)
+        }
     }
 
     /// Loads `file` inside the caller's open transaction (the nightly run's); the caller commits or rolls back.
-    public static func load(file: String, connection: Connection, logger: Logger) throws -> PatientImportSummary {
+    @discardableResult
+    public static func load(
+        file: String, maxRetiredPercent: Double? = nil, connection: Connection, logger: Logger
+    ) throws -> PatientImportSummary {
         let started = Date()
         let reader = try CanonicalPersonReader(path: file)
         var summary = PatientImportSummary(file: reader.csv.file)
@@ -115,6 +124,25 @@ public enum PatientImport {
                 problem: "no usable patient rows (\(summary.rejected) rejected); refusing to retire every patient")
         }
         try connection.execute(unsafeSQL: "ANALYZE mpi_stage")
+        if let maxRetiredPercent {
+            let row = try connection.execute(
+                """
+                SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM mpi_stage s WHERE s.patient_id = p.patient_id))
+                           AS retiring,
+                       count(*) AS active
+                FROM lastmile.patient p WHERE p.active
+                """
+            ).rows.first
+            let retiring = row?.int("retiring") ?? 0
+            let active = row?.int("active") ?? 0
+            if active > 0, Double(retiring) * 100 > maxRetiredPercent * Double(active) {
+                throw ReferenceDataError(
+                    file: summary.file,
+                    problem:
+                        "would retire \(retiring) of \(active) active patients, over the limit of \(maxRetiredPercent.formatted) %; "
+                        + "check that the extract is complete, or raise the limit")
+            }
+        }
 
         let assign = """
             given_name = s.given_name, family_name = s.family_name, birth_date = s.birth_date, sex = s.sex,
@@ -160,5 +188,12 @@ public enum PatientImport {
                 "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))",
             ])
         return summary
+    }
+}
+
+extension Double {
+    /// `25` for 25.0, `2.5` for 2.5.
+    fileprivate var formatted: String {
+        self == rounded() ? String(Int(self)) : String(self)
     }
 }

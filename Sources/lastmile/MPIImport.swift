@@ -22,7 +22,9 @@ struct MPICommand: ParsableCommand {
                 inserted, patients whose demographics changed are updated, patients missing from the snapshot \
                 are retired (never deleted) and a returning patient is re-activated. Importing the same file \
                 twice changes nothing. Bad rows are skipped and listed by line (never their values); an \
-                unusable file (missing column, not text, no usable row) exits 65 and changes nothing.
+                unusable file (missing column, not text, no usable row) exits 65 and changes nothing, as does a \
+                snapshot that would retire more than --max-retired-percent of the active patients (a truncated \
+                extract, most likely).
 
                 Example:  lastmile mpi import sample-data/mpi.csv --database "$LASTMILE_DATABASE_URL"
                 """)
@@ -32,10 +34,22 @@ struct MPICommand: ParsableCommand {
         @Argument(help: ArgumentHelp("The MPI extract (canonical person CSV).", valueName: "file"))
         var file: String
 
+        @Option(help: ArgumentHelp(
+            "Refuse (exit 65) a snapshot that would retire more than this share of the active patients; 100 allows any.",
+            valueName: "percent"))
+        var maxRetiredPercent: Double = 25
+
+        func validate() throws {
+            guard (0...100).contains(maxRetiredPercent) else {
+                throw ValidationError("--max-retired-percent: expected a number from 0 to 100")
+            }
+        }
+
         func run() throws {
             let logger = global.makeLogger()
             let connection = try global.warehouse().connectMigrated(logger: logger)
-            let summary = try PatientImport.run(file: file, connection: connection, logger: logger)
+            let summary = try PatientImport.run(
+                file: file, maxRetiredPercent: maxRetiredPercent, connection: connection, logger: logger)
             print("mpi import \(summary.file): " + summary.counts.map { "\($0.name) \($0.value)" }.joined(separator: ", "))
             printRejections(summary.rejections.map(\.description))
         }

@@ -86,6 +86,24 @@ import Warehouse
         }
     }
 
+    @Test func aSnapshotThatWouldRetireTooManyIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        let full = try write(snapshot, to: "full.csv", in: directory)
+        let truncated = try write(mpiHeader + mpiRow("P000001", "Ada", "Quill", "2015-03-04"), to: "cut.csv", in: directory)
+        try withMigratedDatabase { db in
+            try PatientImport.run(file: full, connection: db, logger: quietLogger)
+            let before = try dump(db, "lastmile.patient", orderBy: "patient_id")
+            let error = #expect(throws: ReferenceDataError.self) {
+                try PatientImport.run(file: truncated, maxRetiredPercent: 50, connection: db, logger: quietLogger)
+            }
+            #expect(error?.description == "cut.csv: would retire 2 of 3 active patients, over the limit of 50 %; check that the extract is complete, or raise the limit")
+            #expect(try dump(db, "lastmile.patient", orderBy: "patient_id") == before)
+            // Under a higher limit it goes through.
+            let allowed = try PatientImport.run(file: truncated, maxRetiredPercent: 67, connection: db, logger: quietLogger)
+            #expect(allowed.retired == 2)
+        }
+    }
+
     @Test func badRowsAreCountedByLineWithoutTheirValues() throws {
         let directory = try TemporaryDirectory()
         let text =
