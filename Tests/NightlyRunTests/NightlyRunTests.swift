@@ -125,6 +125,37 @@ func runNight(_ workspace: SampleWorkspace, _ connection: Connection, asOf: Civi
         }
     }
 
+    @Test func optOutAfterTheLoadClosesThePatientsFlagsOnTheNextRun() throws {
+        let workspace = try SampleWorkspace()
+        try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            _ = try runNight(workspace, db)
+            let patient = try #require(
+                try db.execute(
+                    "SELECT patient_id FROM lastmile.flag WHERE status = 'active' ORDER BY patient_id LIMIT 1"
+                ).scalar)
+            let activeBefore = try db.execute(
+                "SELECT count(*) FROM lastmile.flag WHERE patient_id = $1 AND status = 'active'", [patient]
+            ).scalar
+            #expect(activeBefore != "0")
+            // The patient opts out of everything (a new row in the registry extract the pipeline refreshes).
+            let directives = workspace.sampleData.appendingPathComponent("consent-directives.csv")
+            let handle = try FileHandle(forWritingTo: directives)
+            handle.seekToEndOfFile()
+            handle.write(Data("test-optout-1,\(patient),deny,,,,,,,2026-11-21,active,self\n".utf8))
+            try handle.close()
+
+            let next = try runNight(workspace, db, asOf: CivilDate(iso: "2026-11-21")!)
+            #expect(next.flags.closed > 0)
+            #expect(
+                try db.execute(
+                    "SELECT count(*) FROM lastmile.flag WHERE patient_id = $1 AND status = 'active'", [patient]
+                ).scalar == "0")
+            // Closed, not deleted: the history stays for the accounting of disclosures.
+            #expect(try db.execute("SELECT count(*) FROM lastmile.flag WHERE patient_id = $1", [patient]).scalar != "0")
+        }
+    }
+
     @Test func secondRunIsRefusedWhileTheFirstHoldsTheLockThenWaitsWhenAllowed() throws {
         let workspace = try SampleWorkspace()
         try TestDatabase.withFreshDatabase { url in
