@@ -26,6 +26,19 @@ public struct AbsenteeismReport {
 
     public static let kind = "absenteeism"
 
+    /// The advisory-lock key that keeps two report runs apart, so a list is never made or sent twice at once.
+    public static let lockKey: Int64 = 0x6C61_7374_6D69_0007
+
+    /// Runs `body` holding the report lock; throws `WarehouseError` (`lockHeld`, exit 75) when another report
+    /// run holds it.
+    public static func exclusively<T>(_ connection: Connection, _ body: () throws -> T) throws -> T {
+        guard try connection.tryAdvisoryLock(lockKey) else {
+            throw WarehouseError(kind: .lockHeld, context: "report absenteeism")
+        }
+        defer { _ = try? connection.advisoryUnlock(lockKey) }
+        return try body()
+    }
+
     /// What happened to one practice's list.
     public struct Outcome: Sendable, Hashable {
         public enum Action: String, Sendable, Hashable {

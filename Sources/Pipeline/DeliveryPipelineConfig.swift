@@ -207,9 +207,12 @@ extension DeliveryPipelineConfig {
                 }
             }
             guard var arguments else { throw fail("delivery.command", deliveryNode, "missing; expected a list") }
-            if !arguments[0].hasPrefix("/"), arguments[0].contains("/") {
-                arguments[0] = baseDirectory.appendingPathComponent(arguments[0]).path
+            guard arguments[0].contains("/") else {
+                throw fail(
+                    "delivery.command", deliveryNode,
+                    "the program must be a path (absolute, or relative to the working directory); no PATH search")
             }
+            if !arguments[0].hasPrefix("/") { arguments[0] = baseDirectory.appendingPathComponent(arguments[0]).path }
             delivery = DeliveryCommand(arguments: arguments, timeoutSeconds: timeout)
         } else {
             delivery = nil

@@ -65,33 +65,35 @@ struct Report: ParsableCommand {
             let today = asOf.flatMap { CivilDate(iso: $0) } ?? CivilDate.today()
             let week = weekOf.flatMap { CivilDate(iso: $0) } ?? today
             let connection = try global.warehouse().connectMigrated(logger: logger)
-            let report = AbsenteeismReport(connection: connection, config: config, gate: gate, logger: logger)
-            let outcomes = try report.run(
-                weekOf: week, practices: practice.isEmpty ? nil : practice, allPractices: allPractices, on: today)
-            for o in outcomes {
-                switch o.action {
-                case .written:
-                    print("\(o.practiceId) \(o.weekOf): \(o.patients) patient(s), \(o.flags) flag(s) -> \(o.files.map(\.path).joined(separator: " "))")
-                case .alreadyDelivered:
-                    print("\(o.practiceId) \(o.weekOf): already delivered; not sent again")
+            try AbsenteeismReport.exclusively(connection) {
+                let report = AbsenteeismReport(connection: connection, config: config, gate: gate, logger: logger)
+                let outcomes = try report.run(
+                    weekOf: week, practices: practice.isEmpty ? nil : practice, allPractices: allPractices, on: today)
+                for o in outcomes {
+                    switch o.action {
+                    case .written:
+                        print("\(o.practiceId) \(o.weekOf): \(o.patients) patient(s), \(o.flags) flag(s) -> \(o.files.map(\.path).joined(separator: " "))")
+                    case .alreadyDelivered:
+                        print("\(o.practiceId) \(o.weekOf): already delivered; not sent again")
+                    }
                 }
+                let practiceIds = Set(outcomes.map(\.practiceId))
+                let stale = try ReportLedger(connection: connection).reports(kind: AbsenteeismReport.kind).filter {
+                    $0.practiceId.map(practiceIds.contains) == true && ($0.weekOf ?? week) < week.mondayOfWeek
+                        && ($0.deliveryStatus == .failed || $0.deliveryStatus == .pending)
+                }
+                if !stale.isEmpty {
+                    print("\(stale.count) list(s) of earlier weeks were never delivered; this week's lists supersede them")
+                }
+                guard let command = config.delivery, !noDeliver else { return }
+                let attempts = try Delivery(connection: connection, command: command, logger: logger)
+                    .deliver(reportNames: outcomes.filter { $0.action == .written }.map(\.reportName))
+                for a in attempts {
+                    print("\(a.reportName): " + (a.delivered ? "delivered" : "delivery failed (exit \(a.exitStatus)); will retry"))
+                }
+                let failed = attempts.filter { !$0.delivered }.count
+                if failed > 0 { throw DeliveryFailed(failed: failed) }
             }
-            let practiceIds = Set(outcomes.map(\.practiceId))
-            let stale = try ReportLedger(connection: connection).reports(kind: AbsenteeismReport.kind).filter {
-                $0.practiceId.map(practiceIds.contains) == true && ($0.weekOf ?? week) < week.mondayOfWeek
-                    && ($0.deliveryStatus == .failed || $0.deliveryStatus == .pending)
-            }
-            if !stale.isEmpty {
-                print("\(stale.count) list(s) of earlier weeks were never delivered; this week's lists supersede them")
-            }
-            guard let command = config.delivery, !noDeliver else { return }
-            let attempts = try Delivery(connection: connection, command: command, logger: logger)
-                .deliver(reportNames: outcomes.filter { $0.action == .written }.map(\.reportName))
-            for a in attempts {
-                print("\(a.reportName): " + (a.delivered ? "delivered" : "delivery failed (exit \(a.exitStatus)); will retry"))
-            }
-            let failed = attempts.filter { !$0.delivered }.count
-            if failed > 0 { throw DeliveryFailed(failed: failed) }
         }
     }
 }

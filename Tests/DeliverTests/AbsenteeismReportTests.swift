@@ -184,13 +184,13 @@ func mode(_ url: URL) throws -> Int {
 }
 
 /// A delivery script that fails (exit 3) while `fail` exists beside it, else copies its file to `drop/`, and
-/// appends one line per call to `calls.log`.
+/// appends one line per call to `calls.log` (with the warehouse URL, should the program ever be given it).
 func failingThenSucceedingScript(in directory: URL) throws -> URL {
     let script = directory.appendingPathComponent("deliver.sh")
     try """
         #!/bin/sh
         here=$(dirname "$0")
-        echo "$1" >> "$here/calls.log"
+        echo "$1 ${LASTMILE_DATABASE_URL:-no-credentials}" >> "$here/calls.log"
         if [ -e "$here/fail" ]; then exit 3; fi
         mkdir -p "$here/drop/$1" && cp "$2" "$here/drop/$1/"
         """.write(to: script, atomically: true, encoding: .utf8)

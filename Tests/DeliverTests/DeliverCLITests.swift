@@ -36,13 +36,19 @@ import Warehouse
                 "report", "absenteeism", "--database", url, "--pipeline", "monday.yaml", "--week-of", "2026-11-25",
                 "--as-of", "2026-11-23",
             ]
-            let failed = try LastMileBinary.run(args, in: dir.url)
+            // The warehouse from the environment this time: the delivery program must not inherit it.
+            let failed = try LastMileBinary.run(
+                args.filter { $0 != "--database" && $0 != url }, in: dir.url, environment: ["LASTMILE_DATABASE_URL": url])
             #expect(failed.status == 75, "\(failed.stderr)")
             #expect(failed.stdout.contains("riverside-peds 2026-11-23: 5 patient(s), 6 flag(s)"))
             #expect(failed.stdout.contains("lakeside-peds 2026-11-23: 1 patient(s), 1 flag(s)"))
             #expect(failed.stdout.contains("delivery failed (exit 3); will retry"))
             #expect(failed.stderr.contains("2 report(s) not delivered"))
 
+            let calls = try String(contentsOf: dir.url.appendingPathComponent("calls.log"), encoding: .utf8)
+            #expect(calls.split(separator: "\n").count == 2)
+            #expect(!calls.contains(url))
+            #expect(calls.contains("riverside-peds no-credentials"))
             try FileManager.default.removeItem(at: dir.url.appendingPathComponent("fail"))
             let retried = try LastMileBinary.run(args + ["--log-format", "json"], in: dir.url)
             #expect(retried.status == 0, "\(retried.stderr)")
@@ -89,6 +95,15 @@ import Warehouse
             ["report", "absenteeism", "--pipeline", "bad.yaml", "--database", "host=/nonexistent"], in: dir.url)
         #expect(bad.status == 78)
         #expect(bad.stderr.contains("bad.yaml:5: delivery.command: expected a non-empty list"))
+    }
+
+    @Test func aProgramWithoutAPathIsRefused() throws {
+        let yaml = "outbox: o\nconsent_policy: p\ndelivery:\n  command: [direct-send, \"{file}\"]\n"
+        let error = try #require(throws: PipelineConfigError.self) {
+            try DeliveryPipelineConfig(yaml: yaml, file: "x.yaml", baseDirectory: repositoryRoot)
+        }
+        #expect(error.keyPath == "delivery.command")
+        #expect(error.message.contains("no PATH search"))
     }
 
     @Test func theShippedPipelineFileIsValid() throws {
