@@ -96,7 +96,9 @@ public struct AbsenteeismReport {
         return outcomes
     }
 
-    func report(practice: (id: String, name: String), weekOf monday: CivilDate, on date: CivilDate, template: HTMLTemplate?)
+    func report(
+        practice: (id: String, name: String), weekOf monday: CivilDate, on date: CivilDate, template: HTMLTemplate?
+    )
         throws -> Outcome
     {
         let name = "\(Self.kind)-\(practice.id)-\(monday)"
@@ -112,7 +114,9 @@ public struct AbsenteeismReport {
         let (list, flagIds) = try build(practiceId: practice.id, practiceName: practice.name, weekOf: monday, on: date)
         let files = try list.write(toOutbox: config.outbox, template: template)
         let directory = files[0].deletingLastPathComponent()
-        let disclosed = list.disclosedFlags.compactMap { flag in flagIds[flag].map { (patientId: flag.patientId, flagId: $0) } }
+        let disclosed = list.disclosedFlags.compactMap { flag in
+            flagIds[flag].map { (patientId: flag.patientId, flagId: $0) }
+        }
         let reportId = try connection.withTransaction {
             let id = try ledger.record(
                 ReportLedger.NewReport(
@@ -184,7 +188,8 @@ public struct AbsenteeismReport {
                     ListedPatient(
                         patientId: patientId, givenName: patient.givenName, familyName: patient.familyName,
                         birthDate: patient.birthDate, practicePatientId: patient.practicePatientId,
-                        absenteeism: s.flag, otherFlags: others, onLastWeeksList: lastWeek.map { $0.contains(patientId) }))
+                        absenteeism: s.flag, otherFlags: others,
+                        onLastWeeksList: lastWeek.map { $0.contains(patientId) }))
             }
         }
         logger.debug(

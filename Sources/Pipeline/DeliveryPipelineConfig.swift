@@ -120,7 +120,8 @@ extension DeliveryPipelineConfig {
         var map: [String: Node] = [:]
         for (k, v) in mapping {
             guard let key = k.scalar?.string, Self.topKeys.contains(key) else {
-                throw fail(k.scalar?.string ?? "", k, "unknown key; expected one of \(Self.topKeys.joined(separator: ", "))")
+                throw fail(
+                    k.scalar?.string ?? "", k, "unknown key; expected one of \(Self.topKeys.joined(separator: ", "))")
             }
             map[key] = v
         }
@@ -154,7 +155,9 @@ extension DeliveryPipelineConfig {
         }
         purpose = PurposeOfUse(rawValue: purposeText)
         if let node = map["practices"], node.scalar != nil {
-            guard node.scalar?.string == "all" else { throw fail("practices", node, "expected all or a list of practice ids") }
+            guard node.scalar?.string == "all" else {
+                throw fail("practices", node, "expected all or a list of practice ids")
+            }
             practices = nil
         } else {
             practices = try strings("practices", map["practices"])
@@ -178,7 +181,11 @@ extension DeliveryPipelineConfig {
                     options.includeAtRisk = b
                 case "at_risk_threshold", "chronic_threshold":
                     guard let d = v.float, d > 0, d < 1 else { throw fail(key, v, "expected a fraction such as 0.10") }
-                    if k.scalar?.string == "at_risk_threshold" { options.atRiskThreshold = d } else { options.chronicThreshold = d }
+                    if k.scalar?.string == "at_risk_threshold" {
+                        options.atRiskThreshold = d
+                    } else {
+                        options.chronicThreshold = d
+                    }
                 default:
                     throw fail(key, k, "unknown key; expected include_at_risk, at_risk_threshold, chronic_threshold")
                 }
@@ -187,7 +194,9 @@ extension DeliveryPipelineConfig {
         listOptions = options
 
         if let deliveryNode = map["delivery"] {
-            guard let d = deliveryNode.mapping else { throw fail("delivery", deliveryNode, "expected a mapping with command") }
+            guard let d = deliveryNode.mapping else {
+                throw fail("delivery", deliveryNode, "expected a mapping with command")
+            }
             var arguments: [String]?
             var timeout = 120
             for (k, v) in d {
@@ -203,7 +212,8 @@ extension DeliveryPipelineConfig {
                     }
                     timeout = t
                 default:
-                    throw fail("delivery." + (k.scalar?.string ?? ""), k, "unknown key; expected command, timeout_seconds")
+                    throw fail(
+                        "delivery." + (k.scalar?.string ?? ""), k, "unknown key; expected command, timeout_seconds")
                 }
             }
             guard var arguments else { throw fail("delivery.command", deliveryNode, "missing; expected a list") }

@@ -29,7 +29,8 @@ struct Report: ParsableCommand {
 
         @OptionGroup var global: GlobalOptions
 
-        @Option(name: .long, help: ArgumentHelp("Any day of the week to report (default: this week).", valueName: "date"))
+        @Option(
+            name: .long, help: ArgumentHelp("Any day of the week to report (default: this week).", valueName: "date"))
         var weekOf: String?
 
         @Option(name: .long, help: ArgumentHelp("Only this practice (repeatable).", valueName: "id"))
@@ -72,7 +73,9 @@ struct Report: ParsableCommand {
                 for o in outcomes {
                     switch o.action {
                     case .written:
-                        print("\(o.practiceId) \(o.weekOf): \(o.patients) patient(s), \(o.flags) flag(s) -> \(o.files.map(\.path).joined(separator: " "))")
+                        print(
+                            "\(o.practiceId) \(o.weekOf): \(o.patients) patient(s), \(o.flags) flag(s) -> \(o.files.map(\.path).joined(separator: " "))"
+                        )
                     case .alreadyDelivered:
                         print("\(o.practiceId) \(o.weekOf): already delivered; not sent again")
                     }
@@ -83,13 +86,17 @@ struct Report: ParsableCommand {
                         && ($0.deliveryStatus == .failed || $0.deliveryStatus == .pending)
                 }
                 if !stale.isEmpty {
-                    print("\(stale.count) list(s) of earlier weeks were never delivered; this week's lists supersede them")
+                    print(
+                        "\(stale.count) list(s) of earlier weeks were never delivered; this week's lists supersede them"
+                    )
                 }
                 guard let command = config.delivery, !noDeliver else { return }
                 let attempts = try Delivery(connection: connection, command: command, logger: logger)
                     .deliver(reportNames: outcomes.filter { $0.action == .written }.map(\.reportName))
                 for a in attempts {
-                    print("\(a.reportName): " + (a.delivered ? "delivered" : "delivery failed (exit \(a.exitStatus)); will retry"))
+                    print(
+                        "\(a.reportName): "
+                            + (a.delivered ? "delivered" : "delivery failed (exit \(a.exitStatus)); will retry"))
                 }
                 let failed = attempts.filter { !$0.delivered }.count
                 if failed > 0 { throw DeliveryFailed(failed: failed) }

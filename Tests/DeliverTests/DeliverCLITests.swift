@@ -14,16 +14,16 @@ import Warehouse
         try testPolicyYAML.write(to: dir.url.appendingPathComponent("policy.yaml"), atomically: true, encoding: .utf8)
         let script = try failingThenSucceedingScript(in: dir.url)
         try """
-            pipeline: monday-absenteeism
-            purpose: TREAT
-            practices: all
-            consent_policy: policy.yaml
-            templates: \(repositoryRoot.appendingPathComponent("pipelines/templates").path)
-            outbox: outbox
-            delivery:
-              command: ["/bin/sh", "\(script.path)", "{practice_id}", "{file}"]
-              timeout_seconds: 30
-            """.write(to: dir.url.appendingPathComponent("monday.yaml"), atomically: true, encoding: .utf8)
+        pipeline: monday-absenteeism
+        purpose: TREAT
+        practices: all
+        consent_policy: policy.yaml
+        templates: \(repositoryRoot.appendingPathComponent("pipelines/templates").path)
+        outbox: outbox
+        delivery:
+          command: ["/bin/sh", "\(script.path)", "{practice_id}", "{file}"]
+          timeout_seconds: 30
+        """.write(to: dir.url.appendingPathComponent("monday.yaml"), atomically: true, encoding: .utf8)
         return dir
     }
 
@@ -38,7 +38,8 @@ import Warehouse
             ]
             // The warehouse from the environment this time: the delivery program must not inherit it.
             let failed = try LastMileBinary.run(
-                args.filter { $0 != "--database" && $0 != url }, in: dir.url, environment: ["LASTMILE_DATABASE_URL": url])
+                args.filter { $0 != "--database" && $0 != url }, in: dir.url,
+                environment: ["LASTMILE_DATABASE_URL": url])
             #expect(failed.status == 75, "\(failed.stderr)")
             #expect(failed.stdout.contains("riverside-peds 2026-11-23: 5 patient(s), 6 flag(s)"))
             #expect(failed.stdout.contains("lakeside-peds 2026-11-23: 1 patient(s), 1 flag(s)"))
@@ -60,7 +61,8 @@ import Warehouse
 
             let disclosures = try LastMileBinary.run(["disclosures", "--database", url, "--patient", "P900001"])
             #expect(disclosures.status == 0, "\(disclosures.stderr)")
-            #expect(disclosures.stdout.contains("practice:riverside-peds\tTREAT\tchronic-absenteeism severe riverside-usd"))
+            #expect(
+                disclosures.stdout.contains("practice:riverside-peds\tTREAT\tchronic-absenteeism severe riverside-usd"))
             #expect(disclosures.stdout.contains("absenteeism-riverside-peds-2026-11-23\tdelivered"))
 
             let export = try LastMileBinary.run(
@@ -74,7 +76,8 @@ import Warehouse
             #expect(flagFile.contains("Patient/P900003"))
             #expect(!flagFile.contains("P900001"))
 
-            let everything = [failed, retried, again, disclosures, export].map { $0.stderr }.joined()
+            let everything =
+                [failed, retried, again, disclosures, export].map { $0.stderr }.joined()
                 + disclosures.stdout
             for p in patients {
                 #expect(!everything.contains(p.family))
@@ -118,7 +121,8 @@ import Warehouse
         #expect(command.arguments[0] == repositoryRoot.appendingPathComponent("scripts/deliver-to-drop.sh").path)
         #expect(FileManager.default.isExecutableFile(atPath: command.arguments[0]))
         #expect(throws: PipelineConfigError.self) {
-            try DeliveryPipelineConfig(yaml: "outbox: o\nconsent_policy: p\npractice: all\n", file: "x.yaml", baseDirectory: repositoryRoot)
+            try DeliveryPipelineConfig(
+                yaml: "outbox: o\nconsent_policy: p\npractice: all\n", file: "x.yaml", baseDirectory: repositoryRoot)
         }
     }
 }
