@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // C libraries, each behind a system-library shim. Only the CSV reader and the warehouse import them.
@@ -42,7 +43,7 @@ let package = Package(
             name: "Pipeline",
             dependencies: [
                 "LastMileCore", "Extractors", "Consent", "Matching", "Warehouse", "Flags", "Reports", "Yams",
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
 
@@ -56,6 +57,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+
+        // Benchmark driver for bench/extract.sh (release build only; not shipped).
+        .executableTarget(
+            name: "lastmile-bench-extract", dependencies: ["Extractors", "LastMileCore"], swiftSettings: strict),
 
         // Benchmark driver for bench/*.sh (release builds only; not part of the lastmile product).
         .executableTarget(name: "lastmile-bench", dependencies: ["Warehouse"], swiftSettings: strict),
@@ -99,5 +104,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: [
+                "Pipeline", "Warehouse", "Consent", "Extractors", "LastMileCore", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

@@ -76,6 +76,7 @@ public protocol RecordSink {
 public struct CollectingSink: RecordSink {
     public var records: [SourceRecord] = []
     public var rejections: [RowRejection] = []
+    /// The raw row of each rejection, same order. Personal data: for tests and the rejects file only.
     public var rawRows: [RawRow?] = []
 
     public init() {}

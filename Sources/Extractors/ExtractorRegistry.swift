@@ -2,6 +2,7 @@ import LastMileCore
 
 /// The built-in extractors, by kind. A new format is one line here (see docs/adding-a-source.md).
 public enum ExtractorRegistry {
+    /// Every extractor lastmile knows, in help order.
     public static let builtIn: [any Extractor.Type] = [
         SchoolAttendanceExtractor.self,
         HMISCSVExtractor.self,
@@ -12,6 +13,7 @@ public enum ExtractorRegistry {
     /// Every kind, in registry order.
     public static var kinds: [String] { builtIn.map { $0.kind } }
 
+    /// The extractor type of a kind; nil when unknown.
     public static func extractor(kind: String) -> (any Extractor.Type)? {
         builtIn.first { $0.kind == kind }
     }

@@ -51,12 +51,13 @@ public final class MappedCSV {
     /// Reads every row: a row the reader or `body` rejects goes to `sink.reject` with its raw fields; a record
     /// `body` returns goes to `sink.accept`; nil skips the row silently (e.g. a soft-deleted row).
     public func forEachRow(into sink: inout some RecordSink, _ body: (MappedRow) throws -> SourceRecord?) throws {
+        let file = reader.file
         while let row = try reader.nextRow() {
             if let problem = row.problem {
                 try sink.reject(RowRejection(problem, row: row, reader: reader), raw: RawRow(personalDataFields: row.allFields))
                 continue
             }
-            let mapped = MappedRow(row: row, file: reader.file)
+            let mapped = MappedRow(row: row, file: file)
             let record: SourceRecord?
             do {
                 record = try body(mapped)
@@ -70,7 +71,7 @@ public final class MappedCSV {
 }
 
 /// A resolved column: where it is in this file and how its values are read.
-public struct MappedColumn: Sendable {
+public struct MappedColumn {
     public var name: String
     /// 0-based index in the file; -1 when the (optional) column is absent.
     public var index: Int
@@ -137,28 +138,67 @@ public struct MappedRow {
 
     public var line: Int { row.line }
 
+    /// This row's file and starting line, for `SourceRecord.provenance`.
     public func provenance() -> Provenance { Provenance(file: file, line: row.line) }
 
-    func rejection(_ column: MappedColumn, _ reason: RowRejection.Reason) -> RowRejection {
+    /// A rejection of this row, naming the column's header as written in the file.
+    public func rejection(_ column: MappedColumn, _ reason: RowRejection.Reason) -> RowRejection {
         RowRejection(file: file, line: row.line, column: column.header, reason: reason)
     }
 
     /// The text, nil when empty; throws `missingRequired` when the column is required and empty.
     @inline(__always)
     public func text(_ column: MappedColumn) throws(RowRejection) -> String? {
-        guard let value = row.string(column.index) else {
+        let b = row.bytes(column.index)
+        guard !b.isEmpty else {
             if column.required { throw rejection(column, .missingRequired) }
             return nil
         }
-        return value
+        return CSVRow.decode(b, row.encoding)
     }
 
     /// The text of a column that must have a value (required or not).
+    @inline(__always)
     public func requiredText(_ column: MappedColumn) throws(RowRejection) -> String {
-        guard let value = row.string(column.index) else { throw rejection(column, .missingRequired) }
-        return value
+        let b = row.bytes(column.index)
+        guard !b.isEmpty else { throw rejection(column, .missingRequired) }
+        return CSVRow.decode(b, row.encoding)
     }
 
+    /// `text|YYYY-MM-DD`: a record id from a column's text and a date, built without string interpolation.
+    @inline(__always)
+    public func key(_ column: MappedColumn, _ date: CivilDate) throws(RowRejection) -> String {
+        let b = row.bytes(column.index)
+        guard !b.isEmpty else { throw rejection(column, .missingRequired) }
+        guard row.encoding == .utf8 || CSVReader.isASCII(b.baseAddress!, b.count) else {
+            return "\(CSVRow.decode(b, row.encoding))|\(date)"
+        }
+        return String(unsafeUninitializedCapacity: b.count + 11) { out in
+            let base = UnsafeMutableRawPointer(out.baseAddress!)
+            base.copyMemory(from: b.baseAddress!, byteCount: b.count)
+            var at = b.count
+            base.storeBytes(of: UInt8(ascii: "|"), toByteOffset: at, as: UInt8.self)
+            at += 1
+            func put(_ value: Int, _ width: Int) {
+                var v = value
+                for i in stride(from: width - 1, through: 0, by: -1) {
+                    base.storeBytes(of: UInt8(48 + v % 10), toByteOffset: at + i, as: UInt8.self)
+                    v /= 10
+                }
+                at += width
+            }
+            put(date.year, 4)
+            base.storeBytes(of: UInt8(ascii: "-"), toByteOffset: at, as: UInt8.self)
+            at += 1
+            put(date.month, 2)
+            base.storeBytes(of: UInt8(ascii: "-"), toByteOffset: at, as: UInt8.self)
+            at += 1
+            put(date.day, 2)
+            return at
+        }
+    }
+
+    /// The date in the first of the column's formats that fits; nil when empty and optional.
     @inline(__always)
     public func date(_ column: MappedColumn) throws(RowRejection) -> CivilDate? {
         if row.isEmpty(column.index) {
@@ -171,11 +211,13 @@ public struct MappedRow {
         return date
     }
 
+    /// The date of a column that must have a value (required or not).
     public func requiredDate(_ column: MappedColumn) throws(RowRejection) -> CivilDate {
         guard let date = try date(column) else { throw rejection(column, .missingRequired) }
         return date
     }
 
+    /// The date-time in the first of the column's formats that fits; nil when empty and optional.
     public func dateTime(_ column: MappedColumn) throws(RowRejection) -> CivilDateTime? {
         if row.isEmpty(column.index) {
             if column.required { throw rejection(column, .missingRequired) }
@@ -187,6 +229,7 @@ public struct MappedRow {
         return value
     }
 
+    /// A whole number (optionally signed); nil when empty and optional.
     public func int(_ column: MappedColumn) throws(RowRejection) -> Int? {
         if row.isEmpty(column.index) {
             if column.required { throw rejection(column, .missingRequired) }
@@ -237,9 +280,14 @@ public struct MappedRow {
 extension MappedRow {
     /// Sex through the column's code map (`F`, `M`, `X`); nil when empty or an unmapped code such as `U`
     /// (unknown sex is not a reason to lose the row).
+    @inline(__always)
     public func sex(_ column: MappedColumn) -> Sex? {
-        guard let index = try? code(column), let codes = column.codes else { return nil }
-        return Sex(rawValue: codes.values[index])
+        var b = row.bytes(column.index)
+        guard !b.isEmpty, let codes = column.codes else { return nil }
+        if let hash = b.lastIndex(of: UInt8(ascii: "#")) { b = UnsafeRawBufferPointer(rebasing: b[(hash + 1)...]) }
+        guard let index = codes.lookup(b) else { return nil }
+        // The sex column's values are ["F", "M", "X"] (ColumnSpec.sex).
+        return index == 0 ? .female : index == 1 ? .male : .other
     }
 }
 
@@ -256,3 +304,4 @@ extension ColumnSpec {
                 namespaced: true))
     }
 }
+

@@ -35,12 +35,16 @@ public struct SourceConfig: Sendable {
         }
     }
 
+    /// The source's name (`source:`), e.g. `riverside-usd`; records carry it.
     public var name: String
+    /// The extractor kind, e.g. `school-attendance`.
     public var extractor: String
     public var category: DataCategory?
     /// The data-sharing agreement id; required in committed configs, absent for `--extractor` dry runs.
     public var agreement: String?
+    /// Another layout of the extractor (`edfi`); nil for the default.
     public var layout: String?
+    /// Where the pipeline finds the source's files (a glob); informational for `extract`.
     public var input: String?
     public var description: String?
     public var dialect: CSVDialect
@@ -386,7 +390,9 @@ public struct SourceConfigError: ClassifiedError, Sendable, CustomStringConverti
     public var problems: [ConfigProblem]
     public init(problems: [ConfigProblem]) { self.problems = problems }
     public var exitStatus: ExitStatus { .configuration }
-    public var description: String { problems.map(\.description).joined(separator: "\n") }
+    public var description: String {
+        "\(problems.count) problem(s) in source configs:\n" + problems.map { "  \($0)" }.joined(separator: "\n")
+    }
 }
 
 /// " (did you mean x?)" when a known name is within two edits.

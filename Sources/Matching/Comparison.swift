@@ -16,7 +16,7 @@ public enum MatchField: String, CaseIterable, Codable, Sendable {
     public var levelLabels: [String] {
         switch self {
         case .givenName:
-            ["exact", "nickname", "Jaro-Winkler >= 0.92", "Jaro-Winkler >= 0.80 or same NYSIIS", "initial only", "else"]
+            ["exact", "nickname", "Jaro-Winkler >= 0.92 or one edit", "Jaro-Winkler >= 0.80 or same NYSIIS", "initial or prefix", "else"]
         case .familyName:
             ["exact", "compound part", "Jaro-Winkler >= 0.92", "Jaro-Winkler >= 0.80 or same NYSIIS", "else"]
         case .birthDate: ["exact", "day/month swapped", "one component off", "within a year", "else"]
@@ -83,11 +83,12 @@ struct PairComparer: Sendable {
         // levels when both are close (exact or Jaro–Winkler >= 0.92).
         if g >= 3 && g != 15 && f >= 2 && f != 15, r.given[j] >= 0, r.family[j] >= 0 {
             let cg = givenLevel(l.given[i], r.family[j])
-            if cg <= 2 {
+            if cg <= 3 {
                 let cf = givenLevel(l.family[i], r.given[j])
-                if cf <= 2 {
+                // Both close, or one exact and the other at least similar.
+                if (cg <= 2 && cf <= 2) || (min(cg, cf) == 0 && max(cg, cf) <= 4) {
                     g = cg
-                    f = cf == 1 ? 2 : cf
+                    f = [0, 2, 2, 3, 3, 4][cf]
                     v.raw |= LevelVector.swappedBit
                 }
             }
@@ -112,9 +113,14 @@ struct PairComparer: Sendable {
         if a < 0 || b < 0 { return 15 }
         if a == b { return 0 }
         if lexicon.areNicknames(a, b) { return 1 }
-        if lexicon.length(a) == 1 || lexicon.length(b) == 1 { return lexicon.firstByte(a) == lexicon.firstByte(b) ? 4 : 5 }
+        let la = lexicon.length(a)
+        let lb = lexicon.length(b)
+        // A truncated entry (`J`, `JE` for `JENNIFER`): a prefix of at most three letters.
+        if min(la, lb) <= 3 && lexicon.isPrefix(la <= lb ? a : b, of: la <= lb ? b : a) { return 4 }
+        if min(la, lb) == 1 { return 5 }
         let jw = lexicon.jaroWinkler(a, b)
         if jw >= 0.92 { return 2 }
+        if abs(la - lb) <= 1 && lexicon.damerauLevenshtein(a, b, limit: 1) <= 1 { return 2 }
         if jw >= 0.80 || lexicon.phonetic[Int(a)] == lexicon.phonetic[Int(b)] { return 3 }
         return 5
     }

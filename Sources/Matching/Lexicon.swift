@@ -46,6 +46,16 @@ public final class Lexicon: Sendable {
         withBytes(a) { pa in withBytes(b) { pb in StringComparators.damerauLevenshtein(pa, pb, limit: limit) } }
     }
 
+    /// True when string `a` is a proper prefix of string `b`.
+    func isPrefix(_ a: Int32, of b: Int32) -> Bool {
+        let la = length(a)
+        guard la < length(b) else { return false }
+        let sa = Int(offsets[Int(a)])
+        let sb = Int(offsets[Int(b)])
+        for k in 0..<la where bytes[sa + k] != bytes[sb + k] { return false }
+        return true
+    }
+
     /// True when two given names share a line of the nickname table.
     func areNicknames(_ a: Int32, _ b: Int32) -> Bool {
         let ca = Int(nicknameCount[Int(a)])

@@ -73,6 +73,10 @@ struct ScoringTables: Sendable {
         // disagrees, agreement on a household field is no evidence of identity.
         let identityDisagrees = capsHouseholdEvidence && (g == MatchField.givenName.elseLevel || (b != 15 && b >= 3))
         var total = 0.0
+        // Address, city, postal code and phone agree together whenever people share a home, so with households
+        // in the data only the strongest of their agreements counts (disagreements all count).
+        var bestHouseholdAgreement = 0.0
+        var bestHouseholdIndex = -1
         for f in 0..<MatchField.allCases.count where fieldsInModel[f] {
             let level = v.level(f)
             if level == 15 { continue }
@@ -96,10 +100,30 @@ struct ScoringTables: Sendable {
                 note = " (capped: given name or birth date disagrees)"
             }
             if v.isSwapped && (f == PairComparer.given || f == PairComparer.family) { note += " (names swapped)" }
+            if capsHouseholdEvidence && field.isHouseholdField && w > 0 {
+                if w > bestHouseholdAgreement {
+                    if bestHouseholdIndex >= 0 { Self.overlap(explain, bestHouseholdIndex) }
+                    total += w - bestHouseholdAgreement
+                    bestHouseholdAgreement = w
+                    bestHouseholdIndex = explain?.pointee.count ?? 0
+                } else {
+                    note += " (overlaps a stronger address/phone agreement)"
+                    w = 0
+                }
+                explain?.pointee.append(FieldWeight(field: field.rawValue, level: field.levelLabels[level] + note, weight: w))
+                continue
+            }
             total += w
             explain?.pointee.append(FieldWeight(field: field.rawValue, level: field.levelLabels[level] + note, weight: w))
         }
         return total
+    }
+
+    /// Marks an explained household field as superseded by a stronger one.
+    static func overlap(_ explain: UnsafeMutablePointer<[FieldWeight]>?, _ k: Int) {
+        guard let explain else { return }
+        explain.pointee[k].level += " (overlaps a stronger address/phone agreement)"
+        explain.pointee[k].weight = 0
     }
 
     @inline(__always)
@@ -115,6 +139,9 @@ public enum DecisionReason: String, Sendable, Hashable, Codable {
     case nearTie = "near-tie"
     /// Another incoming record claims the same patient with a similar weight.
     case contestedPatient = "contested-patient"
+    /// The pair shares an address or phone, and given name or birth date does not agree closely (or is
+    /// missing): it could be a relative.
+    case householdIdentityUnclear = "household-identity-unclear"
     case aboveMatchThreshold = "above-match-threshold"
 }
 
@@ -172,6 +199,7 @@ public final class Linker: Sendable {
         var bestWeight = -Double.infinity
         var second: Int32 = -1
         var secondWeight = -Double.infinity
+        var bestLevels = LevelVector.allNull
     }
 
     struct ChunkOutput: Sendable {
@@ -249,6 +277,7 @@ public final class Linker: Sendable {
                     s.secondWeight = s.bestWeight
                     s.best = j
                     s.bestWeight = w
+                    s.bestLevels = v
                 } else if w > s.secondWeight || (w == s.secondWeight && j < s.second) {
                     s.second = j
                     s.secondWeight = w
@@ -293,6 +322,11 @@ public final class Linker: Sendable {
             (decision, reason) = (.noMatch, .belowReviewThreshold)
         } else if let p2, p2 >= t.review, s.bestWeight - s.secondWeight < t.tieMarginBits {
             (decision, reason) = (.review, .nearTie)
+        } else if p >= t.match && tables.capsHouseholdEvidence && s.bestLevels.isHousehold
+            && !(s.bestLevels.level(PairComparer.given) <= 2 && s.bestLevels.level(PairComparer.birth) <= 2)
+        {
+            // In a shared home only given name and birth date tell relatives apart: both must agree closely.
+            (decision, reason) = (.review, .householdIdentityUnclear)
         } else if p >= t.match {
             (decision, reason) = (.match, .aboveMatchThreshold)
         } else {

@@ -76,11 +76,18 @@ public enum ModelTrainer {
         let allPairs = Double(max(1, nIn)) * Double(max(1, nMPI))
         let lambda = min(max(matches, 1) / allPairs, Double(min(nIn, nMPI)) / allPairs, 0.5)
 
-        // Floors keep every weight finite.
+        // Floors keep every weight finite. A level that neither matches nor non-matches showed (both below
+        // 1e-4) weighs nothing rather than the ratio of two floors.
         for f in fields.indices {
             m[f] = m[f].map { max($0, 1e-5) }
             u[f] = u[f].map { max($0, 1e-7) }
-            uHousehold[f] = uHousehold[f]?.map { max($0, 1e-7) }
+            for l in m[f].indices where m[f][l] < 1e-4 && u[f][l] < 1e-4 { m[f][l] = u[f][l] }
+            // Relatives agree at least as often as strangers: a household u below the random-pair u is noise
+            // from few household pairs at that level.
+            if var uh = uHousehold[f] {
+                for l in 0..<(uh.count - 1) { uh[l] = max(uh[l], u[f][l]) }
+                uHousehold[f] = uh
+            }
         }
         let comparisons = fields.map { f in
             ComparisonModel(

@@ -65,7 +65,7 @@ public struct DeliveryCommand: Sendable, Hashable {
 }
 
 /// A problem in a pipeline file: where it is and what was expected.
-public struct PipelineConfigError: ClassifiedError, CustomStringConvertible, Equatable {
+public struct DeliveryPipelineError: ClassifiedError, CustomStringConvertible, Equatable {
     public var file: String
     public var line: Int?
     public var keyPath: String
@@ -92,21 +92,22 @@ extension DeliveryPipelineConfig {
         "outbox", "list", "delivery",
     ]
 
-    /// Reads and validates a pipeline file; relative paths in it are taken from `baseDirectory`.
-    public init(contentsOf url: URL, baseDirectory: URL) throws(PipelineConfigError) {
+    /// Reads and validates a pipeline file; relative paths in it are taken from `baseDirectory` (the CLI passes
+    /// the file's own directory, as for `nightly.yaml`).
+    public init(contentsOf url: URL, baseDirectory: URL) throws(DeliveryPipelineError) {
         let text: String
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw PipelineConfigError(file: url.path, line: nil, keyPath: "", message: "cannot read the file")
+            throw DeliveryPipelineError(file: url.path, line: nil, keyPath: "", message: "cannot read the file")
         }
         try self.init(yaml: text, file: url.path, baseDirectory: baseDirectory)
     }
 
     /// Parses a pipeline file's text; `file` names it in errors.
-    public init(yaml: String, file: String, baseDirectory: URL) throws(PipelineConfigError) {
-        func fail(_ key: String, _ node: Node?, _ message: String) -> PipelineConfigError {
-            PipelineConfigError(file: file, line: node?.mark.map { $0.line }, keyPath: key, message: message)
+    public init(yaml: String, file: String, baseDirectory: URL) throws(DeliveryPipelineError) {
+        func fail(_ key: String, _ node: Node?, _ message: String) -> DeliveryPipelineError {
+            DeliveryPipelineError(file: file, line: node?.mark.map { $0.line }, keyPath: key, message: message)
         }
         let root: Node?
         do {
@@ -125,12 +126,12 @@ extension DeliveryPipelineConfig {
             }
             map[key] = v
         }
-        func string(_ key: String, _ node: Node?) throws(PipelineConfigError) -> String? {
+        func string(_ key: String, _ node: Node?) throws(DeliveryPipelineError) -> String? {
             guard let node else { return nil }
             guard let s = node.scalar?.string, !s.isEmpty else { throw fail(key, node, "expected text") }
             return s
         }
-        func strings(_ key: String, _ node: Node?) throws(PipelineConfigError) -> [String]? {
+        func strings(_ key: String, _ node: Node?) throws(DeliveryPipelineError) -> [String]? {
             guard let node else { return nil }
             guard let seq = node.sequence else { throw fail(key, node, "expected a list") }
             var out: [String] = []
@@ -140,12 +141,13 @@ extension DeliveryPipelineConfig {
             }
             return out
         }
-        func path(_ key: String, required: Bool) throws(PipelineConfigError) -> URL? {
+        func path(_ key: String, required: Bool) throws(DeliveryPipelineError) -> URL? {
             guard let s = try string(key, map[key]) else {
                 if required { throw fail(key, root, "missing; expected a path") }
                 return nil
             }
-            return s.hasPrefix("/") ? URL(fileURLWithPath: s) : baseDirectory.appendingPathComponent(s)
+            return s.hasPrefix("/")
+                ? URL(fileURLWithPath: s) : baseDirectory.appendingPathComponent(s).standardizedFileURL
         }
 
         name = try string("pipeline", map["pipeline"]) ?? "monday-absenteeism"
@@ -220,9 +222,11 @@ extension DeliveryPipelineConfig {
             guard arguments[0].contains("/") else {
                 throw fail(
                     "delivery.command", deliveryNode,
-                    "the program must be a path (absolute, or relative to the working directory); no PATH search")
+                    "the program must be a path (absolute, or relative to this file); no PATH search")
             }
-            if !arguments[0].hasPrefix("/") { arguments[0] = baseDirectory.appendingPathComponent(arguments[0]).path }
+            if !arguments[0].hasPrefix("/") {
+                arguments[0] = baseDirectory.appendingPathComponent(arguments[0]).standardizedFileURL.path
+            }
             delivery = DeliveryCommand(arguments: arguments, timeoutSeconds: timeout)
         } else {
             delivery = nil

@@ -81,7 +81,8 @@ public enum BenchmarkWorld {
         let r = options.incomingRatio
         let f = options.notInMPI
         let newHousehold = f > 0 ? 0.05 : 0
-        let memberQ = f > 0 ? 0.8 : 1
+        // Enough people without a record to fill the quota: about 1.5 per incoming outsider.
+        let memberQ = f > 0 ? min(0.8, 1 / (1 + 1.5 * r * f)) : 1
         let a = r * (1 - f)
         var quotaCredit = 0.0
 
@@ -138,7 +139,7 @@ public enum BenchmarkWorld {
                 if patient {
                     include = rng.chance(a)
                 } else if hasPatients {
-                    include = quotaCredit > -1 && rng.chance(0.85)
+                    include = quotaCredit > 0 && rng.chance(0.85)
                 } else {
                     include = quotaCredit > 1 && rng.chance(0.5)
                 }

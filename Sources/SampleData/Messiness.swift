@@ -56,6 +56,14 @@ struct MessProfile: Sendable {
         dropCompoundPart: 0.4, dayMonthSwap: 0.03, dateOff: 0.03, dropBirthDate: 0.015, dropSex: 0.03,
         streetVariant: 0.25, streetTypo: 0.04, dropAddress: 0.05, dropPhone: 0.3, dropSSN: 0.5,
         placeholderSSN: 0.03, ssnTypo: 0.02, dropMiddle: 0.5)
+
+    /// A source that always has a birth date (a school's SIS, a jail, a registry whose intake requires one):
+    /// the same errors, but the date is never empty.
+    static let sourceWithBirthDate: MessProfile = {
+        var profile = MessProfile.source
+        profile.dropBirthDate = 0
+        return profile
+    }()
 }
 
 /// Placeholder SSNs that intake systems use when the real one is unknown (nine digits).

@@ -89,7 +89,7 @@ enum HMISFiles {
     }
 }
 
-extension Context {
+extension SampleWorldWriter {
     /// Projects of the sample continuum: (id, organization, name, ProjectType, TargetPopulation).
     private static let projects: [(id: String, org: String, name: String, type: Int, target: Int)] = [
         ("101", "1", "Harbor Light Emergency Shelter", 0, 4),

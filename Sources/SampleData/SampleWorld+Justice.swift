@@ -22,7 +22,7 @@ extension SampleWorld {
     ]
 }
 
-extension Context {
+extension SampleWorldWriter {
     private func dateTime(_ date: CivilDate, minuteOfDay: Int, american: Bool) -> String {
         let hour = String(minuteOfDay / 60).leftPadded(to: 2)
         let minute = String(minuteOfDay % 60).leftPadded(to: 2)
@@ -59,7 +59,8 @@ extension Context {
         for (index, person) in booked.enumerated() {
             let juvenile = age(person) < 18
             let recorded = Messiness.record(
-                of: person, address: household(of: person).currentAddress, phone: nil, profile: .source, rng: &rng)
+                of: person, address: household(of: person).currentAddress, phone: nil, profile: .sourceWithBirthDate,
+                rng: &rng)
             // Kinds in turn: still in custody, released within the last 30 days, released long ago.
             let kind = juvenile ? 1 : index % 3
             let bookedDate: CivilDate
@@ -151,7 +152,7 @@ extension Context {
         }
         func identity(_ person: SyntheticPerson, keepAddress: Bool, _ rng: inout SplitMix64) -> [String] {
             let h = household(of: person)
-            var profile = MessProfile.source
+            var profile = MessProfile.sourceWithBirthDate
             if keepAddress { profile.dropAddress = 0 }
             let p = Messiness.record(
                 of: person, address: h.currentAddress, phone: person.ownPhone ?? h.currentPhone, profile: profile,

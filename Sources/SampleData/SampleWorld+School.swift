@@ -42,7 +42,7 @@ struct StudentYear {
 /// Absence tiers (share of school days missed): satisfactory, at risk, moderate and severe chronic absence.
 let absenceTiers: [ClosedRange<Double>] = [0.0...0.04, 0.055...0.095, 0.11...0.19, 0.21...0.35]
 
-extension Context {
+extension SampleWorldWriter {
     /// Children of school age (K–12 on the first day) in households of `district`.
     func students(in district: Int) -> [SyntheticPerson] {
         model.households.filter { $0.district == district }.flatMap(\.members).filter { person in
@@ -83,7 +83,7 @@ extension Context {
             }
             var recorded = Messiness.record(
                 of: person, address: household(of: person).currentAddress, phone: household(of: person).currentPhone,
-                profile: .source, rng: &rng)
+                profile: .sourceWithBirthDate, rng: &rng)
             recorded.ssn = ""
             let roll = rng.unit()
             let ferpa = roll < 0.7 ? "parental-consent" : (roll < 0.8 ? "health-safety" : "")

@@ -31,6 +31,9 @@ public struct SampleWorldModel: Sendable {
 public struct SampleWorldSummary: Sendable {
     public var people: Int
     public var patients: Int
+    /// Distinct people with a record in at least one source, and how many of them have no MPI record.
+    public var peopleInSources: Int
+    public var peopleInSourcesNotInMPI: Int
     public var files: [(path: String, rows: Int)]
 }
 
@@ -53,10 +56,14 @@ public enum SampleWorld {
     /// Generates the world and writes it under `directory`.
     @discardableResult
     public static func generate(_ options: SampleWorldOptions, into directory: String) throws -> SampleWorldSummary {
-        var context = try Context(options: options, directory: directory)
+        var context = try SampleWorldWriter(options: options, directory: directory)
         try context.writeAll()
+        let inSources = Set(context.model.sourcePeople.values.flatMap { $0 })
         return SampleWorldSummary(
-            people: context.model.people.count, patients: context.model.patientIds.count, files: context.files)
+            people: context.model.people.count, patients: context.model.patientIds.count,
+            peopleInSources: inSources.count,
+            peopleInSourcesNotInMPI: inSources.filter { context.model.patientIds[$0] == nil }.count,
+            files: context.files)
     }
 
     /// Builds the population and decides who is a patient, without writing anything.
@@ -135,8 +142,8 @@ public enum SampleWorld {
     ]
 }
 
-/// The state of one world being written.
-struct Context {
+/// Writes one sample world: the population, then each file in turn (one seeded stream per file).
+struct SampleWorldWriter {
     let options: SampleWorldOptions
     let directory: String
     var model: SampleWorldModel
@@ -283,6 +290,22 @@ struct Context {
         // A few directives of each special kind, in turn: an expired permit, a revoked opt-out, one entered in
         // error, and a court order about a minor.
         var special = 0
+        var courtOrderDone = false
+        var rolePermitDone = false
+        // A court order keeps a minor's justice data out.
+        func courtOrder(_ patient: String) -> [String] {
+            [
+                nextId(), patient, "deny", "justice", SampleWorld.jailSource, "", "", "2026-02-15", "", "2026-02-16",
+                "active", "court",
+            ]
+        }
+        // A guardian's permit for school data to any pediatric clinician (by role).
+        func rolePermit(_ patient: String, _ rng: inout SplitMix64) -> [String] {
+            [
+                nextId(), patient, "permit", "education", "", "TREAT", "role:pediatrics", "2026-08-01", "2027-07-31",
+                recorded(&rng, within: 30...100), "active", "guardian",
+            ]
+        }
         for household in model.households {
             for person in household.members {
                 guard let patient = model.patientIds[person.key] else { continue }
@@ -303,29 +326,34 @@ struct Context {
                         grantor,
                     ])
                 } else if roll < 0.11 {
-                    switch special % 4 {
-                    case 0:
-                        rows.append([
-                            nextId(), patient, "permit", child ? "education" : "", "", "TREAT", "", "2025-08-01",
-                            "2026-06-30", "2025-08-12", "active", grantor,
-                        ])
-                    case 1:
-                        rows.append([
-                            nextId(), patient, "deny", "", "", "", "", "2025-03-02", "", "2025-03-02", "inactive",
-                            grantor,
-                        ])
-                    case 2:
-                        rows.append([
-                            nextId(), patient, "deny", "justice", "", "", "", "2026-10-01", "", "2026-10-01",
-                            "entered-in-error", grantor,
-                        ])
-                    default:
-                        rows.append([
-                            nextId(), patient, "deny", "justice", SampleWorld.jailSource, "", "", "2026-02-15", "",
-                            "2026-02-16", "active", child ? "court" : "self",
-                        ])
+                    if child, !courtOrderDone {
+                        courtOrderDone = true
+                        rows.append(courtOrder(patient))
+                    } else if child, !rolePermitDone {
+                        rolePermitDone = true
+                        rows.append(rolePermit(patient, &rng))
+                    } else {
+                        switch special % 3 {
+                        case 0:
+                            // Last school year's permit: expired.
+                            rows.append([
+                                nextId(), patient, "permit", child ? "education" : "", "", "TREAT", "", "2025-08-01",
+                                "2026-06-30", "2025-08-12", "active", grantor,
+                            ])
+                        case 1:
+                            // A revoked opt-out.
+                            rows.append([
+                                nextId(), patient, "deny", "", "", "", "", "2025-03-02", "", "2025-03-02", "inactive",
+                                grantor,
+                            ])
+                        default:
+                            rows.append([
+                                nextId(), patient, "deny", "justice", "", "", "", "2026-10-01", "", "2026-10-01",
+                                "entered-in-error", grantor,
+                            ])
+                        }
+                        special += 1
                     }
-                    special += 1
                 } else if child, household.district < 2, roll < 0.30 {
                     // A parent's permit for school data to the child's pediatric practice, for the school year.
                     let peds = household.district == 1 ? "lakeside-childrens" : "riverside-peds"
@@ -337,6 +365,12 @@ struct Context {
                 }
             }
         }
+        // Small worlds still get one of each directive about minors.
+        let children = model.households.flatMap(\.members).filter { age($0) < 18 }.compactMap {
+            model.patientIds[$0.key]
+        }
+        if !courtOrderDone, let patient = children.first { rows.append(courtOrder(patient)) }
+        if !rolePermitDone, let patient = children.last { rows.append(rolePermit(patient, &rng)) }
         try write("consent-directives.csv", header: SampleWorld.consentHeader, rows: rows)
     }
 }

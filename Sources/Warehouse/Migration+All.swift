@@ -140,12 +140,22 @@ extension Migration {
                 exit_date        date,
                 move_in_date     date,
                 exit_destination integer,
-                last_bed_night   date,
-                bed_nights       integer NOT NULL DEFAULT 0,
                 run_id           bigint NOT NULL REFERENCES lastmile.run,
                 PRIMARY KEY (source, enrollment_id)
             );
             CREATE INDEX shelter_stay_patient ON lastmile.shelter_stay (patient_id);
+
+            -- One row per night-by-night bed night or outreach contact, so a re-sent night is not counted twice.
+            CREATE TABLE lastmile.bed_night (
+                source        text NOT NULL,
+                enrollment_id text NOT NULL,
+                night         date NOT NULL,
+                patient_id    text NOT NULL,
+                project_type  integer NOT NULL,
+                run_id        bigint NOT NULL REFERENCES lastmile.run,
+                PRIMARY KEY (source, enrollment_id, night)
+            );
+            CREATE INDEX bed_night_patient ON lastmile.bed_night (patient_id);
 
             CREATE TABLE lastmile.booking (
                 source         text NOT NULL,

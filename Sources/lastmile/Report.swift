@@ -60,7 +60,9 @@ struct Report: ParsableCommand {
         func run() throws {
             let logger = global.makeLogger()
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-            var config = try DeliveryPipelineConfig(contentsOf: URL(fileURLWithPath: pipeline), baseDirectory: cwd)
+            let pipelineURL = URL(fileURLWithPath: pipeline, relativeTo: cwd).standardizedFileURL
+            var config = try DeliveryPipelineConfig(
+                contentsOf: pipelineURL, baseDirectory: pipelineURL.deletingLastPathComponent())
             if let out { config.outbox = URL(fileURLWithPath: out, relativeTo: cwd).standardizedFileURL }
             let gate = try ConsentGate(policy: loadConsentPolicy(config.consentPolicy))
             let today = asOf.flatMap { CivilDate(iso: $0) } ?? CivilDate.today()
@@ -111,7 +113,7 @@ func loadConsentPolicy(_ url: URL) throws -> ConsentPolicy {
     do {
         text = try String(contentsOf: url, encoding: .utf8)
     } catch {
-        throw PipelineConfigError(file: url.path, line: nil, keyPath: "", message: "cannot read the consent policy")
+        throw DeliveryPipelineError(file: url.path, line: nil, keyPath: "", message: "cannot read the consent policy")
     }
     return try ConsentPolicy(yaml: text, file: url.path)
 }

@@ -100,6 +100,12 @@ struct SampleDataCommand: ParsableCommand {
                 for (file, rows) in summary.files {
                     print("\(file)\t\(rows) rows")
                 }
+                let share =
+                    summary.peopleInSources == 0
+                    ? 0 : Double(summary.peopleInSourcesNotInMPI) / Double(summary.peopleInSources)
+                print(
+                    "\(summary.people) people, \(summary.patients) in the MPI; \(summary.peopleInSources) in the "
+                        + "sources, \(String(format: "%.1f", share * 100)) % of them not in the MPI")
             }
         }
     }

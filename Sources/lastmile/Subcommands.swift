@@ -3,6 +3,8 @@ import ArgumentParser
 extension LastMile {
     /// Every subcommand, in help order. Add yours here, one line each.
     static let subcommandList: [any ParsableCommand.Type] = [
+        Run.self,
+        Runs.self,
         Database.self,
         Extract.self,
         Validate.self,
@@ -12,5 +14,8 @@ extension LastMile {
         Report.self,
         Export.self,
         Disclosures.self,
+        MPICommand.self,
+        AttributionCommand.self,
+        ConsentCommand.self,
     ]
 }

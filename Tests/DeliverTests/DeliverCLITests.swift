@@ -102,7 +102,7 @@ import Warehouse
 
     @Test func aProgramWithoutAPathIsRefused() throws {
         let yaml = "outbox: o\nconsent_policy: p\ndelivery:\n  command: [direct-send, \"{file}\"]\n"
-        let error = try #require(throws: PipelineConfigError.self) {
+        let error = try #require(throws: DeliveryPipelineError.self) {
             try DeliveryPipelineConfig(yaml: yaml, file: "x.yaml", baseDirectory: repositoryRoot)
         }
         #expect(error.keyPath == "delivery.command")
@@ -112,15 +112,18 @@ import Warehouse
     @Test func theShippedPipelineFileIsValid() throws {
         let config = try DeliveryPipelineConfig(
             contentsOf: repositoryRoot.appendingPathComponent("pipelines/monday-absenteeism.yaml"),
-            baseDirectory: repositoryRoot)
+            baseDirectory: repositoryRoot.appendingPathComponent("pipelines"))
         #expect(config.purpose.rawValue == "TREAT")
         #expect(config.practices == nil)
         #expect(config.recipientRoles == ["pediatrics"])
-        #expect(config.outbox.path.hasSuffix("/outbox"))
+        #expect(config.outbox.path == repositoryRoot.appendingPathComponent("outbox").standardizedFileURL.path)
+        #expect(config.consentPolicy.path.hasSuffix("/pipelines/consent-policy.yaml"))
         let command = try #require(config.delivery)
-        #expect(command.arguments[0] == repositoryRoot.appendingPathComponent("scripts/deliver-to-drop.sh").path)
+        #expect(
+            command.arguments[0]
+                == repositoryRoot.appendingPathComponent("scripts/deliver-to-drop.sh").standardizedFileURL.path)
         #expect(FileManager.default.isExecutableFile(atPath: command.arguments[0]))
-        #expect(throws: PipelineConfigError.self) {
+        #expect(throws: DeliveryPipelineError.self) {
             try DeliveryPipelineConfig(
                 yaml: "outbox: o\nconsent_policy: p\npractice: all\n", file: "x.yaml", baseDirectory: repositoryRoot)
         }

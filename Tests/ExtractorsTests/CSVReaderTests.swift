@@ -144,6 +144,68 @@ import Testing
         #expect(ids == Array(0..<40_000))
     }
 
+    @Test func quotedLineBreaksSpanningChunksAreCounted() throws {
+        // A 600 KiB quoted field with 3,000 CRLF line breaks crosses two 256 KiB chunk boundaries.
+        let chunk = String(repeating: "x", count: 200) + "\r\n"
+        let big = String(repeating: chunk, count: 3_000)
+        let path = Scratch.csv("a,b\r\n1,\"\(big)\"\r\n\r\n2,\"two\nlines\"\r\n3,z\r\n")
+        let (_, rows) = try readAll(path)
+        #expect(rows.map(\.line) == [2, 3_004, 3_006])
+        #expect(rows[0].fields[1].utf8.count == big.utf8.count - 2)  // the trailing CRLF is trimmed like spaces
+    }
+
+    @Test func randomQuotedLineBreaksKeepEveryRowOnItsLine() throws {
+        // Random files of quoted fields holding LF, CRLF, lone CR, quotes and delimiters, with LF or CRLF row
+        // ends and blank lines; the expected line of every row is counted while writing it.
+        var generator = SplitMix64(seed: 42)
+        func pick(_ n: Int) -> Int { Int(generator.next() % UInt64(n)) }
+        let pieces = ["a", "bc", " ", ",", "\"\"", "\n", "\r\n", "\r", "é"]
+        for round in 0..<12 {
+            var text = "h1,h2,h3\n"
+            var line = 2
+            var expected: [(Int, [String])] = []
+            for _ in 0..<(5_000 + pick(30_000)) {
+                if pick(10) == 0 {
+                    text += pick(2) == 0 ? "\n" : "\r\n"
+                    line += 1
+                }
+                let start = line
+                var fields: [String] = []
+                var raw: [String] = []
+                for _ in 0..<3 {
+                    if pick(3) == 0 {
+                        var value = ""
+                        for _ in 0..<pick(6) { value += pieces[pick(pieces.count)] }
+                        raw.append("\"" + value + "\"")
+                        let unquoted = value.replacing("\"\"", with: "\"")
+                        fields.append(unquoted)
+                        let bytes = Array(unquoted.utf8)
+                        for (i, b) in bytes.enumerated() where b == 10 || (b == 13 && (i + 1 == bytes.count || bytes[i + 1] != 10)) {
+                            line += 1
+                        }
+                    } else {
+                        let value = ["x", "yz", "", "12"][pick(4)]
+                        raw.append(value)
+                        fields.append(value)
+                    }
+                }
+                text += raw.joined(separator: ",") + (pick(2) == 0 ? "\n" : "\r\n")
+                line += 1
+                expected.append((start, fields))
+            }
+            let reader = try CSVReader(path: Scratch.csv(text, name: "random-\(round).csv"))
+            var index = 0
+            while let row = try reader.nextRow() {
+                guard index < expected.count else { break }
+                #expect(row.line == expected[index].0, "round \(round) row \(index)")
+                #expect(row.allFields == expected[index].1, "round \(round) row \(index)")
+                if row.line != expected[index].0 { break }
+                index += 1
+            }
+            #expect(index == expected.count)
+        }
+    }
+
     @Test func dateFormats() throws {
         let path = Scratch.csv("d\n2026-11-20\n11/20/2026\n1/2/2026\n2026-02-30\n20261120\n2026-11-20 13:05\n")
         let reader = try CSVReader(path: path)

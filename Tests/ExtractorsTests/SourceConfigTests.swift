@@ -133,3 +133,23 @@ import Testing
         #expect(rows[0][5].hasPrefix("S1006,Ivy,,Nguyen,,2014-02-30"))
     }
 }
+
+/// The "done when" of issue 3: every committed source config reads its committed sample input.
+@Suite struct SampleDataTests {
+    static let repository = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test(arguments: ["riverside-usd", "lakeside-edfi", "coc-hmis", "county-jail", "ce-by-name-list"])
+    func everySourceReadsItsSample(source: String) throws {
+        let config = try SourceConfig.load(path: Self.repository.appendingPathComponent("pipelines/sources/\(source).yaml").path)
+        let inbox = Self.repository.appendingPathComponent("sample-data/inbox/\(source)")
+        let inputs = try FileManager.default.contentsOfDirectory(atPath: inbox.path).sorted()
+        try #require(!inputs.isEmpty, "no sample input for \(source)")
+        for input in inputs {
+            let sink = try extract(config, inbox.appendingPathComponent(input).path)
+            #expect(sink.records.count > 5, "\(source)/\(input): \(sink.records.count) records")
+            // The sample carries a few deliberately broken rows; everything else must read.
+            #expect(sink.rejections.count <= max(5, sink.records.count / 10), "\(source)/\(input): \(sink.rejections.count) rejected")
+            #expect(sink.records.allSatisfy { $0.source == source && $0.event.category == config.category })
+        }
+    }
+}

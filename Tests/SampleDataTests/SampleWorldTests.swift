@@ -99,6 +99,8 @@ import Testing
             consent.contains { $0["type"] == "permit" && $0["grantor_role"] == "parent" && $0["purpose"] == "TREAT" })
         #expect(consent.contains { $0["status"] == "inactive" })
         #expect(consent.contains { $0["status"] == "entered-in-error" })
+        #expect(consent.contains { $0["grantor_role"] == "court" && $0["type"] == "deny" })
+        #expect(consent.contains { $0["recipient"] == "role:pediatrics" && $0["grantor_role"] == "guardian" })
         #expect(consent.contains { ($0["period_end"] ?? "") != "" && $0["period_end"]! < "2026-11-20" })
         for row in consent {
             #expect(["permit", "deny"].contains(row["type"]!))
@@ -116,6 +118,8 @@ import Testing
         let outside = inSources.filter { model.patientIds[$0] == nil }
         let share = Double(outside.count) / Double(inSources.count)
         #expect(share > 0.2 && share < 0.4, "share \(share)")
+        #expect(Self.world.summary.peopleInSources == inSources.count)
+        #expect(Self.world.summary.peopleInSourcesNotInMPI == outside.count)
         // Many outsiders share a household with a patient (siblings, parents).
         let byKey = Dictionary(uniqueKeysWithValues: model.people.map { ($0.key, $0) })
         let housemates = outside.filter { key in
@@ -132,7 +136,7 @@ import Testing
 
     /// The model the committed files were written from (generation is deterministic, so rebuilding is exact).
     static let worldModel: SampleWorldModel = {
-        var context = try! Context(options: options, directory: temporaryDirectory("world-model"))
+        var context = try! SampleWorldWriter(options: options, directory: temporaryDirectory("world-model"))
         try! context.writeAll()
         return context.model
     }()

@@ -94,6 +94,7 @@ public struct SchoolAttendanceExtractor: Extractor {
         try csv.forEachRow(into: &sink) { row in
             let id = try row.requiredText(studentId)
             let day = try row.requiredDate(date)
+            let recordId = try row.key(studentId, day)
             guard let status = try row.code(code) else { throw row.rejection(code, .missingRequired) }
             let person = PersonIdentity(
                 sourcePersonId: id, givenName: try row.text(first), middleName: try row.text(middle),
@@ -106,7 +107,7 @@ public struct SchoolAttendanceExtractor: Extractor {
             var recordLabels = labels
             if ferpa.isPresent, row.row.isEmpty(ferpa.index) { recordLabels.insert(.ferpaBasisMissing) }
             return SourceRecord(
-                source: name, recordId: "\(id)|\(day)", person: person, event: .attendance(event),
+                source: name, recordId: recordId, person: person, event: .attendance(event),
                 labels: recordLabels, provenance: row.provenance())
         }
     }

@@ -143,6 +143,7 @@ public final class CSVReader {
             // A quoted field still open at end of file: libcsv would submit it silently.
             lastRowUnterminated = parser.pointee.pstate == 2 /* FIELD_BEGUN */ && parser.pointee.quoted != 0
             csv_fini(parser, fieldCallback, rowCallback, state)
+            state.pointee.settleLines(breaksFed: 0)
             finished = true
             checkLimits()
             return
@@ -178,6 +179,7 @@ public final class CSVReader {
             if parsed < count {
                 throw InputError(file: file, problem: .cannotRead(reason: "out of memory while parsing"))
             }
+            state.pointee.settleLines(breaksFed: ParseState.countBreakBytes(start, count))
             checkLimits()
         }
     }
@@ -272,12 +274,21 @@ struct ParseState {
     var rowFieldStart = 0
     var rowStarted = false
     var rowLine = 1
+    /// Offset in `bytes` where the row being read starts.
+    var rowStartOffset = 0
     /// The physical line the parser is on.
     var line = 1
     var lastTerminatorWasCR = false
     let maxFieldBytes: Int
     /// Line of a row that outgrew the limits; 0 when none.
     var tooLongLine = 0
+    /// CR and LF bytes libcsv reported as line ends since the last `settleLines`.
+    var terminatorsSeen = 0
+    /// CR and LF bytes fed to libcsv that no submitted field has accounted for yet: they sit in a quoted
+    /// field libcsv is still reading.
+    var pendingQuotedBreaks = 0
+    /// Fields before this index have had their quoted line breaks counted into `line` and row lines.
+    var settledFields = 0
 
     init(maxFieldBytes: Int) {
         self.maxFieldBytes = maxFieldBytes
@@ -299,6 +310,7 @@ struct ParseState {
             bytesCount = 0
             fieldCount = 0
             rowFieldStart = 0
+            settledFields = 0
             return
         }
         let keepFrom = rowFieldStart == 0 ? 0 : fieldEnds[rowFieldStart - 1]
@@ -310,6 +322,46 @@ struct ParseState {
         bytesCount -= keepFrom
         fieldCount = pending
         rowFieldStart = 0
+        rowStartOffset = 0
+        settledFields = pending
+    }
+
+    /// Adds the line breaks inside quoted fields to the lines of the rows that follow them.
+    ///
+    /// While parsing, lines advance only at the line ends libcsv reports, which is exact for every row unless
+    /// a quoted field holds a line break. So after each chunk the CR/LF bytes fed are compared with the line
+    /// ends reported; only when they differ (or a quoted field is still open) are the new fields scanned. A
+    /// file without quoted line breaks is never scanned field by field.
+    mutating func settleLines(breaksFed: Int) {
+        pendingQuotedBreaks += breaksFed - terminatorsSeen
+        terminatorsSeen = 0
+        guard pendingQuotedBreaks > 0 else {
+            settledFields = fieldCount
+            return
+        }
+        var shift = 0
+        var nextRow = 0
+        while nextRow < rowCount, rows[nextRow].firstField < settledFields { nextRow += 1 }
+        for k in settledFields..<fieldCount {
+            while nextRow < rowCount, rows[nextRow].firstField == k {
+                rows[nextRow].line += shift
+                nextRow += 1
+            }
+            if rowStarted, k == rowFieldStart { rowLine += shift }
+            let start = k == 0 ? 0 : fieldEnds[k - 1]
+            let length = fieldEnds[k] - start
+            if length > 0 {
+                let (lines, breaks) = ParseState.lineBreaks(in: UnsafeRawPointer(bytes + start), length)
+                shift += lines
+                pendingQuotedBreaks -= breaks
+            }
+        }
+        while nextRow < rowCount {
+            rows[nextRow].line += shift
+            nextRow += 1
+        }
+        line += shift
+        settledFields = fieldCount
     }
 
     @inline(__always)
@@ -318,61 +370,97 @@ struct ParseState {
             rowStarted = true
             rowLine = line
             rowFieldStart = fieldCount
+            rowStartOffset = bytesCount
         }
-        if fieldCount == fieldsCapacity {
-            let grown = UnsafeMutablePointer<Int>.allocate(capacity: fieldsCapacity * 2)
-            grown.update(from: fieldEnds, count: fieldCount)
-            fieldEnds.deallocate()
-            fieldEnds = grown
-            fieldsCapacity *= 2
-        }
-        var length = length
+        if fieldCount == fieldsCapacity { growFields() }
         if let pointer, length > 0 {
-            let rowBytes = bytesCount - (rowFieldStart == 0 ? 0 : fieldEnds[rowFieldStart - 1])
-            if length > maxFieldBytes || rowBytes + length > 4 * maxFieldBytes {
+            if length > maxFieldBytes || bytesCount &- rowStartOffset &+ length > 4 &* maxFieldBytes {
                 // Keep memory bounded: the reader stops at this row.
                 if tooLongLine == 0 { tooLongLine = rowLine }
-                length = 0
             } else {
-                if bytesCount + length > bytesCapacity {
-                    var capacity = bytesCapacity * 2
-                    while capacity < bytesCount + length { capacity *= 2 }
-                    let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
-                    grown.copyMemory(from: bytes, byteCount: bytesCount)
-                    bytes.deallocate()
-                    bytes = grown
-                    bytesCapacity = capacity
-                }
-                memcpy(bytes + bytesCount, pointer, length)
-                bytesCount += length
-                line += ParseState.newlines(in: UnsafeRawPointer(pointer), length)
+                if bytesCount &+ length > bytesCapacity { growBytes(to: bytesCount &+ length) }
+                ParseState.copy(from: UnsafeRawPointer(pointer), to: bytes + bytesCount, length)
+                bytesCount &+= length
             }
         }
         fieldEnds[fieldCount] = bytesCount
-        fieldCount += 1
+        fieldCount &+= 1
     }
 
-    /// Physical line breaks inside a (quoted) field: each LF, and each CR not followed by LF.
+    /// Copies `n` bytes; short fields (the common case) with overlapping word loads instead of a `memcpy` call.
     @inline(__always)
-    static func newlines(in p: UnsafeRawPointer, _ n: Int) -> Int {
-        var count = 0
-        var at = p
-        var left = n
-        while left > 0, let found = memchr(at, 10, left) {
-            count += 1
-            let used = UnsafeRawPointer(found) - at + 1
-            at += used
-            left -= used
+    static func copy(from source: UnsafeRawPointer, to target: UnsafeMutableRawPointer, _ n: Int) {
+        if n >= 8 && n <= 16 {
+            let head = source.loadUnaligned(as: UInt64.self)
+            let tail = source.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+            target.storeBytes(of: head, as: UInt64.self)
+            target.storeBytes(of: tail, toByteOffset: n &- 8, as: UInt64.self)
+        } else if n >= 4 && n < 8 {
+            let head = source.loadUnaligned(as: UInt32.self)
+            let tail = source.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
+            target.storeBytes(of: head, as: UInt32.self)
+            target.storeBytes(of: tail, toByteOffset: n &- 4, as: UInt32.self)
+        } else if n < 4 {
+            for i in 0..<n { target.storeBytes(of: source.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self) }
+        } else {
+            memcpy(target, source, n)
         }
-        guard memchr(p, 13, n) != nil else { return count }
-        for i in 0..<n where p.load(fromByteOffset: i, as: UInt8.self) == 13 {
-            if i + 1 == n || p.load(fromByteOffset: i + 1, as: UInt8.self) != 10 { count += 1 }
+    }
+
+    mutating func growFields() {
+        let grown = UnsafeMutablePointer<Int>.allocate(capacity: fieldsCapacity * 2)
+        grown.update(from: fieldEnds, count: fieldCount)
+        fieldEnds.deallocate()
+        fieldEnds = grown
+        fieldsCapacity *= 2
+    }
+
+    mutating func growBytes(to needed: Int) {
+        var capacity = bytesCapacity * 2
+        while capacity < needed { capacity *= 2 }
+        let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        grown.copyMemory(from: bytes, byteCount: bytesCount)
+        bytes.deallocate()
+        bytes = grown
+        bytesCapacity = capacity
+    }
+
+    /// Line breaks in a field (LF, or CR not followed by LF) and the CR/LF bytes among them.
+    static func lineBreaks(in p: UnsafeRawPointer, _ n: Int) -> (lines: Int, bytes: Int) {
+        var lines = 0
+        var bytes = 0
+        for i in 0..<n {
+            let b = p.load(fromByteOffset: i, as: UInt8.self)
+            if b == 10 {
+                lines += 1
+                bytes += 1
+            } else if b == 13 {
+                bytes += 1
+                if i + 1 == n || p.load(fromByteOffset: i + 1, as: UInt8.self) != 10 { lines += 1 }
+            }
+        }
+        return (lines, bytes)
+    }
+
+    /// CR and LF bytes in a buffer.
+    static func countBreakBytes(_ p: UnsafeRawPointer, _ n: Int) -> Int {
+        var count = 0
+        for byte: Int32 in [10, 13] {
+            var at = p
+            var left = n
+            while left > 0, let found = memchr(at, byte, left) {
+                count += 1
+                let used = UnsafeRawPointer(found) - at + 1
+                at += used
+                left -= used
+            }
         }
         return count
     }
 
     @inline(__always)
     mutating func endRow(_ terminator: Int32) {
+        if terminator == 10 || terminator == 13 { terminatorsSeen += 1 }
         guard rowStarted else {
             // A blank line, or the LF of a CRLF that already ended a row.
             if terminator == 10 && lastTerminatorWasCR {

@@ -55,7 +55,11 @@ public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
         else { return nil }
         self.pattern = pattern
         self.pieces = pieces
+        isISODate = pattern == "YYYY-MM-DD"
     }
+
+    /// `YYYY-MM-DD`, parsed by a fast path.
+    let isISODate: Bool
 
     /// True when the pattern has a time part.
     public var hasTime: Bool { pieces.contains { $0 == .hour || $0 == .hour2 } }
@@ -64,7 +68,21 @@ public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses a date; a pattern with a time part matches only when the time is midnight-agnostic, so it is
     /// accepted too and the time dropped.
-    public func parseDate(_ b: UnsafeRawBufferPointer) -> CivilDate? { parse(b)?.date }
+    public func parseDate(_ b: UnsafeRawBufferPointer) -> CivilDate? {
+        if isISODate {
+            // The common case, without the general matcher.
+            guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return nil }
+            @inline(__always) func d(_ i: Int) -> Int? {
+                let v = b[i] &- 48
+                return v < 10 ? Int(v) : nil
+            }
+            guard let y0 = d(0), let y1 = d(1), let y2 = d(2), let y3 = d(3), let m0 = d(5), let m1 = d(6),
+                let d0 = d(8), let d1 = d(9)
+            else { return nil }
+            return CivilDate(year: y0 * 1000 + y1 * 100 + y2 * 10 + y3, month: m0 * 10 + m1, day: d0 * 10 + d1)
+        }
+        return parse(b)?.date
+    }
 
     public func parseDateTime(_ b: UnsafeRawBufferPointer) -> CivilDateTime? { parse(b) }
 

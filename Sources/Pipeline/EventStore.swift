@@ -1,0 +1,247 @@
+import Foundation
+import LastMileCore
+import Warehouse
+
+/// Inserted and updated row counts of one upsert.
+public struct UpsertCounts: Sendable, Codable, Equatable {
+    public var inserted = 0
+    public var updated = 0
+    public init() {}
+    mutating func add(_ other: UpsertCounts) {
+        inserted += other.inserted
+        updated += other.updated
+    }
+}
+
+/// Loads consented, matched events into the per-source event tables and reads them back for flag derivation.
+///
+/// Each kind is COPYed into a temporary staging table and merged with one `INSERT … ON CONFLICT` keyed by the
+/// source's own record key, so a re-sent record replaces what it corrects; within one load the last record of a
+/// key wins. Rows are rewritten only when a value changed, so a repeated load leaves the tables untouched.
+struct EventStore {
+    let connection: Connection
+
+    /// A record that passed both gates, with the patient it was linked to.
+    struct LinkedRecord {
+        var record: SourceRecord
+        var patientId: String
+    }
+
+    func load(_ records: [LinkedRecord], runId: Int64) throws -> UpsertCounts {
+        var counts = UpsertCounts()
+        var attendance: [(LinkedRecord, AttendanceDay)] = []
+        var stays: [(LinkedRecord, ShelterStay)] = []
+        var nights: [(LinkedRecord, BedNight)] = []
+        var bookings: [(LinkedRecord, Booking)] = []
+        var housing: [(LinkedRecord, HousingStatusEvent)] = []
+        for linked in records {
+            switch linked.record.event {
+            case .attendance(let e): attendance.append((linked, e))
+            case .shelterStay(let e): stays.append((linked, e))
+            case .bedNight(let e): nights.append((linked, e))
+            case .booking(let e): bookings.append((linked, e))
+            case .housingStatus(let e): housing.append((linked, e))
+            }
+        }
+        if !attendance.isEmpty {
+            counts.add(
+                try merge(
+                    table: "attendance_day",
+                    columns: ["source", "student_id", "attendance_date", "patient_id", "school_id", "grade", "status", "minutes_absent"],
+                    key: ["source", "student_id", "attendance_date"], runId: runId, rows: attendance
+                ) { w, linked, e in
+                    try w.append(linked.record.source)
+                    try w.append(linked.record.person.sourcePersonId ?? linked.record.recordId)
+                    try w.append(e.date)
+                    try w.append(linked.patientId)
+                    try w.append(e.schoolId)
+                    try w.append(e.grade)
+                    try w.append(e.status.rawValue)
+                    try w.append(e.minutesAbsent)
+                })
+        }
+        if !stays.isEmpty {
+            counts.add(
+                try merge(
+                    table: "shelter_stay",
+                    columns: ["source", "enrollment_id", "patient_id", "project_id", "project_type", "entry_date", "exit_date", "move_in_date", "exit_destination"],
+                    key: ["source", "enrollment_id"], runId: runId, rows: stays
+                ) { w, linked, e in
+                    try w.append(linked.record.source)
+                    try w.append(e.enrollmentId)
+                    try w.append(linked.patientId)
+                    try w.append(e.projectId)
+                    try w.append(e.projectType)
+                    try w.append(e.entryDate)
+                    try w.append(e.exitDate)
+                    try w.append(e.moveInDate)
+                    try w.append(e.exitDestination)
+                })
+        }
+        if !nights.isEmpty {
+            counts.add(
+                try merge(
+                    table: "bed_night", columns: ["source", "enrollment_id", "night", "patient_id", "project_type"],
+                    key: ["source", "enrollment_id", "night"], runId: runId, rows: nights
+                ) { w, linked, e in
+                    try w.append(linked.record.source)
+                    try w.append(e.enrollmentId)
+                    try w.append(e.date)
+                    try w.append(linked.patientId)
+                    try w.append(e.projectType)
+                })
+        }
+        if !bookings.isEmpty {
+            counts.add(
+                try merge(
+                    table: "booking",
+                    columns: ["source", "booking_number", "patient_id", "booked_at", "released_at", "facility", "charge_count", "agency"],
+                    key: ["source", "booking_number"], runId: runId, rows: bookings
+                ) { w, linked, e in
+                    try w.append(linked.record.source)
+                    try w.append(e.bookingNumber)
+                    try w.append(linked.patientId)
+                    try w.append(e.bookedAt)
+                    try w.append(e.releasedAt)
+                    try w.append(e.facility)
+                    try w.append(e.chargeCount)
+                    try w.append(e.agency)
+                })
+        }
+        if !housing.isEmpty {
+            counts.add(
+                try merge(
+                    table: "housing_status",
+                    columns: ["source", "record_id", "patient_id", "record_type", "status", "status_date", "program", "household_id"],
+                    key: ["source", "record_id"], runId: runId, rows: housing
+                ) { w, linked, e in
+                    try w.append(linked.record.source)
+                    try w.append(e.recordId)
+                    try w.append(linked.patientId)
+                    try w.append(e.recordType.rawValue)
+                    try w.append(e.status.rawValue)
+                    try w.append(e.statusDate)
+                    try w.append(e.program)
+                    try w.append(e.householdId)
+                })
+        }
+        return counts
+    }
+
+    /// COPY into a staging table shaped like `lastmile.<table>`, then one deduplicating upsert.
+    private func merge<Event>(
+        table: String, columns: [String], key: [String], runId: Int64, rows: [(LinkedRecord, Event)],
+        write: (inout CopyWriter, LinkedRecord, Event) throws -> Void
+    ) throws -> UpsertCounts {
+        let stage = "stage_\(table)"
+        try connection.execute(
+            unsafeSQL: """
+                DROP TABLE IF EXISTS \(stage);
+                CREATE TEMP TABLE \(stage) (LIKE lastmile.\(table) INCLUDING DEFAULTS, seq bigint NOT NULL) ON COMMIT DROP;
+                ALTER TABLE \(stage) ALTER COLUMN run_id DROP NOT NULL;
+                """)
+        let columnList = columns.joined(separator: ", ")
+        try connection.withCopy("COPY \(stage) (\(columnList), seq) FROM STDIN") { writer in
+            for (i, (linked, event)) in rows.enumerated() {
+                try write(&writer, linked, event)
+                try writer.append(i)
+                try writer.endRow()
+            }
+        }
+        let nonKey = columns.filter { !key.contains($0) }
+        let keyList = key.joined(separator: ", ")
+        let result = try connection.execute(
+            """
+            WITH latest AS (
+                SELECT DISTINCT ON (\(keyList)) \(columnList) FROM \(stage) ORDER BY \(keyList), seq DESC
+            ), upserted AS (
+                INSERT INTO lastmile.\(table) AS t (\(columnList), run_id)
+                SELECT \(columnList), $1::bigint FROM latest
+                ON CONFLICT (\(keyList)) DO UPDATE SET
+                    \(nonKey.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")), run_id = EXCLUDED.run_id
+                WHERE (\(nonKey.map { "t.\($0)" }.joined(separator: ", ")))
+                    IS DISTINCT FROM (\(nonKey.map { "EXCLUDED.\($0)" }.joined(separator: ", ")))
+                RETURNING (xmax = 0) AS inserted
+            )
+            SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated
+            FROM upserted
+            """, [runId])
+        var counts = UpsertCounts()
+        counts.inserted = result.rows.first?.int("inserted") ?? 0
+        counts.updated = result.rows.first?.int("updated") ?? 0
+        return counts
+    }
+
+    /// Every stored event, grouped by patient, in a stable order (for deterministic flags).
+    func eventsByPatient() throws -> [String: [(source: String, event: SourceEvent)]] {
+        var byPatient: [String: [(source: String, event: SourceEvent)]] = [:]
+        func add(_ row: QueryResult.Row, _ event: SourceEvent?) {
+            guard let event, let patient = row["patient_id"], let source = row["source"] else { return }
+            byPatient[patient, default: []].append((source, event))
+        }
+        for row in try connection.execute(
+            """
+            SELECT source, patient_id, school_id, grade, attendance_date, status, minutes_absent
+            FROM lastmile.attendance_day ORDER BY patient_id, source, attendance_date, student_id
+            """
+        ).rows {
+            guard let date = row.date("attendance_date"), let school = row["school_id"],
+                let status = row["status"].flatMap(AttendanceStatus.init(rawValue:))
+            else { continue }
+            add(row, .attendance(AttendanceDay(schoolId: school, grade: row["grade"], date: date, status: status, minutesAbsent: row.int("minutes_absent"))))
+        }
+        for row in try connection.execute(
+            """
+            SELECT source, patient_id, enrollment_id, project_id, project_type, entry_date, exit_date, move_in_date,
+                   exit_destination
+            FROM lastmile.shelter_stay ORDER BY patient_id, source, entry_date, enrollment_id
+            """
+        ).rows {
+            guard let entry = row.date("entry_date"), let type = row.int("project_type") else { continue }
+            add(row, .shelterStay(ShelterStay(
+                enrollmentId: row["enrollment_id"] ?? "", projectId: row["project_id"] ?? "", projectType: type,
+                entryDate: entry, exitDate: row.date("exit_date"), moveInDate: row.date("move_in_date"),
+                exitDestination: row.int("exit_destination"))))
+        }
+        for row in try connection.execute(
+            "SELECT source, patient_id, enrollment_id, project_type, night FROM lastmile.bed_night ORDER BY patient_id, source, night, enrollment_id"
+        ).rows {
+            guard let night = row.date("night"), let type = row.int("project_type") else { continue }
+            add(row, .bedNight(BedNight(enrollmentId: row["enrollment_id"] ?? "", projectType: type, date: night)))
+        }
+        for row in try connection.execute(
+            """
+            SELECT source, patient_id, booking_number, booked_at, released_at, facility, charge_count, agency
+            FROM lastmile.booking ORDER BY patient_id, source, booked_at, booking_number
+            """
+        ).rows {
+            guard let booked = row["booked_at"].flatMap(Self.dateTime) else { continue }
+            add(row, .booking(Booking(
+                bookingNumber: row["booking_number"] ?? "", bookedAt: booked,
+                releasedAt: row["released_at"].flatMap(Self.dateTime), facility: row["facility"],
+                chargeCount: row.int("charge_count"), agency: row["agency"])))
+        }
+        for row in try connection.execute(
+            """
+            SELECT source, patient_id, record_id, record_type, status, status_date, program, household_id
+            FROM lastmile.housing_status ORDER BY patient_id, source, status_date, record_id
+            """
+        ).rows {
+            guard let type = row["record_type"].flatMap(HousingRecordType.init(rawValue:)),
+                let status = row["status"].flatMap(HousingStatus.init(rawValue:)), let date = row.date("status_date")
+            else { continue }
+            add(row, .housingStatus(HousingStatusEvent(
+                recordId: row["record_id"] ?? "", recordType: type, status: status, statusDate: date,
+                program: row["program"], householdId: row["household_id"])))
+        }
+        return byPatient
+    }
+
+    /// Parses PostgreSQL's `timestamp` text (`YYYY-MM-DD HH:MM:SS`).
+    static func dateTime(_ text: String) -> CivilDateTime? {
+        guard text.count >= 19, let date = CivilDate(iso: text.prefix(10)) else { return nil }
+        let parts = text.dropFirst(11).prefix(8).split(separator: ":").compactMap { Int($0) }
+        guard parts.count == 3 else { return nil }
+        return CivilDateTime(date: date, hour: parts[0], minute: parts[1], second: parts[2])
+    }
+}

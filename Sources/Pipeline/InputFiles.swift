@@ -1,0 +1,39 @@
+import Crypto
+import Foundation
+
+/// Finding a source's inputs and fingerprinting them, so that a file is loaded once per source.
+enum InputFiles {
+    /// The paths matching a glob pattern, sorted (files, or folders for multi-file formats).
+    static func matching(_ pattern: String) -> [String] {
+        var result = glob_t()
+        defer { globfree(&result) }
+        guard glob(pattern, 0, nil, &result) == 0 else { return [] }
+        return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }.sorted()
+    }
+
+    /// SHA-256 of a file, or of a folder (its sorted file names and contents), as lowercase hex; and its size.
+    static func sha256(_ path: String) throws -> (hex: String, bytes: Int) {
+        var hasher = SHA256()
+        var total = 0
+        var isDirectory: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        let files: [String]
+        if isDirectory.boolValue {
+            files = try FileManager.default.contentsOfDirectory(atPath: path).sorted().map { path + "/" + $0 }
+        } else {
+            files = [path]
+        }
+        for file in files {
+            if isDirectory.boolValue { hasher.update(data: Data((URL(fileURLWithPath: file).lastPathComponent + "\n").utf8)) }
+            guard let handle = FileHandle(forReadingAtPath: file) else {
+                throw CocoaError(.fileReadNoPermission, userInfo: [NSFilePathErrorKey: file])
+            }
+            defer { try? handle.close() }
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                hasher.update(data: chunk)
+                total += chunk.count
+            }
+        }
+        return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), total)
+    }
+}

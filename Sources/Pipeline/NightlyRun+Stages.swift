@@ -1,0 +1,268 @@
+import Consent
+import Extractors
+import Flags
+import Foundation
+import LastMileCore
+import Logging
+import Matching
+import Warehouse
+
+/// The stages of one run, inside its transaction.
+struct RunState {
+    let config: PipelineConfig
+    let options: RunOptions
+    let logger: Logger
+    let connection: Connection
+    let runId: Int64
+    let rejects: RejectsLocation
+
+    /// A row the extractor quarantined, as the warehouse keeps it: where and why, never the values.
+    struct RejectedRow {
+        var source: String
+        var rejection: RowRejection
+    }
+
+    /// An incoming person to link: the latest demographics of one source person id (or of one record).
+    struct PersonGroup {
+        var source: String
+        var key: String
+        var hasSourcePersonId: Bool
+        var person: PersonIdentity
+        var records: [SourceRecord] = []
+    }
+
+    mutating func execute(summary: inout RunSummary, inputs: inout [RunInput]) throws {
+        var stage = StageClock(show: options.showProgress)
+        let gate = try loadGate()
+        let sources = config.sources.filter { options.onlySources?.contains($0.name) ?? true }
+
+        // Extract and gate 1.
+        var counts: [String: SourceRunCounts] = [:]
+        var admitted: [SourceRecord] = []
+        var rejected: [RejectedRow] = []
+        var gate1 = DecisionTally()
+        for source in sources {
+            var c = SourceRunCounts(source: source.name)
+            let extractor = try ExtractorRegistry.makeExtractor(for: source)
+            for path in InputFiles.matching(source.input ?? "") {
+                let (sha, bytes) = try InputFiles.sha256(path)
+                let name = URL(fileURLWithPath: path).lastPathComponent
+                let seen = try connection.execute(
+                    "SELECT 1 FROM lastmile.ingested_file WHERE source = $1 AND sha256 = $2", [source.name, sha])
+                if !seen.rows.isEmpty {
+                    c.filesSkipped += 1
+                    inputs.append(RunInput(source: source.name, file: name, sha256: sha, bytes: bytes, skipped: true))
+                    logger.info("input already loaded; skipped", metadata: ["source": "\(source.name)", "file": "\(name)", "file.sha256": "\(sha)"])
+                    continue
+                }
+                var sink = RunSink(rejects: try rejects.writer())
+                try extractor.extract(InputLocation(path: path, name: name), into: &sink)
+                c.files += 1
+                let rowsRead = sink.records.count + sink.rejections.count
+                c.rowsRead += rowsRead
+                for r in sink.rejections {
+                    c.rejected[r.code, default: 0] += 1
+                    rejected.append(RejectedRow(source: source.name, rejection: r))
+                }
+                var tally = DecisionTally()
+                admitted += gate.admitAll(sink.records, purpose: config.purpose, on: options.asOf, tally: &tally)
+                for (reason, n) in tally.counts where !reason.passes { c.consentDropped[reason.rawValue, default: 0] += n }
+                gate1.merge(tally)
+                inputs.append(RunInput(source: source.name, file: name, sha256: sha, bytes: bytes, skipped: false))
+                try connection.execute(
+                    """
+                    INSERT INTO lastmile.ingested_file (source, sha256, file_name, bytes, rows_read, run_id)
+                    VALUES ($1, $2, $3, $4, $5, $6)
+                    """, [source.name, sha, name, bytes, rowsRead, runId])
+                logger.info("extracted", metadata: [
+                    "source": "\(source.name)", "file": "\(name)", "rows.read": "\(rowsRead)",
+                    "rows.rejected": "\(sink.rejections.count)",
+                ])
+            }
+            counts[source.name] = c
+        }
+        try rejects.flush()
+        stage.lap("extract+gate1", rows: counts.values.map(\.rowsRead).reduce(0, +), into: &summary)
+
+        // Match: group records by source person, reuse the crosswalk when the demographics are unchanged.
+        let patients = try PatientSnapshot.load(connection)
+        var groups: [String: PersonGroup] = [:]
+        var order: [String] = []
+        for record in admitted {
+            let spid = record.person.sourcePersonId.flatMap { $0.isEmpty ? nil : $0 }
+            let key = record.source + "\u{1F}" + (spid ?? "record:" + record.recordId)
+            if groups[key] == nil {
+                order.append(key)
+                groups[key] = PersonGroup(source: record.source, key: spid ?? record.recordId, hasSourcePersonId: spid != nil, person: record.person)
+            }
+            groups[key]!.person = record.person
+            groups[key]!.records.append(record)
+        }
+        let crosswalk = try Crosswalk.load(connection, sources: Set(sources.map(\.name)))
+        var linkedPatient: [String: String] = [:]
+        var viaCrosswalk: Set<String> = []
+        var toMatch: [String] = []
+        for key in order {
+            let g = groups[key]!
+            if g.hasSourcePersonId, let known = crosswalk[g.source + "\u{1F}" + g.key],
+                known.fingerprint == DemographicsFingerprint.of(g.person), patients.index[known.patientId] != nil
+            {
+                linkedPatient[key] = known.patientId
+                viaCrosswalk.insert(key)
+            } else {
+                toMatch.append(key)
+            }
+        }
+        var reviewRows: [ReviewRow] = []
+        var crosswalkRows: [CrosswalkRow] = []
+        if !toMatch.isEmpty && !patients.people.isEmpty {
+            let inputs = MatchInputs(mpi: patients.people, incoming: toMatch.map { groups[$0]!.person })
+            let model = try loadModel(inputs)
+            let run = Linker(model: model, inputs: inputs).link()
+            for d in run.decisions {
+                let key = toMatch[d.incoming]
+                let g = groups[key]!
+                switch d.decision {
+                case .match:
+                    let patientId = patients.ids[d.mpi!]
+                    linkedPatient[key] = patientId
+                    if g.hasSourcePersonId {
+                        crosswalkRows.append(CrosswalkRow(source: g.source, sourcePersonId: g.key, patientId: patientId,
+                            probability: d.probability, fingerprint: DemographicsFingerprint.of(g.person)))
+                    }
+                case .review:
+                    reviewRows.append(ReviewRow(source: g.source, sourcePersonId: g.key,
+                        candidate: d.mpi.map { patients.ids[$0] }, runnerUp: d.runnerUp.map { patients.ids[$0] },
+                        probability: d.probability, reason: d.reason.rawValue))
+                    for r in g.records { counts[r.source]!.review += 1 }
+                case .noMatch:
+                    for r in g.records { counts[r.source]!.unmatched += 1 }
+                }
+            }
+        } else {
+            for key in toMatch { for r in groups[key]!.records { counts[r.source]!.unmatched += 1 } }
+        }
+        stage.lap("match", rows: toMatch.count, into: &summary)
+
+        // Gate 2: the matched patient's directives.
+        let linkedIds = Array(Set(linkedPatient.values))
+        let directives = try ConsentStore(connection: connection).directives(forPatients: linkedIds)
+        var decisionCache: [String: ConsentDecision] = [:]
+        var loadable: [EventStore.LinkedRecord] = []
+        for key in order {
+            guard let patientId = linkedPatient[key] else { continue }
+            for record in groups[key]!.records {
+                let cacheKey = patientId + "\u{1F}" + record.source + "\u{1F}" + record.event.category.rawValue
+                let decision = decisionCache[cacheKey] ?? gate.evaluate(
+                    ConsentRequest(patientId: patientId, category: record.event.category, source: record.source,
+                        purpose: config.purpose, recipient: nil, date: options.asOf,
+                        patientBirthDate: patients.birthDate(of: patientId)),
+                    directives: directives[patientId] ?? [])
+                decisionCache[cacheKey] = decision
+                if viaCrosswalk.contains(key) { counts[record.source]!.linkedByCrosswalk += 1 }
+                if decision.passes {
+                    counts[record.source]!.loaded += 1
+                    loadable.append(EventStore.LinkedRecord(record: record, patientId: patientId))
+                } else {
+                    counts[record.source]!.deniedAfterMatch[decision.reason.rawValue, default: 0] += 1
+                }
+            }
+        }
+        stage.lap("gate2", rows: loadable.count, into: &summary)
+
+        // Load.
+        let events = EventStore(connection: connection)
+        for source in sources {
+            let mine = loadable.filter { $0.record.source == source.name }
+            let upserted = try events.load(mine, runId: runId)
+            counts[source.name]!.eventsInserted = upserted.inserted
+            counts[source.name]!.eventsUpdated = upserted.updated
+        }
+        try Crosswalk.save(crosswalkRows, reviews: reviewRows, rejected: rejected, runId: runId, connection: connection)
+        stage.lap("load", rows: loadable.count, into: &summary)
+
+        // Derive flags from every stored event, so that time passing (a release ageing out) is seen too.
+        summary.flags = try deriveFlags(gate: gate, patients: patients)
+        stage.lap("flags", rows: summary.flags.created + summary.flags.updated + summary.flags.closed, into: &summary)
+
+        summary.sources = sources.map { counts[$0.name]! }
+        summary.reference["patients.active"] = patients.ids.count
+        summary.reference["consent.gate1.admitted"] = gate1.passed
+    }
+
+    private func deriveFlags(gate: ConsentGate, patients: PatientSnapshot) throws -> FlagCounts {
+        let store = EventStore(connection: connection)
+        let byPatient = try store.eventsByPatient()
+        let deriver = FlagDeriver(rules: config.flagRules)
+        let directives = try ConsentStore(connection: connection).directives(forPatients: Array(byPatient.keys))
+        var derived: [Flag] = []
+        for patientId in byPatient.keys.sorted() {
+            var events = PatientEvents(patientId: patientId)
+            for (source, event) in byPatient[patientId]! { events.append(event, from: source) }
+            for flag in deriver.flags(for: events, asOf: options.asOf) {
+                // A patient who opted out since the events were loaded keeps no deliverable flag: it is closed.
+                let decision = gate.evaluate(
+                    ConsentRequest(flag: flag, purpose: config.purpose, recipient: nil, date: options.asOf,
+                        patientBirthDate: patients.birthDate(of: patientId)),
+                    directives: directives[patientId] ?? [])
+                if decision.passes { derived.append(flag) }
+            }
+        }
+        let flags = FlagStore(connection: connection)
+        let upserts = FlagReconciliation.upserts(stored: try flags.stored(), derived: derived, sources: nil, asOf: options.asOf)
+        return try flags.upsert(upserts, runId: runId)
+    }
+
+    private func loadGate() throws -> ConsentGate {
+        guard let data = FileManager.default.contents(atPath: config.consentPolicyPath),
+            let text = String(data: data, encoding: .utf8)
+        else { throw PipelineError.cannotReadPolicy(path: config.consentPolicyPath) }
+        return ConsentGate(policy: try ConsentPolicy(yaml: text, file: config.consentPolicyPath))
+    }
+
+    private func loadModel(_ inputs: MatchInputs) throws -> FellegiSunterModel {
+        var model: FellegiSunterModel
+        if let path = config.matchModelPath {
+            guard let data = FileManager.default.contents(atPath: path) else { throw PipelineError.cannotReadModel(path: path) }
+            model = try FellegiSunterModel.load(json: data)
+        } else {
+            logger.warning("no match model configured; training one on tonight's inputs")
+            model = ModelTrainer.train(inputs)
+        }
+        if let t = config.matchThreshold { model.thresholds.match = t }
+        if let t = config.reviewThreshold { model.thresholds.review = t }
+        model.thresholds.review = min(model.thresholds.review, model.thresholds.match)
+        return model
+    }
+}
+
+/// Collects an extractor's records and rejections; raw rejected rows go only to the 0600 rejects file.
+struct RunSink: RecordSink {
+    var records: [SourceRecord] = []
+    var rejections: [RowRejection] = []
+    let rejects: RejectsFileWriter?
+
+    mutating func accept(_ record: SourceRecord) { records.append(record) }
+
+    mutating func reject(_ rejection: RowRejection, raw: RawRow?) throws {
+        rejections.append(rejection)
+        try rejects?.write(rejection, raw: raw)
+    }
+}
+
+/// Times the stages; on a terminal, prints a line per stage to standard error.
+struct StageClock {
+    let show: Bool
+    var last = Date()
+
+    mutating func lap(_ name: String, rows: Int, into summary: inout RunSummary) {
+        let now = Date()
+        let seconds = now.timeIntervalSince(last)
+        last = now
+        summary.stageSeconds[name] = seconds
+        if show {
+            let rate = seconds > 0 ? Int(Double(rows) / seconds) : rows
+            FileHandle.standardError.write(Data(String(format: "  %-14@ %9d rows  %9d rows/s  %7.2f s\n", name as NSString, rows, rate, seconds).utf8))
+        }
+    }
+}

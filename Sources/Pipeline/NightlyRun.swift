@@ -1,0 +1,127 @@
+import Consent
+import Extractors
+import Flags
+import Foundation
+import LastMileCore
+import Logging
+import Matching
+import Warehouse
+
+/// Options of one `lastmile run`.
+public struct RunOptions: Sendable {
+    public var asOf: CivilDate
+    /// Do everything, then roll back: nothing is committed and no rejects file is kept.
+    public var dryRun = false
+    /// Run only these sources (all of the pipeline's when nil).
+    public var onlySources: Set<String>?
+    /// Prometheus textfile-collector file to write after the run.
+    public var metricsFile: String?
+    /// Report a line per stage to standard error (on a terminal).
+    public var showProgress = false
+
+    public init(asOf: CivilDate) { self.asOf = asOf }
+}
+
+/// The nightly run: extract → gate 1 → match → gate 2 → load events → derive flags, in one transaction.
+///
+/// A second run waits for the advisory lock (up to the pipeline's `lock_wait_seconds`) or exits 75; a crash
+/// at any point leaves the warehouse as it was (the ledger row is then marked failed by the next run); an
+/// input file already loaded (same source and sha256) is skipped, so a repeated night changes nothing.
+public struct NightlyRun {
+    /// The advisory-lock key that keeps two runs apart.
+    public static let lockKey: Int64 = 0x6C61_7374_6D69_0002
+
+    public let config: PipelineConfig
+    public let options: RunOptions
+    public let logger: Logger
+
+    public init(config: PipelineConfig, options: RunOptions, logger: Logger) {
+        self.config = config
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Runs the pipeline against `connection` (already migrated) and returns its summary.
+    public func run(connection: Connection) throws -> RunSummary {
+        let started = Date()
+        guard try connection.advisoryLock(Self.lockKey, timeoutSeconds: config.lockWaitSeconds) else {
+            throw WarehouseError(kind: .lockHeld, context: "start run of pipeline \(config.name)")
+        }
+        defer { _ = try? connection.advisoryUnlock(Self.lockKey) }
+        let ledger = RunLedger(connection: connection)
+        let abandoned = try ledger.closeAbandonedRuns()
+        if abandoned > 0 { logger.warning("closed runs left running by a killed process", metadata: ["runs": "\(abandoned)"]) }
+
+        var summary = RunSummary(pipeline: config.name, asOf: options.asOf.description, dryRun: options.dryRun)
+        let runId: Int64? = options.dryRun ? nil : try ledger.start(pipeline: config.name, asOf: options.asOf)
+        summary.runId = runId
+        var log = logger
+        log[metadataKey: "run.id"] = "\(runId.map(String.init) ?? "dry-run")"
+        log.info("run started", metadata: ["pipeline": "\(config.name)", "as_of": "\(options.asOf)"])
+
+        let rejects = try RejectsLocation(config: config, runId: runId, logger: log)
+        var inputs: [RunInput] = []
+        do {
+            try connection.withTransaction {
+                // A dry run needs a run row for its foreign keys; it is rolled back with everything else.
+                let effectiveRunId = try runId ?? ledger.start(pipeline: config.name, asOf: options.asOf)
+                var state = RunState(config: config, options: options, logger: log, connection: connection,
+                    runId: effectiveRunId, rejects: rejects)
+                try state.execute(summary: &summary, inputs: &inputs)
+                summary.seconds = Date().timeIntervalSince(started)
+                guard summary.isBalanced else {
+                    throw PipelineError.unbalanced(sources: summary.sources.filter { !$0.isBalanced }.map(\.source))
+                }
+                if options.dryRun { throw DryRunRollback() }
+                try ledger.finish(runId: effectiveRunId, status: "succeeded", inputs: inputs, counts: summary, message: nil)
+            }
+        } catch is DryRunRollback {
+            rejects.discard()
+            log.info("dry run rolled back")
+            return summary
+        } catch {
+            rejects.discard()
+            if let runId {
+                // The data rolled back; the ledger row (outside the transaction) says why the run failed.
+                _ = try? ledger.finish(runId: runId, status: "failed", inputs: inputs, counts: summary,
+                    message: String(describing: error))
+            }
+            if let metrics = options.metricsFile { try? MetricsFile.write(path: metrics, summary: nil, connection: connection, pipeline: config.name) }
+            log.error("run failed; nothing was committed")
+            throw error
+        }
+        if let metrics = options.metricsFile {
+            try MetricsFile.write(path: metrics, summary: summary, connection: connection, pipeline: config.name)
+        }
+        log.info("run succeeded", metadata: [
+            "rows.read": "\(summary.sources.map(\.rowsRead).reduce(0, +))",
+            "flags.active": "\(summary.flags.active)", "seconds": "\(String(format: "%.2f", summary.seconds))",
+        ])
+        return summary
+    }
+}
+
+struct DryRunRollback: Error {}
+
+/// A run could not complete for a reason of its own (not the warehouse's or an input's).
+public enum PipelineError: ClassifiedError, CustomStringConvertible {
+    case unbalanced(sources: [String])
+    case cannotReadPolicy(path: String)
+    case cannotReadModel(path: String)
+
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .unbalanced: .software
+        case .cannotReadPolicy, .cannotReadModel: .configuration
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unbalanced(let sources):
+            "row accounting does not balance for \(sources.joined(separator: ", ")); nothing was committed (a bug)"
+        case .cannotReadPolicy(let path): "\(path): cannot read the consent policy"
+        case .cannotReadModel(let path): "\(path): cannot read the match model"
+        }
+    }
+}

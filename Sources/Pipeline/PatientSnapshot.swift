@@ -1,0 +1,172 @@
+import Extractors
+import Foundation
+import Logging
+import LastMileCore
+import Warehouse
+
+/// The active patients of the MPI snapshot in the warehouse, as the matcher needs them.
+struct PatientSnapshot {
+    var ids: [String] = []
+    var people: [PersonIdentity] = []
+    var index: [String: Int] = [:]
+
+    func birthDate(of patientId: String) -> CivilDate? { index[patientId].flatMap { people[$0].birthDate } }
+
+    static func load(_ connection: Connection) throws -> PatientSnapshot {
+        var snapshot = PatientSnapshot()
+        let rows = try connection.execute(
+            """
+            SELECT patient_id, given_name, family_name, birth_date, sex, street, city, state, postal_code, phone, ssn
+            FROM lastmile.patient WHERE active ORDER BY patient_id
+            """
+        ).rows
+        snapshot.ids.reserveCapacity(rows.count)
+        snapshot.people.reserveCapacity(rows.count)
+        for row in rows {
+            guard let id = row["patient_id"] else { continue }
+            snapshot.index[id] = snapshot.ids.count
+            snapshot.ids.append(id)
+            snapshot.people.append(
+                PersonIdentity(
+                    sourcePersonId: id, givenName: row["given_name"], familyName: row["family_name"],
+                    birthDate: row.date("birth_date"), sex: row["sex"].flatMap(Sex.init(rawValue:)),
+                    street: row["street"], city: row["city"], state: row["state"], postalCode: row["postal_code"],
+                    phone: row["phone"], ssn: row["ssn"]))
+        }
+        return snapshot
+    }
+}
+
+struct CrosswalkRow {
+    var source: String
+    var sourcePersonId: String
+    var patientId: String
+    var probability: Double
+    var fingerprint: String
+}
+
+struct ReviewRow {
+    var source: String
+    var sourcePersonId: String
+    var candidate: String?
+    var runnerUp: String?
+    var probability: Double
+    var reason: String
+}
+
+/// The source crosswalk (source person id → patient), review queue and quarantine records of a run.
+enum Crosswalk {
+    struct Known {
+        var patientId: String
+        var fingerprint: String
+    }
+
+    /// Crosswalk entries of the given sources, keyed by `source + U+001F + source person id`.
+    static func load(_ connection: Connection, sources: Set<String>) throws -> [String: Known] {
+        var known: [String: Known] = [:]
+        for row in try connection.execute(
+            "SELECT source, source_person_id, patient_id, demographics_hash FROM lastmile.source_crosswalk WHERE source = ANY($1::text[])",
+            [ConsentStore.textArray(Array(sources))]
+        ).rows {
+            guard let s = row["source"], let p = row["source_person_id"], let id = row["patient_id"],
+                let fp = row["demographics_hash"]
+            else { continue }
+            known[s + "\u{1F}" + p] = Known(patientId: id, fingerprint: fp)
+        }
+        return known
+    }
+
+    static func save(
+        _ links: [CrosswalkRow], reviews: [ReviewRow], rejected: [RunState.RejectedRow], runId: Int64,
+        connection: Connection
+    ) throws {
+        for link in links {
+            try connection.execute(
+                """
+                INSERT INTO lastmile.source_crosswalk
+                    (source, source_person_id, patient_id, match_probability, demographics_hash, decided_run)
+                VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT (source, source_person_id) DO UPDATE SET
+                    patient_id = EXCLUDED.patient_id, match_probability = EXCLUDED.match_probability,
+                    demographics_hash = EXCLUDED.demographics_hash, decided_run = EXCLUDED.decided_run,
+                    decided_at = now()
+                WHERE (source_crosswalk.patient_id, source_crosswalk.demographics_hash)
+                    IS DISTINCT FROM (EXCLUDED.patient_id, EXCLUDED.demographics_hash)
+                """, [link.source, link.sourcePersonId, link.patientId, link.probability, link.fingerprint, runId])
+            // A person now linked leaves the review queue.
+            try connection.execute(
+                "DELETE FROM lastmile.review_queue WHERE source = $1 AND source_person_id = $2 AND resolved_at IS NULL",
+                [link.source, link.sourcePersonId])
+        }
+        for review in reviews {
+            try connection.execute(
+                """
+                INSERT INTO lastmile.review_queue
+                    (source, source_person_id, candidate_patient_id, runner_up_patient_id, match_probability, reason, run_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7)
+                ON CONFLICT (source, source_person_id) DO UPDATE SET
+                    candidate_patient_id = EXCLUDED.candidate_patient_id,
+                    runner_up_patient_id = EXCLUDED.runner_up_patient_id,
+                    match_probability = EXCLUDED.match_probability, reason = EXCLUDED.reason
+                WHERE (review_queue.candidate_patient_id, review_queue.runner_up_patient_id, review_queue.reason)
+                    IS DISTINCT FROM (EXCLUDED.candidate_patient_id, EXCLUDED.runner_up_patient_id, EXCLUDED.reason)
+                """,
+                [review.source, review.sourcePersonId, review.candidate, review.runnerUp, review.probability, review.reason, runId])
+        }
+        if !rejected.isEmpty {
+            try connection.withCopy("COPY lastmile.rejected_row (run_id, source, file_name, line, column_name, reason) FROM STDIN") { w in
+                for r in rejected {
+                    try w.append(runId)
+                    try w.append(r.source)
+                    try w.append(r.rejection.file)
+                    try w.append(r.rejection.line)
+                    try w.append(r.rejection.column)
+                    try w.append(r.rejection.code)
+                    try w.endRow()
+                }
+            }
+        }
+    }
+}
+
+/// The run's rejects file: `<rejects dir>/<pipeline>-run<id>.csv`, mode 0600 in a 0700 folder, created on the
+/// first rejected row; older files are deleted after the pipeline's retention.
+final class RejectsLocation {
+    let path: String
+    private var opened: RejectsFileWriter?
+
+    init(config: PipelineConfig, runId: Int64?, logger: Logger) throws {
+        let directory = config.rejectsDirectory
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw OutputError(path: directory, what: "rejects folder")
+        }
+        path = directory + "/\(config.name)-run\(runId.map(String.init) ?? "dry-\(getpid())").csv"
+        let cutoff = Date().addingTimeInterval(-Double(config.rejectsRetentionDays) * 86_400)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasSuffix(".csv") {
+            let file = directory + "/" + name
+            if let modified = (try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date,
+                modified < cutoff
+            {
+                try? FileManager.default.removeItem(atPath: file)
+                logger.info("rejects file past retention deleted", metadata: ["file": "\(name)"])
+            }
+        }
+    }
+
+    func writer() throws -> RejectsFileWriter {
+        if let opened { return opened }
+        let writer = try RejectsFileWriter(path: path)
+        opened = writer
+        return writer
+    }
+
+    func flush() throws { try opened?.flush() }
+
+    /// Removes the file of a run that rolled back: its rows were never accounted for in the warehouse.
+    func discard() {
+        if opened != nil { try? FileManager.default.removeItem(atPath: path) }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import LastMileCore
+import Warehouse
+
+/// One input file of a run, as the ledger records it (never its content).
+public struct RunInput: Sendable, Codable, Equatable {
+    public var source: String
+    public var file: String
+    public var sha256: String
+    public var bytes: Int
+    /// True when the same file (source and checksum) was loaded before and was skipped.
+    public var skipped: Bool
+}
+
+/// The `lastmile.run` ledger: a row per run with its status, inputs and per-stage counts.
+///
+/// The row is written outside the run's transaction (so a failed or killed run leaves its trace), and its
+/// final counts inside it (so they are committed with the data they describe).
+public struct RunLedger {
+    public let connection: Connection
+
+    public init(connection: Connection) { self.connection = connection }
+
+    /// Marks runs left `running` by a process that died as `failed`; call while holding the run lock.
+    @discardableResult
+    public func closeAbandonedRuns() throws -> Int {
+        try connection.execute(
+            """
+            UPDATE lastmile.run SET status = 'failed', finished_at = clock_timestamp(),
+                message = 'interrupted: the process ended before the run finished; nothing of it was committed'
+            WHERE status = 'running'
+            """
+        ).affectedRows ?? 0
+    }
+
+    public func start(pipeline: String, asOf: CivilDate) throws -> Int64 {
+        let row = try connection.execute(
+            "INSERT INTO lastmile.run (pipeline, as_of, status) VALUES ($1, $2::date, 'running') RETURNING run_id",
+            [pipeline, asOf])
+        guard let id = row.scalar.flatMap({ Int64($0) }) else {
+            throw WarehouseError(kind: .server, context: "start the run ledger", clientMessage: "no run id returned")
+        }
+        return id
+    }
+
+    public func finish(runId: Int64, status: String, inputs: [RunInput], counts: some Encodable, message: String?) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try connection.execute(
+            """
+            UPDATE lastmile.run SET status = $2, finished_at = clock_timestamp(), inputs = $3::jsonb, counts = $4::jsonb, message = $5
+            WHERE run_id = $1
+            """,
+            [
+                runId, status, String(decoding: try encoder.encode(inputs), as: UTF8.self),
+                String(decoding: try encoder.encode(counts), as: UTF8.self), message,
+            ])
+    }
+
+    /// The last `limit` runs, newest first.
+    public func recent(limit: Int) throws -> [QueryResult.Row] {
+        try connection.execute(
+            """
+            SELECT run_id, pipeline, as_of, status, started_at, finished_at,
+                   round(extract(epoch FROM coalesce(finished_at, now()) - started_at)::numeric, 1) AS seconds,
+                   jsonb_array_length(inputs) AS inputs, counts, message
+            FROM lastmile.run ORDER BY run_id DESC LIMIT $1
+            """, [limit]
+        ).rows
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import LastMileCore
+
+/// What happened to the rows of one source in one run. Every row read ends in exactly one bucket:
+/// `rowsRead == rejected + consentDropped + unmatched + review + deniedAfterMatch + loaded`.
+public struct SourceRunCounts: Sendable, Codable, Equatable {
+    public var source: String
+    public var files = 0
+    public var filesSkipped = 0
+    public var rowsRead = 0
+    /// Rows quarantined by the extractor, by reason code.
+    public var rejected: [String: Int] = [:]
+    /// Records dropped by gate 1 (agreement, labels), by consent reason code.
+    public var consentDropped: [String: Int] = [:]
+    public var unmatched = 0
+    public var review = 0
+    /// Records whose matched patient's directives deny them (gate 2), by consent reason code.
+    public var deniedAfterMatch: [String: Int] = [:]
+    public var loaded = 0
+    /// Of the loaded and denied records: how many were linked through the source crosswalk (no re-matching).
+    public var linkedByCrosswalk = 0
+    public var eventsInserted = 0
+    public var eventsUpdated = 0
+
+    public init(source: String) { self.source = source }
+
+    static func sum(_ d: [String: Int]) -> Int { d.values.reduce(0, +) }
+
+    /// Whether every row read is accounted for in exactly one bucket.
+    public var isBalanced: Bool {
+        rowsRead == Self.sum(rejected) + Self.sum(consentDropped) + unmatched + review + Self.sum(deniedAfterMatch) + loaded
+    }
+}
+
+/// The outcome of a run, as printed, stored in the ledger and written to the metrics file.
+public struct RunSummary: Sendable, Codable, Equatable {
+    public var runId: Int64?
+    public var pipeline: String
+    public var asOf: String
+    public var dryRun: Bool
+    public var sources: [SourceRunCounts] = []
+    public var flags = FlagCounts()
+    public var reference: [String: Int] = [:]
+    public var seconds: Double = 0
+    /// Per-stage elapsed seconds.
+    public var stageSeconds: [String: Double] = [:]
+
+    public var isBalanced: Bool { sources.allSatisfy(\.isBalanced) }
+
+    /// The human-readable summary printed at the end of a run (counts only, no personal data).
+    public func rendered() -> String {
+        var lines: [String] = []
+        let id = runId.map { "run \($0)" } ?? "dry run"
+        lines.append("\(id): pipeline \(pipeline), as of \(asOf)\(dryRun ? " (dry run: nothing was committed)" : "")")
+        for s in sources {
+            lines.append("")
+            lines.append("source \(s.source): \(s.files) file(s) read, \(s.filesSkipped) already loaded and skipped")
+            lines.append("  rows read            \(s.rowsRead)")
+            lines.append("  rejected             \(SourceRunCounts.sum(s.rejected))" + Self.detail(s.rejected))
+            lines.append("  consent gate 1 drop  \(SourceRunCounts.sum(s.consentDropped))" + Self.detail(s.consentDropped))
+            lines.append("  unmatched            \(s.unmatched)")
+            lines.append("  sent to review       \(s.review)")
+            lines.append("  consent gate 2 deny  \(SourceRunCounts.sum(s.deniedAfterMatch))" + Self.detail(s.deniedAfterMatch))
+            lines.append("  loaded               \(s.loaded) (\(s.linkedByCrosswalk) via crosswalk; events \(s.eventsInserted) new, \(s.eventsUpdated) corrected)")
+            lines.append("  balance              " + (s.isBalanced ? "ok: every row is in exactly one bucket" : "MISMATCH"))
+        }
+        if !reference.isEmpty {
+            lines.append("")
+            lines.append("reference data: " + reference.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        lines.append("")
+        lines.append("flags: \(flags.created) created, \(flags.updated) updated, \(flags.closed) closed; \(flags.active) active in the warehouse")
+        let stages = stageSeconds.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.2f", $0.value))s" }
+        lines.append(String(format: "time: %.2f s", seconds) + (stages.isEmpty ? "" : " (" + stages.joined(separator: ", ") + ")"))
+        return lines.joined(separator: "\n")
+    }
+
+    private static func detail(_ d: [String: Int]) -> String {
+        d.isEmpty ? "" : "  (" + d.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import LastMileCore
+import Pipeline
+import Warehouse
+
+/// `lastmile run PIPELINE`: the nightly job.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a pipeline: extract → consent gate → match → consent gate → flags → load, in one transaction.",
+        discussion: """
+            Every input not loaded before (by source and sha256) is extracted; bad rows are quarantined (the \
+            warehouse keeps file, line and reason; the raw row goes only to a 0600 rejects file); records pass \
+            the source agreement (gate 1), are matched to patients, pass the patient's consent (gate 2), and \
+            are loaded; flags are then derived from every stored event. All of it commits at once or not at \
+            all. A second run waits for the lock (lock_wait_seconds) or exits 75. The summary accounts for \
+            every row read.
+
+            Example:  lastmile run pipelines/nightly.yaml --as-of 2026-11-20 --metrics-file /var/lib/node_exporter/lastmile.prom
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The pipeline file, e.g. pipelines/nightly.yaml.") var pipeline: String
+
+    @Option(help: "The date the run is for (YYYY-MM-DD); default: today.") var asOf: String?
+
+    @ArgumentParser.Flag(help: "Do everything, then roll back: nothing is committed.") var dryRun = false
+
+    @Option(name: .customLong("source"), help: "Run only this source (repeatable).") var sources: [String] = []
+
+    @Option(help: "Write a Prometheus textfile (node_exporter textfile collector) after the run.") var metricsFile: String?
+
+    func validate() throws {
+        if let asOf, CivilDate(iso: asOf) == nil { throw ValidationError("--as-of takes a date as YYYY-MM-DD") }
+    }
+
+    func run() throws {
+        let logger = global.makeLogger()
+        let config = try PipelineConfig.load(path: pipeline)
+        let known = Set(config.sources.map(\.name))
+        for s in sources where !known.contains(s) {
+            throw ValidationError("--source \(s) is not a source of \(pipeline) (it has \(known.sorted().joined(separator: ", ")))")
+        }
+        var options = RunOptions(asOf: asOf.flatMap { CivilDate(iso: $0) } ?? Today.date)
+        options.dryRun = dryRun
+        options.onlySources = sources.isEmpty ? nil : Set(sources)
+        options.metricsFile = metricsFile
+        options.showProgress = global.logFormat == .text && isatty(2) == 1
+        let connection = try global.warehouse(pipelineWarehouse: config.warehouse).connectMigrated(logger: logger)
+        let summary = try NightlyRun(config: config, options: options, logger: logger).run(connection: connection)
+        print(summary.rendered())
+    }
+}
+
+/// `lastmile runs`: the run ledger.
+struct Runs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List recent runs from the ledger: status, as-of date, duration, inputs and counts.",
+        discussion: "Example:  lastmile runs --last 5")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "How many runs, newest first.") var last = 10
+
+    func run() throws {
+        let logger = global.makeLogger()
+        let connection = try global.warehouse().connectMigrated(logger: logger)
+        let rows = try RunLedger(connection: connection).recent(limit: last)
+        if rows.isEmpty {
+            print("no runs yet")
+            return
+        }
+        print("run  status     as of       started (UTC)        seconds  inputs  message")
+        for row in rows {
+            let started = (row["started_at"] ?? "").prefix(19)
+            print(
+                [
+                    (row["run_id"] ?? "").padding(toLength: 4, withPad: " ", startingAt: 0),
+                    (row["status"] ?? "").padding(toLength: 10, withPad: " ", startingAt: 0),
+                    (row["as_of"] ?? "").padding(toLength: 11, withPad: " ", startingAt: 0),
+                    String(started).padding(toLength: 20, withPad: " ", startingAt: 0),
+                    (row["seconds"] ?? "").padding(toLength: 8, withPad: " ", startingAt: 0),
+                    (row["inputs"] ?? "").padding(toLength: 7, withPad: " ", startingAt: 0),
+                    row["message"] ?? "",
+                ].joined(separator: " "))
+        }
+    }
+}
+
+/// Today's date in the local time zone (cron runs at 02:00 local time).
+enum Today {
+    static var date: CivilDate {
+        let parts = Calendar.current.dateComponents([.year, .month, .day], from: Date())
+        return CivilDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1) ?? CivilDate(dayNumber: 0)
+    }
+}
