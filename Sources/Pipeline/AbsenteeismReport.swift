@@ -26,6 +26,19 @@ public struct AbsenteeismReport {
 
     public static let kind = "absenteeism"
 
+    /// The advisory-lock key that keeps two report runs apart, so a list is never made or sent twice at once.
+    public static let lockKey: Int64 = 0x6C61_7374_6D69_0007
+
+    /// Runs `body` holding the report lock; throws `WarehouseError` (`lockHeld`, exit 75) when another report
+    /// run holds it.
+    public static func exclusively<T>(_ connection: Connection, _ body: () throws -> T) throws -> T {
+        guard try connection.tryAdvisoryLock(lockKey) else {
+            throw WarehouseError(kind: .lockHeld, context: "report absenteeism")
+        }
+        defer { _ = try? connection.advisoryUnlock(lockKey) }
+        return try body()
+    }
+
     /// What happened to one practice's list.
     public struct Outcome: Sendable, Hashable {
         public enum Action: String, Sendable, Hashable {
@@ -83,7 +96,9 @@ public struct AbsenteeismReport {
         return outcomes
     }
 
-    func report(practice: (id: String, name: String), weekOf monday: CivilDate, on date: CivilDate, template: HTMLTemplate?)
+    func report(
+        practice: (id: String, name: String), weekOf monday: CivilDate, on date: CivilDate, template: HTMLTemplate?
+    )
         throws -> Outcome
     {
         let name = "\(Self.kind)-\(practice.id)-\(monday)"
@@ -99,7 +114,9 @@ public struct AbsenteeismReport {
         let (list, flagIds) = try build(practiceId: practice.id, practiceName: practice.name, weekOf: monday, on: date)
         let files = try list.write(toOutbox: config.outbox, template: template)
         let directory = files[0].deletingLastPathComponent()
-        let disclosed = list.disclosedFlags.compactMap { flag in flagIds[flag].map { (patientId: flag.patientId, flagId: $0) } }
+        let disclosed = list.disclosedFlags.compactMap { flag in
+            flagIds[flag].map { (patientId: flag.patientId, flagId: $0) }
+        }
         let reportId = try connection.withTransaction {
             let id = try ledger.record(
                 ReportLedger.NewReport(
@@ -171,7 +188,8 @@ public struct AbsenteeismReport {
                     ListedPatient(
                         patientId: patientId, givenName: patient.givenName, familyName: patient.familyName,
                         birthDate: patient.birthDate, practicePatientId: patient.practicePatientId,
-                        absenteeism: s.flag, otherFlags: others, onLastWeeksList: lastWeek.map { $0.contains(patientId) }))
+                        absenteeism: s.flag, otherFlags: others,
+                        onLastWeeksList: lastWeek.map { $0.contains(patientId) }))
             }
         }
         logger.debug(

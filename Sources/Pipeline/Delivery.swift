@@ -64,11 +64,19 @@ public struct Delivery {
         return attempts
     }
 
+    /// lastmile's environment without the warehouse's credentials: the delivery program never needs them.
+    static func childEnvironment(_ environment: [String: String]) -> [String: String] {
+        environment.filter { key, _ in
+            key != WarehouseLocation.environmentVariable && key != "LASTMILE_TEST_DATABASE_URL" && !key.hasPrefix("PG")
+        }
+    }
+
     /// Runs one argument vector with the timeout; returns its exit status.
     func run(_ argv: [String]) -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())
+        process.environment = Self.childEnvironment(ProcessInfo.processInfo.environment)
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

@@ -65,7 +65,7 @@ public struct DeliveryCommand: Sendable, Hashable {
 }
 
 /// A problem in a pipeline file: where it is and what was expected.
-public struct DeliveryConfigError: ClassifiedError, CustomStringConvertible, Equatable {
+public struct DeliveryPipelineError: ClassifiedError, CustomStringConvertible, Equatable {
     public var file: String
     public var line: Int?
     public var keyPath: String
@@ -92,21 +92,22 @@ extension DeliveryPipelineConfig {
         "outbox", "list", "delivery",
     ]
 
-    /// Reads and validates a pipeline file; relative paths in it are taken from `baseDirectory`.
-    public init(contentsOf url: URL, baseDirectory: URL) throws(DeliveryConfigError) {
+    /// Reads and validates a pipeline file; relative paths in it are taken from `baseDirectory` (the CLI passes
+    /// the file's own directory, as for `nightly.yaml`).
+    public init(contentsOf url: URL, baseDirectory: URL) throws(DeliveryPipelineError) {
         let text: String
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw DeliveryConfigError(file: url.path, line: nil, keyPath: "", message: "cannot read the file")
+            throw DeliveryPipelineError(file: url.path, line: nil, keyPath: "", message: "cannot read the file")
         }
         try self.init(yaml: text, file: url.path, baseDirectory: baseDirectory)
     }
 
     /// Parses a pipeline file's text; `file` names it in errors.
-    public init(yaml: String, file: String, baseDirectory: URL) throws(DeliveryConfigError) {
-        func fail(_ key: String, _ node: Node?, _ message: String) -> DeliveryConfigError {
-            DeliveryConfigError(file: file, line: node?.mark.map { $0.line }, keyPath: key, message: message)
+    public init(yaml: String, file: String, baseDirectory: URL) throws(DeliveryPipelineError) {
+        func fail(_ key: String, _ node: Node?, _ message: String) -> DeliveryPipelineError {
+            DeliveryPipelineError(file: file, line: node?.mark.map { $0.line }, keyPath: key, message: message)
         }
         let root: Node?
         do {
@@ -120,16 +121,17 @@ extension DeliveryPipelineConfig {
         var map: [String: Node] = [:]
         for (k, v) in mapping {
             guard let key = k.scalar?.string, Self.topKeys.contains(key) else {
-                throw fail(k.scalar?.string ?? "", k, "unknown key; expected one of \(Self.topKeys.joined(separator: ", "))")
+                throw fail(
+                    k.scalar?.string ?? "", k, "unknown key; expected one of \(Self.topKeys.joined(separator: ", "))")
             }
             map[key] = v
         }
-        func string(_ key: String, _ node: Node?) throws(DeliveryConfigError) -> String? {
+        func string(_ key: String, _ node: Node?) throws(DeliveryPipelineError) -> String? {
             guard let node else { return nil }
             guard let s = node.scalar?.string, !s.isEmpty else { throw fail(key, node, "expected text") }
             return s
         }
-        func strings(_ key: String, _ node: Node?) throws(DeliveryConfigError) -> [String]? {
+        func strings(_ key: String, _ node: Node?) throws(DeliveryPipelineError) -> [String]? {
             guard let node else { return nil }
             guard let seq = node.sequence else { throw fail(key, node, "expected a list") }
             var out: [String] = []
@@ -139,12 +141,13 @@ extension DeliveryPipelineConfig {
             }
             return out
         }
-        func path(_ key: String, required: Bool) throws(DeliveryConfigError) -> URL? {
+        func path(_ key: String, required: Bool) throws(DeliveryPipelineError) -> URL? {
             guard let s = try string(key, map[key]) else {
                 if required { throw fail(key, root, "missing; expected a path") }
                 return nil
             }
-            return s.hasPrefix("/") ? URL(fileURLWithPath: s) : baseDirectory.appendingPathComponent(s)
+            return s.hasPrefix("/")
+                ? URL(fileURLWithPath: s) : baseDirectory.appendingPathComponent(s).standardizedFileURL
         }
 
         name = try string("pipeline", map["pipeline"]) ?? "monday-absenteeism"
@@ -154,7 +157,9 @@ extension DeliveryPipelineConfig {
         }
         purpose = PurposeOfUse(rawValue: purposeText)
         if let node = map["practices"], node.scalar != nil {
-            guard node.scalar?.string == "all" else { throw fail("practices", node, "expected all or a list of practice ids") }
+            guard node.scalar?.string == "all" else {
+                throw fail("practices", node, "expected all or a list of practice ids")
+            }
             practices = nil
         } else {
             practices = try strings("practices", map["practices"])
@@ -178,7 +183,11 @@ extension DeliveryPipelineConfig {
                     options.includeAtRisk = b
                 case "at_risk_threshold", "chronic_threshold":
                     guard let d = v.float, d > 0, d < 1 else { throw fail(key, v, "expected a fraction such as 0.10") }
-                    if k.scalar?.string == "at_risk_threshold" { options.atRiskThreshold = d } else { options.chronicThreshold = d }
+                    if k.scalar?.string == "at_risk_threshold" {
+                        options.atRiskThreshold = d
+                    } else {
+                        options.chronicThreshold = d
+                    }
                 default:
                     throw fail(key, k, "unknown key; expected include_at_risk, at_risk_threshold, chronic_threshold")
                 }
@@ -187,7 +196,9 @@ extension DeliveryPipelineConfig {
         listOptions = options
 
         if let deliveryNode = map["delivery"] {
-            guard let d = deliveryNode.mapping else { throw fail("delivery", deliveryNode, "expected a mapping with command") }
+            guard let d = deliveryNode.mapping else {
+                throw fail("delivery", deliveryNode, "expected a mapping with command")
+            }
             var arguments: [String]?
             var timeout = 120
             for (k, v) in d {
@@ -203,12 +214,18 @@ extension DeliveryPipelineConfig {
                     }
                     timeout = t
                 default:
-                    throw fail("delivery." + (k.scalar?.string ?? ""), k, "unknown key; expected command, timeout_seconds")
+                    throw fail(
+                        "delivery." + (k.scalar?.string ?? ""), k, "unknown key; expected command, timeout_seconds")
                 }
             }
             guard var arguments else { throw fail("delivery.command", deliveryNode, "missing; expected a list") }
-            if !arguments[0].hasPrefix("/"), arguments[0].contains("/") {
-                arguments[0] = baseDirectory.appendingPathComponent(arguments[0]).path
+            guard arguments[0].contains("/") else {
+                throw fail(
+                    "delivery.command", deliveryNode,
+                    "the program must be a path (absolute, or relative to this file); no PATH search")
+            }
+            if !arguments[0].hasPrefix("/") {
+                arguments[0] = baseDirectory.appendingPathComponent(arguments[0]).standardizedFileURL.path
             }
             delivery = DeliveryCommand(arguments: arguments, timeoutSeconds: timeout)
         } else {

@@ -134,7 +134,8 @@ public struct ReportLedger {
                 WHERE report_id = $1
                 """,
                 [
-                    Int(id), report.directory.path, filesJSON, combined, report.patients, report.flags, report.recipient,
+                    Int(id), report.directory.path, filesJSON, combined, report.patients, report.flags,
+                    report.recipient,
                     report.purpose, report.deliveryStatus.rawValue,
                 ])
             return id
@@ -169,7 +170,9 @@ public struct ReportLedger {
 
     static func entry(_ row: QueryResult.Row) -> Entry {
         var names: [String] = []
-        if let json = row["files"], let array = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]] {
+        if let json = row["files"],
+            let array = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]]
+        {
             names = array.compactMap { $0["name"] as? String }
         }
         return Entry(

@@ -74,7 +74,8 @@ public struct FHIRFlagExport {
         }
         let exportedPatients = Set(permitted.map(\.flag.patientId)).sorted().compactMap { id in
             patients[id].map {
-                FHIRPatient(id: id, givenName: $0.givenName, familyName: $0.familyName, birthDate: $0.birthDate, sex: $0.sex)
+                FHIRPatient(
+                    id: id, givenName: $0.givenName, familyName: $0.familyName, birthDate: $0.birthDate, sex: $0.sex)
             }
         }
         let files = try FHIRExport().write(flags: permitted.map(\.flag), patients: exportedPatients, to: directory)

@@ -8,7 +8,8 @@ import Pipeline
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export flags for other systems.",
-        discussion: "Example:  lastmile export fhir --since 2026-11-01 --out export/ --recipient practice:riverside-peds",
+        discussion:
+            "Example:  lastmile export fhir --since 2026-11-01 --out export/ --recipient practice:riverside-peds",
         subcommands: [FHIR.self])
 
     struct FHIR: ParsableCommand {
@@ -32,10 +33,13 @@ struct Export: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("The directory for Flag.ndjson and Patient.ndjson.", valueName: "dir"))
         var out: String
 
-        @Option(name: .long, help: ArgumentHelp("Who receives the export: practice:<id> or role:<role>.", valueName: "recipient"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp("Who receives the export: practice:<id> or role:<role>.", valueName: "recipient"))
         var recipient: String
 
-        @Option(name: .long, help: ArgumentHelp("The roles a practice recipient acts in (repeatable).", valueName: "role"))
+        @Option(
+            name: .long, help: ArgumentHelp("The roles a practice recipient acts in (repeatable).", valueName: "role"))
         var role: [String] = ["pediatrics"]
 
         @Option(name: .long, help: ArgumentHelp("The v3 PurposeOfUse of the export.", valueName: "code"))
@@ -60,7 +64,8 @@ struct Export: ParsableCommand {
 
         func run() throws {
             let logger = global.makeLogger()
-            guard let to = Recipient(token: recipient, practiceRoles: Set(role)), let from = CivilDate(iso: since) else {
+            guard let to = Recipient(token: recipient, practiceRoles: Set(role)), let from = CivilDate(iso: since)
+            else {
                 throw ValidationError("--recipient: expected practice:<id> or role:<role>")
             }
             let gate = try ConsentGate(policy: loadConsentPolicy(URL(fileURLWithPath: consentPolicy)))
@@ -69,7 +74,8 @@ struct Export: ParsableCommand {
                 since: from, recipient: to, recipientToken: recipient, purpose: PurposeOfUse(rawValue: purpose),
                 to: URL(fileURLWithPath: out), on: asOf.flatMap { CivilDate(iso: $0) } ?? CivilDate.today())
             print(
-                "\(outcome.flags) flag(s) of \(outcome.patients) patient(s) exported; \(outcome.withheld) withheld by consent")
+                "\(outcome.flags) flag(s) of \(outcome.patients) patient(s) exported; \(outcome.withheld) withheld by consent"
+            )
             for file in outcome.files { print(file.path) }
         }
     }

@@ -29,7 +29,8 @@ struct Report: ParsableCommand {
 
         @OptionGroup var global: GlobalOptions
 
-        @Option(name: .long, help: ArgumentHelp("Any day of the week to report (default: this week).", valueName: "date"))
+        @Option(
+            name: .long, help: ArgumentHelp("Any day of the week to report (default: this week).", valueName: "date"))
         var weekOf: String?
 
         @Option(name: .long, help: ArgumentHelp("Only this practice (repeatable).", valueName: "id"))
@@ -59,39 +60,49 @@ struct Report: ParsableCommand {
         func run() throws {
             let logger = global.makeLogger()
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-            var config = try DeliveryPipelineConfig(contentsOf: URL(fileURLWithPath: pipeline), baseDirectory: cwd)
+            let pipelineURL = URL(fileURLWithPath: pipeline, relativeTo: cwd).standardizedFileURL
+            var config = try DeliveryPipelineConfig(
+                contentsOf: pipelineURL, baseDirectory: pipelineURL.deletingLastPathComponent())
             if let out { config.outbox = URL(fileURLWithPath: out, relativeTo: cwd).standardizedFileURL }
             let gate = try ConsentGate(policy: loadConsentPolicy(config.consentPolicy))
             let today = asOf.flatMap { CivilDate(iso: $0) } ?? CivilDate.today()
             let week = weekOf.flatMap { CivilDate(iso: $0) } ?? today
             let connection = try global.warehouse().connectMigrated(logger: logger)
-            let report = AbsenteeismReport(connection: connection, config: config, gate: gate, logger: logger)
-            let outcomes = try report.run(
-                weekOf: week, practices: practice.isEmpty ? nil : practice, allPractices: allPractices, on: today)
-            for o in outcomes {
-                switch o.action {
-                case .written:
-                    print("\(o.practiceId) \(o.weekOf): \(o.patients) patient(s), \(o.flags) flag(s) -> \(o.files.map(\.path).joined(separator: " "))")
-                case .alreadyDelivered:
-                    print("\(o.practiceId) \(o.weekOf): already delivered; not sent again")
+            try AbsenteeismReport.exclusively(connection) {
+                let report = AbsenteeismReport(connection: connection, config: config, gate: gate, logger: logger)
+                let outcomes = try report.run(
+                    weekOf: week, practices: practice.isEmpty ? nil : practice, allPractices: allPractices, on: today)
+                for o in outcomes {
+                    switch o.action {
+                    case .written:
+                        print(
+                            "\(o.practiceId) \(o.weekOf): \(o.patients) patient(s), \(o.flags) flag(s) -> \(o.files.map(\.path).joined(separator: " "))"
+                        )
+                    case .alreadyDelivered:
+                        print("\(o.practiceId) \(o.weekOf): already delivered; not sent again")
+                    }
                 }
+                let practiceIds = Set(outcomes.map(\.practiceId))
+                let stale = try ReportLedger(connection: connection).reports(kind: AbsenteeismReport.kind).filter {
+                    $0.practiceId.map(practiceIds.contains) == true && ($0.weekOf ?? week) < week.mondayOfWeek
+                        && ($0.deliveryStatus == .failed || $0.deliveryStatus == .pending)
+                }
+                if !stale.isEmpty {
+                    print(
+                        "\(stale.count) list(s) of earlier weeks were never delivered; this week's lists supersede them"
+                    )
+                }
+                guard let command = config.delivery, !noDeliver else { return }
+                let attempts = try Delivery(connection: connection, command: command, logger: logger)
+                    .deliver(reportNames: outcomes.filter { $0.action == .written }.map(\.reportName))
+                for a in attempts {
+                    print(
+                        "\(a.reportName): "
+                            + (a.delivered ? "delivered" : "delivery failed (exit \(a.exitStatus)); will retry"))
+                }
+                let failed = attempts.filter { !$0.delivered }.count
+                if failed > 0 { throw DeliveryFailed(failed: failed) }
             }
-            let practiceIds = Set(outcomes.map(\.practiceId))
-            let stale = try ReportLedger(connection: connection).reports(kind: AbsenteeismReport.kind).filter {
-                $0.practiceId.map(practiceIds.contains) == true && ($0.weekOf ?? week) < week.mondayOfWeek
-                    && ($0.deliveryStatus == .failed || $0.deliveryStatus == .pending)
-            }
-            if !stale.isEmpty {
-                print("\(stale.count) list(s) of earlier weeks were never delivered; this week's lists supersede them")
-            }
-            guard let command = config.delivery, !noDeliver else { return }
-            let attempts = try Delivery(connection: connection, command: command, logger: logger)
-                .deliver(reportNames: outcomes.filter { $0.action == .written }.map(\.reportName))
-            for a in attempts {
-                print("\(a.reportName): " + (a.delivered ? "delivered" : "delivery failed (exit \(a.exitStatus)); will retry"))
-            }
-            let failed = attempts.filter { !$0.delivered }.count
-            if failed > 0 { throw DeliveryFailed(failed: failed) }
         }
     }
 }
@@ -102,7 +113,7 @@ func loadConsentPolicy(_ url: URL) throws -> ConsentPolicy {
     do {
         text = try String(contentsOf: url, encoding: .utf8)
     } catch {
-        throw DeliveryConfigError(file: url.path, line: nil, keyPath: "", message: "cannot read the consent policy")
+        throw DeliveryPipelineError(file: url.path, line: nil, keyPath: "", message: "cannot read the consent policy")
     }
     return try ConsentPolicy(yaml: text, file: url.path)
 }

@@ -23,16 +23,19 @@ import Warehouse
             let outcome = try #require(outcomes.first)
             #expect(outcomes.count == 1)
             #expect(outcome.weekOf == week1)
-            #expect(outcome.files.map(\.lastPathComponent) == [
-                "absenteeism-riverside-peds-2026-11-23.csv", "absenteeism-riverside-peds-2026-11-23.html",
-            ])
+            #expect(
+                outcome.files.map(\.lastPathComponent) == [
+                    "absenteeism-riverside-peds-2026-11-23.csv", "absenteeism-riverside-peds-2026-11-23.html",
+                ])
             let rows = try csvRows(outcome.files[0])
             // Severe first; moderate by rate; at risk last. P900003 is lakeside's; P900006's flag is closed.
             #expect(rows.map { $0[4] } == ["P900001", "P900004", "P900005", "P900002", "P900007"])
-            #expect(rows[0] == [
-                "Quillfeather, Zephyrine", "2015-03-02", "11", "RS-1001", "P900001", "Riverside Elementary", "04", "15",
-                "60", "25.0%", "Severe", "worse", "2026-11-19", "Sheltered homelessness",
-            ])
+            #expect(
+                rows[0] == [
+                    "Quillfeather, Zephyrine", "2015-03-02", "11", "RS-1001", "P900001", "Riverside Elementary", "04",
+                    "15",
+                    "60", "25.0%", "Severe", "worse", "2026-11-19", "Sheltered homelessness",
+                ])
             #expect(rows.map { $0[11] } == ["worse", "unchanged", "better", "new", "worse"])
             #expect(rows.map { $0[10] } == ["Severe", "Moderate", "Moderate", "Moderate", "At risk (not chronic)"])
             // The release flag's agreement does not cover pediatrics; P900007 denied housing data.
@@ -67,7 +70,8 @@ import Warehouse
             #expect(outcomes.map(\.practiceId) == ["lakeside-peds", "riverside-peds"])
             let lakeside = try csvRows(outcomes[0].files[0])
             #expect(lakeside.map { $0[4] } == ["P900003"])
-            let riverside = try String(contentsOf: outcomes[1].files[0], encoding: .utf8)
+            let riverside =
+                try String(contentsOf: outcomes[1].files[0], encoding: .utf8)
                 + String(contentsOf: outcomes[1].files[1], encoding: .utf8)
             #expect(!riverside.contains("P900003"))
             #expect(!riverside.contains("Vellacott"))
@@ -107,7 +111,11 @@ import Warehouse
 
             // Recorded over the weekend; no nightly reload happens before the next list.
             try ConsentStore(connection: db).save(
-                [try directive("D-4", patient: "P900004", type: "deny", recipient: "practice:riverside-peds", recorded: "2026-11-28")],
+                [
+                    try directive(
+                        "D-4", patient: "P900004", type: "deny", recipient: "practice:riverside-peds",
+                        recorded: "2026-11-28")
+                ],
                 format: "csv")
             let week2 = week1.adding(days: 7)
             let next = try report.run(weekOf: week2, practices: ["riverside-peds"], on: week2)[0]
@@ -158,8 +166,10 @@ import Warehouse
             let script = try failingThenSucceedingScript(in: out.url)
             let config = testConfig(
                 outbox: out.url.appendingPathComponent("outbox"),
-                delivery: DeliveryCommand(arguments: ["/bin/sh", script.path, "{practice_id}", "{file}"], timeoutSeconds: 30))
-            let report = AbsenteeismReport(connection: db, config: config, gate: try testGate(), logger: capture.logger())
+                delivery: DeliveryCommand(
+                    arguments: ["/bin/sh", script.path, "{practice_id}", "{file}"], timeoutSeconds: 30))
+            let report = AbsenteeismReport(
+                connection: db, config: config, gate: try testGate(), logger: capture.logger())
             let outcomes = try report.run(weekOf: week1, on: reportDay)
             _ = try Delivery(connection: db, command: config.delivery!, logger: capture.logger())
                 .deliver(reportNames: outcomes.map(\.reportName))
@@ -184,15 +194,15 @@ func mode(_ url: URL) throws -> Int {
 }
 
 /// A delivery script that fails (exit 3) while `fail` exists beside it, else copies its file to `drop/`, and
-/// appends one line per call to `calls.log`.
+/// appends one line per call to `calls.log` (with the warehouse URL, should the program ever be given it).
 func failingThenSucceedingScript(in directory: URL) throws -> URL {
     let script = directory.appendingPathComponent("deliver.sh")
     try """
-        #!/bin/sh
-        here=$(dirname "$0")
-        echo "$1" >> "$here/calls.log"
-        if [ -e "$here/fail" ]; then exit 3; fi
-        mkdir -p "$here/drop/$1" && cp "$2" "$here/drop/$1/"
-        """.write(to: script, atomically: true, encoding: .utf8)
+    #!/bin/sh
+    here=$(dirname "$0")
+    echo "$1 ${LASTMILE_DATABASE_URL:-no-credentials}" >> "$here/calls.log"
+    if [ -e "$here/fail" ]; then exit 3; fi
+    mkdir -p "$here/drop/$1" && cp "$2" "$here/drop/$1/"
+    """.write(to: script, atomically: true, encoding: .utf8)
     return script
 }

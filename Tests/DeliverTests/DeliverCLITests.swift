@@ -14,16 +14,16 @@ import Warehouse
         try testPolicyYAML.write(to: dir.url.appendingPathComponent("policy.yaml"), atomically: true, encoding: .utf8)
         let script = try failingThenSucceedingScript(in: dir.url)
         try """
-            pipeline: monday-absenteeism
-            purpose: TREAT
-            practices: all
-            consent_policy: policy.yaml
-            templates: \(repositoryRoot.appendingPathComponent("pipelines/templates").path)
-            outbox: outbox
-            delivery:
-              command: ["/bin/sh", "\(script.path)", "{practice_id}", "{file}"]
-              timeout_seconds: 30
-            """.write(to: dir.url.appendingPathComponent("monday.yaml"), atomically: true, encoding: .utf8)
+        pipeline: monday-absenteeism
+        purpose: TREAT
+        practices: all
+        consent_policy: policy.yaml
+        templates: \(repositoryRoot.appendingPathComponent("pipelines/templates").path)
+        outbox: outbox
+        delivery:
+          command: ["/bin/sh", "\(script.path)", "{practice_id}", "{file}"]
+          timeout_seconds: 30
+        """.write(to: dir.url.appendingPathComponent("monday.yaml"), atomically: true, encoding: .utf8)
         return dir
     }
 
@@ -36,13 +36,20 @@ import Warehouse
                 "report", "absenteeism", "--database", url, "--pipeline", "monday.yaml", "--week-of", "2026-11-25",
                 "--as-of", "2026-11-23",
             ]
-            let failed = try LastMileBinary.run(args, in: dir.url)
+            // The warehouse from the environment this time: the delivery program must not inherit it.
+            let failed = try LastMileBinary.run(
+                args.filter { $0 != "--database" && $0 != url }, in: dir.url,
+                environment: ["LASTMILE_DATABASE_URL": url])
             #expect(failed.status == 75, "\(failed.stderr)")
             #expect(failed.stdout.contains("riverside-peds 2026-11-23: 5 patient(s), 6 flag(s)"))
             #expect(failed.stdout.contains("lakeside-peds 2026-11-23: 1 patient(s), 1 flag(s)"))
             #expect(failed.stdout.contains("delivery failed (exit 3); will retry"))
             #expect(failed.stderr.contains("2 report(s) not delivered"))
 
+            let calls = try String(contentsOf: dir.url.appendingPathComponent("calls.log"), encoding: .utf8)
+            #expect(calls.split(separator: "\n").count == 2)
+            #expect(!calls.contains(url))
+            #expect(calls.contains("riverside-peds no-credentials"))
             try FileManager.default.removeItem(at: dir.url.appendingPathComponent("fail"))
             let retried = try LastMileBinary.run(args + ["--log-format", "json"], in: dir.url)
             #expect(retried.status == 0, "\(retried.stderr)")
@@ -54,7 +61,8 @@ import Warehouse
 
             let disclosures = try LastMileBinary.run(["disclosures", "--database", url, "--patient", "P900001"])
             #expect(disclosures.status == 0, "\(disclosures.stderr)")
-            #expect(disclosures.stdout.contains("practice:riverside-peds\tTREAT\tchronic-absenteeism severe riverside-usd"))
+            #expect(
+                disclosures.stdout.contains("practice:riverside-peds\tTREAT\tchronic-absenteeism severe riverside-usd"))
             #expect(disclosures.stdout.contains("absenteeism-riverside-peds-2026-11-23\tdelivered"))
 
             let export = try LastMileBinary.run(
@@ -68,7 +76,8 @@ import Warehouse
             #expect(flagFile.contains("Patient/P900003"))
             #expect(!flagFile.contains("P900001"))
 
-            let everything = [failed, retried, again, disclosures, export].map { $0.stderr }.joined()
+            let everything =
+                [failed, retried, again, disclosures, export].map { $0.stderr }.joined()
                 + disclosures.stdout
             for p in patients {
                 #expect(!everything.contains(p.family))
@@ -91,19 +100,32 @@ import Warehouse
         #expect(bad.stderr.contains("bad.yaml:5: delivery.command: expected a non-empty list"))
     }
 
+    @Test func aProgramWithoutAPathIsRefused() throws {
+        let yaml = "outbox: o\nconsent_policy: p\ndelivery:\n  command: [direct-send, \"{file}\"]\n"
+        let error = try #require(throws: DeliveryPipelineError.self) {
+            try DeliveryPipelineConfig(yaml: yaml, file: "x.yaml", baseDirectory: repositoryRoot)
+        }
+        #expect(error.keyPath == "delivery.command")
+        #expect(error.message.contains("no PATH search"))
+    }
+
     @Test func theShippedPipelineFileIsValid() throws {
         let config = try DeliveryPipelineConfig(
             contentsOf: repositoryRoot.appendingPathComponent("pipelines/monday-absenteeism.yaml"),
-            baseDirectory: repositoryRoot)
+            baseDirectory: repositoryRoot.appendingPathComponent("pipelines"))
         #expect(config.purpose.rawValue == "TREAT")
         #expect(config.practices == nil)
         #expect(config.recipientRoles == ["pediatrics"])
-        #expect(config.outbox.path.hasSuffix("/outbox"))
+        #expect(config.outbox.path == repositoryRoot.appendingPathComponent("outbox").standardizedFileURL.path)
+        #expect(config.consentPolicy.path.hasSuffix("/pipelines/consent-policy.yaml"))
         let command = try #require(config.delivery)
-        #expect(command.arguments[0] == repositoryRoot.appendingPathComponent("scripts/deliver-to-drop.sh").path)
+        #expect(
+            command.arguments[0]
+                == repositoryRoot.appendingPathComponent("scripts/deliver-to-drop.sh").standardizedFileURL.path)
         #expect(FileManager.default.isExecutableFile(atPath: command.arguments[0]))
-        #expect(throws: DeliveryConfigError.self) {
-            try DeliveryPipelineConfig(yaml: "outbox: o\nconsent_policy: p\npractice: all\n", file: "x.yaml", baseDirectory: repositoryRoot)
+        #expect(throws: DeliveryPipelineError.self) {
+            try DeliveryPipelineConfig(
+                yaml: "outbox: o\nconsent_policy: p\npractice: all\n", file: "x.yaml", baseDirectory: repositoryRoot)
         }
     }
 }

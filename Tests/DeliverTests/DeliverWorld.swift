@@ -94,13 +94,27 @@ struct TestPatient {
 
 /// The patients; every name and date is invented and distinctive, so a log line containing one is easy to find.
 let patients: [TestPatient] = [
-    TestPatient(id: "P900001", given: "Zephyrine", family: "Quillfeather", birth: "2015-03-02", practice: "riverside-peds", practicePatientId: "RS-1001"),
-    TestPatient(id: "P900002", given: "Bartholo", family: "Ondrejka", birth: "2013-07-19", practice: "riverside-peds", practicePatientId: "RS-1002"),
-    TestPatient(id: "P900003", given: "Caradoc", family: "Vellacott", birth: "2014-01-05", practice: "lakeside-peds", practicePatientId: "LK-77"),
-    TestPatient(id: "P900004", given: "Dymphna", family: "Harrowgate", birth: "2016-09-30", practice: "riverside-peds", practicePatientId: nil),
-    TestPatient(id: "P900005", given: "Euphemon", family: "Strickwold", birth: "2012-12-12", practice: "riverside-peds", practicePatientId: "RS-1005"),
-    TestPatient(id: "P900006", given: "Fenwicka", family: "Brambledown", birth: "2014-04-04", practice: "riverside-peds", practicePatientId: "RS-1006"),
-    TestPatient(id: "P900007", given: "Gwendolyx", family: "Tarrowmere", birth: "2015-06-15", practice: "riverside-peds", practicePatientId: "RS-1007"),
+    TestPatient(
+        id: "P900001", given: "Zephyrine", family: "Quillfeather", birth: "2015-03-02", practice: "riverside-peds",
+        practicePatientId: "RS-1001"),
+    TestPatient(
+        id: "P900002", given: "Bartholo", family: "Ondrejka", birth: "2013-07-19", practice: "riverside-peds",
+        practicePatientId: "RS-1002"),
+    TestPatient(
+        id: "P900003", given: "Caradoc", family: "Vellacott", birth: "2014-01-05", practice: "lakeside-peds",
+        practicePatientId: "LK-77"),
+    TestPatient(
+        id: "P900004", given: "Dymphna", family: "Harrowgate", birth: "2016-09-30", practice: "riverside-peds",
+        practicePatientId: nil),
+    TestPatient(
+        id: "P900005", given: "Euphemon", family: "Strickwold", birth: "2012-12-12", practice: "riverside-peds",
+        practicePatientId: "RS-1005"),
+    TestPatient(
+        id: "P900006", given: "Fenwicka", family: "Brambledown", birth: "2014-04-04", practice: "riverside-peds",
+        practicePatientId: "RS-1006"),
+    TestPatient(
+        id: "P900007", given: "Gwendolyx", family: "Tarrowmere", birth: "2015-06-15", practice: "riverside-peds",
+        practicePatientId: "RS-1007"),
 ]
 
 /// Opens the fresh database, migrates it and loads the test world.
@@ -126,13 +140,16 @@ func loadWorld(_ url: String) throws -> Connection {
     // P900004: moderate (opts out later). P900005: moderate, recently released (not for pediatrics).
     // P900006: absenteeism flag closed. P900007: at risk, housing flag denied by a directive.
     try insertAbsenteeism(db, "P900001", tier: .severe, absent: "15", enrolled: 60, rate: "0.2500", previous: "0.2200")
-    try insertFlag(db, "P900001", .shelteredHomelessness, source: "coc-hmis", evidence: ["stays": "1", "bed_nights": "30"])
+    try insertFlag(
+        db, "P900001", .shelteredHomelessness, source: "coc-hmis", evidence: ["stays": "1", "bed_nights": "30"])
     try insertAbsenteeism(db, "P900002", tier: .moderate, absent: "7", enrolled: 60, rate: "0.1167", previous: "0.0800")
     try insertAbsenteeism(db, "P900003", tier: .severe, absent: "20", enrolled: 60, rate: "0.3333", previous: "0.3000")
     try insertAbsenteeism(db, "P900004", tier: .moderate, absent: "9", enrolled: 60, rate: "0.1500", previous: "0.1500")
     try insertAbsenteeism(db, "P900005", tier: .moderate, absent: "8", enrolled: 60, rate: "0.1333", previous: "0.1400")
     try insertFlag(db, "P900005", .recentRelease, source: "county-jail", evidence: ["released_on": "2026-11-10"])
-    try insertAbsenteeism(db, "P900006", tier: .moderate, absent: "8", enrolled: 60, rate: "0.1333", previous: "0.1300", status: .inactive)
+    try insertAbsenteeism(
+        db, "P900006", tier: .moderate, absent: "8", enrolled: 60, rate: "0.1333", previous: "0.1300", status: .inactive
+    )
     try insertAbsenteeism(db, "P900007", tier: .atRisk, absent: "4", enrolled: 60, rate: "0.0667", previous: "0.0600")
     try insertFlag(db, "P900007", .housingInstability, source: "ce-by-name-list", evidence: ["basis": "by-name-list"])
     try ConsentStore(connection: db).save(
@@ -185,12 +202,15 @@ func directive(
         ], location: "test")
 }
 
-func testGate() throws -> ConsentGate { ConsentGate(policy: try ConsentPolicy(yaml: testPolicyYAML, file: "test-policy.yaml")) }
+func testGate() throws -> ConsentGate {
+    ConsentGate(policy: try ConsentPolicy(yaml: testPolicyYAML, file: "test-policy.yaml"))
+}
 
 /// A pipeline config writing into `outbox`, with an optional delivery command.
 func testConfig(outbox: URL, delivery: DeliveryCommand? = nil) -> DeliveryPipelineConfig {
     DeliveryPipelineConfig(
-        consentPolicy: URL(fileURLWithPath: "/nonexistent"), templates: repositoryRoot.appendingPathComponent("pipelines/templates"),
+        consentPolicy: URL(fileURLWithPath: "/nonexistent"),
+        templates: repositoryRoot.appendingPathComponent("pipelines/templates"),
         outbox: outbox, delivery: delivery)
 }
 
@@ -234,7 +254,12 @@ func csvRows(_ url: URL) throws -> [[String]] {
     while let c = chars.popFirst() {
         if quoted {
             if c == "\"" {
-                if chars.first == "\"" { field.append("\""); chars.removeFirst() } else { quoted = false }
+                if chars.first == "\"" {
+                    field.append("\"")
+                    chars.removeFirst()
+                } else {
+                    quoted = false
+                }
             } else {
                 field.append(c)
             }

@@ -18,7 +18,8 @@ import Warehouse
             let script = try failingThenSucceedingScript(in: dir.url)
             let failMarker = dir.url.appendingPathComponent("fail")
             try Data().write(to: failMarker)
-            let command = DeliveryCommand(arguments: ["/bin/sh", script.path, "{practice_id}", "{file}"], timeoutSeconds: 30)
+            let command = DeliveryCommand(
+                arguments: ["/bin/sh", script.path, "{practice_id}", "{file}"], timeoutSeconds: 30)
             let config = testConfig(outbox: dir.url.appendingPathComponent("outbox"), delivery: command)
             let report = AbsenteeismReport(connection: db, config: config, gate: try testGate(), logger: quiet)
             let delivery = Delivery(connection: db, command: command, logger: quiet)
@@ -50,9 +51,10 @@ import Warehouse
             #expect(entry.lastExitStatus == 0)
             let dropped = try FileManager.default.contentsOfDirectory(
                 atPath: dir.url.appendingPathComponent("drop/riverside-peds").path)
-            #expect(dropped.sorted() == [
-                "absenteeism-riverside-peds-2026-11-23.csv", "absenteeism-riverside-peds-2026-11-23.html",
-            ])
+            #expect(
+                dropped.sorted() == [
+                    "absenteeism-riverside-peds-2026-11-23.csv", "absenteeism-riverside-peds-2026-11-23.html",
+                ])
             let callsBefore = try String(contentsOf: calls, encoding: .utf8)
             #expect(callsBefore.split(separator: "\n").count == 3)  // one failed run, then one per file
 
@@ -92,20 +94,23 @@ import Warehouse
 
     @Test func argumentsAreSubstitutedNotInterpreted() throws {
         let entry = ReportLedger.Entry(
-            reportId: 1, kind: "absenteeism", name: "absenteeism-riverside-peds-2026-11-23", practiceId: "riverside-peds",
+            reportId: 1, kind: "absenteeism", name: "absenteeism-riverside-peds-2026-11-23",
+            practiceId: "riverside-peds",
             weekOf: week1, directory: URL(fileURLWithPath: "/outbox/riverside-peds/2026-11-23", isDirectory: true),
             fileNames: ["a.csv", "a.html"], sha256: "", patients: 0, flags: 0, deliveryStatus: .pending, attempts: 0,
             lastExitStatus: nil)
         func argv(_ arguments: [String]) -> [[String]] { DeliveryCommand(arguments: arguments).arguments(for: entry) }
-        #expect(argv(["/bin/send", "--to", "{practice_id}", "{file}"]) == [
-            ["/bin/send", "--to", "riverside-peds", "/outbox/riverside-peds/2026-11-23/a.csv"],
-            ["/bin/send", "--to", "riverside-peds", "/outbox/riverside-peds/2026-11-23/a.html"],
-        ])
-        #expect(argv(["/bin/send", "--subject=$(rm -rf ~) {week}", "{files}"]) == [
-            [
-                "/bin/send", "--subject=$(rm -rf ~) 2026-11-23", "/outbox/riverside-peds/2026-11-23/a.csv",
-                "/outbox/riverside-peds/2026-11-23/a.html",
-            ]
-        ])
+        #expect(
+            argv(["/bin/send", "--to", "{practice_id}", "{file}"]) == [
+                ["/bin/send", "--to", "riverside-peds", "/outbox/riverside-peds/2026-11-23/a.csv"],
+                ["/bin/send", "--to", "riverside-peds", "/outbox/riverside-peds/2026-11-23/a.html"],
+            ])
+        #expect(
+            argv(["/bin/send", "--subject=$(rm -rf ~) {week}", "{files}"]) == [
+                [
+                    "/bin/send", "--subject=$(rm -rf ~) 2026-11-23", "/outbox/riverside-peds/2026-11-23/a.csv",
+                    "/outbox/riverside-peds/2026-11-23/a.html",
+                ]
+            ])
     }
 }

@@ -35,12 +35,15 @@ import Warehouse
             let subjects = flags.map { (($0["subject"] as? [String: Any])?["reference"] as? String) ?? "" }
             // P900001 absenteeism + shelter, P900002, P900005, P900006 (closed), P900007; P900004 opted out,
             // P900003 is lakeside's; P900005's release and P900007's housing flags are withheld.
-            #expect(subjects == [
-                "Patient/P900001", "Patient/P900001", "Patient/P900002", "Patient/P900005", "Patient/P900006",
-                "Patient/P900007",
-            ])
+            #expect(
+                subjects == [
+                    "Patient/P900001", "Patient/P900001", "Patient/P900002", "Patient/P900005", "Patient/P900006",
+                    "Patient/P900007",
+                ])
             #expect(outcome.withheld == 3)
-            let kinds = flags.compactMap { (($0["meta"] as? [String: Any])?["tag"] as? [[String: Any]])?.first?["code"] as? String }
+            let kinds = flags.compactMap {
+                (($0["meta"] as? [String: Any])?["tag"] as? [[String: Any]])?.first?["code"] as? String
+            }
             #expect(!kinds.contains("county-jail"))
             #expect(!kinds.contains("ce-by-name-list"))
             for flag in flags {
@@ -49,7 +52,10 @@ import Warehouse
                 #expect(((flag["code"] as? [String: Any])?["coding"] as? [Any])?.isEmpty == false)
             }
             let patientsOut = try lines(outcome.files[1])
-            #expect(patientsOut.compactMap { $0["id"] as? String } == ["P900001", "P900002", "P900005", "P900006", "P900007"])
+            #expect(
+                patientsOut.compactMap { $0["id"] as? String } == [
+                    "P900001", "P900002", "P900005", "P900006", "P900007",
+                ])
             let text = try String(contentsOf: outcome.files[1], encoding: .utf8)
             #expect(!text.contains("Harrowgate"))
             #expect(!text.contains("Vellacott"))
