@@ -5,6 +5,7 @@ import Foundation
 import LastMileCore
 import Logging
 import Pipeline
+import SampleData
 import TestSupport
 import Testing
 import Warehouse
@@ -187,7 +188,7 @@ func runNight(_ workspace: SampleWorkspace, _ connection: Connection, asOf: Civi
         try workspace.edit("pipelines/nightly.yaml", replacing: "lock_wait_seconds: 0", with: "lock_wait_seconds: 30")
         try TestDatabase.withFreshDatabase { url in
             let db = try prepareWarehouse(url, workspace: workspace)
-            var generator = SeededGenerator(seed: 20_261_124)
+            var generator = SplitMix64(seed: 20_261_124)  // reproducible kill points
             var killed = 0
             for _ in 0..<5 {
                 let process = Process()
@@ -221,18 +222,5 @@ func runNight(_ workspace: SampleWorkspace, _ connection: Connection, asOf: Civi
         #expect(result.status == 75)
         #expect(result.stderr.contains("temporarily unavailable"))
         #expect(!FileManager.default.fileExists(atPath: workspace.root.appendingPathComponent(".lastmile/rejects").path))
-    }
-}
-
-/// A small deterministic generator for reproducible kill points.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
