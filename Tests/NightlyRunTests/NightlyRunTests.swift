@@ -67,6 +67,36 @@ func runNight(_ workspace: SampleWorkspace, _ connection: Connection, asOf: Civi
         }
     }
 
+    @Test func metricsFileForNodeExporterAfterSuccessAndFailure() throws {
+        let workspace = try SampleWorkspace()
+        let metrics = workspace.root.appendingPathComponent("lastmile.prom").path
+        try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            var options = RunOptions(asOf: sampleAsOf)
+            options.metricsFile = metrics
+            let config = try PipelineConfig.load(path: workspace.nightlyPipeline)
+            let summary = try NightlyRun(config: config, options: options, logger: quiet).run(connection: db)
+            let text = try String(contentsOfFile: metrics, encoding: .utf8)
+            #expect(text.contains("lastmile_last_run_success{pipeline=\"nightly\"} 1"))
+            #expect(!text.contains("lastmile_last_success_timestamp_seconds{pipeline=\"nightly\"} 0\n"))
+            let riverside = try #require(summary.sources.first { $0.source == "riverside-usd" })
+            #expect(text.contains("lastmile_rows{pipeline=\"nightly\",source=\"riverside-usd\",outcome=\"read\"} \(riverside.rowsRead)"))
+            #expect(text.contains("lastmile_flags_active{pipeline=\"nightly\"} \(summary.flags.active)"))
+
+            // A failed run (an unusable input: an empty file) reports the failure and keeps the last success time.
+            let lastSuccess = text.split(separator: "\n").first { $0.hasPrefix("lastmile_last_success_timestamp_seconds") }
+            try Data().write(to: workspace.sampleData.appendingPathComponent("inbox/riverside-usd/attendance-2026-11-21.csv"))
+            let failure = try #require(throws: (any Error).self) {
+                try NightlyRun(config: config, options: options, logger: quiet).run(connection: db)
+            }
+            #expect((failure as? any ClassifiedError)?.exitStatus == .dataError)
+            let after = try String(contentsOfFile: metrics, encoding: .utf8)
+            #expect(after.contains("lastmile_last_run_success{pipeline=\"nightly\"} 0"))
+            #expect(after.split(separator: "\n").first { $0.hasPrefix("lastmile_last_success_timestamp_seconds") } == lastSuccess)
+            #expect(try db.execute("SELECT status FROM lastmile.run ORDER BY run_id DESC LIMIT 1").scalar == "failed")
+        }
+    }
+
     @Test func correctedSchoolDayChangesTheRate() throws {
         let workspace = try SampleWorkspace()
         try TestDatabase.withFreshDatabase { url in
