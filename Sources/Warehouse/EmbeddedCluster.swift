@@ -29,6 +29,11 @@ public struct EmbeddedCluster: Sendable {
     public let stateDirectory: URL
     /// Fast, non-durable settings (fsync off) for throwaway test clusters; never for a real warehouse.
     public let throwaway: Bool
+    /// Extra `postgresql.conf` lines appended after lastmile's own (later lines win), e.g. to listen on
+    /// loopback with TLS in a test. Empty for the default warehouse.
+    public var additionalSettings: String = ""
+    /// The port number, which also names the socket file; change it only to run a second server on loopback.
+    public var port = 5432
 
     public static let databaseName = "lastmile"
     public static let superuser = "lastmile"
@@ -48,6 +53,7 @@ public struct EmbeddedCluster: Sendable {
         let layout = try existingLayout() ?? plannedLayout()
         let host = layout.socketDirectory.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? layout.socketDirectory
         return "postgresql:///\(Self.databaseName)?host=\(host)&user=\(Self.superuser)"
+            + (port == 5432 ? "" : "&port=\(port)")
     }
 
     /// Whether the cluster exists and whether its server runs.
@@ -209,13 +215,14 @@ public struct EmbeddedCluster: Sendable {
             listen_addresses = ''
             unix_socket_directories = '\(layout.socketDirectory)'
             unix_socket_permissions = 0700
-            port = 5432
+            port = \(port)
             max_connections = 40
 
             """
         if throwaway {
             settings += "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
         }
+        if !additionalSettings.isEmpty { settings += additionalSettings + "\n" }
         let path = layout.dataDirectory + "/lastmile.conf"
         guard FileManager.default.createFile(atPath: path, contents: Data(settings.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw WarehouseError(kind: .embeddedCluster, context: "write \(path)", clientMessage: "not writable")
@@ -236,7 +243,7 @@ public struct EmbeddedCluster: Sendable {
     private func ensureDatabase() throws {
         let layout = try existingLayout() ?? plannedLayout()
         let host = layout.socketDirectory
-        let admin = try Connection("host=\(host) dbname=postgres user=\(Self.superuser)")
+        let admin = try Connection("host=\(host) port=\(port) dbname=postgres user=\(Self.superuser)")
         let exists = try admin.execute("SELECT 1 FROM pg_database WHERE datname = $1", [Self.databaseName]).rows
         if exists.isEmpty {
             try admin.execute(unsafeSQL: "CREATE DATABASE \(Self.databaseName)")
