@@ -9,6 +9,8 @@ public final class MappedCSV {
     public let layout: SourceLayout
     public var file: String { reader.file }
     private var columns: [String: MappedColumn] = [:]
+    /// Recent values by column, shared by the rows of `forEachRow`.
+    private let interner: UnsafeMutablePointer<TextInterner>
 
     /// Opens `input`, finds every layout column and fails before any row when a required one is missing.
     public init(_ input: InputLocation, layout: SourceLayout, config: SourceConfig) throws(InputError) {
@@ -21,6 +23,8 @@ public final class MappedCSV {
             wanted.append(.init(name: spec.name, headers: headers, required: override?.required ?? spec.required))
         }
         let found = try ColumnResolver.resolve(wanted, in: reader)
+        interner = .allocate(capacity: 1)
+        interner.initialize(to: TextInterner(columns: reader.header.count))
         for (i, spec) in layout.columns.enumerated() {
             let override = config.columns[spec.name]
             let index = found[i] ?? -1
@@ -42,6 +46,12 @@ public final class MappedCSV {
         }
     }
 
+    deinit {
+        interner.pointee.release()
+        interner.deinitialize(count: 1)
+        interner.deallocate()
+    }
+
     /// The column with this lastmile name. Traps for a name the layout does not have (a programming error).
     public subscript(_ name: String) -> MappedColumn {
         guard let column = columns[name] else { preconditionFailure("no column \(name) in layout \(layout.name)") }
@@ -50,6 +60,7 @@ public final class MappedCSV {
 
     /// Reads every row: a row the reader or `body` rejects goes to `sink.reject` with its raw fields; a record
     /// `body` returns goes to `sink.accept`; nil skips the row silently (e.g. a soft-deleted row).
+    @inline(__always)
     public func forEachRow(into sink: inout some RecordSink, _ body: (MappedRow) throws -> SourceRecord?) throws {
         let file = reader.file
         while let row = try reader.nextRow() {
@@ -57,7 +68,7 @@ public final class MappedCSV {
                 try sink.reject(RowRejection(problem, row: row, reader: reader), raw: RawRow(personalDataFields: row.allFields))
                 continue
             }
-            let mapped = MappedRow(row: row, file: file)
+            let mapped = MappedRow(row: row, file: file, interner: interner)
             let record: SourceRecord?
             do {
                 record = try body(mapped)
@@ -135,6 +146,14 @@ extension String {
 public struct MappedRow {
     public let row: CSVRow
     public let file: String
+    /// The file's value cache; nil decodes every value.
+    let interner: UnsafeMutablePointer<TextInterner>?
+
+    init(row: CSVRow, file: String, interner: UnsafeMutablePointer<TextInterner>? = nil) {
+        self.row = row
+        self.file = file
+        self.interner = interner
+    }
 
     public var line: Int { row.line }
 
@@ -154,7 +173,7 @@ public struct MappedRow {
             if column.required { throw rejection(column, .missingRequired) }
             return nil
         }
-        return CSVRow.decode(b, row.encoding)
+        return decodeText(column.index, b)
     }
 
     /// The text of a column that must have a value (required or not).
@@ -162,7 +181,13 @@ public struct MappedRow {
     public func requiredText(_ column: MappedColumn) throws(RowRejection) -> String {
         let b = row.bytes(column.index)
         guard !b.isEmpty else { throw rejection(column, .missingRequired) }
-        return CSVRow.decode(b, row.encoding)
+        return decodeText(column.index, b)
+    }
+
+    @inline(__always)
+    func decodeText(_ index: Int, _ b: UnsafeRawBufferPointer) -> String {
+        guard let interner else { return CSVRow.decode(b, row.encoding) }
+        return TextInterner.text(interner, column: index, b, row.encoding)
     }
 
     /// `text|YYYY-MM-DD`: a record id from a column's text and a date, built without string interpolation.

@@ -46,7 +46,6 @@ public final class CSVReader {
     private let chunk: UnsafeMutableRawPointer
     private static let chunkSize = 256 * 1024
     private var normalizedHeader: [String] = []
-    private var nextRowInBatch = 0
     private var reachedEOF = false
     private var finished = false
     private var firstChunk = true
@@ -105,10 +104,12 @@ public final class CSVReader {
     /// - Throws: `InputError` when the rest of the file is unusable (a field over the size limit, a read error).
     public func nextRow() throws(InputError) -> CSVRow? {
         while true {
-            if nextRowInBatch < state.pointee.rowCount {
-                let meta = state.pointee.rows[nextRowInBatch]
-                nextRowInBatch += 1
-                let isLast = lastRowUnterminated && finished && nextRowInBatch == state.pointee.rowCount
+            // Per-row state lives behind `state` (no dynamic exclusivity checks, unlike this class's vars).
+            let next = state.pointee.nextRowToHand
+            if next < state.pointee.rowCount {
+                let meta = state.pointee.rows[next]
+                state.pointee.nextRowToHand = next + 1
+                let isLast = next + 1 == state.pointee.rowCount && lastRowUnterminated && finished
                 return makeRow(meta, unterminated: isLast)
             }
             if let error = pendingError { throw error }
@@ -121,24 +122,25 @@ public final class CSVReader {
 
     private func readHeader() throws(InputError) {
         while true {
-            if nextRowInBatch < state.pointee.rowCount { break }
+            if state.pointee.nextRowToHand < state.pointee.rowCount { break }
             if let error = pendingError { throw error }
             if finished { throw InputError(file: file, problem: .empty) }
             try fill()
         }
-        let meta = state.pointee.rows[nextRowInBatch]
-        nextRowInBatch += 1
+        let meta = state.pointee.rows[state.pointee.nextRowToHand]
+        state.pointee.nextRowToHand += 1
         let row = makeRow(meta, unterminated: false)
         if case .invalidUTF8 = row.problem { throw InputError(file: file, problem: .notText(line: meta.line)) }
         headerLine = meta.line
         header = (0..<row.fieldCount).map { row.string($0) ?? "" }
+        state.pointee.headerFieldCount = header.count
         normalizedHeader = header.map(Self.normalize(header:))
     }
 
     /// Reads one chunk and parses it; at end of file flushes libcsv.
     private func fill() throws(InputError) {
         state.pointee.compact()
-        nextRowInBatch = 0
+        state.pointee.nextRowToHand = 0
         if reachedEOF {
             // A quoted field still open at end of file: libcsv would submit it silently.
             lastRowUnterminated = parser.pointee.pstate == 2 /* FIELD_BEGUN */ && parser.pointee.quoted != 0
@@ -211,10 +213,11 @@ public final class CSVReader {
             let bad = (0..<meta.fieldCount).first(where: { !Self.isValidUTF8(row.rawBytes($0)) })
         {
             row.problem = .invalidUTF8(column: bad)
-        } else if !header.isEmpty, meta.fieldCount != header.count {
+        } else if s.headerFieldCount > 0, meta.fieldCount != s.headerFieldCount {
+            let expected = s.headerFieldCount
             let extraAreEmpty =
-                meta.fieldCount > header.count && (header.count..<meta.fieldCount).allSatisfy { row.isEmpty($0) }
-            if !extraAreEmpty { row.problem = .fieldCount(expected: header.count, found: meta.fieldCount) }
+                meta.fieldCount > expected && (expected..<meta.fieldCount).allSatisfy { row.isEmpty($0) }
+            if !extraAreEmpty { row.problem = .fieldCount(expected: expected, found: meta.fieldCount) }
         }
         return row
     }
@@ -270,6 +273,10 @@ struct ParseState {
     var rows: UnsafeMutablePointer<RowMeta>
     var rowsCapacity = 4 * 1024
     var rowCount = 0
+    /// Index in `rows` of the next row `nextRow()` hands out.
+    var nextRowToHand = 0
+    /// Fields in the header row; 0 while the header is being read.
+    var headerFieldCount = 0
     /// Index in `fieldEnds` of the first field of the row being read.
     var rowFieldStart = 0
     var rowStarted = false
@@ -407,6 +414,7 @@ struct ParseState {
         }
     }
 
+    @inline(never)
     mutating func growFields() {
         let grown = UnsafeMutablePointer<Int>.allocate(capacity: fieldsCapacity * 2)
         grown.update(from: fieldEnds, count: fieldCount)
@@ -415,6 +423,7 @@ struct ParseState {
         fieldsCapacity *= 2
     }
 
+    @inline(never)
     mutating func growBytes(to needed: Int) {
         var capacity = bytesCapacity * 2
         while capacity < needed { capacity *= 2 }

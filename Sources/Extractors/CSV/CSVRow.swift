@@ -189,11 +189,24 @@ public struct CSVRow {
         return negative ? -v : v
     }
 
+    /// The bytes as text in `encoding`; invalid UTF-8 is repaired with U+FFFD (rows with it are rejected
+    /// before records are built, so repair only shows in quarantined raw rows).
+    @inline(__always)
     static func decode(_ b: UnsafeRawBufferPointer, _ encoding: TextEncoding) -> String {
-        guard !b.isEmpty else { return "" }
-        if encoding == .utf8 || CSVReader.isASCII(b.baseAddress!, b.count) {
-            return String(decoding: b, as: UTF8.self)
+        guard let p = b.baseAddress, b.count > 0 else { return "" }
+        if encoding == .utf8 || CSVReader.isASCII(p, b.count) {
+            // One copy straight into the string's storage (inline for up to 15 bytes), ASCII checked once;
+            // same result as `String(decoding:as:)`, which repairs too.
+            let n = b.count
+            return String(unsafeUninitializedCapacity: n) { out in
+                ParseState.copy(from: p, to: UnsafeMutableRawPointer(out.baseAddress!), n)
+                return n
+            }
         }
+        return decodeSingleByte(b, encoding)
+    }
+
+    static func decodeSingleByte(_ b: UnsafeRawBufferPointer, _ encoding: TextEncoding) -> String {
         var scalars = String.UnicodeScalarView()
         for byte in b {
             if encoding == .windows1252, byte >= 0x80, byte <= 0x9F {
