@@ -61,5 +61,82 @@ let silent = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
                 == ["failed", "succeeded"])
         #expect(Int(try db.execute("SELECT count(*) FROM lastmile.flag").scalar ?? "") ?? 0 > 0)
         #expect(Int(try db.execute("SELECT count(DISTINCT source) FROM lastmile.ingested_file").scalar ?? "") == 5)
+
+        // PostgreSQL restarted between runs: the next run connects afresh and finds nothing new to load.
+        let loaded = try SampleWorkspace.dataDigest(db)
+        try cluster.stop()
+        _ = try cluster.start()
+        let afterRestart = try LastMileBinary.run(
+            ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20", "--database", url], in: workspace.root)
+        #expect(afterRestart.status == 0, "\(afterRestart.stderr)")
+        let reconnected = try Connection(url)
+        #expect(try SampleWorkspace.dataDigest(reconnected) == loaded)
+        #expect(
+            try reconnected.execute("SELECT status FROM lastmile.run ORDER BY run_id").rows.compactMap { $0[0] }
+                == ["failed", "succeeded", "succeeded"])
+    }
+
+    @Test func aRejectsFolderThatCannotBeCreatedFailsTheRunWith73AndCommitsNothing() throws {
+        let workspace = try SampleWorkspace()
+        let state = workspace.root.appendingPathComponent(".lastmile")
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        // A file where the folder should be: fails for root too, unlike a permission bit.
+        try Data("not a folder".utf8).write(to: state.appendingPathComponent("rejects"))
+        try TestDatabase.withFreshDatabase { url in
+            let db = try Connection(url)
+            try Migrator().migrate(db, logger: silent)
+            let empty = try SampleWorkspace.dataDigest(db)
+            let result = try LastMileBinary.run(
+                ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20", "--database", url], in: workspace.root)
+            #expect(result.status == 73, "\(result.stderr)")
+            #expect(result.stderr.contains(".lastmile/rejects") && result.stderr.contains("cannot write"))
+            #expect(try SampleWorkspace.dataDigest(db) == empty)
+            let statuses = try db.execute("SELECT status FROM lastmile.run").rows.compactMap { $0[0] }
+            #expect(statuses == ["failed"], "\(statuses)")
+        }
+    }
+
+    @Test func anOutboxThatCannotBeWrittenExits73AndMarksNothingDelivered() throws {
+        let workspace = try SampleWorkspace()
+        try workspace.edit(
+            "pipelines/monday-absenteeism.yaml", replacing: "[\"../scripts/deliver-to-drop.sh\", ",
+            with: "[\"/bin/true\", ")
+        try TestDatabase.withFreshDatabase { url in
+            let night = try LastMileBinary.run(
+                ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20", "--database", url], in: workspace.root)
+            #expect(night.status == 0, "\(night.stderr)")
+            let outbox = workspace.root.appendingPathComponent("outbox")
+            try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+            try Data("in the way".utf8).write(to: outbox.appendingPathComponent("riverside-peds"))
+            let report = [
+                "report", "absenteeism", "--pipeline", "pipelines/monday-absenteeism.yaml", "--week-of", "2026-11-23",
+                "--as-of", "2026-11-23", "--all-practices", "--database", url,
+            ]
+            let blocked = try LastMileBinary.run(report, in: workspace.root)
+            #expect(blocked.status == 73, "\(blocked.stderr)")
+            #expect(blocked.stderr.contains("riverside-peds: expected a directory"), "\(blocked.stderr)")
+            let db = try Connection(url)
+            #expect(try db.execute("SELECT count(*) FROM lastmile.report WHERE practice_id = 'riverside-peds'").scalar == "0")
+            #expect(
+                try db.execute(
+                    "SELECT count(*) FROM lastmile.disclosure d JOIN lastmile.report r USING (report_id) WHERE r.practice_id = 'riverside-peds'"
+                ).scalar == "0")
+            // Whatever was marked delivered exists on disk.
+            for row in try db.execute("SELECT files::text FROM lastmile.report WHERE delivery_status = 'delivered'").rows {
+                let files = try JSONSerialization.jsonObject(with: Data((row[0] ?? "[]").utf8)) as? [String] ?? []
+                for file in files {
+                    let path = file.hasPrefix("/") ? file : workspace.root.appendingPathComponent(file).path
+                    #expect(FileManager.default.fileExists(atPath: path), "\(file)")
+                }
+            }
+
+            try FileManager.default.removeItem(at: outbox.appendingPathComponent("riverside-peds"))
+            let retried = try LastMileBinary.run(report, in: workspace.root)
+            #expect(retried.status == 0, "\(retried.stderr)")
+            #expect(
+                try db.execute(
+                    "SELECT delivery_status FROM lastmile.report WHERE practice_id = 'riverside-peds'"
+                ).rows.compactMap { $0[0] } == ["delivered"])
+        }
     }
 }
