@@ -139,4 +139,46 @@ let silent = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
                 ).rows.compactMap { $0[0] } == ["delivered"])
         }
     }
+
+    @Test(.timeLimit(.minutes(5))) func aRunKilledMidWayLeavesNoLockBehind() throws {
+        let workspace = try SampleWorkspace()
+        try TestDatabase.withFreshDatabase { url in
+            let db = try Connection(url)
+            try Migrator().migrate(db, logger: silent)
+            let process = Process()
+            process.executableURL = LastMileBinary.url
+            process.arguments = ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20", "--database", url]
+            process.currentDirectoryURL = workspace.root
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var started = false
+            for _ in 0..<2000 where process.isRunning {
+                if try db.execute("SELECT count(*) FROM lastmile.run WHERE status = 'running'").scalar == "1" {
+                    started = true
+                    break
+                }
+                usleep(5_000)
+            }
+            #expect(started)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal)
+
+            // The lock was the dead session's: cron's next attempt gets it (after at most a retry, while the
+            // server notices the closed connection; lock_wait_seconds is 0 in the shipped pipeline).
+            var next = try LastMileBinary.run(
+                ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20", "--database", url], in: workspace.root)
+            for _ in 0..<5 where next.status == 75 {
+                sleep(2)
+                next = try LastMileBinary.run(
+                    ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20", "--database", url], in: workspace.root)
+            }
+            #expect(next.status == 0, "\(next.stderr)")
+            let statuses = try db.execute("SELECT status FROM lastmile.run ORDER BY run_id").rows.compactMap { $0[0] }
+            #expect(statuses == ["failed", "succeeded"], "\(statuses)")
+            #expect(try db.execute("SELECT count(*) FROM lastmile.run WHERE status = 'running'").scalar == "0")
+            #expect(Int(try db.execute("SELECT count(DISTINCT source) FROM lastmile.ingested_file").scalar ?? "") == 5)
+        }
+    }
 }
