@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(
             name: "NightlyRunTests",
             dependencies: [
-                "Pipeline", "Warehouse", "LastMileCore", "TestSupport", .product(name: "Logging", package: "swift-log"),
+                "Pipeline", "Warehouse", "LastMileCore", "SampleData", "TestSupport", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .testTarget(

@@ -77,13 +77,14 @@ public enum EventField: String, Sendable, Hashable, Codable, CaseIterable, Compa
         }
     }
 
-    /// The optional event fields flag rules read (dates, statuses, counts that decide a flag).
+    /// The optional event fields flag rules read (dates, statuses, counts that decide a flag), and the grade,
+    /// which the absenteeism flag carries as evidence for the Monday list (issue 7: "school and grade").
     ///
-    /// Everything else (school name, grade, charge count, agency, facility, program, household) is stripped
-    /// at gate 1 even when the agreement permits it: no flag needs it.
+    /// Everything else (school name, charge count, agency, facility, program, household) is stripped at gate 1
+    /// even when the agreement permits it: no flag needs it.
     public static func neededForFlags(_ category: DataCategory) -> Set<EventField> {
         switch category {
-        case .education: [.minutesAbsent]
+        case .education: [.minutesAbsent, .grade]
         case .shelter: [.exitDate, .moveInDate, .exitDestination]
         case .justice: [.releasedAt]
         case .housing: []

@@ -92,10 +92,13 @@ struct RunState {
         var order: [String] = []
         for record in admitted {
             let spid = record.person.sourcePersonId.flatMap { $0.isEmpty ? nil : $0 }
-            let key = record.source + "\u{1F}" + (spid ?? "record:" + record.recordId)
+            // Without a source person id, records with the same demographics are one person: matching them
+            // apart would make them contest the same patient and send them all to review.
+            let personKey = spid ?? "fp:" + DemographicsFingerprint.of(record.person)
+            let key = record.source + "\u{1F}" + personKey
             if groups[key] == nil {
                 order.append(key)
-                groups[key] = PersonGroup(source: record.source, key: spid ?? record.recordId, hasSourcePersonId: spid != nil, person: record.person)
+                groups[key] = PersonGroup(source: record.source, key: personKey, hasSourcePersonId: spid != nil, person: record.person)
             }
             groups[key]!.person = record.person
             groups[key]!.records.append(record)
@@ -117,12 +120,21 @@ struct RunState {
         }
         var reviewRows: [ReviewRow] = []
         var crosswalkRows: [CrosswalkRow] = []
-        if !toMatch.isEmpty && !patients.people.isEmpty {
-            let inputs = MatchInputs(mpi: patients.people, incoming: toMatch.map { groups[$0]!.person })
-            let model = try loadModel(inputs)
-            let run = Linker(model: model, inputs: inputs).link()
+        // Each source is linked on its own: one patient may rightly appear in several sources (a student who
+        // is also in a shelter), while within one source two people claiming one patient is a reason to review.
+        var model: FellegiSunterModel?
+        for source in sources {
+            let keys = toMatch.filter { groups[$0]!.source == source.name }
+            guard !keys.isEmpty else { continue }
+            guard !patients.people.isEmpty else {
+                for key in keys { counts[source.name]!.unmatched += groups[key]!.records.count }
+                continue
+            }
+            let inputs = MatchInputs(mpi: patients.people, incoming: keys.map { groups[$0]!.person })
+            if model == nil { model = try loadModel(inputs) }
+            let run = Linker(model: model!, inputs: inputs).link()
             for d in run.decisions {
-                let key = toMatch[d.incoming]
+                let key = keys[d.incoming]
                 let g = groups[key]!
                 switch d.decision {
                 case .match:
@@ -136,13 +148,11 @@ struct RunState {
                     reviewRows.append(ReviewRow(source: g.source, sourcePersonId: g.key,
                         candidate: d.mpi.map { patients.ids[$0] }, runnerUp: d.runnerUp.map { patients.ids[$0] },
                         probability: d.probability, reason: d.reason.rawValue))
-                    for r in g.records { counts[r.source]!.review += 1 }
+                    counts[source.name]!.review += g.records.count
                 case .noMatch:
-                    for r in g.records { counts[r.source]!.unmatched += 1 }
+                    counts[source.name]!.unmatched += g.records.count
                 }
             }
-        } else {
-            for key in toMatch { for r in groups[key]!.records { counts[r.source]!.unmatched += 1 } }
         }
         stage.lap("match", rows: toMatch.count, into: &summary)
 

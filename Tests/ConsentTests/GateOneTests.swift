@@ -75,7 +75,8 @@ struct GateOneTests {
         }
         #expect(a.schoolId == "S01" && a.date == day("2026-11-19") && a.status == .absentUnexcused)
         #expect(a.minutesAbsent == 400)
-        #expect(a.schoolName == nil && a.grade == nil, "permitted or not, no flag needs them")
+        #expect(a.schoolName == nil, "permitted or not, no flag needs it")
+        #expect(a.grade == "04", "permitted, and the absenteeism flag carries it to the Monday list")
         #expect(admitted.provenance == Provenance(file: "test.csv", line: 2))
         #expect(admitted.recordId == "r-1")
     }

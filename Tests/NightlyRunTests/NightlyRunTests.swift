@@ -5,6 +5,7 @@ import Foundation
 import LastMileCore
 import Logging
 import Pipeline
+import SampleData
 import TestSupport
 import Testing
 import Warehouse
@@ -63,6 +64,36 @@ func runNight(_ workspace: SampleWorkspace, _ connection: Connection, asOf: Civi
             // The sample's restricted records never reach the warehouse.
             #expect(summary.sources.first { $0.source == "coc-hmis" }?.consentDropped["drop.label.victim-service-provider"] == 1)
             #expect(summary.sources.first { $0.source == "county-jail" }?.consentDropped["drop.label.juvenile"] == 1)
+        }
+    }
+
+    @Test func metricsFileForNodeExporterAfterSuccessAndFailure() throws {
+        let workspace = try SampleWorkspace()
+        let metrics = workspace.root.appendingPathComponent("lastmile.prom").path
+        try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            var options = RunOptions(asOf: sampleAsOf)
+            options.metricsFile = metrics
+            let config = try PipelineConfig.load(path: workspace.nightlyPipeline)
+            let summary = try NightlyRun(config: config, options: options, logger: quiet).run(connection: db)
+            let text = try String(contentsOfFile: metrics, encoding: .utf8)
+            #expect(text.contains("lastmile_last_run_success{pipeline=\"nightly\"} 1"))
+            #expect(!text.contains("lastmile_last_success_timestamp_seconds{pipeline=\"nightly\"} 0\n"))
+            let riverside = try #require(summary.sources.first { $0.source == "riverside-usd" })
+            #expect(text.contains("lastmile_rows{pipeline=\"nightly\",source=\"riverside-usd\",outcome=\"read\"} \(riverside.rowsRead)"))
+            #expect(text.contains("lastmile_flags_active{pipeline=\"nightly\"} \(summary.flags.active)"))
+
+            // A failed run (an unusable input: an empty file) reports the failure and keeps the last success time.
+            let lastSuccess = text.split(separator: "\n").first { $0.hasPrefix("lastmile_last_success_timestamp_seconds") }
+            try Data().write(to: workspace.sampleData.appendingPathComponent("inbox/riverside-usd/attendance-2026-11-21.csv"))
+            let failure = try #require(throws: (any Error).self) {
+                try NightlyRun(config: config, options: options, logger: quiet).run(connection: db)
+            }
+            #expect((failure as? any ClassifiedError)?.exitStatus == .dataError)
+            let after = try String(contentsOfFile: metrics, encoding: .utf8)
+            #expect(after.contains("lastmile_last_run_success{pipeline=\"nightly\"} 0"))
+            #expect(after.split(separator: "\n").first { $0.hasPrefix("lastmile_last_success_timestamp_seconds") } == lastSuccess)
+            #expect(try db.execute("SELECT status FROM lastmile.run ORDER BY run_id DESC LIMIT 1").scalar == "failed")
         }
     }
 
@@ -187,7 +218,7 @@ func runNight(_ workspace: SampleWorkspace, _ connection: Connection, asOf: Civi
         try workspace.edit("pipelines/nightly.yaml", replacing: "lock_wait_seconds: 0", with: "lock_wait_seconds: 30")
         try TestDatabase.withFreshDatabase { url in
             let db = try prepareWarehouse(url, workspace: workspace)
-            var generator = SeededGenerator(seed: 20_261_124)
+            var generator = SplitMix64(seed: 20_261_124)  // reproducible kill points
             var killed = 0
             for _ in 0..<5 {
                 let process = Process()
@@ -221,18 +252,5 @@ func runNight(_ workspace: SampleWorkspace, _ connection: Connection, asOf: Civi
         #expect(result.status == 75)
         #expect(result.stderr.contains("temporarily unavailable"))
         #expect(!FileManager.default.fileExists(atPath: workspace.root.appendingPathComponent(".lastmile/rejects").path))
-    }
-}
-
-/// A small deterministic generator for reproducible kill points.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
