@@ -111,6 +111,10 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
+            name: "HardeningTests",
+            dependencies: ["Pipeline", "Warehouse", "LastMileCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .testTarget(
             name: "DeliverTests",
             dependencies: [
                 "Pipeline", "Warehouse", "Reports", "Consent", "Flags", "LastMileCore", "TestSupport",

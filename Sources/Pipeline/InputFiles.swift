@@ -11,6 +11,16 @@ enum InputFiles {
         return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }.sorted()
     }
 
+    /// The newest modification time of a file, or of any file in a folder (an HMIS export).
+    static func newestModification(_ path: String) -> Date? {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
+        let files = isDirectory.boolValue
+            ? ((try? fm.contentsOfDirectory(atPath: path)) ?? []).map { path + "/" + $0 } + [path] : [path]
+        return files.compactMap { (try? fm.attributesOfItem(atPath: $0))?[.modificationDate] as? Date }.max()
+    }
+
     /// SHA-256 of a file, or of a folder (its sorted file names and contents), as lowercase hex; and its size.
     static func sha256(_ path: String) throws -> (hex: String, bytes: Int) {
         var hasher = SHA256()

@@ -47,8 +47,15 @@ struct RunState {
             var c = SourceRunCounts(source: source.name)
             let extractor = try ExtractorRegistry.makeExtractor(for: source)
             for path in InputFiles.matching(source.input ?? "") {
-                let (sha, bytes) = try InputFiles.sha256(path)
                 let name = URL(fileURLWithPath: path).lastPathComponent
+                if config.inputSettleSeconds > 0, let modified = InputFiles.newestModification(path),
+                    Date().timeIntervalSince(modified) < Double(config.inputSettleSeconds)
+                {
+                    c.filesUnsettled += 1
+                    logger.warning("input still being written; left for the next run", metadata: ["source": "\(source.name)", "file": "\(name)"])
+                    continue
+                }
+                let (sha, bytes) = try InputFiles.sha256(path)
                 let seen = try connection.execute(
                     "SELECT 1 FROM lastmile.ingested_file WHERE source = $1 AND sha256 = $2", [source.name, sha])
                 if !seen.rows.isEmpty {

@@ -64,7 +64,18 @@ public struct NightlyRun {
         log[metadataKey: "run.id"] = "\(runId.map(String.init) ?? "dry-run")"
         log.info("run started", metadata: ["pipeline": "\(config.name)", "as_of": "\(options.asOf)"])
 
-        let rejects = try RejectsLocation(config: config, runId: runId, logger: log)
+        let rejects: RejectsLocation
+        do {
+            rejects = try RejectsLocation(config: config, runId: runId, logger: log)
+        } catch {
+            // Nothing was read yet; the ledger row must not stay `running` for a run that has ended.
+            if let runId {
+                _ = try? ledger.finish(runId: runId, status: "failed", inputs: [], counts: summary,
+                    message: String(describing: error))
+            }
+            log.error("run failed; nothing was committed")
+            throw error
+        }
         var inputs: [RunInput] = []
         do {
             try connection.withTransaction {

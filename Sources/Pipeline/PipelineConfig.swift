@@ -33,6 +33,9 @@ public struct PipelineConfig: Sendable {
     public var rejectsRetentionDays: Int
     /// How long a second run waits for the first to finish before exiting 75.
     public var lockWaitSeconds: Int
+    /// An input (or any file of an input folder) modified less than this many seconds ago is still being
+    /// uploaded: it is left for the next run. 0 loads whatever is there.
+    public var inputSettleSeconds: Int = 0
 
     /// Reads and checks a pipeline file and the source configs it names; reports every problem at once.
     public static func load(path: String) throws -> PipelineConfig {
@@ -54,7 +57,7 @@ public struct PipelineConfig: Sendable {
         }
         let known: Set<String> = [
             "pipeline", "purpose", "warehouse", "sources", "sources_dir", "consent_policy", "match", "flags",
-            "reference", "rejects", "lock_wait_seconds",
+            "reference", "rejects", "lock_wait_seconds", "input_settle_seconds",
         ]
         for key in root.keys.compactMap(\.string) where !known.contains(key) {
             problem(key, "unknown key; expected one of \(known.sorted().joined(separator: ", "))")
@@ -105,6 +108,10 @@ public struct PipelineConfig: Sendable {
             }
             return d
         }
+        var settle = 0
+        if let value = root["input_settle_seconds"] {
+            if let n = value.int, n >= 0 { settle = n } else { problem("input_settle_seconds", "expected a whole number of seconds, 0 or more") }
+        }
         let config = PipelineConfig(
             name: name, file: path, purpose: purpose, warehouse: string("warehouse"), sources: sources,
             consentPolicyPath: resolve(string("consent_policy") ?? "consent-policy.yaml"),
@@ -117,7 +124,7 @@ public struct PipelineConfig: Sendable {
             consentDirectives: (reference?["consent"]?.sequence ?? []).compactMap(\.string).map(resolve),
             rejectsDirectory: resolve(string("directory", in: rejects) ?? "../.lastmile/rejects"),
             rejectsRetentionDays: rejects?["retention_days"]?.int ?? 30,
-            lockWaitSeconds: root["lock_wait_seconds"]?.int ?? 0)
+            lockWaitSeconds: root["lock_wait_seconds"]?.int ?? 0, inputSettleSeconds: settle)
         for source in sources where source.input == nil {
             problem("sources", "source \(source.name) has no input: glob in \(source.file)")
         }

@@ -7,6 +7,8 @@ public struct SourceRunCounts: Sendable, Codable, Equatable {
     public var source: String
     public var files = 0
     public var filesSkipped = 0
+    /// Inputs modified within `input_settle_seconds` (an upload still under way), left for the next run.
+    public var filesUnsettled = 0
     public var rowsRead = 0
     /// Rows quarantined by the extractor, by reason code.
     public var rejected: [String: Int] = [:]
@@ -54,7 +56,9 @@ public struct RunSummary: Sendable, Codable, Equatable {
         lines.append("\(id): pipeline \(pipeline), as of \(asOf)\(dryRun ? " (dry run: nothing was committed)" : "")")
         for s in sources {
             lines.append("")
-            lines.append("source \(s.source): \(s.files) file(s) read, \(s.filesSkipped) already loaded and skipped")
+            lines.append(
+                "source \(s.source): \(s.files) file(s) read, \(s.filesSkipped) already loaded and skipped"
+                    + (s.filesUnsettled > 0 ? ", \(s.filesUnsettled) still being written (left for the next run)" : ""))
             lines.append("  rows read            \(s.rowsRead)")
             lines.append("  rejected             \(SourceRunCounts.sum(s.rejected))" + Self.detail(s.rejected))
             lines.append("  consent gate 1 drop  \(SourceRunCounts.sum(s.consentDropped))" + Self.detail(s.consentDropped))

@@ -17,12 +17,20 @@ extension Migration {
         sql: """
             DO $roles$
             BEGIN
-                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'lastmile_loader') THEN
-                    CREATE ROLE lastmile_loader NOLOGIN;
-                END IF;
-                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'lastmile_report_reader') THEN
-                    CREATE ROLE lastmile_report_reader NOLOGIN;
-                END IF;
+                -- Roles are cluster-wide: another database migrating at the same moment may create them
+                -- between the check and the CREATE (unique_violation on pg_authid); that is success too.
+                BEGIN
+                    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'lastmile_loader') THEN
+                        CREATE ROLE lastmile_loader NOLOGIN;
+                    END IF;
+                EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL;
+                END;
+                BEGIN
+                    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'lastmile_report_reader') THEN
+                        CREATE ROLE lastmile_report_reader NOLOGIN;
+                    END IF;
+                EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL;
+                END;
             EXCEPTION WHEN insufficient_privilege THEN
                 RAISE NOTICE 'cannot create roles; ask the DBA to create lastmile_loader and lastmile_report_reader';
             END

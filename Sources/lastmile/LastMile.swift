@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import LastMileCore
+import Logging
+import Pipeline
 
 /// The `lastmile` command. Subcommands are listed here, in the order `--help` shows them.
 @main
@@ -27,14 +29,28 @@ struct LastMile: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as any ClassifiedError {
-            standardError("lastmile: \(error)\n")
+            report("\(error)", status: error.exitStatus)
             Foundation.exit(error.exitStatus.rawValue)
         } catch {
             // Help, --version, usage and validation errors: ArgumentParser prints them (usage errors exit 64).
             if isArgumentParserError(error) { exit(withError: error) }
-            standardError("lastmile: internal error: \(error)\n")
+            report("internal error: \(error)", status: .software)
             Foundation.exit(ExitStatus.software.rawValue)
         }
+    }
+
+    /// The final error line: plain text, or with `--log-format json` one JSON object like every other line
+    /// (a log shipper reading the cron log must not meet a multi-line text message).
+    private static func report(_ message: String, status: ExitStatus) {
+        let arguments = CommandLine.arguments
+        let json = zip(arguments, arguments.dropFirst()).contains { $0 == "--log-format" && $1 == "json" }
+            || arguments.contains("--log-format=json")
+        guard json else { return standardError("lastmile: \(message)\n") }
+        JSONLinesLogHandler(label: "lastmile").log(
+            event: LogEvent(
+                level: .error, message: "command failed",
+                metadata: ["error": "\(message)", "exit_status": .stringConvertible(Int(status.rawValue))], source: "lastmile",
+                file: #fileID, function: #function, line: #line))
     }
 
     private static func isArgumentParserError(_ error: any Error) -> Bool {

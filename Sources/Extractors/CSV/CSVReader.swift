@@ -171,8 +171,10 @@ public final class CSVReader {
                 start += 3
                 count -= 3
             }
-            // A NUL byte in the first chunk means a binary file, not text in any encoding we accept.
-            if count > 0, memchr(start, 0, count) != nil {
+            // A NUL byte in the first line means a binary file (or UTF-16), not text in any encoding we
+            // accept. A NUL further on is one bad row, rejected on its own in `makeRow`.
+            let firstLine = memchr(start, 0x0A, count).map { UnsafeRawPointer($0) - UnsafeRawPointer(start) } ?? count
+            if firstLine > 0, memchr(start, 0, firstLine) != nil {
                 throw InputError(file: file, problem: .notText(line: 1))
             }
         }
@@ -209,6 +211,11 @@ public final class CSVReader {
             firstField: meta.firstField, fieldCount: meta.fieldCount, encoding: dialect.encoding, problem: nil)
         if unterminated {
             row.problem = .unterminatedQuote
+        } else if rowEnd > rowStart, memchr(s.bytes + rowStart, 0, rowEnd - rowStart) != nil,
+            let bad = (0..<meta.fieldCount).first(where: { row.rawBytes($0).contains(0) })
+        {
+            // PostgreSQL text cannot hold NUL, and C strings would cut the value short: never pass one on.
+            row.problem = .invalidUTF8(column: bad)
         } else if dialect.encoding == .utf8, !Self.isASCII(s.bytes + rowStart, rowEnd - rowStart),
             let bad = (0..<meta.fieldCount).first(where: { !Self.isValidUTF8(row.rawBytes($0)) })
         {

@@ -1,0 +1,223 @@
+// Issue 8 item 1 (first case): the warehouse's PostgreSQL stops while the nightly run is loading. The run
+// must exit 75 (temporary failure), leave nothing of itself visible after a restart, and the next run must
+// load the night in full and close the interrupted one in the ledger.
+import Foundation
+import Logging
+import TestSupport
+import Testing
+import Warehouse
+
+let silent = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+@Suite(.serialized) struct FaultTests {
+    @Test(.timeLimit(.minutes(5))) func serverStoppedMidRunExits75AndTheNextRunLoadsEverything() throws {
+        let state = try TemporaryDirectory()
+        let cluster = EmbeddedCluster(stateDirectory: state.url.appendingPathComponent("pg"), throwaway: true)
+        defer { try? cluster.destroy() }
+        let url = try cluster.start()
+        let workspace = try SampleWorkspace()
+        do {
+            let db = try Connection(url)
+            try Migrator().migrate(db, logger: silent)
+        }
+        let empty = try SampleWorkspace.dataDigest(try Connection(url))
+
+        let process = Process()
+        process.executableURL = LastMileBinary.url
+        process.arguments = ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20", "--database", url]
+        process.currentDirectoryURL = workspace.root
+        process.standardOutput = FileHandle.nullDevice
+        let errors = workspace.root.appendingPathComponent("run.err")
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: errors)
+        try process.run()
+        // Stop the server as soon as the run has started (its ledger row is committed before the work).
+        let watcher = try Connection(url)
+        var started = false
+        for _ in 0..<2000 where process.isRunning {
+            if try watcher.execute("SELECT count(*) FROM lastmile.run WHERE status = 'running'").scalar == "1" {
+                started = true
+                break
+            }
+            usleep(5_000)
+        }
+        #expect(started, "the run never showed as running")
+        try cluster.stop()
+        process.waitUntilExit()
+        let stderr = try String(contentsOf: errors, encoding: .utf8)
+        #expect(process.terminationStatus == 75, "\(stderr)")
+        // The connection is lost, or the server says it is shutting down (57P01), depending on timing.
+        #expect(stderr.contains("temporarily unavailable") || stderr.contains("57P01"), "\(stderr)")
+
+        _ = try cluster.start()
+        let db = try Connection(url)
+        #expect(try SampleWorkspace.dataDigest(db) == empty, "part of the interrupted run is visible")
+        #expect(try db.execute("SELECT status FROM lastmile.run").rows.compactMap { $0[0] } == ["running"])
+
+        let next = try LastMileBinary.run(
+            ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20", "--database", url], in: workspace.root)
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(
+            try db.execute("SELECT status FROM lastmile.run ORDER BY run_id").rows.compactMap { $0[0] }
+                == ["failed", "succeeded"])
+        #expect(Int(try db.execute("SELECT count(*) FROM lastmile.flag").scalar ?? "") ?? 0 > 0)
+        #expect(Int(try db.execute("SELECT count(DISTINCT source) FROM lastmile.ingested_file").scalar ?? "") == 5)
+
+        // PostgreSQL restarted between runs: the next run connects afresh and finds nothing new to load.
+        let loaded = try SampleWorkspace.dataDigest(db)
+        try cluster.stop()
+        _ = try cluster.start()
+        let afterRestart = try LastMileBinary.run(
+            ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20", "--database", url], in: workspace.root)
+        #expect(afterRestart.status == 0, "\(afterRestart.stderr)")
+        let reconnected = try Connection(url)
+        #expect(try SampleWorkspace.dataDigest(reconnected) == loaded)
+        #expect(
+            try reconnected.execute("SELECT status FROM lastmile.run ORDER BY run_id").rows.compactMap { $0[0] }
+                == ["failed", "succeeded", "succeeded"])
+    }
+
+    @Test func aRejectsFolderThatCannotBeCreatedFailsTheRunWith73AndCommitsNothing() throws {
+        let workspace = try SampleWorkspace()
+        let state = workspace.root.appendingPathComponent(".lastmile")
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        // A file where the folder should be: fails for root too, unlike a permission bit.
+        try Data("not a folder".utf8).write(to: state.appendingPathComponent("rejects"))
+        try TestDatabase.withFreshDatabase { url in
+            let db = try Connection(url)
+            try Migrator().migrate(db, logger: silent)
+            let empty = try SampleWorkspace.dataDigest(db)
+            let result = try LastMileBinary.run(
+                ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20", "--database", url], in: workspace.root)
+            #expect(result.status == 73, "\(result.stderr)")
+            #expect(result.stderr.contains(".lastmile/rejects") && result.stderr.contains("cannot write"))
+            #expect(try SampleWorkspace.dataDigest(db) == empty)
+            let statuses = try db.execute("SELECT status FROM lastmile.run").rows.compactMap { $0[0] }
+            #expect(statuses == ["failed"], "\(statuses)")
+        }
+    }
+
+    @Test func anOutboxThatCannotBeWrittenExits73AndMarksNothingDelivered() throws {
+        let workspace = try SampleWorkspace()
+        try workspace.edit(
+            "pipelines/monday-absenteeism.yaml", replacing: "[\"../scripts/deliver-to-drop.sh\", ",
+            with: "[\"/bin/true\", ")
+        try TestDatabase.withFreshDatabase { url in
+            let night = try LastMileBinary.run(
+                ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20", "--database", url], in: workspace.root)
+            #expect(night.status == 0, "\(night.stderr)")
+            let outbox = workspace.root.appendingPathComponent("outbox")
+            try FileManager.default.createDirectory(at: outbox, withIntermediateDirectories: true)
+            try Data("in the way".utf8).write(to: outbox.appendingPathComponent("riverside-peds"))
+            let report = [
+                "report", "absenteeism", "--pipeline", "pipelines/monday-absenteeism.yaml", "--week-of", "2026-11-23",
+                "--as-of", "2026-11-23", "--all-practices", "--database", url,
+            ]
+            let blocked = try LastMileBinary.run(report, in: workspace.root)
+            #expect(blocked.status == 73, "\(blocked.stderr)")
+            #expect(blocked.stderr.contains("riverside-peds: expected a directory"), "\(blocked.stderr)")
+            let db = try Connection(url)
+            #expect(try db.execute("SELECT count(*) FROM lastmile.report WHERE practice_id = 'riverside-peds'").scalar == "0")
+            #expect(
+                try db.execute(
+                    "SELECT count(*) FROM lastmile.disclosure d JOIN lastmile.report r USING (report_id) WHERE r.practice_id = 'riverside-peds'"
+                ).scalar == "0")
+            // Whatever was marked delivered exists on disk.
+            for row in try db.execute("SELECT files::text FROM lastmile.report WHERE delivery_status = 'delivered'").rows {
+                let files = try JSONSerialization.jsonObject(with: Data((row[0] ?? "[]").utf8)) as? [String] ?? []
+                for file in files {
+                    let path = file.hasPrefix("/") ? file : workspace.root.appendingPathComponent(file).path
+                    #expect(FileManager.default.fileExists(atPath: path), "\(file)")
+                }
+            }
+
+            try FileManager.default.removeItem(at: outbox.appendingPathComponent("riverside-peds"))
+            let retried = try LastMileBinary.run(report, in: workspace.root)
+            #expect(retried.status == 0, "\(retried.stderr)")
+            #expect(
+                try db.execute(
+                    "SELECT delivery_status FROM lastmile.report WHERE practice_id = 'riverside-peds'"
+                ).rows.compactMap { $0[0] } == ["delivered"])
+        }
+    }
+
+    @Test(.timeLimit(.minutes(5))) func aRunKilledMidWayLeavesNoLockBehind() throws {
+        let workspace = try SampleWorkspace()
+        try TestDatabase.withFreshDatabase { url in
+            let db = try Connection(url)
+            try Migrator().migrate(db, logger: silent)
+            let process = Process()
+            process.executableURL = LastMileBinary.url
+            process.arguments = ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20", "--database", url]
+            process.currentDirectoryURL = workspace.root
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var started = false
+            for _ in 0..<2000 where process.isRunning {
+                if try db.execute("SELECT count(*) FROM lastmile.run WHERE status = 'running'").scalar == "1" {
+                    started = true
+                    break
+                }
+                usleep(5_000)
+            }
+            #expect(started)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal)
+
+            // The lock was the dead session's: cron's next attempt gets it (after at most a retry, while the
+            // server notices the closed connection; lock_wait_seconds is 0 in the shipped pipeline).
+            var next = try LastMileBinary.run(
+                ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20", "--database", url], in: workspace.root)
+            for _ in 0..<5 where next.status == 75 {
+                sleep(2)
+                next = try LastMileBinary.run(
+                    ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20", "--database", url], in: workspace.root)
+            }
+            #expect(next.status == 0, "\(next.stderr)")
+            let statuses = try db.execute("SELECT status FROM lastmile.run ORDER BY run_id").rows.compactMap { $0[0] }
+            #expect(statuses == ["failed", "succeeded"], "\(statuses)")
+            #expect(try db.execute("SELECT count(*) FROM lastmile.run WHERE status = 'running'").scalar == "0")
+            #expect(Int(try db.execute("SELECT count(DISTINCT source) FROM lastmile.ingested_file").scalar ?? "") == 5)
+        }
+    }
+
+    @Test func anInputStillBeingWrittenIsLeftForTheNextRun() throws {
+        let workspace = try SampleWorkspace()
+        try workspace.edit(
+            "pipelines/nightly.yaml", replacing: "lock_wait_seconds: 0", with: "lock_wait_seconds: 0\ninput_settle_seconds: 60")
+        let inbox = workspace.sampleData.appendingPathComponent("inbox")
+        let anHourAgo = Date().addingTimeInterval(-3600)
+        func age(_ url: URL) throws {
+            try FileManager.default.setAttributes([.modificationDate: anHourAgo], ofItemAtPath: url.path)
+        }
+        let walker = FileManager.default.enumerator(at: inbox, includingPropertiesForKeys: nil)
+        while let url = walker?.nextObject() as? URL { try age(url) }
+        // An upload under way: a new riverside file, just written.
+        let original = try String(
+            contentsOf: inbox.appendingPathComponent("riverside-usd/attendance-2026-11-20.csv"), encoding: .utf8)
+        let uploading = inbox.appendingPathComponent("riverside-usd/attendance-2026-11-21.csv")
+        try (original.split(separator: "\n").prefix(20).joined(separator: "\n") + "\n").write(
+            to: uploading, atomically: true, encoding: .utf8)
+
+        try TestDatabase.withFreshDatabase { url in
+            let run = ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-21", "--database", url]
+            let first = try LastMileBinary.run(run, in: workspace.root)
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(first.stdout.contains("source riverside-usd: 1 file(s) read, 0 already loaded and skipped, 1 still being written"))
+            #expect(first.stderr.contains("input still being written; left for the next run"))
+            let db = try Connection(url)
+            let loaded = "SELECT count(*) FROM lastmile.ingested_file WHERE file_name = 'attendance-2026-11-21.csv'"
+            #expect(try db.execute(loaded).scalar == "0")
+            #expect(Int(try db.execute("SELECT count(DISTINCT source) FROM lastmile.ingested_file").scalar ?? "") == 5)
+
+            // The upload finished an hour ago: the next run loads it.
+            try age(uploading)
+            let second = try LastMileBinary.run(run, in: workspace.root)
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(second.stdout.contains("source riverside-usd: 1 file(s) read, 1 already loaded and skipped\n"))
+            #expect(try db.execute(loaded).scalar == "1")
+        }
+    }
+}
