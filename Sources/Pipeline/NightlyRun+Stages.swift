@@ -110,6 +110,9 @@ struct RunState {
             groups[key]!.person = record.person
             groups[key]!.records.append(record)
         }
+        // The groups hold every admitted record from here on; a second copy of the night would only raise the
+        // peak memory of the match that follows.
+        admitted = []
         let crosswalk = try Crosswalk.load(connection, sources: Set(sources.map(\.name)))
         var linkedPatient: [String: String] = [:]
         var viaCrosswalk: Set<String> = []
