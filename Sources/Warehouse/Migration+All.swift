@@ -5,7 +5,10 @@ extension Migration {
     /// The schema of docs/architecture.md: reference data, consent registry, events, flags, and the ledger.
     ///
     /// Event tables hold only records that matched a patient and passed consent (minimum necessary), keyed by
-    /// the source's own record key so a re-sent record replaces what it corrects. Every fact table carries
+    /// the source's own record key so a re-sent record replaces what it corrects. Their `run_id` (and the
+    /// flag's `created_run`/`updated_run`) record provenance without a foreign key: the ledger row is written
+    /// before, outside the run's transaction, and never deleted, and a per-row key check on half a million
+    /// rows a night cost more than half of the load stage (docs/benchmarks/nightly.md). Every fact table carries
     /// `patient_id`, the distribution key should the warehouse ever be sharded.
     static let initialSchema = Migration(
         version: 1, name: "initial schema",
@@ -125,7 +128,7 @@ extension Migration {
                 grade           text,
                 status          text NOT NULL,
                 minutes_absent  integer,
-                run_id          bigint NOT NULL REFERENCES lastmile.run,
+                run_id          bigint NOT NULL,
                 PRIMARY KEY (source, student_id, attendance_date)
             );
             CREATE INDEX attendance_day_patient ON lastmile.attendance_day (patient_id);
@@ -140,7 +143,7 @@ extension Migration {
                 exit_date        date,
                 move_in_date     date,
                 exit_destination integer,
-                run_id           bigint NOT NULL REFERENCES lastmile.run,
+                run_id           bigint NOT NULL,
                 PRIMARY KEY (source, enrollment_id)
             );
             CREATE INDEX shelter_stay_patient ON lastmile.shelter_stay (patient_id);
@@ -152,7 +155,7 @@ extension Migration {
                 night         date NOT NULL,
                 patient_id    text NOT NULL,
                 project_type  integer NOT NULL,
-                run_id        bigint NOT NULL REFERENCES lastmile.run,
+                run_id        bigint NOT NULL,
                 PRIMARY KEY (source, enrollment_id, night)
             );
             CREATE INDEX bed_night_patient ON lastmile.bed_night (patient_id);
@@ -166,7 +169,7 @@ extension Migration {
                 facility       text,
                 charge_count   integer,
                 agency         text,
-                run_id         bigint NOT NULL REFERENCES lastmile.run,
+                run_id         bigint NOT NULL,
                 PRIMARY KEY (source, booking_number)
             );
             CREATE INDEX booking_patient ON lastmile.booking (patient_id);
@@ -180,7 +183,7 @@ extension Migration {
                 status_date  date NOT NULL,
                 program      text,
                 household_id text,
-                run_id       bigint NOT NULL REFERENCES lastmile.run,
+                run_id       bigint NOT NULL,
                 PRIMARY KEY (source, record_id)
             );
             CREATE INDEX housing_status_patient ON lastmile.housing_status (patient_id);
@@ -196,8 +199,8 @@ extension Migration {
                 period_end   date,
                 codes        jsonb NOT NULL,
                 evidence     jsonb NOT NULL,
-                created_run  bigint NOT NULL REFERENCES lastmile.run,
-                updated_run  bigint NOT NULL REFERENCES lastmile.run,
+                created_run  bigint NOT NULL,
+                updated_run  bigint NOT NULL,
                 UNIQUE (patient_id, kind, source, period_start)
             );
             CREATE INDEX flag_patient ON lastmile.flag (patient_id);
