@@ -5,8 +5,12 @@ public enum BlockingRule: String, CaseIterable, Codable, Sendable {
     /// The same given and family names, in either order (catches swapped names).
     case names = "given+family names"
     case birthDate = "birth date"
-    case familyPhoneticBirthYear = "family NYSIIS+birth year"
-    case postalGivenPrefix = "postal code+given name prefix"
+    /// Family name and birth date: never capped, so a pair sharing both is always compared.
+    case familyBirthDate = "family name+birth date"
+    /// Nicknames share the initial of their canonical name (BILL and WILLIAM: W).
+    case familyPhoneticBirthYearInitial = "family NYSIIS+birth year+given canonical initial"
+    /// Catches a changed family name with a wrong birth day.
+    case givenPhoneticBirthYearMonth = "given NYSIIS+birth year and month"
     case ssn = "SSN"
     case ssnLast4GivenInitial = "SSN last four+given initial"
     case phone = "phone"
@@ -15,7 +19,7 @@ public enum BlockingRule: String, CaseIterable, Codable, Sendable {
 
     /// Rules whose oversized blocks may be skipped; the others always run, so no pair sharing an exact
     /// birth date and family name (same NYSIIS and year) is ever dropped.
-    var mayBeCapped: Bool { self != .names && self != .familyPhoneticBirthYear }
+    var mayBeCapped: Bool { self != .names && self != .familyBirthDate }
 
     /// The blocking key of record `i`, or nil when a field it needs is missing.
     func key(_ p: EncodedPeople, _ i: Int, _ lex: Lexicon) -> UInt64? {
@@ -27,15 +31,19 @@ public enum BlockingRule: String, CaseIterable, Codable, Sendable {
             return UInt64(UInt32(min(g, f))) << 32 | UInt64(UInt32(max(g, f)))
         case .birthDate:
             return p.birth[i] == 0 ? nil : UInt64(p.birth[i])
-        case .familyPhoneticBirthYear:
+        case .familyBirthDate:
             let f = p.family[i]
             guard f >= 0, p.birth[i] != 0 else { return nil }
-            return UInt64(UInt32(lex.phonetic[Int(f)])) << 16 | UInt64(p.birthYear(i))
-        case .postalGivenPrefix:
+            return UInt64(UInt32(f)) << 32 | UInt64(UInt32(p.birth[i]))
+        case .familyPhoneticBirthYearInitial:
+            let f = p.family[i]
             let g = p.given[i]
-            guard g >= 0, p.postal[i] >= 0 else { return nil }
-            let prefix = lex.withBytes(g) { b in (0..<min(3, b.count)).reduce(UInt64(0)) { $0 << 8 | UInt64(b[$1]) } }
-            return UInt64(UInt32(p.postal[i])) << 24 | prefix
+            guard f >= 0, g >= 0, p.birth[i] != 0 else { return nil }
+            return UInt64(UInt32(lex.phonetic[Int(f)])) << 24 | UInt64(p.birthYear(i)) << 8 | UInt64(lex.canonicalInitial[Int(g)])
+        case .givenPhoneticBirthYearMonth:
+            let g = p.given[i]
+            guard g >= 0, p.birth[i] != 0 else { return nil }
+            return UInt64(UInt32(lex.phonetic[Int(g)])) << 24 | UInt64(p.birth[i] / 100)
         case .ssn:
             return p.ssn[i] < 0 ? nil : UInt64(p.ssn[i])
         case .ssnLast4GivenInitial:

@@ -32,7 +32,8 @@ public enum MatchField: String, CaseIterable, Codable, Sendable {
     /// Address and phone: shared by a household, so weak evidence of identity on their own.
     public var isHouseholdField: Bool { self == .street || self == .city || self == .postalCode || self == .phone }
 
-    var ordinal: Int { MatchField.allCases.firstIndex(of: self)! }
+    var ordinal: Int { MatchField.ordinals[self]! }
+    static let ordinals = Dictionary(uniqueKeysWithValues: MatchField.allCases.enumerated().map { ($1, $0) })
     var elseLevel: Int { levelLabels.count - 1 }
 }
 
@@ -88,7 +89,7 @@ struct PairComparer: Sendable {
                 // Both close, or one exact and the other at least similar.
                 if (cg <= 2 && cf <= 2) || (min(cg, cf) == 0 && max(cg, cf) <= 4) {
                     g = cg
-                    f = [0, 2, 2, 3, 3, 4][cf]
+                    f = cf == 0 ? 0 : cf <= 2 ? 2 : cf <= 4 ? 3 : 4
                     v.raw |= LevelVector.swappedBit
                 }
             }
@@ -130,9 +131,9 @@ struct PairComparer: Sendable {
         if a < 0 || b < 0 { return 15 }
         if a == b { return 0 }
         if a1 >= 0 || b1 >= 0 {
-            for x in [a, a1, a2] where x >= 0 {
-                if x == b || x == b1 || x == b2 { return 1 }
-            }
+            if a == b1 || a == b2 { return 1 }
+            if a1 >= 0 && (a1 == b || a1 == b1 || a1 == b2) { return 1 }
+            if a2 >= 0 && (a2 == b || a2 == b1 || a2 == b2) { return 1 }
         }
         let jw = lexicon.jaroWinkler(a, b)
         if jw >= 0.92 { return 2 }

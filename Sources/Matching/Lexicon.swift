@@ -10,8 +10,11 @@ public final class Lexicon: Sendable {
     let nicknameStart: [Int32]
     let nicknameCount: [UInt8]
     let nicknameGroups: [Int32]
+    /// First letter of a name's canonical form (`BILL` → `W` for WILLIAM); 0 for strings that are not names.
+    let canonicalInitial: [UInt8]
 
     init(builder b: LexiconBuilder) {
+        canonicalInitial = b.canonicalInitial
         bytes = b.bytes
         offsets = b.offsets
         phonetic = b.phonetic
@@ -80,6 +83,7 @@ public struct LexiconBuilder {
     var nicknameStart: [Int32] = []
     var nicknameCount: [UInt8] = []
     var nicknameGroups: [Int32] = []
+    var canonicalInitial: [UInt8] = []
 
     public init() {}
 
@@ -93,6 +97,7 @@ public struct LexiconBuilder {
         phonetic.append(-1)
         nicknameStart.append(0)
         nicknameCount.append(0)
+        canonicalInitial.append(0)
         return id
     }
 
@@ -109,7 +114,9 @@ public struct LexiconBuilder {
                 phoneticIds[code] = pid
             }
             phonetic[Int(id)] = pid
+            canonicalInitial[Int(id)] = s.utf8.first ?? 0
             if let groups = Nicknames.groups[s] {
+                canonicalInitial[Int(id)] = Nicknames.canonicalInitials[Int(groups[0])]
                 nicknameStart[Int(id)] = Int32(nicknameGroups.count)
                 nicknameCount[Int(id)] = UInt8(min(groups.count, 255))
                 nicknameGroups.append(contentsOf: groups.prefix(255))

@@ -23,6 +23,9 @@ public final class MatchInputs: Sendable {
 /// Weights per field and level, ready for scoring; term-frequency weights per name id.
 struct ScoringTables: Sendable {
     static let stride = 16
+    static let fields = MatchField.allCases
+    static let householdFields = MatchField.allCases.map(\.isHouseholdField)
+    static let givenElse = MatchField.givenName.levelLabels.count - 1
     let weights: [Double]
     let householdWeights: [Double]
     let priorBits: Double
@@ -71,17 +74,18 @@ struct ScoringTables: Sendable {
         let b = v.level(PairComparer.birth)
         // Relatives share address and phone; only given name and birth date tell them apart. When either
         // disagrees, agreement on a household field is no evidence of identity.
-        let identityDisagrees = capsHouseholdEvidence && (g == MatchField.givenName.elseLevel || (b != 15 && b >= 3))
+        let identityDisagrees = capsHouseholdEvidence && (g == Self.givenElse || (b != 15 && b >= 3))
         var total = 0.0
         // Address, city, postal code and phone agree together whenever people share a home, so with households
         // in the data only the strongest of their agreements counts (disagreements all count).
         var bestHouseholdAgreement = 0.0
         var bestHouseholdIndex = -1
-        for f in 0..<MatchField.allCases.count where fieldsInModel[f] {
+        for f in 0..<Self.fields.count where fieldsInModel[f] {
             let level = v.level(f)
             if level == 15 { continue }
-            let field = MatchField.allCases[f]
-            var w = (household && !field.isHouseholdField ? householdWeights : weights)[f * Self.stride + level]
+            let field = Self.fields[f]
+            let isHouseholdField = Self.householdFields[f]
+            var w = (household && !isHouseholdField ? householdWeights : weights)[f * Self.stride + level]
             var note = ""
             if level == 0 && !household && !v.isSwapped {
                 if f == PairComparer.given, !givenTF.isEmpty, given >= 0, !givenTF[Int(given)].isNaN {
@@ -92,15 +96,15 @@ struct ScoringTables: Sendable {
                     note = " (term frequency)"
                 }
             }
-            if household && !field.isHouseholdField && householdWeights[f * Self.stride + level] != weights[f * Self.stride + level] {
+            if household && !isHouseholdField && householdWeights[f * Self.stride + level] != weights[f * Self.stride + level] {
                 note = " (household u)"
             }
-            if field.isHouseholdField && identityDisagrees && w > 0 {
+            if isHouseholdField && identityDisagrees && w > 0 {
                 w = 0
                 note = " (capped: given name or birth date disagrees)"
             }
             if v.isSwapped && (f == PairComparer.given || f == PairComparer.family) { note += " (names swapped)" }
-            if capsHouseholdEvidence && field.isHouseholdField && w > 0 {
+            if capsHouseholdEvidence && isHouseholdField && w > 0 {
                 if w > bestHouseholdAgreement {
                     if bestHouseholdIndex >= 0 { Self.overlap(explain, bestHouseholdIndex) }
                     total += w - bestHouseholdAgreement

@@ -58,8 +58,24 @@ public enum ModelTrainer {
         }
         let a = expectationMaximisation(
             dobPatterns, fields: dobFields, passengers: household, u: u, maxIterations: options.maxEMIterations)
-        let b = expectationMaximisation(
-            namePatterns, fields: nameFields, passengers: household, u: u, maxIterations: options.maxEMIterations)
+        // In the names block the identity fields left to drive EM (birth date, sex, SSN) are too few to tell
+        // namesakes from matches on a large MPI (EM drifts to "all pairs match"), so the block's match share is
+        // fixed from session A: the matches it implies times the share of matches that agree on both names.
+        let dobPairsInSample = Double(dobPatterns.reduce(0) { $0 + $1.1 })
+        let namePairsInSample = Double(namePatterns.reduce(0) { $0 + $1.1 })
+        let presentBirth = fraction(inputs.incoming.birth) * fraction(inputs.mpi.birth)
+        let givenExact = a.m[MatchField.givenName.ordinal]?[0] ?? 0.9
+        let familyExact = a.m[MatchField.familyName.ordinal]?[0] ?? 0.9
+        var birthExact = 0.9
+        var b = EMResult(m: Array(repeating: nil, count: fields.count), lambda: 0, iterations: 0)
+        for _ in 0..<4 {
+            let matchesInSample = a.lambda * dobPairsInSample / max(0.05, birthExact * presentBirth)
+            let lambdaB = min(0.99, max(1e-6, matchesInSample * givenExact * familyExact / max(1, namePairsInSample)))
+            b = expectationMaximisation(
+                namePatterns, fields: nameFields, passengers: household, u: u, maxIterations: options.maxEMIterations,
+                fixedLambda: lambdaB)
+            birthExact = b.m[MatchField.birthDate.ordinal]?[0] ?? birthExact
+        }
         var m = fields.map { defaultM(levels: $0.levelLabels.count) }
         for f in fields {
             let estimates = [a.m[f.ordinal], b.m[f.ordinal]].compactMap { $0 }
@@ -227,13 +243,13 @@ public enum ModelTrainer {
     /// get their m from it.
     static func expectationMaximisation(
         _ patterns: [(UInt64, Int)], fields driving: [MatchField], passengers: [MatchField] = [], u: [[Double]],
-        maxIterations: Int
+        maxIterations: Int, fixedLambda: Double? = nil
     ) -> EMResult {
         var m: [[Double]?] = Array(repeating: nil, count: MatchField.allCases.count)
         guard patterns.count > 0 else { return EMResult(m: m, lambda: 0, iterations: 0) }
         let fields = driving + passengers
         for f in fields { m[f.ordinal] = defaultM(levels: f.levelLabels.count) }
-        var lambda = 0.1
+        var lambda = fixedLambda ?? 0.1
         var iterations = 0
         for iteration in 1...maxIterations {
             iterations = iteration
@@ -258,8 +274,8 @@ public enum ModelTrainer {
                     if l != 15 { mNum[k][l] += p * c }
                 }
             }
-            var change = abs(matched / total - lambda)
-            lambda = min(max(matched / total, 1e-9), 1 - 1e-9)
+            var change = fixedLambda == nil ? abs(matched / total - lambda) : 0
+            if fixedLambda == nil { lambda = min(max(matched / total, 1e-9), 1 - 1e-9) }
             for (k, f) in fields.enumerated() {
                 let s = mNum[k].reduce(0, +)
                 guard s > 0 else { continue }
