@@ -76,16 +76,16 @@ struct PairComparer: Sendable {
 
     func levels(_ i: Int, _ j: Int) -> LevelVector {
         var v = LevelVector.allNull
-        let l = left
-        let r = right
-        var g = givenLevel(l.given[i], r.given[j])
-        var f = familyLevel(l.family[i], l.familyPart1[i], l.familyPart2[i], r.family[j], r.familyPart1[j], r.familyPart2[j])
+        let a = left.records[i]
+        let b = right.records[j]
+        var g = givenLevel(a.given, b.given)
+        var f = familyLevel(a.family, a.familyPart1, a.familyPart2, b.family, b.familyPart1, b.familyPart2)
         // Given and family names written in each other's place: compare them crossed, and keep the crossed
         // levels when both are close (exact or Jaro–Winkler >= 0.92).
-        if g >= 3 && g != 15 && f >= 2 && f != 15, r.given[j] >= 0, r.family[j] >= 0 {
-            let cg = givenLevel(l.given[i], r.family[j])
+        if g >= 3 && g != 15 && f >= 2 && f != 15, b.given >= 0, b.family >= 0 {
+            let cg = givenLevel(a.given, b.family)
             if cg <= 3 {
-                let cf = givenLevel(l.family[i], r.given[j])
+                let cf = givenLevel(a.family, b.given)
                 // Both close, or one exact and the other at least similar.
                 if (cg <= 2 && cf <= 2) || (min(cg, cf) == 0 && max(cg, cf) <= 4) {
                     g = cg
@@ -96,16 +96,16 @@ struct PairComparer: Sendable {
         }
         v.set(Self.given, g)
         v.set(Self.family, f)
-        v.set(Self.birth, birthLevel(l.birth[i], l.birthDay[i], r.birth[j], r.birthDay[j]))
-        if l.sex[i] != 0 && r.sex[j] != 0 { v.set(Self.sexF, l.sex[i] == r.sex[j] ? 0 : 1) }
-        v.set(Self.ssnF, ssnLevel(l.ssn[i], l.ssnLast4[i], r.ssn[j], r.ssnLast4[j]))
-        let streetLevel = streetLevel(l.street[i], r.street[j])
+        v.set(Self.birth, birthLevel(a.birth, a.birthDay, b.birth, b.birthDay))
+        if a.sex != 0 && b.sex != 0 { v.set(Self.sexF, a.sex == b.sex ? 0 : 1) }
+        v.set(Self.ssnF, ssnLevel(a.ssn, a.ssnLast4, b.ssn, b.ssnLast4))
+        let streetLevel = streetLevel(a.street, b.street)
         v.set(Self.streetF, streetLevel)
-        if l.city[i] >= 0 && r.city[j] >= 0 { v.set(Self.cityF, l.city[i] == r.city[j] ? 0 : 1) }
-        v.set(Self.postalF, postalLevel(l.postal[i], r.postal[j]))
-        let phoneLevel = digitsLevel(l.phone[i], r.phone[j])
+        if a.city >= 0 && b.city >= 0 { v.set(Self.cityF, a.city == b.city ? 0 : 1) }
+        v.set(Self.postalF, postalLevel(a.postal, b.postal))
+        let phoneLevel = digitsLevel(a.phone, b.phone)
         v.set(Self.phoneF, phoneLevel)
-        if (streetLevel == 0 && l.unit[i] == r.unit[j]) || phoneLevel == 0 { v.raw |= LevelVector.householdBit }
+        if (streetLevel == 0 && a.unit == b.unit) || phoneLevel == 0 { v.raw |= LevelVector.householdBit }
         return v
     }
 
@@ -172,6 +172,7 @@ struct PairComparer: Sendable {
         if a < 0 || b < 0 { return 15 }
         if a == b { return 0 }
         if abs(lexicon.length(a) - lexicon.length(b)) > 3 { return 2 }
+        if (lexicon.characterSets[Int(a)] ^ lexicon.characterSets[Int(b)]).nonzeroBitCount > 6 { return 2 }
         return lexicon.damerauLevenshtein(a, b, limit: 3) <= 3 ? 1 : 2
     }
 

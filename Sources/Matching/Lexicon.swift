@@ -12,8 +12,12 @@ public final class Lexicon: Sendable {
     let nicknameGroups: [Int32]
     /// First letter of a name's canonical form (`BILL` → `W` for WILLIAM); 0 for strings that are not names.
     let canonicalInitial: [UInt8]
+    /// Which of A–Z, 0–9 and space occur in each string: an edit changes at most two of these bits, so
+    /// popcount(a ^ b) > 2k proves an edit distance above k without computing it.
+    let characterSets: [UInt64]
 
     init(builder b: LexiconBuilder) {
+        characterSets = b.characterSets
         canonicalInitial = b.canonicalInitial
         bytes = b.bytes
         offsets = b.offsets
@@ -84,6 +88,7 @@ public struct LexiconBuilder {
     var nicknameCount: [UInt8] = []
     var nicknameGroups: [Int32] = []
     var canonicalInitial: [UInt8] = []
+    var characterSets: [UInt64] = []
 
     public init() {}
 
@@ -98,6 +103,11 @@ public struct LexiconBuilder {
         nicknameStart.append(0)
         nicknameCount.append(0)
         canonicalInitial.append(0)
+        var set: UInt64 = 0
+        for c in s.utf8 {
+            if c >= 65 && c <= 90 { set |= 1 << UInt64(c - 65) } else if c >= 48 && c <= 57 { set |= 1 << UInt64(26 + c - 48) } else { set |= 1 << 36 }
+        }
+        characterSets.append(set)
         return id
     }
 

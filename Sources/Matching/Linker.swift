@@ -62,8 +62,8 @@ struct ScoringTables: Sendable {
             let floorU = c.levels[0].u / 32
             return counts.map { $0 == 0 ? .nan : Float(log2(m0 / max(Double($0) / max(n, 1), floorU))) }
         }
-        givenTF = tf(.givenName, mpi.given)
-        familyTF = tf(.familyName, mpi.family)
+        givenTF = tf(.givenName, mpi.records.map(\.given))
+        familyTF = tf(.familyName, mpi.records.map(\.family))
     }
 
     /// Sum of field weights for a pair (without the prior), optionally explaining each term.
@@ -256,7 +256,7 @@ public final class Linker: Sendable {
             for (r, rule) in index.rules.enumerated() {
                 guard let key = rule.key(incoming, i, lex) else { continue }
                 let block = index.block(r, key)
-                if block.count > index.maxBlockSize && rule.mayBeCapped {
+                if rule.mayBeCapped && block.count > rule.cap(index.maxBlockSize) {
                     skipped += 1
                     continue
                 }
@@ -275,7 +275,7 @@ public final class Linker: Sendable {
             var s = Scored()
             for j in candidates {
                 let v = comparer.levels(i, Int(j))
-                let w = tables.weight(v, given: incoming.given[i], family: incoming.family[i])
+                let w = tables.weight(v, given: incoming.records[i].given, family: incoming.records[i].family)
                 if w > s.bestWeight || (w == s.bestWeight && j < s.best) {
                     s.second = s.best
                     s.secondWeight = s.bestWeight
@@ -299,7 +299,7 @@ public final class Linker: Sendable {
         for (r, rule) in index.rules.enumerated() {
             guard let key = rule.key(inputs.incoming, i, inputs.lexicon) else { continue }
             let block = index.block(r, key)
-            if block.count > index.maxBlockSize && rule.mayBeCapped { continue }
+            if rule.mayBeCapped && block.count > rule.cap(index.maxBlockSize) { continue }
             for k in block where seen.insert(index.members[r][k]).inserted { out.append(index.members[r][k]) }
         }
         return out
@@ -381,7 +381,7 @@ public final class Linker: Sendable {
         let v = inputs.comparer.levels(i, j)
         var fields: [FieldWeight] = []
         let w = withUnsafeMutablePointer(to: &fields) {
-            tables.weight(v, given: inputs.incoming.given[i], family: inputs.incoming.family[i], explain: $0)
+            tables.weight(v, given: inputs.incoming.records[i].given, family: inputs.incoming.records[i].family, explain: $0)
         }
         return PairExplanation(
             fields: fields, priorWeight: tables.priorBits, totalWeight: w + tables.priorBits,

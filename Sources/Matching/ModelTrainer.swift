@@ -3,7 +3,7 @@ import Foundation
 /// How much data training looks at.
 public struct TrainingOptions: Sendable {
     /// Random (incoming, MPI) pairs drawn to estimate u.
-    public var randomPairs = 5_000_000
+    public var randomPairs = 2_000_000
     /// At most this many incoming records (evenly spaced) feed each EM session.
     public var maxIncomingForEM = 100_000
     public var maxEMIterations = 60
@@ -54,7 +54,7 @@ public enum ModelTrainer {
         let nameFields = identity.filter { $0 != .givenName && $0 != .familyName }
         let dobPatterns = blockPatterns(inputs, index: index, rule: 0, sample: sample) { _, _ in true }
         let namePatterns = blockPatterns(inputs, index: index, rule: 1, sample: sample) { i, j in
-            inputs.incoming.given[i] == inputs.mpi.given[j] && inputs.incoming.family[i] == inputs.mpi.family[j]
+            inputs.incoming.records[i].given == inputs.mpi.records[j].given && inputs.incoming.records[i].family == inputs.mpi.records[j].family
         }
         let a = expectationMaximisation(
             dobPatterns, fields: dobFields, passengers: household, u: u, maxIterations: options.maxEMIterations)
@@ -63,7 +63,7 @@ public enum ModelTrainer {
         // fixed from session A: the matches it implies times the share of matches that agree on both names.
         let dobPairsInSample = Double(dobPatterns.reduce(0) { $0 + $1.1 })
         let namePairsInSample = Double(namePatterns.reduce(0) { $0 + $1.1 })
-        let presentBirth = fraction(inputs.incoming.birth) * fraction(inputs.mpi.birth)
+        let presentBirth = fraction(inputs.incoming) * fraction(inputs.mpi)
         let givenExact = a.m[MatchField.givenName.ordinal]?[0] ?? 0.9
         let familyExact = a.m[MatchField.familyName.ordinal]?[0] ?? 0.9
         var birthExact = 0.9
@@ -87,7 +87,7 @@ public enum ModelTrainer {
         // of true matches that block holds (exact birth date, both present).
         let dobPairs = dobPatterns.reduce(0) { $0 + $1.1 }
         let scale = Double(nIn) / Double(max(1, sample.count))
-        let present = fraction(inputs.incoming.birth) * fraction(inputs.mpi.birth)
+        let present = fraction(inputs.incoming) * fraction(inputs.mpi)
         let matches = a.lambda * Double(dobPairs) * scale / max(0.05, m[MatchField.birthDate.ordinal][0] * present)
         let allPairs = Double(max(1, nIn)) * Double(max(1, nMPI))
         let lambda = min(max(matches, 1) / allPairs, Double(min(nIn, nMPI)) / allPairs, 0.5)
@@ -127,8 +127,8 @@ public enum ModelTrainer {
             capsHouseholdEvidence: hhPairs >= max(30, nMPI / 100), training: summary)
     }
 
-    static func fraction(_ birth: [Int32]) -> Double {
-        birth.isEmpty ? 0 : Double(birth.filter { $0 != 0 }.count) / Double(birth.count)
+    static func fraction(_ people: EncodedPeople) -> Double {
+        people.count == 0 ? 0 : Double(people.records.filter { $0.birth != 0 }.count) / Double(people.count)
     }
 
     static func defaultM(levels: Int) -> [Double] {
@@ -176,11 +176,11 @@ public enum ModelTrainer {
         let fieldCount = MatchField.allCases.count
         var groups: [UInt64: [Int32]] = [:]
         for i in 0..<mpi.count {
-            if mpi.street[i] >= 0 {
-                let key = UInt64(UInt32(mpi.street[i])) << 32 ^ UInt64(UInt32(bitPattern: mpi.unit[i])) << 8 ^ UInt64(UInt32(max(0, mpi.postal[i])))
+            if mpi.records[i].street >= 0 {
+                let key = UInt64(UInt32(mpi.records[i].street)) << 32 ^ UInt64(UInt32(bitPattern: mpi.records[i].unit)) << 8 ^ UInt64(UInt32(max(0, mpi.records[i].postal)))
                 groups[key | 1 << 63, default: []].append(Int32(i))
             }
-            if mpi.phone[i] >= 0 { groups[UInt64(mpi.phone[i]), default: []].append(Int32(i)) }
+            if mpi.records[i].phone >= 0 { groups[UInt64(mpi.records[i].phone), default: []].append(Int32(i)) }
         }
         let comparer = PairComparer(lexicon: inputs.lexicon, left: mpi, right: mpi)
         var counts = [Int](repeating: 0, count: fieldCount * 16)
