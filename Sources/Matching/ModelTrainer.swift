@@ -3,7 +3,7 @@ import Foundation
 /// How much data training looks at.
 public struct TrainingOptions: Sendable {
     /// Random (incoming, MPI) pairs drawn to estimate u.
-    public var randomPairs = 2_000_000
+    public var randomPairs = 5_000_000
     /// At most this many incoming records (evenly spaced) feed each EM session.
     public var maxIncomingForEM = 100_000
     public var maxEMIterations = 60
