@@ -143,8 +143,8 @@ public enum DecisionReason: String, Sendable, Hashable, Codable {
     case nearTie = "near-tie"
     /// Another incoming record claims the same patient with a similar weight.
     case contestedPatient = "contested-patient"
-    /// The pair shares an address or phone, and given name or birth date does not agree closely (or is
-    /// missing): it could be a relative.
+    /// The pair shares an address or phone and neither given name with birth date, nor the SSN, tells the
+    /// person from a relative (see `Linker.householdIdentityIsClear`).
     case householdIdentityUnclear = "household-identity-unclear"
     case aboveMatchThreshold = "above-match-threshold"
 }
@@ -327,7 +327,7 @@ public final class Linker: Sendable {
         } else if let p2, p2 >= t.review, s.bestWeight - s.secondWeight < t.tieMarginBits {
             (decision, reason) = (.review, .nearTie)
         } else if p >= t.match && tables.capsHouseholdEvidence && s.bestLevels.isHousehold
-            && !(s.bestLevels.level(PairComparer.given) <= 2 && s.bestLevels.level(PairComparer.birth) <= 2)
+            && !householdIdentityIsClear(s, incoming: i)
         {
             // In a shared home only given name and birth date tell relatives apart: both must agree closely.
             (decision, reason) = (.review, .householdIdentityUnclear)
@@ -339,6 +339,21 @@ public final class Linker: Sendable {
         return LinkDecision(
             incoming: i, decision: decision, reason: reason, mpi: Int(s.best), probability: p, matchWeight: s.bestWeight,
             runnerUp: s.second >= 0 ? Int(s.second) : nil, runnerUpProbability: p2, rulesMask: mask)
+    }
+
+    /// Whether a pair sharing a home is told apart from the relatives it lives with: given name and birth date
+    /// both agree closely; or the full SSN agrees (and not both name and date disagree); or the birth date is
+    /// missing, the given name agrees exactly (or as a nickname) and no generational suffixes conflict.
+    func householdIdentityIsClear(_ s: Scored, incoming i: Int) -> Bool {
+        let v = s.bestLevels
+        let g = v.level(PairComparer.given)
+        let b = v.level(PairComparer.birth)
+        if g <= 2 && b <= 2 { return true }
+        if v.level(PairComparer.ssnF) == 0 && !(g == ScoringTables.givenElse && b != 15 && b >= 3) { return true }
+        let suffixA = inputs.incoming.records[i].suffix
+        let suffixB = inputs.mpi.records[Int(s.best)].suffix
+        let suffixesConflict = suffixA != 0 && suffixB != 0 && suffixA != suffixB
+        return b == 15 && g <= 1 && !suffixesConflict
     }
 
     /// One patient, one auto-link per run: when several incoming records would link to the same patient, the
