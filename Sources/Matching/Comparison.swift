@@ -22,9 +22,9 @@ public enum MatchField: String, CaseIterable, Codable, Sendable {
         case .birthDate: ["exact", "day/month swapped", "one component off", "within a year", "else"]
         case .sex: ["exact", "else"]
         case .ssn: ["exact", "one edit", "last four only, equal", "else"]
-        case .street: ["exact", "Damerau-Levenshtein <= 3", "else"]
-        case .city: ["exact", "else"]
-        case .postalCode: ["exact", "first three digits", "else"]
+        case .street: ["exact", "Damerau-Levenshtein <= 3", "same house number and street name", "else"]
+        case .city: ["exact", "Jaro-Winkler >= 0.90", "else"]
+        case .postalCode: ["exact", "one edit", "first three digits", "else"]
         case .phone: ["exact", "one edit", "else"]
         }
     }
@@ -101,7 +101,9 @@ struct PairComparer: Sendable {
         v.set(Self.ssnF, ssnLevel(a.ssn, a.ssnLast4, b.ssn, b.ssnLast4))
         let streetLevel = streetLevel(a.street, b.street)
         v.set(Self.streetF, streetLevel)
-        if a.city >= 0 && b.city >= 0 { v.set(Self.cityF, a.city == b.city ? 0 : 1) }
+        if a.city >= 0 && b.city >= 0 {
+            v.set(Self.cityF, a.city == b.city ? 0 : lexicon.jaroWinkler(a.city, b.city) >= 0.90 ? 1 : 2)
+        }
         v.set(Self.postalF, postalLevel(a.postal, b.postal))
         let phoneLevel = digitsLevel(a.phone, b.phone)
         v.set(Self.phoneF, phoneLevel)
@@ -171,9 +173,13 @@ struct PairComparer: Sendable {
     func streetLevel(_ a: Int32, _ b: Int32) -> Int {
         if a < 0 || b < 0 { return 15 }
         if a == b { return 0 }
-        if abs(lexicon.length(a) - lexicon.length(b)) > 3 { return 2 }
-        if (lexicon.characterSets[Int(a)] ^ lexicon.characterSets[Int(b)]).nonzeroBitCount > 6 { return 2 }
-        return lexicon.damerauLevenshtein(a, b, limit: 3) <= 3 ? 1 : 2
+        if abs(lexicon.length(a) - lexicon.length(b)) <= 3
+            && (lexicon.characterSets[Int(a)] ^ lexicon.characterSets[Int(b)]).nonzeroBitCount <= 6
+            && lexicon.damerauLevenshtein(a, b, limit: 3) <= 3
+        {
+            return 1
+        }
+        return lexicon.firstTwoTokensEqual(a, b) ? 2 : 3
     }
 
     @inline(__always)
@@ -181,10 +187,11 @@ struct PairComparer: Sendable {
         if a < 0 || b < 0 { return 15 }
         if a == b { return 0 }
         let la = a / 1_000_000
-        if la != b / 1_000_000 || la < 3 { return 2 }
+        if la != b / 1_000_000 || la < 3 { return 3 }
+        if digitsDifferByOneEdit(Int64(a % 1_000_000), Int64(b % 1_000_000)) { return 1 }
         var scale: Int32 = 1
         for _ in 0..<(la - 3) { scale *= 10 }
-        return (a % 1_000_000) / scale == (b % 1_000_000) / scale ? 1 : 2
+        return (a % 1_000_000) / scale == (b % 1_000_000) / scale ? 2 : 3
     }
 
     @inline(__always)

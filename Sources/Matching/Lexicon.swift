@@ -53,6 +53,28 @@ public final class Lexicon: Sendable {
         withBytes(a) { pa in withBytes(b) { pb in StringComparators.damerauLevenshtein(pa, pb, limit: limit) } }
     }
 
+    /// True when both strings have at least two space-separated tokens and the first two are equal
+    /// (`12 MAIN ST` and `12 MAIN ST APT 3`, or `12 MAIN RD`).
+    func firstTwoTokensEqual(_ a: Int32, _ b: Int32) -> Bool {
+        withBytes(a) { pa in
+            withBytes(b) { pb in
+                var spaces = 0
+                var k = 0
+                while k < pa.count && k < pb.count && pa[k] == pb[k] {
+                    if pa[k] == 32 {
+                        spaces += 1
+                        if spaces == 2 { return true }
+                    }
+                    k += 1
+                }
+                // Both ended the second token at the same place.
+                let endA = k == pa.count || pa[k] == 32
+                let endB = k == pb.count || pb[k] == 32
+                return spaces == 1 && endA && endB && k > 0
+            }
+        }
+    }
+
     /// True when string `a` is a proper prefix of string `b`.
     func isPrefix(_ a: Int32, of b: Int32) -> Bool {
         let la = length(a)
