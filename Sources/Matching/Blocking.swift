@@ -4,9 +4,17 @@ import Dispatch
 public enum BlockingRule: String, CaseIterable, Codable, Sendable {
     /// The same given and family names, in either order (catches swapped names).
     case names = "given+family names"
+    /// Birth date alone, used only where few records share it (a small MPI); larger blocks are left to the
+    /// narrower rule below. Training runs EM on this block.
     case birthDate = "birth date"
-    case familyPhoneticBirthYear = "family NYSIIS+birth year"
-    case postalGivenPrefix = "postal code+given name prefix"
+    /// Birth date and the canonical initial of the given name.
+    case birthDateGivenInitial = "birth date+given canonical initial"
+    /// Family name and birth date: never capped, so a pair sharing both is always compared.
+    case familyBirthDate = "family name+birth date"
+    /// Nicknames share the initial of their canonical name (BILL and WILLIAM: W).
+    case familyPhoneticBirthYearInitial = "family NYSIIS+birth year+given canonical initial"
+    /// Catches a changed family name with a wrong birth day.
+    case givenPhoneticBirthYearMonth = "given NYSIIS+birth year and month"
     case ssn = "SSN"
     case ssnLast4GivenInitial = "SSN last four+given initial"
     case phone = "phone"
@@ -15,37 +23,58 @@ public enum BlockingRule: String, CaseIterable, Codable, Sendable {
 
     /// Rules whose oversized blocks may be skipped; the others always run, so no pair sharing an exact
     /// birth date and family name (same NYSIIS and year) is ever dropped.
-    var mayBeCapped: Bool { self != .names && self != .familyPhoneticBirthYear }
+    var mayBeCapped: Bool { self != .familyBirthDate }
+
+    /// The rules `lastmile link` uses.
+    public static let forLinking: [BlockingRule] = allCases
+
+    /// The largest block this rule uses: common full names and given-name keys are left to the date rules.
+    func cap(_ maxBlockSize: Int) -> Int {
+        switch self {
+        case .names: min(maxBlockSize, 300)
+        case .givenPhoneticBirthYearMonth: min(maxBlockSize, 200)
+        case .birthDate: min(maxBlockSize, 25)
+        default: maxBlockSize
+        }
+    }
 
     /// The blocking key of record `i`, or nil when a field it needs is missing.
     func key(_ p: EncodedPeople, _ i: Int, _ lex: Lexicon) -> UInt64? {
         switch self {
         case .names:
-            let g = p.given[i]
-            let f = p.family[i]
+            let g = p.records[i].given
+            let f = p.records[i].family
             guard g >= 0, f >= 0 else { return nil }
             return UInt64(UInt32(min(g, f))) << 32 | UInt64(UInt32(max(g, f)))
         case .birthDate:
-            return p.birth[i] == 0 ? nil : UInt64(p.birth[i])
-        case .familyPhoneticBirthYear:
-            let f = p.family[i]
-            guard f >= 0, p.birth[i] != 0 else { return nil }
-            return UInt64(UInt32(lex.phonetic[Int(f)])) << 16 | UInt64(p.birthYear(i))
-        case .postalGivenPrefix:
-            let g = p.given[i]
-            guard g >= 0, p.postal[i] >= 0 else { return nil }
-            let prefix = lex.withBytes(g) { b in (0..<min(3, b.count)).reduce(UInt64(0)) { $0 << 8 | UInt64(b[$1]) } }
-            return UInt64(UInt32(p.postal[i])) << 24 | prefix
+            return p.records[i].birth == 0 ? nil : UInt64(p.records[i].birth)
+        case .birthDateGivenInitial:
+            let g = p.records[i].given
+            guard g >= 0, p.records[i].birth != 0 else { return nil }
+            return UInt64(UInt32(p.records[i].birth)) << 8 | UInt64(lex.canonicalInitial[Int(g)])
+        case .familyBirthDate:
+            let f = p.records[i].family
+            guard f >= 0, p.records[i].birth != 0 else { return nil }
+            return UInt64(UInt32(f)) << 32 | UInt64(UInt32(p.records[i].birth))
+        case .familyPhoneticBirthYearInitial:
+            let f = p.records[i].family
+            let g = p.records[i].given
+            guard f >= 0, g >= 0, p.records[i].birth != 0 else { return nil }
+            return UInt64(UInt32(lex.phonetic[Int(f)])) << 24 | UInt64(p.birthYear(i)) << 8 | UInt64(lex.canonicalInitial[Int(g)])
+        case .givenPhoneticBirthYearMonth:
+            let g = p.records[i].given
+            guard g >= 0, p.records[i].birth != 0 else { return nil }
+            return UInt64(UInt32(lex.phonetic[Int(g)])) << 24 | UInt64(p.records[i].birth / 100)
         case .ssn:
-            return p.ssn[i] < 0 ? nil : UInt64(p.ssn[i])
+            return p.records[i].ssn < 0 ? nil : UInt64(p.records[i].ssn)
         case .ssnLast4GivenInitial:
-            let g = p.given[i]
-            guard g >= 0, p.ssnLast4[i] >= 0 else { return nil }
-            return UInt64(p.ssnLast4[i]) << 8 | UInt64(lex.firstByte(g))
+            let g = p.records[i].given
+            guard g >= 0, p.records[i].ssnLast4 >= 0 else { return nil }
+            return UInt64(p.records[i].ssnLast4) << 8 | UInt64(lex.firstByte(g))
         case .phone:
-            return p.phone[i] < 0 ? nil : UInt64(p.phone[i])
+            return p.records[i].phone < 0 ? nil : UInt64(p.records[i].phone)
         case .streetNumberAndName:
-            let s = p.street[i]
+            let s = p.records[i].street
             guard s >= 0 else { return nil }
             return lex.withBytes(s) { b -> UInt64? in
                 // Digits of the house number, a separator, then up to three letters of the next token.
@@ -73,12 +102,12 @@ public enum BlockingRule: String, CaseIterable, Codable, Sendable {
 /// Sorted keys of the MPI for each blocking rule: candidate lookup is a binary search.
 public final class BlockingIndex: Sendable {
     public let rules: [BlockingRule]
-    /// Blocks larger than this are skipped for rules that may be capped (e.g. a placeholder birth date).
+    /// Blocks larger than this (or the rule's own smaller cap) are skipped for rules that may be capped.
     public let maxBlockSize: Int
     let keys: [[UInt64]]
     let members: [[Int32]]
 
-    public init(mpi: EncodedPeople, lexicon: Lexicon, rules: [BlockingRule] = BlockingRule.allCases, maxBlockSize: Int = 5000) {
+    public init(mpi: EncodedPeople, lexicon: Lexicon, rules: [BlockingRule] = BlockingRule.forLinking, maxBlockSize: Int = 5000) {
         self.rules = rules
         self.maxBlockSize = maxBlockSize
         let built = Parallel.map(count: rules.count, chunkSize: 1) { r -> [KeyColumn] in

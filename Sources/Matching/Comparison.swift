@@ -22,9 +22,9 @@ public enum MatchField: String, CaseIterable, Codable, Sendable {
         case .birthDate: ["exact", "day/month swapped", "one component off", "within a year", "else"]
         case .sex: ["exact", "else"]
         case .ssn: ["exact", "one edit", "last four only, equal", "else"]
-        case .street: ["exact", "Damerau-Levenshtein <= 3", "else"]
-        case .city: ["exact", "else"]
-        case .postalCode: ["exact", "first three digits", "else"]
+        case .street: ["exact", "Damerau-Levenshtein <= 3", "same house number and street name", "else"]
+        case .city: ["exact", "Jaro-Winkler >= 0.90", "else"]
+        case .postalCode: ["exact", "one edit", "first three digits", "else"]
         case .phone: ["exact", "one edit", "else"]
         }
     }
@@ -32,7 +32,8 @@ public enum MatchField: String, CaseIterable, Codable, Sendable {
     /// Address and phone: shared by a household, so weak evidence of identity on their own.
     public var isHouseholdField: Bool { self == .street || self == .city || self == .postalCode || self == .phone }
 
-    var ordinal: Int { MatchField.allCases.firstIndex(of: self)! }
+    var ordinal: Int { MatchField.ordinals[self]! }
+    static let ordinals = Dictionary(uniqueKeysWithValues: MatchField.allCases.enumerated().map { ($1, $0) })
     var elseLevel: Int { levelLabels.count - 1 }
 }
 
@@ -75,36 +76,38 @@ struct PairComparer: Sendable {
 
     func levels(_ i: Int, _ j: Int) -> LevelVector {
         var v = LevelVector.allNull
-        let l = left
-        let r = right
-        var g = givenLevel(l.given[i], r.given[j])
-        var f = familyLevel(l.family[i], l.familyPart1[i], l.familyPart2[i], r.family[j], r.familyPart1[j], r.familyPart2[j])
+        let a = left.records[i]
+        let b = right.records[j]
+        var g = givenLevel(a.given, b.given)
+        var f = familyLevel(a.family, a.familyPart1, a.familyPart2, b.family, b.familyPart1, b.familyPart2)
         // Given and family names written in each other's place: compare them crossed, and keep the crossed
         // levels when both are close (exact or Jaro–Winkler >= 0.92).
-        if g >= 3 && g != 15 && f >= 2 && f != 15, r.given[j] >= 0, r.family[j] >= 0 {
-            let cg = givenLevel(l.given[i], r.family[j])
+        if g >= 3 && g != 15 && f >= 2 && f != 15, b.given >= 0, b.family >= 0 {
+            let cg = givenLevel(a.given, b.family)
             if cg <= 3 {
-                let cf = givenLevel(l.family[i], r.given[j])
+                let cf = givenLevel(a.family, b.given)
                 // Both close, or one exact and the other at least similar.
                 if (cg <= 2 && cf <= 2) || (min(cg, cf) == 0 && max(cg, cf) <= 4) {
                     g = cg
-                    f = [0, 2, 2, 3, 3, 4][cf]
+                    f = cf == 0 ? 0 : cf <= 2 ? 2 : cf <= 4 ? 3 : 4
                     v.raw |= LevelVector.swappedBit
                 }
             }
         }
         v.set(Self.given, g)
         v.set(Self.family, f)
-        v.set(Self.birth, birthLevel(l.birth[i], l.birthDay[i], r.birth[j], r.birthDay[j]))
-        if l.sex[i] != 0 && r.sex[j] != 0 { v.set(Self.sexF, l.sex[i] == r.sex[j] ? 0 : 1) }
-        v.set(Self.ssnF, ssnLevel(l.ssn[i], l.ssnLast4[i], r.ssn[j], r.ssnLast4[j]))
-        let streetLevel = streetLevel(l.street[i], r.street[j])
+        v.set(Self.birth, birthLevel(a.birth, a.birthDay, b.birth, b.birthDay))
+        if a.sex != 0 && b.sex != 0 { v.set(Self.sexF, a.sex == b.sex ? 0 : 1) }
+        v.set(Self.ssnF, ssnLevel(a.ssn, a.ssnLast4, b.ssn, b.ssnLast4))
+        let streetLevel = streetLevel(a.street, b.street)
         v.set(Self.streetF, streetLevel)
-        if l.city[i] >= 0 && r.city[j] >= 0 { v.set(Self.cityF, l.city[i] == r.city[j] ? 0 : 1) }
-        v.set(Self.postalF, postalLevel(l.postal[i], r.postal[j]))
-        let phoneLevel = digitsLevel(l.phone[i], r.phone[j])
+        if a.city >= 0 && b.city >= 0 {
+            v.set(Self.cityF, a.city == b.city ? 0 : lexicon.jaroWinkler(a.city, b.city) >= 0.90 ? 1 : 2)
+        }
+        v.set(Self.postalF, postalLevel(a.postal, b.postal))
+        let phoneLevel = digitsLevel(a.phone, b.phone)
         v.set(Self.phoneF, phoneLevel)
-        if (streetLevel == 0 && l.unit[i] == r.unit[j]) || phoneLevel == 0 { v.raw |= LevelVector.householdBit }
+        if (streetLevel == 0 && a.unit == b.unit) || phoneLevel == 0 { v.raw |= LevelVector.householdBit }
         return v
     }
 
@@ -130,9 +133,9 @@ struct PairComparer: Sendable {
         if a < 0 || b < 0 { return 15 }
         if a == b { return 0 }
         if a1 >= 0 || b1 >= 0 {
-            for x in [a, a1, a2] where x >= 0 {
-                if x == b || x == b1 || x == b2 { return 1 }
-            }
+            if a == b1 || a == b2 { return 1 }
+            if a1 >= 0 && (a1 == b || a1 == b1 || a1 == b2) { return 1 }
+            if a2 >= 0 && (a2 == b || a2 == b1 || a2 == b2) { return 1 }
         }
         let jw = lexicon.jaroWinkler(a, b)
         if jw >= 0.92 { return 2 }
@@ -170,8 +173,13 @@ struct PairComparer: Sendable {
     func streetLevel(_ a: Int32, _ b: Int32) -> Int {
         if a < 0 || b < 0 { return 15 }
         if a == b { return 0 }
-        if abs(lexicon.length(a) - lexicon.length(b)) > 3 { return 2 }
-        return lexicon.damerauLevenshtein(a, b, limit: 3) <= 3 ? 1 : 2
+        if abs(lexicon.length(a) - lexicon.length(b)) <= 3
+            && (lexicon.characterSets[Int(a)] ^ lexicon.characterSets[Int(b)]).nonzeroBitCount <= 6
+            && lexicon.damerauLevenshtein(a, b, limit: 3) <= 3
+        {
+            return 1
+        }
+        return lexicon.firstTwoTokensEqual(a, b) ? 2 : 3
     }
 
     @inline(__always)
@@ -179,10 +187,11 @@ struct PairComparer: Sendable {
         if a < 0 || b < 0 { return 15 }
         if a == b { return 0 }
         let la = a / 1_000_000
-        if la != b / 1_000_000 || la < 3 { return 2 }
+        if la != b / 1_000_000 || la < 3 { return 3 }
+        if digitsDifferByOneEdit(Int64(a % 1_000_000), Int64(b % 1_000_000)) { return 1 }
         var scale: Int32 = 1
         for _ in 0..<(la - 3) { scale *= 10 }
-        return (a % 1_000_000) / scale == (b % 1_000_000) / scale ? 1 : 2
+        return (a % 1_000_000) / scale == (b % 1_000_000) / scale ? 2 : 3
     }
 
     @inline(__always)

@@ -10,8 +10,15 @@ public final class Lexicon: Sendable {
     let nicknameStart: [Int32]
     let nicknameCount: [UInt8]
     let nicknameGroups: [Int32]
+    /// First letter of a name's canonical form (`BILL` → `W` for WILLIAM); 0 for strings that are not names.
+    let canonicalInitial: [UInt8]
+    /// Which of A–Z, 0–9 and space occur in each string: an edit changes at most two of these bits, so
+    /// popcount(a ^ b) > 2k proves an edit distance above k without computing it.
+    let characterSets: [UInt64]
 
     init(builder b: LexiconBuilder) {
+        characterSets = b.characterSets
+        canonicalInitial = b.canonicalInitial
         bytes = b.bytes
         offsets = b.offsets
         phonetic = b.phonetic
@@ -44,6 +51,28 @@ public final class Lexicon: Sendable {
 
     func damerauLevenshtein(_ a: Int32, _ b: Int32, limit: Int) -> Int {
         withBytes(a) { pa in withBytes(b) { pb in StringComparators.damerauLevenshtein(pa, pb, limit: limit) } }
+    }
+
+    /// True when both strings have at least two space-separated tokens and the first two are equal
+    /// (`12 MAIN ST` and `12 MAIN ST APT 3`, or `12 MAIN RD`).
+    func firstTwoTokensEqual(_ a: Int32, _ b: Int32) -> Bool {
+        withBytes(a) { pa in
+            withBytes(b) { pb in
+                var spaces = 0
+                var k = 0
+                while k < pa.count && k < pb.count && pa[k] == pb[k] {
+                    if pa[k] == 32 {
+                        spaces += 1
+                        if spaces == 2 { return true }
+                    }
+                    k += 1
+                }
+                // Both ended the second token at the same place.
+                let endA = k == pa.count || pa[k] == 32
+                let endB = k == pb.count || pb[k] == 32
+                return spaces == 1 && endA && endB && k > 0
+            }
+        }
     }
 
     /// True when string `a` is a proper prefix of string `b`.
@@ -80,6 +109,8 @@ public struct LexiconBuilder {
     var nicknameStart: [Int32] = []
     var nicknameCount: [UInt8] = []
     var nicknameGroups: [Int32] = []
+    var canonicalInitial: [UInt8] = []
+    var characterSets: [UInt64] = []
 
     public init() {}
 
@@ -93,6 +124,12 @@ public struct LexiconBuilder {
         phonetic.append(-1)
         nicknameStart.append(0)
         nicknameCount.append(0)
+        canonicalInitial.append(0)
+        var set: UInt64 = 0
+        for c in s.utf8 {
+            if c >= 65 && c <= 90 { set |= 1 << UInt64(c - 65) } else if c >= 48 && c <= 57 { set |= 1 << UInt64(26 + c - 48) } else { set |= 1 << 36 }
+        }
+        characterSets.append(set)
         return id
     }
 
@@ -109,7 +146,9 @@ public struct LexiconBuilder {
                 phoneticIds[code] = pid
             }
             phonetic[Int(id)] = pid
+            canonicalInitial[Int(id)] = s.utf8.first ?? 0
             if let groups = Nicknames.groups[s] {
+                canonicalInitial[Int(id)] = Nicknames.canonicalInitials[Int(groups[0])]
                 nicknameStart[Int(id)] = Int32(nicknameGroups.count)
                 nicknameCount[Int(id)] = UInt8(min(groups.count, 255))
                 nicknameGroups.append(contentsOf: groups.prefix(255))

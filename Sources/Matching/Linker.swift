@@ -23,6 +23,9 @@ public final class MatchInputs: Sendable {
 /// Weights per field and level, ready for scoring; term-frequency weights per name id.
 struct ScoringTables: Sendable {
     static let stride = 16
+    static let fields = MatchField.allCases
+    static let householdFields = MatchField.allCases.map(\.isHouseholdField)
+    static let givenElse = MatchField.givenName.levelLabels.count - 1
     let weights: [Double]
     let householdWeights: [Double]
     let priorBits: Double
@@ -59,8 +62,8 @@ struct ScoringTables: Sendable {
             let floorU = c.levels[0].u / 32
             return counts.map { $0 == 0 ? .nan : Float(log2(m0 / max(Double($0) / max(n, 1), floorU))) }
         }
-        givenTF = tf(.givenName, mpi.given)
-        familyTF = tf(.familyName, mpi.family)
+        givenTF = tf(.givenName, mpi.records.map(\.given))
+        familyTF = tf(.familyName, mpi.records.map(\.family))
     }
 
     /// Sum of field weights for a pair (without the prior), optionally explaining each term.
@@ -71,17 +74,18 @@ struct ScoringTables: Sendable {
         let b = v.level(PairComparer.birth)
         // Relatives share address and phone; only given name and birth date tell them apart. When either
         // disagrees, agreement on a household field is no evidence of identity.
-        let identityDisagrees = capsHouseholdEvidence && (g == MatchField.givenName.elseLevel || (b != 15 && b >= 3))
+        let identityDisagrees = capsHouseholdEvidence && (g == Self.givenElse || (b != 15 && b >= 3))
         var total = 0.0
         // Address, city, postal code and phone agree together whenever people share a home, so with households
         // in the data only the strongest of their agreements counts (disagreements all count).
         var bestHouseholdAgreement = 0.0
         var bestHouseholdIndex = -1
-        for f in 0..<MatchField.allCases.count where fieldsInModel[f] {
+        for f in 0..<Self.fields.count where fieldsInModel[f] {
             let level = v.level(f)
             if level == 15 { continue }
-            let field = MatchField.allCases[f]
-            var w = (household && !field.isHouseholdField ? householdWeights : weights)[f * Self.stride + level]
+            let field = Self.fields[f]
+            let isHouseholdField = Self.householdFields[f]
+            var w = (household && !isHouseholdField ? householdWeights : weights)[f * Self.stride + level]
             var note = ""
             if level == 0 && !household && !v.isSwapped {
                 if f == PairComparer.given, !givenTF.isEmpty, given >= 0, !givenTF[Int(given)].isNaN {
@@ -92,15 +96,15 @@ struct ScoringTables: Sendable {
                     note = " (term frequency)"
                 }
             }
-            if household && !field.isHouseholdField && householdWeights[f * Self.stride + level] != weights[f * Self.stride + level] {
+            if household && !isHouseholdField && householdWeights[f * Self.stride + level] != weights[f * Self.stride + level] {
                 note = " (household u)"
             }
-            if field.isHouseholdField && identityDisagrees && w > 0 {
+            if isHouseholdField && identityDisagrees && w > 0 {
                 w = 0
                 note = " (capped: given name or birth date disagrees)"
             }
             if v.isSwapped && (f == PairComparer.given || f == PairComparer.family) { note += " (names swapped)" }
-            if capsHouseholdEvidence && field.isHouseholdField && w > 0 {
+            if capsHouseholdEvidence && isHouseholdField && w > 0 {
                 if w > bestHouseholdAgreement {
                     if bestHouseholdIndex >= 0 { Self.overlap(explain, bestHouseholdIndex) }
                     total += w - bestHouseholdAgreement
@@ -139,8 +143,8 @@ public enum DecisionReason: String, Sendable, Hashable, Codable {
     case nearTie = "near-tie"
     /// Another incoming record claims the same patient with a similar weight.
     case contestedPatient = "contested-patient"
-    /// The pair shares an address or phone, and given name or birth date does not agree closely (or is
-    /// missing): it could be a relative.
+    /// The pair shares an address or phone and neither given name with birth date, nor the SSN, tells the
+    /// person from a relative (see `Linker.householdIdentityIsClear`).
     case householdIdentityUnclear = "household-identity-unclear"
     case aboveMatchThreshold = "above-match-threshold"
 }
@@ -252,7 +256,7 @@ public final class Linker: Sendable {
             for (r, rule) in index.rules.enumerated() {
                 guard let key = rule.key(incoming, i, lex) else { continue }
                 let block = index.block(r, key)
-                if block.count > index.maxBlockSize && rule.mayBeCapped {
+                if rule.mayBeCapped && block.count > rule.cap(index.maxBlockSize) {
                     skipped += 1
                     continue
                 }
@@ -271,7 +275,7 @@ public final class Linker: Sendable {
             var s = Scored()
             for j in candidates {
                 let v = comparer.levels(i, Int(j))
-                let w = tables.weight(v, given: incoming.given[i], family: incoming.family[i])
+                let w = tables.weight(v, given: incoming.records[i].given, family: incoming.records[i].family)
                 if w > s.bestWeight || (w == s.bestWeight && j < s.best) {
                     s.second = s.best
                     s.secondWeight = s.bestWeight
@@ -295,7 +299,7 @@ public final class Linker: Sendable {
         for (r, rule) in index.rules.enumerated() {
             guard let key = rule.key(inputs.incoming, i, inputs.lexicon) else { continue }
             let block = index.block(r, key)
-            if block.count > index.maxBlockSize && rule.mayBeCapped { continue }
+            if rule.mayBeCapped && block.count > rule.cap(index.maxBlockSize) { continue }
             for k in block where seen.insert(index.members[r][k]).inserted { out.append(index.members[r][k]) }
         }
         return out
@@ -323,7 +327,7 @@ public final class Linker: Sendable {
         } else if let p2, p2 >= t.review, s.bestWeight - s.secondWeight < t.tieMarginBits {
             (decision, reason) = (.review, .nearTie)
         } else if p >= t.match && tables.capsHouseholdEvidence && s.bestLevels.isHousehold
-            && !(s.bestLevels.level(PairComparer.given) <= 2 && s.bestLevels.level(PairComparer.birth) <= 2)
+            && !householdIdentityIsClear(s, incoming: i)
         {
             // In a shared home only given name and birth date tell relatives apart: both must agree closely.
             (decision, reason) = (.review, .householdIdentityUnclear)
@@ -335,6 +339,21 @@ public final class Linker: Sendable {
         return LinkDecision(
             incoming: i, decision: decision, reason: reason, mpi: Int(s.best), probability: p, matchWeight: s.bestWeight,
             runnerUp: s.second >= 0 ? Int(s.second) : nil, runnerUpProbability: p2, rulesMask: mask)
+    }
+
+    /// Whether a pair sharing a home is told apart from the relatives it lives with: given name and birth date
+    /// both agree closely; or the full SSN agrees (and not both name and date disagree); or the birth date is
+    /// missing, the given name agrees exactly (or as a nickname) and no generational suffixes conflict.
+    func householdIdentityIsClear(_ s: Scored, incoming i: Int) -> Bool {
+        let v = s.bestLevels
+        let g = v.level(PairComparer.given)
+        let b = v.level(PairComparer.birth)
+        if g <= 2 && b <= 2 { return true }
+        if v.level(PairComparer.ssnF) == 0 && !(g == ScoringTables.givenElse && b != 15 && b >= 3) { return true }
+        let suffixA = inputs.incoming.records[i].suffix
+        let suffixB = inputs.mpi.records[Int(s.best)].suffix
+        let suffixesConflict = suffixA != 0 && suffixB != 0 && suffixA != suffixB
+        return b == 15 && g <= 1 && !suffixesConflict
     }
 
     /// One patient, one auto-link per run: when several incoming records would link to the same patient, the
@@ -377,7 +396,7 @@ public final class Linker: Sendable {
         let v = inputs.comparer.levels(i, j)
         var fields: [FieldWeight] = []
         let w = withUnsafeMutablePointer(to: &fields) {
-            tables.weight(v, given: inputs.incoming.given[i], family: inputs.incoming.family[i], explain: $0)
+            tables.weight(v, given: inputs.incoming.records[i].given, family: inputs.incoming.records[i].family, explain: $0)
         }
         return PairExplanation(
             fields: fields, priorWeight: tables.priorBits, totalWeight: w + tables.priorBits,

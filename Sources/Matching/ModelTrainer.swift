@@ -54,12 +54,28 @@ public enum ModelTrainer {
         let nameFields = identity.filter { $0 != .givenName && $0 != .familyName }
         let dobPatterns = blockPatterns(inputs, index: index, rule: 0, sample: sample) { _, _ in true }
         let namePatterns = blockPatterns(inputs, index: index, rule: 1, sample: sample) { i, j in
-            inputs.incoming.given[i] == inputs.mpi.given[j] && inputs.incoming.family[i] == inputs.mpi.family[j]
+            inputs.incoming.records[i].given == inputs.mpi.records[j].given && inputs.incoming.records[i].family == inputs.mpi.records[j].family
         }
         let a = expectationMaximisation(
             dobPatterns, fields: dobFields, passengers: household, u: u, maxIterations: options.maxEMIterations)
-        let b = expectationMaximisation(
-            namePatterns, fields: nameFields, passengers: household, u: u, maxIterations: options.maxEMIterations)
+        // In the names block the identity fields left to drive EM (birth date, sex, SSN) are too few to tell
+        // namesakes from matches on a large MPI (EM drifts to "all pairs match"), so the block's match share is
+        // fixed from session A: the matches it implies times the share of matches that agree on both names.
+        let dobPairsInSample = Double(dobPatterns.reduce(0) { $0 + $1.1 })
+        let namePairsInSample = Double(namePatterns.reduce(0) { $0 + $1.1 })
+        let presentBirth = fraction(inputs.incoming) * fraction(inputs.mpi)
+        let givenExact = a.m[MatchField.givenName.ordinal]?[0] ?? 0.9
+        let familyExact = a.m[MatchField.familyName.ordinal]?[0] ?? 0.9
+        var birthExact = 0.9
+        var b = EMResult(m: Array(repeating: nil, count: fields.count), lambda: 0, iterations: 0)
+        for _ in 0..<4 {
+            let matchesInSample = a.lambda * dobPairsInSample / max(0.05, birthExact * presentBirth)
+            let lambdaB = min(0.99, max(1e-6, matchesInSample * givenExact * familyExact / max(1, namePairsInSample)))
+            b = expectationMaximisation(
+                namePatterns, fields: nameFields, passengers: household, u: u, maxIterations: options.maxEMIterations,
+                fixedLambda: lambdaB)
+            birthExact = b.m[MatchField.birthDate.ordinal]?[0] ?? birthExact
+        }
         var m = fields.map { defaultM(levels: $0.levelLabels.count) }
         for f in fields {
             let estimates = [a.m[f.ordinal], b.m[f.ordinal]].compactMap { $0 }
@@ -71,7 +87,7 @@ public enum ModelTrainer {
         // of true matches that block holds (exact birth date, both present).
         let dobPairs = dobPatterns.reduce(0) { $0 + $1.1 }
         let scale = Double(nIn) / Double(max(1, sample.count))
-        let present = fraction(inputs.incoming.birth) * fraction(inputs.mpi.birth)
+        let present = fraction(inputs.incoming) * fraction(inputs.mpi)
         let matches = a.lambda * Double(dobPairs) * scale / max(0.05, m[MatchField.birthDate.ordinal][0] * present)
         let allPairs = Double(max(1, nIn)) * Double(max(1, nMPI))
         let lambda = min(max(matches, 1) / allPairs, Double(min(nIn, nMPI)) / allPairs, 0.5)
@@ -111,8 +127,8 @@ public enum ModelTrainer {
             capsHouseholdEvidence: hhPairs >= max(30, nMPI / 100), training: summary)
     }
 
-    static func fraction(_ birth: [Int32]) -> Double {
-        birth.isEmpty ? 0 : Double(birth.filter { $0 != 0 }.count) / Double(birth.count)
+    static func fraction(_ people: EncodedPeople) -> Double {
+        people.count == 0 ? 0 : Double(people.records.filter { $0.birth != 0 }.count) / Double(people.count)
     }
 
     static func defaultM(levels: Int) -> [Double] {
@@ -160,11 +176,11 @@ public enum ModelTrainer {
         let fieldCount = MatchField.allCases.count
         var groups: [UInt64: [Int32]] = [:]
         for i in 0..<mpi.count {
-            if mpi.street[i] >= 0 {
-                let key = UInt64(UInt32(mpi.street[i])) << 32 ^ UInt64(UInt32(bitPattern: mpi.unit[i])) << 8 ^ UInt64(UInt32(max(0, mpi.postal[i])))
+            if mpi.records[i].street >= 0 {
+                let key = UInt64(UInt32(mpi.records[i].street)) << 32 ^ UInt64(UInt32(bitPattern: mpi.records[i].unit)) << 8 ^ UInt64(UInt32(max(0, mpi.records[i].postal)))
                 groups[key | 1 << 63, default: []].append(Int32(i))
             }
-            if mpi.phone[i] >= 0 { groups[UInt64(mpi.phone[i]), default: []].append(Int32(i)) }
+            if mpi.records[i].phone >= 0 { groups[UInt64(mpi.records[i].phone), default: []].append(Int32(i)) }
         }
         let comparer = PairComparer(lexicon: inputs.lexicon, left: mpi, right: mpi)
         var counts = [Int](repeating: 0, count: fieldCount * 16)
@@ -227,13 +243,13 @@ public enum ModelTrainer {
     /// get their m from it.
     static func expectationMaximisation(
         _ patterns: [(UInt64, Int)], fields driving: [MatchField], passengers: [MatchField] = [], u: [[Double]],
-        maxIterations: Int
+        maxIterations: Int, fixedLambda: Double? = nil
     ) -> EMResult {
         var m: [[Double]?] = Array(repeating: nil, count: MatchField.allCases.count)
         guard patterns.count > 0 else { return EMResult(m: m, lambda: 0, iterations: 0) }
         let fields = driving + passengers
         for f in fields { m[f.ordinal] = defaultM(levels: f.levelLabels.count) }
-        var lambda = 0.1
+        var lambda = fixedLambda ?? 0.1
         var iterations = 0
         for iteration in 1...maxIterations {
             iterations = iteration
@@ -258,8 +274,8 @@ public enum ModelTrainer {
                     if l != 15 { mNum[k][l] += p * c }
                 }
             }
-            var change = abs(matched / total - lambda)
-            lambda = min(max(matched / total, 1e-9), 1 - 1e-9)
+            var change = fixedLambda == nil ? abs(matched / total - lambda) : 0
+            if fixedLambda == nil { lambda = min(max(matched / total, 1e-9), 1 - 1e-9) }
             for (k, f) in fields.enumerated() {
                 let s = mNum[k].reduce(0, +)
                 guard s > 0 else { continue }

@@ -137,6 +137,9 @@ public enum Nicknames {
         return map
     }()
 
+    /// First letter of each line's canonical name.
+    static let canonicalInitials: [UInt8] = table.split(separator: "\n").map { $0.utf8.first { $0 != 32 } ?? 0 }
+
     /// True when the two normalised given names are the same or share a line of the table.
     public static func areEquivalent(_ a: String, _ b: String) -> Bool {
         if a == b { return true }

@@ -71,10 +71,18 @@ public enum StringComparators {
             var prev = m + 1
             var cur = 2 * (m + 1)
             for j in 0...m { rows[prev + j] = j }
+            // Only cells within `limit` of the diagonal can stay within `limit`: the others are set out of reach.
+            let band = limit == Int.max ? Int.max : limit
+            let outOfReach = limit == Int.max ? Int.max / 2 : limit + 1
             for i in 1...n {
-                rows[cur] = i
-                var rowMin = i
-                for j in 1...m {
+                rows[cur] = i <= band ? i : outOfReach
+                var rowMin = rows[cur]
+                let lo = band == Int.max ? 1 : max(1, i - band)
+                let hi = band == Int.max ? m : min(m, i + band)
+                if lo > 1 { rows[cur + lo - 1] = outOfReach }
+                if hi < m { rows[cur + hi + 1] = outOfReach }
+                if lo > hi { return limit + 1 }
+                for j in lo...hi {
                     let cost = a[i - 1] == b[j - 1] ? 0 : 1
                     var v = min(rows[prev + j] + 1, rows[cur + j - 1] + 1, rows[prev + j - 1] + cost)
                     if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
