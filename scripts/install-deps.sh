@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the system packages lastmile builds and runs with, when missing: libcsv-dev, libpq-dev and the
-# PostgreSQL server (for the embedded warehouse and the test cluster). Uses sudo when not root.
+# PostgreSQL server (for the embedded warehouse and the test cluster), and openssl (the TLS test makes its
+# own CA). Uses sudo when not root.
 set -euo pipefail
 
-packages=(libcsv-dev libpq-dev postgresql)
+packages=(libcsv-dev libpq-dev postgresql openssl)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
