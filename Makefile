@@ -33,4 +33,4 @@ lint:
 ## Stops and removes the demo's embedded warehouse and outputs.
 clean-demo:
 	-$(RELEASE_BIN) db stop
-	rm -rf .lastmile outbox
+	rm -rf .lastmile outbox drop
