@@ -118,13 +118,11 @@ public final class Connection {
             if handle.isInTransaction { _ = try? execute(unsafeSQL: "ROLLBACK") }
             throw error
         }
-        let commit: QueryResult
-        do { commit = try execute(unsafeSQL: "COMMIT") } catch var error {
+        do { try execute(unsafeSQL: "COMMIT") } catch var error {
             error.step = .commit
             if handle.isInTransaction { _ = try? execute(unsafeSQL: "ROLLBACK") }
             throw error
         }
-        _ = commit
         if lastCommandStatus != "COMMIT" {
             throw WarehouseError(
                 kind: .server, context: "transaction",
