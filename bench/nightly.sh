@@ -4,7 +4,8 @@
 # load-stage reference: `psql \copy` of the same rows (dumped from the tables the run loaded) into empty tables
 # of the same shape and indexes, median of REF_ROUNDS rounds. Prints our load stage / psql ratio.
 #
-# Usage: bench/nightly.sh [path/to/lastmile]     (PEOPLE, MPI_SIZE, REF_ROUNDS, PREPARE_ONLY=1 to stop after data)
+# Usage: bench/nightly.sh [path/to/lastmile]     (PEOPLE, MPI_SIZE, REF_ROUNDS, PREPARE_ONLY=1 to stop after data,
+#        RUN_ARGS="--verbose" for per-table debug lines in run.log, SECOND_NIGHT=1 to time a re-sent night too)
 #
 # The sample-world generator ties the MPI to the sources (about 0.7 patients and 15 source rows per person), so
 # no single --people value gives both a 1M MPI and 1M source rows: a 1M-patient world carries about 21M source
@@ -63,7 +64,9 @@ url="$("$lastmile" db url)"
 
 # 4. The night, once.
 echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
-/usr/bin/time -v -o run.time "$lastmile" run pipelines/nightly.yaml --as-of "$as_of" --log-format json > run.out 2> run.log
+# shellcheck disable=SC2086
+/usr/bin/time -v -o run.time "$lastmile" run pipelines/nightly.yaml --as-of "$as_of" --log-format json ${RUN_ARGS:-} \
+    > run.out 2> run.log
 echo "load average after the run:  $(cut -d' ' -f1-3 /proc/loadavg)"
 grep -E '^(reference data|flags|time):' run.out
 wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' run.time)
@@ -122,4 +125,20 @@ for label, arg in (("same indexes", sys.argv[3]), ("same indexes + foreign keys"
           f" load stage / psql = {load / m:.2f}x (target <= 1.5x)")
 print(f"load stage (events COPY to staging + upserts, crosswalk, review queue, rejected rows): {load:.2f} s")
 PY
+
+# 6. Optionally, the incremental case: both districts re-send their attendance file with a few corrections (every
+#    500th present day becomes an absence), so most rows conflict with what is stored and are unchanged.
+if [ "${SECOND_NIGHT:-0}" = 1 ]; then
+    awk -F, -v OFS=, 'NR > 1 && NF == 20 && NR % 500 == 0 && $12 == "P" {$12 = "A"} {print}' \
+        data/inbox/riverside-usd/attendance-2026-11-20.csv > data/inbox/riverside-usd/attendance-2026-11-21.csv
+    awk -F, -v OFS=, 'NR > 1 && NF == 8 && NR % 500 == 0 && $8 ~ /#In Attendance$/ {sub(/#In Attendance$/, "#Unexcused Absence", $8)} {print}' \
+        data/inbox/lakeside-edfi/attendance-events-2026-11-20.csv > data/inbox/lakeside-edfi/attendance-events-2026-11-21.csv
+    echo "second night (re-sent attendance with corrections), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    # shellcheck disable=SC2086
+    /usr/bin/time -v -o run2.time "$lastmile" run pipelines/nightly.yaml --as-of 2026-11-21 --log-format json ${RUN_ARGS:-} \
+        > run2.out 2> run2.log || true
+    rm -f data/inbox/riverside-usd/attendance-2026-11-21.csv data/inbox/lakeside-edfi/attendance-events-2026-11-21.csv
+    grep -E '^time:' run2.out
+    grep -E 'loaded ' run2.out | sed 's/^ */  /'
+fi
 "$lastmile" db stop >/dev/null 2>&1 || true

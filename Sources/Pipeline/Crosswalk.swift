@@ -43,97 +43,55 @@ enum Crosswalk {
         return known
     }
 
-    /// Writes the night's links, review entries and quarantine records set-based: each list is COPYed into a
-    /// staging table and merged with one statement (a per-row statement would cost a round trip per person).
+    /// Writes the night's links, review entries and quarantine records set-based: each list goes through one
+    /// `StagedMerge` (within one night the last entry of a person wins, as it would row by row), and a person
+    /// now linked leaves the review queue.
     static func save(
         _ links: [CrosswalkRow], reviews: [ReviewRow], rejected: [RunState.RejectedRow], runId: Int64,
-        connection: Connection
+        connection: Connection, logger: Logger? = nil, alwaysMerge: Bool = false
     ) throws {
         if !links.isEmpty {
-            try connection.execute(
-                unsafeSQL: """
-                    DROP TABLE IF EXISTS pg_temp.stage_crosswalk;
-                    CREATE TEMP TABLE stage_crosswalk (
-                        source text, source_person_id text, patient_id text, match_probability double precision,
-                        demographics_hash text, seq bigint
-                    ) ON COMMIT DROP;
-                    """)
-            try connection.withCopy(
-                "COPY stage_crosswalk (source, source_person_id, patient_id, match_probability, demographics_hash, seq) FROM STDIN"
-            ) { w in
-                for (i, link) in links.enumerated() {
-                    try w.append(link.source)
-                    try w.append(link.sourcePersonId)
-                    try w.append(link.patientId)
-                    try w.append(link.probability)
-                    try w.append(link.fingerprint)
-                    try w.append(i)
-                    try w.endRow()
-                }
+            // A link is rewritten (and re-dated) only when its patient or the demographics it was decided on changed.
+            let merge = StagedMerge(
+                table: "source_crosswalk",
+                columns: ["source", "source_person_id", "patient_id", "match_probability", "demographics_hash"],
+                key: ["source", "source_person_id"], compared: ["patient_id", "demographics_hash"],
+                runColumns: ["decided_run"], onUpdate: ["decided_run = $1", "decided_at = now()"],
+                partitionColumn: "source")
+            _ = try merge.run(
+                links, runId: runId, connection: connection, logger: logger, alwaysMerge: alwaysMerge,
+                rowKey: { RowKey($0.source, $0.sourcePersonId) }, partition: { $0.source }
+            ) { w, link in
+                try w.append(link.source)
+                try w.append(link.sourcePersonId)
+                try w.append(link.patientId)
+                try w.append(link.probability)
+                try w.append(link.fingerprint)
             }
-            // Within one night the last link of a person wins, as it would row by row.
             try connection.execute(
                 """
-                INSERT INTO lastmile.source_crosswalk
-                    (source, source_person_id, patient_id, match_probability, demographics_hash, decided_run)
-                SELECT DISTINCT ON (source, source_person_id)
-                    source, source_person_id, patient_id, match_probability, demographics_hash, $1::bigint
-                FROM stage_crosswalk ORDER BY source, source_person_id, seq DESC
-                ON CONFLICT (source, source_person_id) DO UPDATE SET
-                    patient_id = EXCLUDED.patient_id, match_probability = EXCLUDED.match_probability,
-                    demographics_hash = EXCLUDED.demographics_hash, decided_run = EXCLUDED.decided_run,
-                    decided_at = now()
-                WHERE (source_crosswalk.patient_id, source_crosswalk.demographics_hash)
-                    IS DISTINCT FROM (EXCLUDED.patient_id, EXCLUDED.demographics_hash)
-                """, [runId])
-            // A person now linked leaves the review queue.
-            try connection.execute(
-                """
-                DELETE FROM lastmile.review_queue q USING stage_crosswalk s
+                DELETE FROM lastmile.review_queue q USING unnest($1::text[], $2::text[]) AS s(source, source_person_id)
                 WHERE q.source = s.source AND q.source_person_id = s.source_person_id AND q.resolved_at IS NULL
-                """)
+                """, [ConsentStore.textArray(links.map(\.source)), ConsentStore.textArray(links.map(\.sourcePersonId))])
         }
         if !reviews.isEmpty {
-            try connection.execute(
-                unsafeSQL: """
-                    DROP TABLE IF EXISTS pg_temp.stage_review;
-                    CREATE TEMP TABLE stage_review (
-                        source text, source_person_id text, candidate_patient_id text, runner_up_patient_id text,
-                        match_probability double precision, reason text, seq bigint
-                    ) ON COMMIT DROP;
-                    """)
-            try connection.withCopy(
-                """
-                COPY stage_review (source, source_person_id, candidate_patient_id, runner_up_patient_id,
-                    match_probability, reason, seq) FROM STDIN
-                """
-            ) { w in
-                for (i, review) in reviews.enumerated() {
-                    try w.append(review.source)
-                    try w.append(review.sourcePersonId)
-                    try w.append(review.candidate)
-                    try w.append(review.runnerUp)
-                    try w.append(review.probability)
-                    try w.append(review.reason)
-                    try w.append(i)
-                    try w.endRow()
-                }
+            // An entry is rewritten only when its candidates or reason changed.
+            let merge = StagedMerge(
+                table: "review_queue",
+                columns: ["source", "source_person_id", "candidate_patient_id", "runner_up_patient_id", "match_probability", "reason"],
+                key: ["source", "source_person_id"], compared: ["candidate_patient_id", "runner_up_patient_id", "reason"],
+                runColumns: ["run_id"], partitionColumn: "source")
+            _ = try merge.run(
+                reviews, runId: runId, connection: connection, logger: logger, alwaysMerge: alwaysMerge,
+                rowKey: { RowKey($0.source, $0.sourcePersonId) }, partition: { $0.source }
+            ) { w, review in
+                try w.append(review.source)
+                try w.append(review.sourcePersonId)
+                try w.append(review.candidate)
+                try w.append(review.runnerUp)
+                try w.append(review.probability)
+                try w.append(review.reason)
             }
-            try connection.execute(
-                """
-                INSERT INTO lastmile.review_queue
-                    (source, source_person_id, candidate_patient_id, runner_up_patient_id, match_probability, reason, run_id)
-                SELECT DISTINCT ON (source, source_person_id)
-                    source, source_person_id, candidate_patient_id, runner_up_patient_id, match_probability, reason,
-                    $1::bigint
-                FROM stage_review ORDER BY source, source_person_id, seq DESC
-                ON CONFLICT (source, source_person_id) DO UPDATE SET
-                    candidate_patient_id = EXCLUDED.candidate_patient_id,
-                    runner_up_patient_id = EXCLUDED.runner_up_patient_id,
-                    match_probability = EXCLUDED.match_probability, reason = EXCLUDED.reason
-                WHERE (review_queue.candidate_patient_id, review_queue.runner_up_patient_id, review_queue.reason)
-                    IS DISTINCT FROM (EXCLUDED.candidate_patient_id, EXCLUDED.runner_up_patient_id, EXCLUDED.reason)
-                """, [runId])
         }
         if !rejected.isEmpty {
             try connection.withCopy("COPY lastmile.rejected_row (run_id, source, file_name, line, column_name, reason) FROM STDIN") { w in

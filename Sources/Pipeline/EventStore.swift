@@ -1,5 +1,6 @@
 import Foundation
 import LastMileCore
+import Logging
 import Warehouse
 
 /// Inserted and updated row counts of one upsert.
@@ -15,11 +16,14 @@ public struct UpsertCounts: Sendable, Codable, Equatable {
 
 /// Loads consented, matched events into the per-source event tables and reads them back for flag derivation.
 ///
-/// Each kind is COPYed into a temporary staging table and merged with one `INSERT … ON CONFLICT` keyed by the
-/// source's own record key, so a re-sent record replaces what it corrects; within one load the last record of a
-/// key wins. Rows are rewritten only when a value changed, so a repeated load leaves the tables untouched.
+/// Each kind is written with a `StagedMerge` keyed by the source's own record key, so a re-sent record replaces
+/// what it corrects; within one load the last record of a key wins. Rows are rewritten only when a value
+/// changed, so a repeated load leaves the tables untouched. A source's first load is COPYed straight in.
 struct EventStore {
     let connection: Connection
+    var logger: Logger? = nil
+    /// Merge through staging even into an empty table (to compare with the COPY fast path).
+    var alwaysMerge = false
 
     /// A record that passed both gates, with the patient it was linked to.
     struct LinkedRecord {
@@ -48,10 +52,11 @@ struct EventStore {
                 try merge(
                     table: "attendance_day",
                     columns: ["source", "student_id", "attendance_date", "patient_id", "school_id", "grade", "status", "minutes_absent"],
-                    key: ["source", "student_id", "attendance_date"], runId: runId, rows: attendance
+                    key: ["source", "student_id", "attendance_date"], runId: runId, rows: attendance,
+                    rowKey: { RowKey($0.0.record.source, Self.studentId($0.0), $0.1.date.description) }
                 ) { w, linked, e in
                     try w.append(linked.record.source)
-                    try w.append(linked.record.person.sourcePersonId ?? linked.record.recordId)
+                    try w.append(Self.studentId(linked))
                     try w.append(e.date)
                     try w.append(linked.patientId)
                     try w.append(e.schoolId)
@@ -65,7 +70,8 @@ struct EventStore {
                 try merge(
                     table: "shelter_stay",
                     columns: ["source", "enrollment_id", "patient_id", "project_id", "project_type", "entry_date", "exit_date", "move_in_date", "exit_destination"],
-                    key: ["source", "enrollment_id"], runId: runId, rows: stays
+                    key: ["source", "enrollment_id"], runId: runId, rows: stays,
+                    rowKey: { RowKey($0.0.record.source, $0.1.enrollmentId) }
                 ) { w, linked, e in
                     try w.append(linked.record.source)
                     try w.append(e.enrollmentId)
@@ -82,7 +88,8 @@ struct EventStore {
             counts.add(
                 try merge(
                     table: "bed_night", columns: ["source", "enrollment_id", "night", "patient_id", "project_type"],
-                    key: ["source", "enrollment_id", "night"], runId: runId, rows: nights
+                    key: ["source", "enrollment_id", "night"], runId: runId, rows: nights,
+                    rowKey: { RowKey($0.0.record.source, $0.1.enrollmentId, $0.1.date.description) }
                 ) { w, linked, e in
                     try w.append(linked.record.source)
                     try w.append(e.enrollmentId)
@@ -96,7 +103,8 @@ struct EventStore {
                 try merge(
                     table: "booking",
                     columns: ["source", "booking_number", "patient_id", "booked_at", "released_at", "facility", "charge_count", "agency"],
-                    key: ["source", "booking_number"], runId: runId, rows: bookings
+                    key: ["source", "booking_number"], runId: runId, rows: bookings,
+                    rowKey: { RowKey($0.0.record.source, $0.1.bookingNumber) }
                 ) { w, linked, e in
                     try w.append(linked.record.source)
                     try w.append(e.bookingNumber)
@@ -113,7 +121,8 @@ struct EventStore {
                 try merge(
                     table: "housing_status",
                     columns: ["source", "record_id", "patient_id", "record_type", "status", "status_date", "program", "household_id"],
-                    key: ["source", "record_id"], runId: runId, rows: housing
+                    key: ["source", "record_id"], runId: runId, rows: housing,
+                    rowKey: { RowKey($0.0.record.source, $0.1.recordId) }
                 ) { w, linked, e in
                     try w.append(linked.record.source)
                     try w.append(e.recordId)
@@ -128,48 +137,27 @@ struct EventStore {
         return counts
     }
 
-    /// COPY into a staging table shaped like `lastmile.<table>`, then one deduplicating upsert.
+    /// One `StagedMerge` per kind, keyed by the source's record key and partitioned by source (so a first night
+    /// or a new source's backfill is COPYed straight in); a rewrite records the run.
     private func merge<Event>(
         table: String, columns: [String], key: [String], runId: Int64, rows: [(LinkedRecord, Event)],
-        write: (inout CopyWriter, LinkedRecord, Event) throws -> Void
+        rowKey: ((LinkedRecord, Event)) -> RowKey, write: (inout CopyWriter, LinkedRecord, Event) throws -> Void
     ) throws -> UpsertCounts {
-        let stage = "stage_\(table)"
-        try connection.execute(
-            unsafeSQL: """
-                DROP TABLE IF EXISTS \(stage);
-                CREATE TEMP TABLE \(stage) (LIKE lastmile.\(table) INCLUDING DEFAULTS, seq bigint NOT NULL) ON COMMIT DROP;
-                ALTER TABLE \(stage) ALTER COLUMN run_id DROP NOT NULL;
-                """)
-        let columnList = columns.joined(separator: ", ")
-        try connection.withCopy("COPY \(stage) (\(columnList), seq) FROM STDIN") { writer in
-            for (i, (linked, event)) in rows.enumerated() {
-                try write(&writer, linked, event)
-                try writer.append(i)
-                try writer.endRow()
-            }
-        }
-        let nonKey = columns.filter { !key.contains($0) }
-        let keyList = key.joined(separator: ", ")
-        let result = try connection.execute(
-            """
-            WITH latest AS (
-                SELECT DISTINCT ON (\(keyList)) \(columnList) FROM \(stage) ORDER BY \(keyList), seq DESC
-            ), upserted AS (
-                INSERT INTO lastmile.\(table) AS t (\(columnList), run_id)
-                SELECT \(columnList), $1::bigint FROM latest
-                ON CONFLICT (\(keyList)) DO UPDATE SET
-                    \(nonKey.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")), run_id = EXCLUDED.run_id
-                WHERE (\(nonKey.map { "t.\($0)" }.joined(separator: ", ")))
-                    IS DISTINCT FROM (\(nonKey.map { "EXCLUDED.\($0)" }.joined(separator: ", ")))
-                RETURNING (xmax = 0) AS inserted
-            )
-            SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated
-            FROM upserted
-            """, [runId])
-        var counts = UpsertCounts()
-        counts.inserted = result.rows.first?.int("inserted") ?? 0
-        counts.updated = result.rows.first?.int("updated") ?? 0
-        return counts
+        let merge = StagedMerge(
+            table: table, columns: columns, key: key, runColumns: ["run_id"], onUpdate: ["run_id = $1"],
+            partitionColumn: "source")
+        let counts = try merge.run(
+            rows, runId: runId, connection: connection, logger: logger, alwaysMerge: alwaysMerge, rowKey: rowKey,
+            partition: { $0.0.record.source }, write: { w, row in try write(&w, row.0, row.1) })
+        var upserted = UpsertCounts()
+        upserted.inserted = counts.inserted
+        upserted.updated = counts.updated
+        return upserted
+    }
+
+    /// The attendance key's student: the source person id, or the record id when the source has none.
+    private static func studentId(_ linked: LinkedRecord) -> String {
+        linked.record.person.sourcePersonId ?? linked.record.recordId
     }
 
     /// Every stored event, grouped by patient, in a stable order (for deterministic flags).

@@ -36,61 +36,35 @@ struct FlagStore {
         }
     }
 
-    /// Upserts flags through a staging table; a row is rewritten only when one of its values changed.
-    func upsert(_ flags: [Flag], runId: Int64) throws -> FlagCounts {
+    /// Upserts flags with a `StagedMerge` keyed by (patient, kind, source, period start); a row is rewritten only
+    /// when one of its values changed. Into an empty table (the first night) they are COPYed straight in.
+    func upsert(_ flags: [Flag], runId: Int64, alwaysMerge: Bool = false) throws -> FlagCounts {
         var counts = FlagCounts()
         guard !flags.isEmpty else { return counts }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try connection.execute(
-            unsafeSQL: """
-                CREATE TEMP TABLE stage_flag (
-                    patient_id text, kind text, source text, tier text, status text, period_start date,
-                    period_end date, codes jsonb, evidence jsonb, seq bigint
-                ) ON COMMIT DROP
-                """)
-        try connection.withCopy(
-            "COPY stage_flag (patient_id, kind, source, tier, status, period_start, period_end, codes, evidence, seq) FROM STDIN"
-        ) { writer in
-            for (i, flag) in flags.enumerated() {
-                try writer.append(flag.patientId)
-                try writer.append(flag.kind.rawValue)
-                try writer.append(flag.source)
-                try writer.append(flag.tier)
-                try writer.append(flag.status.rawValue)
-                try writer.append(flag.periodStart)
-                try writer.append(flag.periodEnd)
-                try writer.append(String(decoding: try encoder.encode(flag.codes), as: UTF8.self))
-                try writer.append(String(decoding: try encoder.encode(flag.evidence), as: UTF8.self))
-                try writer.append(i)
-                try writer.endRow()
-            }
+        let merge = StagedMerge(
+            table: "flag",
+            columns: ["patient_id", "kind", "source", "tier", "status", "period_start", "period_end", "codes", "evidence"],
+            key: ["patient_id", "kind", "source", "period_start"], runColumns: ["created_run", "updated_run"],
+            onUpdate: ["updated_run = $1"], countUpdatedBy: "status")
+        let merged = try merge.run(
+            flags, runId: runId, connection: connection, alwaysMerge: alwaysMerge,
+            rowKey: { RowKey($0.patientId, $0.kind.rawValue, $0.source, $0.periodStart.description) }
+        ) { writer, flag in
+            try writer.append(flag.patientId)
+            try writer.append(flag.kind.rawValue)
+            try writer.append(flag.source)
+            try writer.append(flag.tier)
+            try writer.append(flag.status.rawValue)
+            try writer.append(flag.periodStart)
+            try writer.append(flag.periodEnd)
+            try writer.append(String(decoding: try encoder.encode(flag.codes), as: UTF8.self))
+            try writer.append(String(decoding: try encoder.encode(flag.evidence), as: UTF8.self))
         }
-        let result = try connection.execute(
-            """
-            WITH latest AS (
-                SELECT DISTINCT ON (patient_id, kind, source, period_start) *
-                FROM stage_flag ORDER BY patient_id, kind, source, period_start, seq DESC
-            ), upserted AS (
-                INSERT INTO lastmile.flag AS f
-                    (patient_id, kind, source, tier, status, period_start, period_end, codes, evidence, created_run, updated_run)
-                SELECT patient_id, kind, source, tier, status, period_start, period_end, codes, evidence, $1::bigint, $1::bigint
-                FROM latest
-                ON CONFLICT (patient_id, kind, source, period_start) DO UPDATE SET
-                    tier = EXCLUDED.tier, status = EXCLUDED.status, period_end = EXCLUDED.period_end,
-                    codes = EXCLUDED.codes, evidence = EXCLUDED.evidence, updated_run = EXCLUDED.updated_run
-                WHERE (f.tier, f.status, f.period_end, f.codes, f.evidence)
-                    IS DISTINCT FROM (EXCLUDED.tier, EXCLUDED.status, EXCLUDED.period_end, EXCLUDED.codes, EXCLUDED.evidence)
-                RETURNING (xmax = 0) AS inserted, status
-            )
-            SELECT count(*) FILTER (WHERE inserted) AS created,
-                   count(*) FILTER (WHERE NOT inserted AND status = 'active') AS updated,
-                   count(*) FILTER (WHERE NOT inserted AND status = 'inactive') AS closed
-            FROM upserted
-            """, [runId])
-        counts.created = result.rows.first?.int("created") ?? 0
-        counts.updated = result.rows.first?.int("updated") ?? 0
-        counts.closed = result.rows.first?.int("closed") ?? 0
+        counts.created = merged.inserted
+        counts.updated = merged.updatedBy["active"] ?? 0
+        counts.closed = merged.updatedBy["inactive"] ?? 0
         counts.active = Int(try connection.execute("SELECT count(*) FROM lastmile.flag WHERE status = 'active'").scalar ?? "0") ?? 0
         return counts
     }

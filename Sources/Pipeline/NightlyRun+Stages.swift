@@ -193,14 +193,16 @@ struct RunState {
         stage.lap("gate2", rows: loadable.count, into: &summary)
 
         // Load.
-        let events = EventStore(connection: connection)
+        let events = EventStore(connection: connection, logger: logger, alwaysMerge: !options.copyIntoEmptyTables)
         for source in sources {
             let mine = loadable.filter { $0.record.source == source.name }
             let upserted = try events.load(mine, runId: runId)
             counts[source.name]!.eventsInserted = upserted.inserted
             counts[source.name]!.eventsUpdated = upserted.updated
         }
-        try Crosswalk.save(crosswalkRows, reviews: reviewRows, rejected: rejected, runId: runId, connection: connection)
+        try Crosswalk.save(
+            crosswalkRows, reviews: reviewRows, rejected: rejected, runId: runId, connection: connection, logger: logger,
+            alwaysMerge: !options.copyIntoEmptyTables)
         stage.lap("load", rows: loadable.count, into: &summary)
 
         // Derive flags from every stored event, so that time passing (a release ageing out) is seen too.
@@ -267,7 +269,7 @@ struct RunState {
         }
         let flags = FlagStore(connection: connection)
         let upserts = FlagReconciliation.upserts(stored: try flags.stored(), derived: derived, sources: nil, asOf: options.asOf)
-        return try flags.upsert(upserts, runId: runId)
+        return try flags.upsert(upserts, runId: runId, alwaysMerge: !options.copyIntoEmptyTables)
     }
 
     private func loadGate() throws -> ConsentGate {

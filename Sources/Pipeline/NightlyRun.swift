@@ -18,6 +18,9 @@ public struct RunOptions: Sendable {
     public var metricsFile: String?
     /// Report a line per stage to standard error (on a terminal).
     public var showProgress = false
+    /// COPY rows straight into a table that holds nothing of their source yet (a first night, a new source's
+    /// backfill); false merges them through staging as on later nights (the same rows either way).
+    public var copyIntoEmptyTables = true
 
     public init(asOf: CivilDate) { self.asOf = asOf }
 }
