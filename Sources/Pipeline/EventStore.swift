@@ -33,18 +33,19 @@ struct EventStore {
 
     func load(_ records: [LinkedRecord], runId: Int64) throws -> UpsertCounts {
         var counts = UpsertCounts()
-        var attendance: [(LinkedRecord, AttendanceDay)] = []
-        var stays: [(LinkedRecord, ShelterStay)] = []
-        var nights: [(LinkedRecord, BedNight)] = []
-        var bookings: [(LinkedRecord, Booking)] = []
-        var housing: [(LinkedRecord, HousingStatusEvent)] = []
-        for linked in records {
+        // Each kind's rows are (index into `records`, event): the records themselves are not copied.
+        var attendance: [(Int, AttendanceDay)] = []
+        var stays: [(Int, ShelterStay)] = []
+        var nights: [(Int, BedNight)] = []
+        var bookings: [(Int, Booking)] = []
+        var housing: [(Int, HousingStatusEvent)] = []
+        for (i, linked) in records.enumerated() {
             switch linked.record.event {
-            case .attendance(let e): attendance.append((linked, e))
-            case .shelterStay(let e): stays.append((linked, e))
-            case .bedNight(let e): nights.append((linked, e))
-            case .booking(let e): bookings.append((linked, e))
-            case .housingStatus(let e): housing.append((linked, e))
+            case .attendance(let e): attendance.append((i, e))
+            case .shelterStay(let e): stays.append((i, e))
+            case .bedNight(let e): nights.append((i, e))
+            case .booking(let e): bookings.append((i, e))
+            case .housingStatus(let e): housing.append((i, e))
             }
         }
         if !attendance.isEmpty {
@@ -52,8 +53,8 @@ struct EventStore {
                 try merge(
                     table: "attendance_day",
                     columns: ["source", "student_id", "attendance_date", "patient_id", "school_id", "grade", "status", "minutes_absent"],
-                    key: ["source", "student_id", "attendance_date"], runId: runId, rows: attendance,
-                    rowKey: { RowKey($0.0.record.source, Self.studentId($0.0), $0.1.date.description) }
+                    key: ["source", "student_id", "attendance_date"], runId: runId, records: records, rows: attendance,
+                    rowKey: { RowKey(records[$0.0].record.source, Self.studentId(records[$0.0]), date: $0.1.date) }
                 ) { w, linked, e in
                     try w.append(linked.record.source)
                     try w.append(Self.studentId(linked))
@@ -70,8 +71,8 @@ struct EventStore {
                 try merge(
                     table: "shelter_stay",
                     columns: ["source", "enrollment_id", "patient_id", "project_id", "project_type", "entry_date", "exit_date", "move_in_date", "exit_destination"],
-                    key: ["source", "enrollment_id"], runId: runId, rows: stays,
-                    rowKey: { RowKey($0.0.record.source, $0.1.enrollmentId) }
+                    key: ["source", "enrollment_id"], runId: runId, records: records, rows: stays,
+                    rowKey: { RowKey(records[$0.0].record.source, $0.1.enrollmentId) }
                 ) { w, linked, e in
                     try w.append(linked.record.source)
                     try w.append(e.enrollmentId)
@@ -88,8 +89,8 @@ struct EventStore {
             counts.add(
                 try merge(
                     table: "bed_night", columns: ["source", "enrollment_id", "night", "patient_id", "project_type"],
-                    key: ["source", "enrollment_id", "night"], runId: runId, rows: nights,
-                    rowKey: { RowKey($0.0.record.source, $0.1.enrollmentId, $0.1.date.description) }
+                    key: ["source", "enrollment_id", "night"], runId: runId, records: records, rows: nights,
+                    rowKey: { RowKey(records[$0.0].record.source, $0.1.enrollmentId, date: $0.1.date) }
                 ) { w, linked, e in
                     try w.append(linked.record.source)
                     try w.append(e.enrollmentId)
@@ -103,8 +104,8 @@ struct EventStore {
                 try merge(
                     table: "booking",
                     columns: ["source", "booking_number", "patient_id", "booked_at", "released_at", "facility", "charge_count", "agency"],
-                    key: ["source", "booking_number"], runId: runId, rows: bookings,
-                    rowKey: { RowKey($0.0.record.source, $0.1.bookingNumber) }
+                    key: ["source", "booking_number"], runId: runId, records: records, rows: bookings,
+                    rowKey: { RowKey(records[$0.0].record.source, $0.1.bookingNumber) }
                 ) { w, linked, e in
                     try w.append(linked.record.source)
                     try w.append(e.bookingNumber)
@@ -121,8 +122,8 @@ struct EventStore {
                 try merge(
                     table: "housing_status",
                     columns: ["source", "record_id", "patient_id", "record_type", "status", "status_date", "program", "household_id"],
-                    key: ["source", "record_id"], runId: runId, rows: housing,
-                    rowKey: { RowKey($0.0.record.source, $0.1.recordId) }
+                    key: ["source", "record_id"], runId: runId, records: records, rows: housing,
+                    rowKey: { RowKey(records[$0.0].record.source, $0.1.recordId) }
                 ) { w, linked, e in
                     try w.append(linked.record.source)
                     try w.append(e.recordId)
@@ -140,15 +141,15 @@ struct EventStore {
     /// One `StagedMerge` per kind, keyed by the source's record key and partitioned by source (so a first night
     /// or a new source's backfill is COPYed straight in); a rewrite records the run.
     private func merge<Event>(
-        table: String, columns: [String], key: [String], runId: Int64, rows: [(LinkedRecord, Event)],
-        rowKey: ((LinkedRecord, Event)) -> RowKey, write: (inout CopyWriter, LinkedRecord, Event) throws -> Void
+        table: String, columns: [String], key: [String], runId: Int64, records: [LinkedRecord], rows: [(Int, Event)],
+        rowKey: ((Int, Event)) -> RowKey, write: (inout CopyWriter, LinkedRecord, Event) throws -> Void
     ) throws -> UpsertCounts {
         let merge = StagedMerge(
             table: table, columns: columns, key: key, runColumns: ["run_id"], onUpdate: ["run_id = $1"],
             partitionColumn: "source")
         let counts = try merge.run(
             rows, runId: runId, connection: connection, logger: logger, alwaysMerge: alwaysMerge, rowKey: rowKey,
-            partition: { $0.0.record.source }, write: { w, row in try write(&w, row.0, row.1) })
+            partition: { records[$0.0].record.source }, write: { w, row in try write(&w, records[row.0], row.1) })
         var upserted = UpsertCounts()
         upserted.inserted = counts.inserted
         upserted.updated = counts.updated

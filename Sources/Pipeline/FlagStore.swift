@@ -50,7 +50,7 @@ struct FlagStore {
             onUpdate: ["updated_run = $1"], countUpdatedBy: "status")
         let merged = try merge.run(
             flags, runId: runId, connection: connection, alwaysMerge: alwaysMerge,
-            rowKey: { RowKey($0.patientId, $0.kind.rawValue, $0.source, $0.periodStart.description) }
+            rowKey: { RowKey($0.patientId, $0.kind.rawValue, $0.source, date: $0.periodStart) }
         ) { writer, flag in
             try writer.append(flag.patientId)
             try writer.append(flag.kind.rawValue)

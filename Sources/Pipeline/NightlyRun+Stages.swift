@@ -170,7 +170,9 @@ struct RunState {
         let linkedIds = Array(Set(linkedPatient.values))
         let directives = try ConsentStore(connection: connection).directives(forPatients: linkedIds)
         var decisionCache: [String: ConsentDecision] = [:]
-        var loadable: [EventStore.LinkedRecord] = []
+        // Per source, so the load needs no filtered copies of the night.
+        var loadable: [String: [EventStore.LinkedRecord]] = [:]
+        var loadableCount = 0
         for key in order {
             guard let patientId = linkedPatient[key] else { continue }
             for record in groups[key]!.records {
@@ -184,26 +186,26 @@ struct RunState {
                 if viaCrosswalk.contains(key) { counts[record.source]!.linkedByCrosswalk += 1 }
                 if decision.passes {
                     counts[record.source]!.loaded += 1
-                    loadable.append(EventStore.LinkedRecord(record: record, patientId: patientId))
+                    loadable[record.source, default: []].append(EventStore.LinkedRecord(record: record, patientId: patientId))
+                    loadableCount += 1
                 } else {
                     counts[record.source]!.deniedAfterMatch[decision.reason.rawValue, default: 0] += 1
                 }
             }
         }
-        stage.lap("gate2", rows: loadable.count, into: &summary)
+        stage.lap("gate2", rows: loadableCount, into: &summary)
 
         // Load.
         let events = EventStore(connection: connection, logger: logger, alwaysMerge: !options.copyIntoEmptyTables)
         for source in sources {
-            let mine = loadable.filter { $0.record.source == source.name }
-            let upserted = try events.load(mine, runId: runId)
+            let upserted = try events.load(loadable.removeValue(forKey: source.name) ?? [], runId: runId)
             counts[source.name]!.eventsInserted = upserted.inserted
             counts[source.name]!.eventsUpdated = upserted.updated
         }
         try Crosswalk.save(
             crosswalkRows, reviews: reviewRows, rejected: rejected, runId: runId, connection: connection, logger: logger,
             alwaysMerge: !options.copyIntoEmptyTables)
-        stage.lap("load", rows: loadable.count, into: &summary)
+        stage.lap("load", rows: loadableCount, into: &summary)
 
         // Derive flags from every stored event, so that time passing (a release ageing out) is seen too.
         summary.flags = try deriveFlags(gate: gate, patients: patients)

@@ -1,27 +1,55 @@
 import Foundation
+import LastMileCore
 import Logging
 import Warehouse
 
-/// A row's key as the warehouse compares it: the UTF-8 bytes of each key field.
+/// A row's key as the warehouse compares it: up to three text fields compared by their UTF-8 bytes, and a date.
 ///
 /// Swift's `String` equality is canonical equivalence (a precomposed and a decomposed "é" are equal), while
-/// PostgreSQL's `text` key compares bytes, so de-duplication on the client must compare bytes too.
+/// PostgreSQL's `text` key compares bytes, so de-duplication on the client must compare bytes too. Holds the
+/// fields themselves (no buffer is built per row).
 struct RowKey: Hashable {
-    private var bytes: [UInt8] = []
+    private let first: String
+    private let second: String
+    private let third: String
+    private let day: Int
 
-    init(_ fields: String...) {
-        bytes.reserveCapacity(fields.reduce(0) { $0 + $1.utf8.count + 4 })
-        for field in fields {
-            // Length-prefixed, so ("ab", "c") and ("a", "bc") differ.
-            let n = UInt32(truncatingIfNeeded: field.utf8.count)
-            withUnsafeBytes(of: n.littleEndian) { bytes.append(contentsOf: $0) }
-            bytes.append(contentsOf: field.utf8)
+    init(_ first: String, _ second: String, _ third: String = "", date: CivilDate? = nil) {
+        self.first = first
+        self.second = second
+        self.third = third
+        self.day = date.map { $0.year * 10_000 + $0.month * 100 + $0.day } ?? -1
+    }
+
+    static func == (a: RowKey, b: RowKey) -> Bool {
+        a.day == b.day && sameBytes(a.first, b.first) && sameBytes(a.second, b.second) && sameBytes(a.third, b.third)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(day)
+        func combine(_ field: String) {
+            var field = field
+            field.withUTF8 { bytes in
+                hasher.combine(bytes.count)
+                hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+            }
         }
+        combine(first)
+        combine(second)
+        combine(third)
+    }
+
+    private static func sameBytes(_ a: String, _ b: String) -> Bool {
+        var a = a
+        var b = b
+        return a.withUTF8 { x in b.withUTF8 { y in x.count == y.count && (x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0) } }
     }
 }
 
 /// Rows written and rewritten by one `StagedMerge`.
 struct MergeCounts: Equatable {
+    /// How the batch was written.
+    var path = StagedMerge.Path.merge
     var inserted = 0
     var updated = 0
     /// Rewritten rows by the value of `StagedMerge.countUpdatedBy` after the rewrite.
@@ -75,6 +103,7 @@ struct StagedMerge {
         guard !rows.isEmpty else { return MergeCounts() }
         let started = Date()
         let unique = Self.lastOfEachKey(rows, rowKey: rowKey)
+        let deduplicated = Date()
         let path: Path
         if alwaysMerge {
             path = .merge
@@ -82,12 +111,13 @@ struct StagedMerge {
             let partitions = partitionColumn == nil ? [] : Set(unique.map { partition(rows[$0]) }).sorted()
             path = try canCopyDirectly(partitions: partitions, connection: connection) ? .copy : .merge
         }
-        var counts = MergeCounts()
+        var counts = MergeCounts(path: path)
         switch path {
         case .copy:
             counts.inserted = try copy(unique, of: rows, into: "lastmile.\(table)", runColumns: runColumns, runId: runId, connection: connection, write: write)
         case .merge:
             counts = try merge(unique, of: rows, runId: runId, connection: connection, write: write)
+            counts.path = .merge
         }
         logger?.debug(
             "merged",
@@ -95,6 +125,7 @@ struct StagedMerge {
                 "table": "\(table)", "path": "\(path.rawValue)", "rows": "\(rows.count)", "rows.unique": "\(unique.count)",
                 "rows.inserted": "\(counts.inserted)", "rows.updated": "\(counts.updated)",
                 "seconds": "\(String(format: "%.3f", Date().timeIntervalSince(started)))",
+                "seconds.dedup": "\(String(format: "%.3f", deduplicated.timeIntervalSince(started)))",
             ])
         return counts
     }
@@ -130,7 +161,7 @@ struct StagedMerge {
         return try connection.withCopy("COPY \(target) (\(columnList)) FROM STDIN") { writer in
             for i in indices {
                 try write(&writer, rows[i])
-                for _ in runColumns { try writer.append(runId) }
+                for _ in runColumns { try writer.append(Int(runId)) }
                 try writer.endRow()
             }
         }

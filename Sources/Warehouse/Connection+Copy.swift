@@ -44,6 +44,63 @@ public struct CopyWriter: ~Copyable {
         try append(value.sqlText)
     }
 
+    /// Appends an integer field, its digits written straight into the buffer.
+    public mutating func append(_ value: Int) throws(WarehouseError) {
+        separate()
+        try reserve(20)
+        let out = buffer.assumingMemoryBound(to: UInt8.self)
+        if value < 0 {
+            out[used] = UInt8(ascii: "-")
+            used += 1
+        }
+        var magnitude = value.magnitude
+        var digits = 1
+        var rest = magnitude / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        var i = used + digits - 1
+        repeat {
+            out[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+            i -= 1
+        } while magnitude > 0
+        used += digits
+    }
+
+    /// Appends an integer field; nil is SQL NULL.
+    public mutating func append(_ value: Int?) throws(WarehouseError) {
+        if let value { try append(value) } else { try append(nil as String?) }
+    }
+
+    /// Appends a date field as `YYYY-MM-DD`, written straight into the buffer.
+    public mutating func append(_ date: CivilDate) throws(WarehouseError) {
+        separate()
+        try reserve(10)
+        let out = buffer.assumingMemoryBound(to: UInt8.self)
+        func put(_ value: Int, width: Int) {
+            var v = value
+            for k in stride(from: width - 1, through: 0, by: -1) {
+                out[used + k] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            }
+            used += width
+        }
+        put(date.year, width: 4)
+        out[used] = UInt8(ascii: "-")
+        used += 1
+        put(date.month, width: 2)
+        out[used] = UInt8(ascii: "-")
+        used += 1
+        put(date.day, width: 2)
+    }
+
+    /// Appends a date field; nil is SQL NULL.
+    public mutating func append(_ date: CivilDate?) throws(WarehouseError) {
+        if let date { try append(date) } else { try append(nil as String?) }
+    }
+
     /// Appends one field from UTF-8 bytes (no copy into a `String`); nil is SQL NULL.
     public mutating func append(utf8 bytes: UnsafeBufferPointer<UInt8>?) throws(WarehouseError) {
         separate()

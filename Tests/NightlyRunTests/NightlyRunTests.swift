@@ -20,9 +20,34 @@ func prepareWarehouse(_ url: String, workspace: SampleWorkspace) throws -> Conne
     return connection
 }
 
-func runNight(_ workspace: SampleWorkspace, _ connection: Connection, asOf: CivilDate = sampleAsOf) throws -> RunSummary {
+func runNight(
+    _ workspace: SampleWorkspace, _ connection: Connection, asOf: CivilDate = sampleAsOf,
+    adjust: (inout RunOptions) -> Void = { _ in }
+) throws -> RunSummary {
     let config = try PipelineConfig.load(path: workspace.nightlyPipeline)
-    return try NightlyRun(config: config, options: RunOptions(asOf: asOf), logger: quiet).run(connection: connection)
+    var options = RunOptions(asOf: asOf)
+    adjust(&options)
+    return try NightlyRun(config: config, options: options, logger: quiet).run(connection: connection)
+}
+
+/// Every row the load and flag stages write, with the run ids (and flag ids), but not the clock's timestamps.
+func loadedRows(_ connection: Connection) throws -> [String: String] {
+    let tables: [String: String] = [
+        "attendance_day": "*", "shelter_stay": "*", "bed_night": "*", "booking": "*", "housing_status": "*",
+        "source_crosswalk": "source, source_person_id, patient_id, match_probability, demographics_hash, decided_run",
+        "review_queue": "source, source_person_id, candidate_patient_id, runner_up_patient_id, match_probability, reason, run_id",
+        "rejected_row": "*", "flag": "*",
+    ]
+    var digest: [String: String] = [:]
+    for (table, columns) in tables {
+        digest[table] = try connection.execute(
+            unsafeSQL: """
+                SELECT count(*) || ':' || coalesce(md5(string_agg(r::text, '|' ORDER BY r::text)), '')
+                FROM (SELECT \(columns) FROM lastmile.\(table)) r
+                """
+        ).scalar ?? ""
+    }
+    return digest
 }
 
 @Suite(.serialized) struct NightlyRunTests {
@@ -44,6 +69,45 @@ func runNight(_ workspace: SampleWorkspace, _ connection: Connection, asOf: Civi
             #expect(try SampleWorkspace.dataDigest(db) == before)
             let statuses = try db.execute("SELECT status FROM lastmile.run ORDER BY run_id").rows.compactMap { $0[0] }
             #expect(statuses == ["succeeded", "succeeded"])
+        }
+    }
+
+    @Test func firstNightCopiedStraightInEqualsTheSameNightMergedThroughStaging() throws {
+        let workspace = try SampleWorkspace()
+        let (copied, copiedRows) = try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            let summary = try runNight(workspace, db)
+            return (summary, try loadedRows(db))
+        }
+        let (merged, mergedRows) = try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            let summary = try runNight(workspace, db) { $0.copyIntoEmptyTables = false }
+            return (summary, try loadedRows(db))
+        }
+        #expect(copiedRows == mergedRows)
+        for table in ["attendance_day", "shelter_stay", "bed_night", "booking", "housing_status", "source_crosswalk", "review_queue", "flag"] {
+            #expect(copiedRows[table]?.hasPrefix("0:") == false, "\(table) is empty: the comparison would prove nothing")
+        }
+        #expect(copied.sources.map(\.eventsInserted) == merged.sources.map(\.eventsInserted))
+        #expect(copied.sources.map(\.eventsUpdated) == merged.sources.map(\.eventsUpdated))
+        #expect(copied.flags == merged.flags)
+    }
+
+    @Test func newSourceBackfilledOnALaterNightEqualsAllSourcesInOneNight() throws {
+        let workspace = try SampleWorkspace()
+        let together = try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            _ = try runNight(workspace, db)
+            return try SampleWorkspace.dataDigest(db)
+        }
+        try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            let first = try runNight(workspace, db) { $0.onlySources = ["riverside-usd"] }
+            #expect(first.sources.map(\.source) == ["riverside-usd"])
+            // The other sources arrive later: their tables (or their partitions) are empty, so they are copied in.
+            let second = try runNight(workspace, db)
+            #expect(second.sources.filter { $0.source != "riverside-usd" }.allSatisfy { $0.files == 1 && $0.eventsUpdated == 0 })
+            #expect(try SampleWorkspace.dataDigest(db) == together)
         }
     }
 

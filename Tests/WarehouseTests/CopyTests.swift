@@ -1,5 +1,6 @@
 // Proves COPY streaming: 100k rows of awkward text arrive byte-identical, and an aborted COPY stores nothing.
 import Foundation
+import LastMileCore
 import TestSupport
 import Testing
 import Warehouse
@@ -29,6 +30,29 @@ import Warehouse
                 if row["a"] != a(i) || row["b"] != b(i) { mismatches += 1 }
             }
             #expect(mismatches == 0)
+        }
+    }
+
+    @Test func integersAndDatesWrittenDigitByDigitReadBackAsTheServerPrintsThem() throws {
+        try TestDatabase.withFreshDatabase { url in
+            let db = try Connection(url)
+            try db.execute(unsafeSQL: "CREATE TABLE t (id int PRIMARY KEY, n bigint, d date)")
+            let numbers: [Int?] = [0, 7, -1, 10, 99, 100, -120_034, 1_000_000_007, Int.max, Int.min, nil]
+            let dates: [CivilDate?] = [
+                CivilDate(iso: "0001-01-01"), CivilDate(iso: "0999-09-09"), CivilDate(iso: "2026-11-20"),
+                CivilDate(iso: "2024-02-29"), CivilDate(iso: "9999-12-31"), nil,
+            ]
+            try db.withCopy("COPY t (id, n, d) FROM STDIN") { writer in
+                for i in 0..<numbers.count {
+                    try writer.append(i)
+                    try writer.append(numbers[i])
+                    try writer.append(dates[i % dates.count])
+                    try writer.endRow()
+                }
+            }
+            let rows = try db.execute("SELECT id, n::text AS n, to_char(d, 'YYYY-MM-DD') AS d FROM t ORDER BY id").rows
+            #expect(rows.map { $0["n"] } == numbers.map { $0.map(String.init) })
+            #expect(rows.map { $0["d"] } == (0..<numbers.count).map { dates[$0 % dates.count]?.description })
         }
     }
 
