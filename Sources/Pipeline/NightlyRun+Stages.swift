@@ -198,7 +198,7 @@ struct RunState {
         // Load.
         let events = EventStore(connection: connection, logger: logger, alwaysMerge: !options.copyIntoEmptyTables)
         for source in sources {
-            let upserted = try events.load(loadable.removeValue(forKey: source.name) ?? [], runId: runId)
+            let upserted = try events.load(loadable[source.name] ?? [], runId: runId)
             counts[source.name]!.eventsInserted = upserted.inserted
             counts[source.name]!.eventsUpdated = upserted.updated
         }

@@ -50,6 +50,8 @@ struct RowKey: Hashable {
 struct MergeCounts: Equatable {
     /// How the batch was written.
     var path = StagedMerge.Path.merge
+    /// Whether a key appeared more than once in the batch (its last row won).
+    var repeatedKeys = false
     var inserted = 0
     var updated = 0
     /// Rewritten rows by the value of `StagedMerge.countUpdatedBy` after the rewrite.
@@ -102,41 +104,52 @@ struct StagedMerge {
     ) throws -> MergeCounts {
         guard !rows.isEmpty else { return MergeCounts() }
         let started = Date()
-        let unique = Self.lastOfEachKey(rows, rowKey: rowKey)
-        let deduplicated = Date()
         let path: Path
         if alwaysMerge {
             path = .merge
         } else {
-            let partitions = partitionColumn == nil ? [] : Set(unique.map { partition(rows[$0]) }).sorted()
-            path = try canCopyDirectly(partitions: partitions, connection: connection) ? .copy : .merge
+            path = try canCopyDirectly(partitions: distinctPartitions(rows, partition), connection: connection) ? .copy : .merge
         }
         var counts = MergeCounts(path: path)
+        var repeatedKeys = false
         switch path {
         case .copy:
-            counts.inserted = try copy(unique, of: rows, into: "lastmile.\(table)", runColumns: runColumns, runId: runId, connection: connection, write: write)
+            (counts.inserted, repeatedKeys) = try copyDirectly(rows, runId: runId, connection: connection, rowKey: rowKey, write: write)
         case .merge:
-            counts = try merge(unique, of: rows, runId: runId, connection: connection, write: write)
-            counts.path = .merge
+            (counts, repeatedKeys) = try merge(rows, runId: runId, connection: connection, rowKey: rowKey, write: write)
         }
+        counts.repeatedKeys = repeatedKeys
         logger?.debug(
             "merged",
             metadata: [
-                "table": "\(table)", "path": "\(path.rawValue)", "rows": "\(rows.count)", "rows.unique": "\(unique.count)",
+                "table": "\(table)", "path": "\(path.rawValue)", "rows": "\(rows.count)", "keys.repeated": "\(repeatedKeys)",
                 "rows.inserted": "\(counts.inserted)", "rows.updated": "\(counts.updated)",
                 "seconds": "\(String(format: "%.3f", Date().timeIntervalSince(started)))",
-                "seconds.dedup": "\(String(format: "%.3f", deduplicated.timeIntervalSince(started)))",
             ])
         return counts
     }
 
-    /// Indices of the last row of each key, in batch order.
-    static func lastOfEachKey<Row>(_ rows: [Row], rowKey: (Row) -> RowKey) -> [Int] {
+    /// Of `indices` into `rows`, those of the last row of each key, in batch order.
+    static func lastOfEachKey<Row>(_ indices: [Int], of rows: [Row], rowKey: (Row) -> RowKey) -> [Int] {
         var last: [RowKey: Int] = [:]
-        last.reserveCapacity(rows.count)
-        for (i, row) in rows.enumerated() { last[rowKey(row)] = i }
-        if last.count == rows.count { return Array(rows.indices) }
+        last.reserveCapacity(indices.count)
+        for i in indices { last[rowKey(rows[i])] = i }
         return last.values.sorted()
+    }
+
+    /// The batch's distinct partition values, compared as bytes (rows usually come grouped by partition).
+    private func distinctPartitions<Row>(_ rows: [Row], _ partition: (Row) -> String) -> [String] {
+        guard partitionColumn != nil else { return [] }
+        var seen: Set<[UInt8]> = []
+        var values: [String] = []
+        var previous: String?
+        for row in rows {
+            let value = partition(row)
+            if let previous, RowKey(previous, "") == RowKey(value, "") { continue }
+            previous = value
+            if seen.insert(Array(value.utf8)).inserted { values.append(value) }
+        }
+        return values
     }
 
     /// True when no stored row shares a partition with the batch and COPY may write the table: PostgreSQL
@@ -153,23 +166,63 @@ struct StagedMerge {
         ).scalar == "t"
     }
 
-    private func copy<Row>(
-        _ indices: [Int], of rows: [Row], into target: String, runColumns: [String], runId: Int64,
-        connection: Connection, write: (inout CopyWriter, Row) throws -> Void
-    ) throws -> Int {
+    /// Streams the rows at `indices` into `target`, the first row of each key only; returns the indices of the
+    /// rows whose key was already sent (a row corrected within the same batch), in batch order.
+    ///
+    /// Keys are checked while the server stores what was already sent, not in a pass of their own before the
+    /// COPY: repeated keys are rare, so they are set aside and applied afterwards.
+    private func stream<Row>(
+        _ indices: some Sequence<Int>, of rows: [Row], into target: String, withRunColumns: Bool, runId: Int64,
+        seen: inout Set<RowKey>, connection: Connection, rowKey: (Row) -> RowKey,
+        write: (inout CopyWriter, Row) throws -> Void
+    ) throws -> [Int] {
+        let runColumns = withRunColumns ? self.runColumns : []
         let columnList = (columns + runColumns).joined(separator: ", ")
-        return try connection.withCopy("COPY \(target) (\(columnList)) FROM STDIN") { writer in
+        var repeated: [Int] = []
+        try connection.withCopy("COPY \(target) (\(columnList)) FROM STDIN") { writer in
             for i in indices {
+                guard seen.insert(rowKey(rows[i])).inserted else {
+                    repeated.append(i)
+                    continue
+                }
                 try write(&writer, rows[i])
                 for _ in runColumns { try writer.append(Int(runId)) }
                 try writer.endRow()
             }
         }
+        return repeated
+    }
+
+    /// The fast path: COPY into the table itself. Every key of the batch is new, so each counts as inserted.
+    private func copyDirectly<Row>(
+        _ rows: [Row], runId: Int64, connection: Connection, rowKey: (Row) -> RowKey,
+        write: (inout CopyWriter, Row) throws -> Void
+    ) throws -> (inserted: Int, repeatedKeys: Bool) {
+        var seen = Set<RowKey>(minimumCapacity: rows.count)
+        let repeated = try stream(
+            rows.indices, of: rows, into: "lastmile.\(table)", withRunColumns: true, runId: runId, seen: &seen,
+            connection: connection, rowKey: rowKey, write: write)
+        if !repeated.isEmpty {
+            // The first row of each key is stored; the last row of each repeated key is merged over it, so the
+            // last row wins as on the merge path.
+            let last = Self.lastOfEachKey(repeated, of: rows, rowKey: rowKey)
+            _ = try mergeThroughStaging(last, of: rows, runId: runId, connection: connection, rowKey: rowKey, write: write)
+        }
+        return (seen.count, !repeated.isEmpty)
     }
 
     private func merge<Row>(
-        _ indices: [Int], of rows: [Row], runId: Int64, connection: Connection,
+        _ rows: [Row], runId: Int64, connection: Connection, rowKey: (Row) -> RowKey,
         write: (inout CopyWriter, Row) throws -> Void
+    ) throws -> (MergeCounts, repeatedKeys: Bool) {
+        let counts = try mergeThroughStaging(rows.indices, of: rows, runId: runId, connection: connection, rowKey: rowKey, write: write)
+        return (counts, counts.repeatedKeys)
+    }
+
+    /// COPY into a temporary staging table, then one `INSERT … ON CONFLICT DO UPDATE … WHERE … IS DISTINCT FROM`.
+    private func mergeThroughStaging<Row>(
+        _ indices: some Sequence<Int>, of rows: [Row], runId: Int64, connection: Connection,
+        rowKey: (Row) -> RowKey, write: (inout CopyWriter, Row) throws -> Void
     ) throws -> MergeCounts {
         let stage = "stage_\(table)"
         let columnList = columns.joined(separator: ", ")
@@ -178,13 +231,37 @@ struct StagedMerge {
                 DROP TABLE IF EXISTS pg_temp.\(stage);
                 CREATE TEMP TABLE \(stage) ON COMMIT DROP AS SELECT \(columnList) FROM lastmile.\(table) WITH NO DATA;
                 """)
-        _ = try copy(indices, of: rows, into: stage, runColumns: [], runId: runId, connection: connection, write: write)
+        var seen = Set<RowKey>(minimumCapacity: indices.underestimatedCount)
+        var counts = MergeCounts(path: .merge)
+        let repeated = try stream(
+            indices, of: rows, into: stage, withRunColumns: false, runId: runId, seen: &seen, connection: connection,
+            rowKey: rowKey, write: write)
         let nonKey = columns.filter { !key.contains($0) }
+        if !repeated.isEmpty {
+            // The staged row of a repeated key takes the values of its last row.
+            counts.repeatedKeys = true
+            let last = Self.lastOfEachKey(repeated, of: rows, rowKey: rowKey)
+            try connection.execute(
+                unsafeSQL: """
+                    DROP TABLE IF EXISTS pg_temp.\(stage)_last;
+                    CREATE TEMP TABLE \(stage)_last ON COMMIT DROP AS SELECT \(columnList) FROM lastmile.\(table) WITH NO DATA;
+                    """)
+            var lastSeen = Set<RowKey>(minimumCapacity: last.count)
+            _ = try stream(
+                last, of: rows, into: "\(stage)_last", withRunColumns: false, runId: runId, seen: &lastSeen,
+                connection: connection, rowKey: rowKey, write: write)
+            try connection.execute(
+                unsafeSQL: """
+                    UPDATE \(stage) s SET \(nonKey.map { "\($0) = l.\($0)" }.joined(separator: ", "))
+                    FROM \(stage)_last l WHERE \(key.map { "s.\($0) = l.\($0)" }.joined(separator: " AND "));
+                    DROP TABLE pg_temp.\(stage)_last;
+                    """)
+        }
         let compared = self.compared ?? nonKey
         let keyList = key.joined(separator: ", ")
         let assignments = nonKey.map { "\($0) = EXCLUDED.\($0)" } + onUpdate
         let grouping = countUpdatedBy.map { "t.\($0)" } ?? "NULL::text"
-        // Rows are unique by key (de-duplicated above), as ON CONFLICT DO UPDATE requires.
+        // Staged rows are unique by key, as ON CONFLICT DO UPDATE requires.
         let result = try connection.execute(
             """
             WITH upserted AS (
@@ -198,7 +275,6 @@ struct StagedMerge {
             SELECT inserted, grouping, count(*) AS n FROM upserted GROUP BY inserted, grouping
             """, runColumns.isEmpty && onUpdate.isEmpty ? [] : [runId])
         try connection.execute(unsafeSQL: "DROP TABLE pg_temp.\(stage)")
-        var counts = MergeCounts()
         for row in result.rows {
             let n = row.int("n") ?? 0
             if row.bool("inserted") == true {

@@ -66,6 +66,7 @@ import Warehouse
             let copied = try Self.write("probe_copy", batch, runId: 1, db)
             let merged = try Self.write("probe_merge", batch, runId: 1, alwaysMerge: true, db)
             #expect(copied.path == .copy && merged.path == .merge)
+            #expect(copied.repeatedKeys && merged.repeatedKeys)
             #expect(copied.inserted == 6 && merged.inserted == 6 && copied.updated == 0 && merged.updated == 0)
             let stored = try dump(db, "lastmile.probe_copy", orderBy: "source, id, day")
             #expect(stored == (try dump(db, "lastmile.probe_merge", orderBy: "source, id, day")))
@@ -85,13 +86,14 @@ import Warehouse
                 Row(source: "a", id: "1", day: day, value: "x"), Row(source: "a", id: "2", day: day, value: "y"),
             ]
             #expect(try Self.write("probe", first, runId: 1, db).path == .copy)
-            // Re-sent with one correction and one new row: the table holds partition "a" now, so it merges.
+            // Re-sent with one correction (itself corrected later in the batch) and one new row: the table holds
+            // partition "a" now, so it merges.
             let second = [
-                Row(source: "a", id: "1", day: day, value: "x"), Row(source: "a", id: "2", day: day, value: "corrected"),
-                Row(source: "a", id: "3", day: day, value: "new"),
+                Row(source: "a", id: "1", day: day, value: "x"), Row(source: "a", id: "2", day: day, value: "wrong"),
+                Row(source: "a", id: "3", day: day, value: "new"), Row(source: "a", id: "2", day: day, value: "corrected"),
             ]
             let merged = try Self.write("probe", second, runId: 2, db)
-            #expect(merged.path == .merge && merged.inserted == 1 && merged.updated == 1)
+            #expect(merged.path == .merge && merged.inserted == 1 && merged.updated == 1 && merged.repeatedKeys)
             let runs = try db.execute("SELECT id, value, run_id FROM lastmile.probe ORDER BY id").rows.map { $0.values }
             #expect(runs == [["1", "x", "1"], ["2", "corrected", "2"], ["3", "new", "2"]])
             // The same batch again writes nothing.
