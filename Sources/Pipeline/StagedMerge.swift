@@ -42,7 +42,10 @@ struct RowKey: Hashable {
     private static func sameBytes(_ a: String, _ b: String) -> Bool {
         var a = a
         var b = b
-        return a.withUTF8 { x in b.withUTF8 { y in x.count == y.count && (x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0) } }
+        return a.withUTF8 { x in
+            b.withUTF8 { y in x.count == y.count && (x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
+            }
+        }
     }
 }
 
@@ -108,13 +111,16 @@ struct StagedMerge {
         if alwaysMerge {
             path = .merge
         } else {
-            path = try canCopyDirectly(partitions: distinctPartitions(rows, partition), connection: connection) ? .copy : .merge
+            path =
+                try canCopyDirectly(partitions: distinctPartitions(rows, partition), connection: connection)
+                ? .copy : .merge
         }
         var counts = MergeCounts(path: path)
         var repeatedKeys = false
         switch path {
         case .copy:
-            (counts.inserted, repeatedKeys) = try copyDirectly(rows, runId: runId, connection: connection, rowKey: rowKey, write: write)
+            (counts.inserted, repeatedKeys) = try copyDirectly(
+                rows, runId: runId, connection: connection, rowKey: rowKey, write: write)
         case .merge:
             (counts, repeatedKeys) = try merge(rows, runId: runId, connection: connection, rowKey: rowKey, write: write)
         }
@@ -122,7 +128,8 @@ struct StagedMerge {
         logger?.debug(
             "merged",
             metadata: [
-                "table": "\(table)", "path": "\(path.rawValue)", "rows": "\(rows.count)", "keys.repeated": "\(repeatedKeys)",
+                "table": "\(table)", "path": "\(path.rawValue)", "rows": "\(rows.count)",
+                "keys.repeated": "\(repeatedKeys)",
                 "rows.inserted": "\(counts.inserted)", "rows.updated": "\(counts.updated)",
                 "seconds": "\(String(format: "%.3f", Date().timeIntervalSince(started)))",
             ])
@@ -206,7 +213,8 @@ struct StagedMerge {
             // The first row of each key is stored; the last row of each repeated key is merged over it, so the
             // last row wins as on the merge path.
             let last = Self.lastOfEachKey(repeated, of: rows, rowKey: rowKey)
-            _ = try mergeThroughStaging(last, of: rows, runId: runId, connection: connection, rowKey: rowKey, write: write)
+            _ = try mergeThroughStaging(
+                last, of: rows, runId: runId, connection: connection, rowKey: rowKey, write: write)
         }
         return (seen.count, !repeated.isEmpty)
     }
@@ -215,7 +223,8 @@ struct StagedMerge {
         _ rows: [Row], runId: Int64, connection: Connection, rowKey: (Row) -> RowKey,
         write: (inout CopyWriter, Row) throws -> Void
     ) throws -> (MergeCounts, repeatedKeys: Bool) {
-        let counts = try mergeThroughStaging(rows.indices, of: rows, runId: runId, connection: connection, rowKey: rowKey, write: write)
+        let counts = try mergeThroughStaging(
+            rows.indices, of: rows, runId: runId, connection: connection, rowKey: rowKey, write: write)
         return (counts, counts.repeatedKeys)
     }
 

@@ -3,9 +3,10 @@
 // changed rows.
 import Foundation
 import LastMileCore
-@testable import Pipeline
 import Testing
 import Warehouse
+
+@testable import Pipeline
 
 @Suite struct StagedMergeTests {
     struct Row {
@@ -30,7 +31,9 @@ import Warehouse
                 """)
     }
 
-    static func write(_ table: String, _ rows: [Row], runId: Int64, alwaysMerge: Bool = false, _ db: Connection) throws -> MergeCounts {
+    static func write(_ table: String, _ rows: [Row], runId: Int64, alwaysMerge: Bool = false, _ db: Connection) throws
+        -> MergeCounts
+    {
         try db.withTransaction {
             try probe(table).run(
                 rows, runId: runId, connection: db, alwaysMerge: alwaysMerge,
@@ -71,7 +74,8 @@ import Warehouse
             let stored = try dump(db, "lastmile.probe_copy", orderBy: "source, id, day")
             #expect(stored == (try dump(db, "lastmile.probe_merge", orderBy: "source, id, day")))
             #expect(stored.count == 6)
-            let one = try db.execute("SELECT value FROM lastmile.probe_copy WHERE source = 'a' AND id = '1' AND day = '2026-11-20'")
+            let one = try db.execute(
+                "SELECT value FROM lastmile.probe_copy WHERE source = 'a' AND id = '1' AND day = '2026-11-20'")
             #expect(one.scalar == "re-sent")
             let accents = try db.execute(
                 "SELECT value FROM lastmile.probe_copy WHERE id IN ($1, $2) ORDER BY value", [precomposed, decomposed])
@@ -90,7 +94,8 @@ import Warehouse
             // partition "a" now, so it merges.
             let second = [
                 Row(source: "a", id: "1", day: day, value: "x"), Row(source: "a", id: "2", day: day, value: "wrong"),
-                Row(source: "a", id: "3", day: day, value: "new"), Row(source: "a", id: "2", day: day, value: "corrected"),
+                Row(source: "a", id: "3", day: day, value: "new"),
+                Row(source: "a", id: "2", day: day, value: "corrected"),
             ]
             let merged = try Self.write("probe", second, runId: 2, db)
             #expect(merged.path == .merge && merged.inserted == 1 && merged.updated == 1 && merged.repeatedKeys)
@@ -103,7 +108,9 @@ import Warehouse
             let backfill = try Self.write("probe", [Row(source: "b", id: "1", day: day, value: "z")], runId: 4, db)
             #expect(backfill.path == .copy && backfill.inserted == 1)
             // A batch touching a stored and a new partition merges.
-            let mixed = [Row(source: "b", id: "2", day: day, value: nil), Row(source: "c", id: "1", day: day, value: nil)]
+            let mixed = [
+                Row(source: "b", id: "2", day: day, value: nil), Row(source: "c", id: "1", day: day, value: nil),
+            ]
             #expect(try Self.write("probe", mixed, runId: 5, db).path == .merge)
             #expect(try db.execute("SELECT count(*) FROM lastmile.probe").scalar == "6")
         }
