@@ -39,8 +39,8 @@ struct EventStore {
         var nights: [(Int, BedNight)] = []
         var bookings: [(Int, Booking)] = []
         var housing: [(Int, HousingStatusEvent)] = []
-        for (i, linked) in records.enumerated() {
-            switch linked.record.event {
+        for i in records.indices {
+            switch records[i].record.event {
             case .attendance(let e): attendance.append((i, e))
             case .shelterStay(let e): stays.append((i, e))
             case .bedNight(let e): nights.append((i, e))
