@@ -123,7 +123,7 @@ for label, arg in (("same indexes", sys.argv[3]), ("same indexes + foreign keys"
     m = statistics.median(ref)
     print(f"psql \\copy of the same {rows} rows, {label}: median {m:.2f} s of {len(ref)} ({', '.join(f'{x:.2f}' for x in ref)});"
           f" load stage / psql = {load / m:.2f}x (target <= 1.5x)")
-print(f"load stage (events COPY to staging + upserts, crosswalk, review queue, rejected rows): {load:.2f} s")
+print(f"load stage (events, crosswalk, review queue, rejected rows; COPY straight in or staged merge): {load:.2f} s")
 PY
 
 # 6. Optionally, the incremental case: both districts re-send their attendance file with a few corrections (every
