@@ -30,6 +30,7 @@ extension ConsentPolicy {
     /// `file` names the file in problems; the text itself is the caller's to read.
     public init(yaml: String, file: String = "consent-policy.yaml") throws(ConsentPolicyError) {
         var reader = PolicyReader(file: file)
+        reader.lastLine = yamlLastLine(of: yaml)
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -52,6 +53,8 @@ extension ConsentPolicy {
 private struct PolicyReader {
     var file: String
     var problems: [PolicyProblem] = []
+    /// The text's last line: libyaml puts an error at the end of the text on the line after it.
+    var lastLine = Int.max
 
     init(file: String) { self.file = file }
 
@@ -66,7 +69,8 @@ private struct PolicyReader {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
             .composer(_, let problem, let mark, _):
             PolicyProblem(
-                file: file, line: mark.line, column: mark.column, keyPath: "", message: "YAML syntax: \(problem)")
+                file: file, line: min(mark.line, lastLine), column: mark.line > lastLine ? nil : mark.column, keyPath: "",
+                message: "YAML syntax: \(problem)")
         default:
             PolicyProblem(file: file, keyPath: "", message: "YAML syntax error")
         }
@@ -379,4 +383,18 @@ extension String {
         while let c = s.last, c.isWhitespace { s.removeLast() }
         return String(s)
     }
+}
+
+/// The number of the last line of a YAML text (1 for an empty one).
+///
+/// libyaml reports an error at the end of the text on the line after the last, which the file does not have;
+/// messages name the last line instead. Every line break libyaml counts is counted (LF, CR, CRLF, NEL, LS, PS).
+func yamlLastLine(of text: String) -> Int {
+    var lines = 1
+    var endsWithBreak = false
+    for c in text {
+        endsWithBreak = c.isNewline
+        if endsWithBreak { lines += 1 }
+    }
+    return endsWithBreak ? lines - 1 : lines
 }

@@ -124,7 +124,8 @@ public struct SourceConfig: Sendable {
             }
             root = node
         } catch {
-            let line = (error as? YamlError).flatMap(Self.line(of:))
+            // libyaml reports an error at the end of the text on the line after the last; name the last one.
+            let line = (error as? YamlError).flatMap(Self.line(of:)).map { min($0, yamlLastLine(of: yaml)) }
             problems.append(ConfigProblem(file: file, keyPath: "", line: line, message: "not valid YAML"))
             return (nil, problems)
         }
@@ -412,4 +413,15 @@ func suggestion(_ word: String, _ candidates: [String]) -> String {
     let best = candidates.map { ($0, distance(w, Array($0))) }.min { $0.1 < $1.1 }
     if let best, best.1 <= 2 { return " (did you mean \(best.0)?)" }
     return "; expected one of \(candidates.joined(separator: ", "))"
+}
+
+/// The number of the last line of a YAML text (1 for an empty one); every line break libyaml counts counts.
+func yamlLastLine(of text: String) -> Int {
+    var lines = 1
+    var endsWithBreak = false
+    for c in text {
+        endsWithBreak = c.isNewline
+        if endsWithBreak { lines += 1 }
+    }
+    return endsWithBreak ? lines - 1 : lines
 }
