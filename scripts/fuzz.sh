@@ -17,9 +17,11 @@ seconds="${2:-600}"
 shift $(( $# >= 2 ? 2 : 1 ))
 config="${FUZZ_CONFIG:-release}"
 
-# --sanitize, not -Xswiftc -sanitize=fuzzer,address: with the latter SwiftPM still renames each executable's
-# entry point to <Module>_main and the link fails (docs/fuzzing.md).
-[ -n "${FUZZ_NO_BUILD:-}" ] || nice -n 10 swift build --package-path Fuzz -c "$config" --sanitize=fuzzer --sanitize=address
+# Both spellings are needed (docs/fuzzing.md): --sanitize=fuzzer makes SwiftPM link libFuzzer's main instead of
+# renaming each executable's entry point (with -Xswiftc alone the link fails), but it hands swiftc one
+# -sanitize= flag per sanitizer and swiftc keeps only the last, so Swift code would get no AddressSanitizer.
+[ -n "${FUZZ_NO_BUILD:-}" ] || nice -n 10 swift build --package-path Fuzz -c "$config" \
+    --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address 2>&1 | grep -v "Cannot export local symbol"
 [ "$target" = build ] && exit 0
 
 case "$target" in
@@ -30,6 +32,12 @@ case "$target" in
     *) echo "unknown target $target" >&2; exit 64 ;;
 esac
 bin="Fuzz/.build/$config/$product"
+# Once a link produced a binary whose Swift code reported no coverage; refuse to fuzz blind.
+probe="$(SWIFT_BACKTRACE=enable=no "$bin" -runs=0 "Fuzz/corpus/$target" 2>&1 || true)"
+if [[ "$probe" != *"INITED cov:"* ]]; then
+    echo "$bin reports no coverage: relink it (touch Sources/FuzzEntryPoints/FuzzSupport.swift) and retry" >&2
+    exit 70
+fi
 work="Fuzz/work/$target"
 mkdir -p "$work/corpus"
 dict=()
