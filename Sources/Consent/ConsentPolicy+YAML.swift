@@ -69,8 +69,8 @@ private struct PolicyReader {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
             .composer(_, let problem, let mark, _):
             PolicyProblem(
-                file: file, line: min(mark.line, lastLine), column: mark.line > lastLine ? nil : mark.column, keyPath: "",
-                message: "YAML syntax: \(problem)")
+                file: file, line: min(mark.line, lastLine), column: mark.line > lastLine ? nil : mark.column,
+                keyPath: "", message: "YAML syntax: \(problem)")
         default:
             PolicyProblem(file: file, keyPath: "", message: "YAML syntax error")
         }

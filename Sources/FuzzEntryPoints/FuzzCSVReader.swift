@@ -39,7 +39,9 @@ private func readRaw(
 ) {
     guard let reader = try? CSVReader(path: path, displayName: "fuzz.csv", dialect: dialect) else { return }
     let lastLine = physicalLineCount(content)
-    outcome.check(reader.headerLine >= 1 && reader.headerLine <= lastLine, "csv: header line \(reader.headerLine) outside 1...\(lastLine)")
+    outcome.check(
+        reader.headerLine >= 1 && reader.headerLine <= lastLine,
+        "csv: header line \(reader.headerLine) outside 1...\(lastLine)")
     outcome.check(!reader.header.isEmpty, "csv: empty header array")
     var previous = reader.headerLine
     var rows = 0
@@ -102,7 +104,9 @@ private func extract(
     messages += sink.rejections.map(\.description)
     let lastLine = physicalLineCount(content)
     for rejection in sink.rejections {
-        outcome.check(rejection.line >= 1 && rejection.line <= lastLine, "csv: rejection line \(rejection.line) outside 1...\(lastLine)")
+        outcome.check(
+            rejection.line >= 1 && rejection.line <= lastLine,
+            "csv: rejection line \(rejection.line) outside 1...\(lastLine)")
     }
     guard !messages.isEmpty else { return }
     // Values of the file's data lines that look personal must not appear in any message. Header fields may
@@ -114,7 +118,8 @@ private func extract(
     let delimiter = Character(Unicode.Scalar(dialect.delimiter))
     for line in lines.dropFirst() {
         for field in line.split(separator: delimiter) {
-            let value = field.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            let value = field.trimmingCharacters(in: .whitespaces).trimmingCharacters(
+                in: CharacterSet(charactersIn: "\""))
             guard looksPersonal(value), !header.contains(value), !headerFields.contains(where: { $0.contains(value) })
             else { continue }
             for message in messages where message.contains(value) {

@@ -20,7 +20,8 @@ public func fuzzDateParsers(_ input: UnsafeRawBufferPointer) -> FuzzOutcome {
         if let dateTime {
             outcome.check(dateTime.secondOfDay >= 0 && dateTime.secondOfDay < 86_400, "date: time of day out of range")
             if let written = render(dateTime, pattern: format.pattern) {
-                let again = written.utf8.withContiguousStorageIfAvailable { format.parseDateTime(UnsafeRawBufferPointer($0)) }
+                let again =
+                    written.utf8.withContiguousStorageIfAvailable { format.parseDateTime(UnsafeRawBufferPointer($0)) }
                     ?? Array(written.utf8).withUnsafeBytes { format.parseDateTime($0) }
                 outcome.check(again == dateTime, "date: \(format) does not re-parse its own rendering")
             } else {
@@ -29,7 +30,9 @@ public func fuzzDateParsers(_ input: UnsafeRawBufferPointer) -> FuzzOutcome {
         }
     }
     if let text = String(validating: value, as: UTF8.self) {
-        outcome.check(CivilDate(iso: text) == DateFormat.iso.parseDate(value), "date: CivilDate(iso:) and DateFormat.iso disagree")
+        outcome.check(
+            CivilDate(iso: text) == DateFormat.iso.parseDate(value), "date: CivilDate(iso:) and DateFormat.iso disagree"
+        )
     }
     return outcome
 }

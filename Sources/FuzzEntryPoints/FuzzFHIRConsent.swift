@@ -22,7 +22,9 @@ public func fuzzFHIRConsent(_ input: UnsafeRawBufferPointer) -> FuzzOutcome {
     var strings: [String] = []
     if let root = try? JSONDecoder().decode(JSONValue.self, from: data) { collectStrings(root, into: &strings) }
     for line in data.split(separator: UInt8(ascii: "\n")) {
-        if let value = try? JSONDecoder().decode(JSONValue.self, from: Data(line)) { collectStrings(value, into: &strings) }
+        if let value = try? JSONDecoder().decode(JSONValue.self, from: Data(line)) {
+            collectStrings(value, into: &strings)
+        }
     }
     let personal = strings.filter(looksPersonal)
     for (result, file) in [(json, "fuzz.json"), (ndjson, "fuzz.ndjson")] {
@@ -33,7 +35,8 @@ public func fuzzFHIRConsent(_ input: UnsafeRawBufferPointer) -> FuzzOutcome {
             outcome.check(!personal.contains(where: { text.contains($0) }), "fhir: a problem echoes an input value")
         }
         for directive in result.directives {
-            outcome.check(!directive.id.isEmpty && !directive.patientId.isEmpty, "fhir: a directive without id or patient")
+            outcome.check(
+                !directive.id.isEmpty && !directive.patientId.isEmpty, "fhir: a directive without id or patient")
             checkPeriods(directive.provision, &outcome)
             if let encoded = try? JSONEncoder().encode(directive) {
                 let decoded = try? JSONDecoder().decode(ConsentDirective.self, from: encoded)

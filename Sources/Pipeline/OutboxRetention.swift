@@ -27,7 +27,9 @@ extension AbsenteeismReport {
             pruned.append(entry.reportId)
             logger.info(
                 "list files past retention deleted",
-                metadata: ["report.id": "\(entry.reportId)", "practice": "\(entry.practiceId ?? "")", "week": "\(monday)"])
+                metadata: [
+                    "report.id": "\(entry.reportId)", "practice": "\(entry.practiceId ?? "")", "week": "\(monday)",
+                ])
         }
         return pruned
     }

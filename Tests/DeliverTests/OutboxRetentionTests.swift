@@ -33,7 +33,8 @@ import Warehouse
             #expect(old[0].files.allSatisfy { FileManager.default.fileExists(atPath: $0.path) })
 
             // A run on day 15 deletes the hand-picked list's files and folder before writing the new week.
-            let new = try report.run(weekOf: week1.adding(days: 14), practices: ["riverside-peds"], on: week1.adding(days: 15))
+            let new = try report.run(
+                weekOf: week1.adding(days: 14), practices: ["riverside-peds"], on: week1.adding(days: 15))
             #expect(!FileManager.default.fileExists(atPath: oldFolder.path))
             #expect(new[0].files.allSatisfy { FileManager.default.fileExists(atPath: $0.path) })
             #expect(kept[0].files.allSatisfy { FileManager.default.fileExists(atPath: $0.path) })
@@ -56,10 +57,13 @@ import Warehouse
         let config = try DeliveryPipelineConfig(
             yaml: base + "outbox_retention_days: 30\n", file: "x.yaml", baseDirectory: repositoryRoot)
         #expect(config.outboxRetentionDays == 30)
-        #expect(try DeliveryPipelineConfig(yaml: base, file: "x.yaml", baseDirectory: repositoryRoot).outboxRetentionDays == nil)
+        #expect(
+            try DeliveryPipelineConfig(yaml: base, file: "x.yaml", baseDirectory: repositoryRoot).outboxRetentionDays
+                == nil)
         for bad in ["0", "-3", "a month", "1.5"] {
             let error = try #require(throws: DeliveryPipelineError.self) {
-                try DeliveryPipelineConfig(yaml: base + "outbox_retention_days: \(bad)\n", file: "x.yaml", baseDirectory: repositoryRoot)
+                try DeliveryPipelineConfig(
+                    yaml: base + "outbox_retention_days: \(bad)\n", file: "x.yaml", baseDirectory: repositoryRoot)
             }
             #expect(error.keyPath == "outbox_retention_days" && error.line == 3)
         }
