@@ -53,7 +53,7 @@ extension ConsentPolicy {
 private struct PolicyReader {
     var file: String
     var problems: [PolicyProblem] = []
-    /// The text's last line: libyaml puts an error at the end of the text on the line after it.
+    /// The text's last line: libyaml puts an error, or an empty node, at the end of the text on the line after it.
     var lastLine = Int.max
 
     init(file: String) { self.file = file }
@@ -61,7 +61,8 @@ private struct PolicyReader {
     mutating func report(_ node: Node?, _ path: String, _ message: String) {
         problems.append(
             PolicyProblem(
-                file: file, line: node?.mark?.line, column: node?.mark?.column, keyPath: path, message: message))
+                file: file, line: node?.mark.map { min($0.line, lastLine) },
+                column: node?.mark.flatMap { $0.line > lastLine ? nil : $0.column }, keyPath: path, message: message))
     }
 
     func yamlProblem(_ error: YamlError) -> PolicyProblem {

@@ -164,7 +164,7 @@ struct ConsentPolicyTests {
     /// Found by fuzzing (docs/fuzzing.md): an error at the end of a text without a final line break named the
     /// line after the last.
     @Test func aYAMLErrorAtTheEndNamesTheLastLine() {
-        for yaml in ["model: opt-out\nagreements: [x", "model: opt-out\nagreements: [x\n"] {
+        for yaml in ["model: opt-out\nagreements: [x", "model: opt-out\nagreements: [x\n", "# a comment\n---"] {
             #expect {
                 try ConsentPolicy(yaml: yaml, file: "broken.yaml")
             } throws: { error in

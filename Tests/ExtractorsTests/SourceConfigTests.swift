@@ -95,10 +95,14 @@ import Testing
         #expect(c == nil && p.first?.message == "not valid YAML")
     }
 
-    /// Found by fuzzing (docs/fuzzing.md): libyaml puts an error at the end of a text that lacks a final line
-    /// break on the line after the last, which the file does not have.
+    /// Found by fuzzing (docs/fuzzing.md): libyaml puts an error (or an empty node) at the end of a text on the
+    /// line after the last, which the file does not have.
     @Test func aYAMLErrorAtTheEndNamesTheLastLine() {
-        for yaml in ["source: x\nextractor: [a", "source: x\nextractor: [a\n", "source: x\r\nextractor: [a\r\n"] {
+        // The last two: an empty document whose node libyaml places after the end.
+        for yaml in [
+            "source: x\nextractor: [a", "source: x\nextractor: [a\n", "source: x\r\nextractor: [a\r\n",
+            "# a comment\n---", "# a comment\n---\n",
+        ] {
             let (config, problems) = SourceConfig.parse(yaml: yaml, file: "x.yaml")
             #expect(config == nil && problems.map(\.line) == [2], "\(yaml.debugDescription)")
         }
