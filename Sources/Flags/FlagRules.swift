@@ -210,16 +210,8 @@ public struct HomelessnessRules: Sendable, Hashable, Decodable {
         try rejectUnknownKeys(decoder, known: CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = HomelessnessRules()
-        bedNightWindowDays = try c.decodeIfPresent(Int.self, forKey: .bedNightWindowDays) ?? d.bedNightWindowDays
-        outreachWindowDays = try c.decodeIfPresent(Int.self, forKey: .outreachWindowDays) ?? d.outreachWindowDays
-        if bedNightWindowDays < 1 {
-            throw DecodingError.dataCorruptedError(
-                forKey: .bedNightWindowDays, in: c, debugDescription: "a whole number of days ≥ 1")
-        }
-        if outreachWindowDays < 1 {
-            throw DecodingError.dataCorruptedError(
-                forKey: .outreachWindowDays, in: c, debugDescription: "a whole number of days ≥ 1")
-        }
+        bedNightWindowDays = try c.decodeDays(.bedNightWindowDays, default: d.bedNightWindowDays)
+        outreachWindowDays = try c.decodeDays(.outreachWindowDays, default: d.outreachWindowDays)
     }
 }
 
@@ -235,11 +227,7 @@ public struct JusticeRules: Sendable, Hashable, Decodable {
     public init(from decoder: any Decoder) throws {
         try rejectUnknownKeys(decoder, known: CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        releaseWindowDays = try c.decodeIfPresent(Int.self, forKey: .releaseWindowDays) ?? 30
-        if releaseWindowDays < 1 {
-            throw DecodingError.dataCorruptedError(
-                forKey: .releaseWindowDays, in: c, debugDescription: "a whole number of days ≥ 1")
-        }
+        releaseWindowDays = try c.decodeDays(.releaseWindowDays, default: JusticeRules().releaseWindowDays)
     }
 }
 
@@ -263,16 +251,9 @@ public struct HousingRules: Sendable, Hashable, Decodable {
     public init(from decoder: any Decoder) throws {
         try rejectUnknownKeys(decoder, known: CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        evictionWindowDays = try c.decodeIfPresent(Int.self, forKey: .evictionWindowDays) ?? 180
-        housedWindowDays = try c.decodeIfPresent(Int.self, forKey: .housedWindowDays) ?? 365
-        if evictionWindowDays < 1 {
-            throw DecodingError.dataCorruptedError(
-                forKey: .evictionWindowDays, in: c, debugDescription: "a whole number of days ≥ 1")
-        }
-        if housedWindowDays < 1 {
-            throw DecodingError.dataCorruptedError(
-                forKey: .housedWindowDays, in: c, debugDescription: "a whole number of days ≥ 1")
-        }
+        let d = HousingRules()
+        evictionWindowDays = try c.decodeDays(.evictionWindowDays, default: d.evictionWindowDays)
+        housedWindowDays = try c.decodeDays(.housedWindowDays, default: d.housedWindowDays)
     }
 }
 
@@ -285,6 +266,15 @@ private struct AnyKey: CodingKey {
 }
 
 /// Throws for a key that is not one of `known`, so a misspelt threshold fails instead of being ignored.
+extension KeyedDecodingContainer {
+    /// A window in days: a whole number ≥ 1, or `value` when the key is absent.
+    fileprivate func decodeDays(_ key: Key, default value: Int) throws -> Int {
+        let days = try decodeIfPresent(Int.self, forKey: key) ?? value
+        if days < 1 { throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "a whole number of days ≥ 1") }
+        return days
+    }
+}
+
 private func rejectUnknownKeys<K: CodingKey & CaseIterable>(_ decoder: any Decoder, known: K.Type) throws {
     let names = Set(K.allCases.map(\.stringValue))
     let c = try decoder.container(keyedBy: AnyKey.self)

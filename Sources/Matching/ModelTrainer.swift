@@ -1,4 +1,5 @@
 import Foundation
+import LastMileCore
 
 /// How much data training looks at.
 public struct TrainingOptions: Sendable {
@@ -286,18 +287,5 @@ public enum ModelTrainer {
             if change < 1e-6 { break }
         }
         return EMResult(m: m, lambda: lambda, iterations: iterations)
-    }
-}
-
-/// A small, fast, seedable generator (Steele, Lea and Flood's SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -46,4 +46,27 @@ enum InputFiles {
         }
         return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), total)
     }
+
+    /// What identifies one state of an input: per file (every file of a folder), its inode, size and
+    /// modification time to the nanosecond. Taken before an input is fingerprinted and again after it was
+    /// read; a difference means it was being written meanwhile.
+    struct State: Equatable {
+        var files: [String: [Int]] = [:]
+    }
+
+    static func state(_ path: String) -> State {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return State() }
+        let files = isDirectory.boolValue
+            ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).map { path + "/" + $0 } : [path]
+        var result = State()
+        for file in files {
+            var info = stat()
+            guard stat(file, &info) == 0 else { continue }
+            result.files[file] = [
+                Int(info.st_ino), Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec),
+            ]
+        }
+        return result
+    }
 }

@@ -55,6 +55,7 @@ struct RunState {
                     logger.warning("input still being written; left for the next run", metadata: ["source": "\(source.name)", "file": "\(name)"])
                     continue
                 }
+                let before = InputFiles.state(path)
                 let (sha, bytes) = try InputFiles.sha256(path)
                 let seen = try connection.execute(
                     "SELECT 1 FROM lastmile.ingested_file WHERE source = $1 AND sha256 = $2", [source.name, sha])
@@ -64,8 +65,16 @@ struct RunState {
                     logger.info("input already loaded; skipped", metadata: ["source": "\(source.name)", "file": "\(name)", "file.sha256": "\(sha)"])
                     continue
                 }
-                var sink = RunSink(rejects: try rejects.writer())
+                var sink = RunSink()
                 try extractor.extract(InputLocation(path: path, name: name), into: &sink)
+                // Whatever input_settle_seconds says: a file that changed while it was read (an upload still
+                // under way) is not loaded; its complete version is, by the next run.
+                if InputFiles.state(path) != before {
+                    c.filesUnsettled += 1
+                    logger.warning("input changed while read; left for the next run", metadata: ["source": "\(source.name)", "file": "\(name)"])
+                    continue
+                }
+                if !sink.rejections.isEmpty { try sink.writeRejects(to: try rejects.writer()) }
                 c.files += 1
                 let rowsRead = sink.records.count + sink.rejections.count
                 c.rowsRead += rowsRead
@@ -294,16 +303,22 @@ struct RunState {
 }
 
 /// Collects an extractor's records and rejections; raw rejected rows go only to the 0600 rejects file.
+/// One input's records and rejected rows; the raw rows reach the rejects file only once the input is known
+/// to have been read whole (not changed while read).
 struct RunSink: RecordSink {
     var records: [SourceRecord] = []
     var rejections: [RowRejection] = []
-    let rejects: RejectsFileWriter?
+    private var raw: [RawRow?] = []
 
     mutating func accept(_ record: SourceRecord) { records.append(record) }
 
-    mutating func reject(_ rejection: RowRejection, raw: RawRow?) throws {
+    mutating func reject(_ rejection: RowRejection, raw: RawRow?) {
         rejections.append(rejection)
-        try rejects?.write(rejection, raw: raw)
+        self.raw.append(raw)
+    }
+
+    func writeRejects(to file: RejectsFileWriter) throws {
+        for (rejection, row) in zip(rejections, raw) { try file.write(rejection, raw: row) }
     }
 }
 

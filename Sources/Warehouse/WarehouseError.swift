@@ -107,10 +107,13 @@ public struct WarehouseError: ClassifiedError, CustomStringConvertible, Sendable
         return text
     }
 
-    /// Data exceptions (class 22) and integrity violations (class 23) quote the offending value in double
-    /// quotes or parentheses; those values may be personal data, so they are masked.
+    /// Server messages quote things in double quotes: in most classes that may be a value (class 22 data
+    /// exceptions, class 23 integrity violations, a function's `RAISE`), which may be personal data, so quoted
+    /// text is masked. Only the classes whose messages quote nothing but names — connection (08), authorization
+    /// (28), catalog and schema (3D, 3F), syntax and access rules (42: relations, columns, roles) — keep it,
+    /// because that is what an operator needs to fix them.
     static func withoutValues(_ message: String, sqlState: String) -> String {
-        guard sqlState.hasPrefix("22") || sqlState.hasPrefix("23") else { return message }
+        guard !classesQuotingOnlyNames.contains(String(sqlState.prefix(2))) else { return message }
         var out = ""
         var inQuote = false
         for ch in message {
@@ -123,6 +126,8 @@ public struct WarehouseError: ClassifiedError, CustomStringConvertible, Sendable
         }
         return out
     }
+
+    static let classesQuotingOnlyNames: Set<String> = ["08", "28", "3D", "3F", "42"]
 }
 
 /// A PostgreSQL SQLSTATE code, with names for the ones lastmile acts on.

@@ -123,7 +123,7 @@ struct DryRunSink: RecordSink {
 
     func summary(file: String, stopped: Bool, failed: InputError?) -> String {
         let rejected = rejectedByReason.values.reduce(0, +)
-        var text = "\n\(file): \(good + rejected) rows read, \(good) good, \(rejected) rejected"
+        var text = "\n\(terminalSafe(file)): \(good + rejected) rows read, \(good) good, \(rejected) rejected"
         if stopped { text += " (stopped at --limit)" }
         if failed != nil { text += "; the file is unusable (see below)" }
         text += "\n"
@@ -132,7 +132,7 @@ struct DryRunSink: RecordSink {
         }
         if !examples.isEmpty {
             text += "first rejected rows:\n"
-            for example in examples { text += "  \(example)\n" }
+            for example in examples { text += "  \(terminalSafe(example.description))\n" }
         }
         return text
     }
@@ -155,7 +155,7 @@ struct RecordPrinter {
 
     private func row(_ cells: [String]) -> String {
         let widths = [6, 14, 14, 19, 26, 10, 10, 10, 3, 9, 8, 8, 0]
-        return zip(cells, widths).map { cell, width in
+        return zip(cells.map(terminalSafe), widths).map { cell, width in
             width == 0 || cell.count >= width ? cell + " " : cell + String(repeating: " ", count: width - cell.count + 1)
         }.joined().trimmingCharacters(in: .whitespaces)
     }

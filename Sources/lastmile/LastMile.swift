@@ -60,6 +60,8 @@ struct LastMile: ParsableCommand {
 }
 
 /// Writes to standard error (Swift 6 forbids the global `stderr` as not concurrency-safe).
+/// Messages name files and headers taken from inputs: their control characters are printed as escapes.
 func standardError(_ text: String) {
-    FileHandle.standardError.write(Data(text.utf8))
+    let safe = text.split(separator: "\n", omittingEmptySubsequences: false).map { terminalSafe(String($0)) }
+    FileHandle.standardError.write(Data(safe.joined(separator: "\n").utf8))
 }

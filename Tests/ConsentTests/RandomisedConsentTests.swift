@@ -3,18 +3,6 @@ import Testing
 
 @testable import Consent
 
-/// SplitMix64: a fixed-seed generator, so every run generates the same worlds.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 // MARK: The oracle — written from docs/consent.md, independently of ConsentGate's code.
 
 /// Whether the consent rules let data through, and which directives, if any, deny it.
@@ -310,7 +298,7 @@ func presentPersonFields(_ p: PersonIdentity) -> Set<PersonField> {
 @Suite("Randomised: nothing denied by a rule or an applicable directive passes a gate or delivery")
 struct RandomisedConsentTests {
     @Test func noDeniedRecordPassesAnyGate() {
-        var gen = WorldGenerator(rng: SplitMix64(state: 20_261_120))
+        var gen = WorldGenerator(rng: SplitMix64(seed: 20_261_120))
         var directivesGenerated = 0
         var recordsChecked = 0
         var deniedByDirective = 0

@@ -39,6 +39,8 @@ import Yams
             "flags: {absenteeism: {minimum_enrolled_days: 0}}": "minimum_enrolled_days",
             "flags: {absenteeism: {partial_days: quarter}}": "partial_days",
             "flags: {justice: {release_window_days: 0}}": "release_window_days",
+            "flags: {homelessness: {outreach_window_days: -3}}": "outreach_window_days",
+            "flags: {housing: {housed_window_days: 0}}": "housed_window_days",
             "flags: {absenteeism: {chronic_treshold: 0.2}}": "chronic_treshold",
             "flags: {housing_rules: {}}": "housing_rules",
         ]

@@ -221,3 +221,79 @@ let silent = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         }
     }
 }
+
+/// Appends rows to a file from a background thread until stopped: an SFTP upload still under way.
+final class GrowingFile: @unchecked Sendable {
+    private let url: URL
+    private let rows: [String]
+    private let lock = NSLock()
+    private var running = true
+    private(set) var appended = 0
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ url: URL, rows: [String]) {
+        self.url = url
+        self.rows = rows
+        Thread.detachNewThread { [self] in
+            let handle = try! FileHandle(forWritingTo: url)
+            try! handle.seekToEnd()
+            var n = 0
+            while lock.withLock({ running }) {
+                try! handle.write(contentsOf: Data((rows[n % rows.count] + "\n").utf8))
+                n += 1
+                lock.withLock { appended = n }
+                usleep(200)
+            }
+            try! handle.close()
+            done.signal()
+        }
+    }
+
+    func stop() {
+        lock.withLock { running = false }
+        done.wait()
+    }
+}
+
+extension FaultTests {
+    @Test func anInputThatChangesWhileReadIsNotLoaded() throws {
+        // No settle time configured: the check after reading is what catches the upload.
+        let workspace = try SampleWorkspace()
+        let inbox = workspace.sampleData.appendingPathComponent("inbox/riverside-usd")
+        let original = try String(contentsOf: inbox.appendingPathComponent("attendance-2026-11-20.csv"), encoding: .utf8)
+        let lines = original.split(separator: "\n").map(String.init)
+        // The same students a day later, so the complete file is a valid new day.
+        let nextDay = lines.dropFirst().map { $0.replacingOccurrences(of: ",2026-11-20,", with: ",2026-11-21,") }
+        let uploading = inbox.appendingPathComponent("attendance-2026-11-21.csv")
+        try (lines[0] + "\n" + nextDay.prefix(10).joined(separator: "\n") + "\n").write(
+            to: uploading, atomically: true, encoding: .utf8)
+
+        try TestDatabase.withFreshDatabase { url in
+            let run = ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-21", "--database", url]
+            let upload = GrowingFile(uploading, rows: Array(nextDay.dropFirst(10)))
+            let first = try LastMileBinary.run(run, in: workspace.root)
+            upload.stop()
+            #expect(upload.appended > 0)
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(first.stderr.contains("input changed while read; left for the next run"))
+            #expect(first.stdout.contains("source riverside-usd: 1 file(s) read, 0 already loaded and skipped, 1 still being written"))
+            let db = try Connection(url)
+            let loaded = "SELECT count(*) FROM lastmile.ingested_file WHERE file_name = 'attendance-2026-11-21.csv'"
+            #expect(try db.execute(loaded).scalar == "0")
+            let days = "SELECT count(*) FROM lastmile.attendance_day WHERE source = 'riverside-usd' AND attendance_date = '2026-11-21'"
+            #expect(try db.execute(days).scalar == "0")
+
+            // The upload completes (whatever the appender reached, the file ends with the whole day) and the
+            // next run loads the whole file once.
+            let handle = try FileHandle(forWritingTo: uploading)
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data((nextDay.joined(separator: "\n") + "\n").utf8))
+            try handle.close()
+            let second = try LastMileBinary.run(run, in: workspace.root)
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(second.stdout.contains("source riverside-usd: 1 file(s) read, 1 already loaded and skipped\n"))
+            #expect(try db.execute(loaded).scalar == "1")
+            #expect(Int(try db.execute(days).scalar ?? "") ?? 0 > 0)
+        }
+    }
+}

@@ -67,6 +67,19 @@ let awkwardValues: [String?] = [
             #expect(duplicate.sqlState == .uniqueViolation)
             #expect(duplicate.server?.constraint == "person_pkey")
             #expect(!duplicate.description.contains("1990-01-01"))
+
+            // Any other class may quote a value too (here a function's RAISE): masked as well.
+            let raised = try #require(throws: WarehouseError.self) {
+                try db.execute(unsafeSQL: #"DO $$ BEGIN RAISE EXCEPTION 'no patient "%"', 'Jane Q Doe'; END $$"#)
+            }
+            #expect(raised.server?.sqlState == "P0001")
+            #expect(!raised.description.contains("Jane Q Doe"))
+            #expect(raised.description.contains("no patient"))
+            // Names an operator needs (class 42: relations, columns) are kept.
+            let undefined = try #require(throws: WarehouseError.self) {
+                try db.execute(unsafeSQL: #"SELECT * FROM "no_such_table""#)
+            }
+            #expect(undefined.description.contains("no_such_table"))
         }
     }
 

@@ -1,8 +1,8 @@
 /// SplitMix64: a small seedable generator whose sequence depends on the seed alone.
 ///
-/// Every random choice of the sample-data generators goes through the helpers below rather than the standard
-/// library's `random(in:using:)`, whose algorithm may change between toolchains; so the same seed gives
-/// byte-identical files on every platform and Swift version.
+/// Every random choice of the sample-data generators, the matcher's pair sampler and the randomised tests goes
+/// through it and the helpers below rather than the standard library's `random(in:using:)`, whose algorithm may
+/// change between toolchains; so the same seed gives byte-identical output on every platform and Swift version.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
@@ -70,33 +70,5 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
             all.swapAt(i, i + below(n - i))
         }
         return all[0..<take].sorted()
-    }
-}
-
-/// A table of values with relative weights, sampled in O(log n).
-struct WeightedTable: Sendable {
-    let values: [String]
-    private let cumulative: [Double]
-
-    init(_ entries: [(String, Double)]) {
-        values = entries.map(\.0)
-        var total = 0.0
-        cumulative = entries.map { entry in
-            total += entry.1
-            return total
-        }
-    }
-
-    var count: Int { values.count }
-
-    func pick(using rng: inout SplitMix64) -> String {
-        let target = rng.unit() * (cumulative.last ?? 0)
-        var low = 0
-        var high = cumulative.count - 1
-        while low < high {
-            let mid = (low + high) / 2
-            if cumulative[mid] <= target { low = mid + 1 } else { high = mid }
-        }
-        return values[low]
     }
 }
