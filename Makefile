@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 RELEASE_BIN := .build/release/lastmile
 
-.PHONY: deps build demo test bench format lint clean-demo
+.PHONY: deps build demo test bench fuzz format lint clean-demo
 
 deps:
 	@scripts/install-deps.sh
@@ -23,6 +23,12 @@ test: deps
 ## Benchmarks in a release build, each as a ratio against a reference tool in the same command.
 bench: build
 	@bench/run-all.sh $(RELEASE_BIN)
+
+## Fuzzes one parser with libFuzzer + AddressSanitizer (docs/fuzzing.md): make fuzz TARGET=csv-reader SECONDS=600
+TARGET ?= csv-reader
+SECONDS ?= 600
+fuzz:
+	@scripts/fuzz.sh $(TARGET) $(SECONDS)
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift

@@ -12,6 +12,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "lastmile", targets: ["lastmile"]),
+        // For the libFuzzer package in Fuzz/ (docs/fuzzing.md); not shipped.
+        .library(name: "FuzzEntryPoints", targets: ["FuzzEntryPoints"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -121,5 +123,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // Fuzz targets' bodies (docs/fuzzing.md): run by the libFuzzer executables in Fuzz/ and, on the kept
+        // inputs, by FuzzRegressionTests.
+        .target(name: "FuzzEntryPoints", dependencies: ["Extractors", "Consent", "LastMileCore"], swiftSettings: strict),
+        .testTarget(
+            name: "FuzzRegressionTests", dependencies: ["FuzzEntryPoints"], exclude: ["Inputs"], swiftSettings: strict),
     ]
 )

@@ -30,6 +30,7 @@ extension ConsentPolicy {
     /// `file` names the file in problems; the text itself is the caller's to read.
     public init(yaml: String, file: String = "consent-policy.yaml") throws(ConsentPolicyError) {
         var reader = PolicyReader(file: file)
+        reader.lastLine = yamlLastLine(of: yaml)
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -52,13 +53,16 @@ extension ConsentPolicy {
 private struct PolicyReader {
     var file: String
     var problems: [PolicyProblem] = []
+    /// The text's last line: libyaml puts an error, or an empty node, at the end of the text on the line after it.
+    var lastLine = Int.max
 
     init(file: String) { self.file = file }
 
     mutating func report(_ node: Node?, _ path: String, _ message: String) {
         problems.append(
             PolicyProblem(
-                file: file, line: node?.mark?.line, column: node?.mark?.column, keyPath: path, message: message))
+                file: file, line: node?.mark.map { min($0.line, lastLine) },
+                column: node?.mark.flatMap { $0.line > lastLine ? nil : $0.column }, keyPath: path, message: message))
     }
 
     func yamlProblem(_ error: YamlError) -> PolicyProblem {
@@ -66,7 +70,8 @@ private struct PolicyReader {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
             .composer(_, let problem, let mark, _):
             PolicyProblem(
-                file: file, line: mark.line, column: mark.column, keyPath: "", message: "YAML syntax: \(problem)")
+                file: file, line: min(mark.line, lastLine), column: mark.line > lastLine ? nil : mark.column,
+                keyPath: "", message: "YAML syntax: \(problem)")
         default:
             PolicyProblem(file: file, keyPath: "", message: "YAML syntax error")
         }
@@ -379,4 +384,18 @@ extension String {
         while let c = s.last, c.isWhitespace { s.removeLast() }
         return String(s)
     }
+}
+
+/// The number of the last line of a YAML text (1 for an empty one).
+///
+/// libyaml reports an error at the end of the text on the line after the last, which the file does not have;
+/// messages name the last line instead. Every line break libyaml counts is counted (LF, CR, CRLF, NEL, LS, PS).
+func yamlLastLine(of text: String) -> Int {
+    var lines = 1
+    var endsWithBreak = false
+    for c in text {
+        endsWithBreak = c.isNewline
+        if endsWithBreak { lines += 1 }
+    }
+    return endsWithBreak ? lines - 1 : lines
 }

@@ -113,8 +113,12 @@ public struct SourceConfig: Sendable {
     /// Returns nil when the document is not a mapping with `source` and `extractor`.
     public static func parse(yaml: String, file: String) -> (SourceConfig?, [ConfigProblem]) {
         var problems: [ConfigProblem] = []
+        // libyaml puts an error, or a node (an empty value), at the end of the text on the line after the
+        // last, which the file does not have; messages name the last line instead.
+        let lastLine = yamlLastLine(of: yaml)
         func problem(_ path: String, _ node: Node?, _ message: String) {
-            problems.append(ConfigProblem(file: file, keyPath: path, line: node?.mark?.line, message: message))
+            let line = node?.mark.map { min($0.line, lastLine) }
+            problems.append(ConfigProblem(file: file, keyPath: path, line: line, message: message))
         }
         let root: Node
         do {
@@ -124,7 +128,7 @@ public struct SourceConfig: Sendable {
             }
             root = node
         } catch {
-            let line = (error as? YamlError).flatMap(Self.line(of:))
+            let line = (error as? YamlError).flatMap(Self.line(of:)).map { min($0, lastLine) }
             problems.append(ConfigProblem(file: file, keyPath: "", line: line, message: "not valid YAML"))
             return (nil, problems)
         }
@@ -292,7 +296,7 @@ public struct SourceConfig: Sendable {
             labels: labels, file: file)
         var located = config
         located.keyLines = Dictionary(uniqueKeysWithValues: mapping.compactMap { k, v in
-            k.scalar.map { ($0.string, v.mark?.line ?? 0) }
+            k.scalar.map { ($0.string, min(v.mark?.line ?? 0, lastLine)) }
         })
         return (located, problems)
     }
@@ -412,4 +416,15 @@ func suggestion(_ word: String, _ candidates: [String]) -> String {
     let best = candidates.map { ($0, distance(w, Array($0))) }.min { $0.1 < $1.1 }
     if let best, best.1 <= 2 { return " (did you mean \(best.0)?)" }
     return "; expected one of \(candidates.joined(separator: ", "))"
+}
+
+/// The number of the last line of a YAML text (1 for an empty one); every line break libyaml counts counts.
+func yamlLastLine(of text: String) -> Int {
+    var lines = 1
+    var endsWithBreak = false
+    for c in text {
+        endsWithBreak = c.isNewline
+        if endsWithBreak { lines += 1 }
+    }
+    return endsWithBreak ? lines - 1 : lines
 }

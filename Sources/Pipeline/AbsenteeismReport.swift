@@ -80,12 +80,14 @@ public struct AbsenteeismReport {
     /// Makes, writes and records the lists of `weekOf`'s week for the given practices (nil: the config's).
     ///
     /// A list already delivered for that week is left alone. An undelivered one is made again (consent
-    /// re-checked), overwriting its files; its new disclosures are recorded beside the earlier ones.
+    /// re-checked), overwriting its files; its new disclosures are recorded beside the earlier ones. First,
+    /// lists past the pipeline's outbox retention are deleted (`pruneOutbox(on:)`).
     /// - Parameter date: the day consent is checked on (the day the report is made).
     public func run(weekOf: CivilDate, practices only: [String]? = nil, allPractices: Bool = false, on date: CivilDate)
         throws -> [Outcome]
     {
         let monday = weekOf.mondayOfWeek
+        try pruneOutbox(on: date)
         let template: HTMLTemplate? = try config.templates.map {
             try HTMLTemplate(directory: $0, name: AbsenteeismList.htmlTemplateName)
         }

@@ -24,11 +24,15 @@ public struct DeliveryPipelineConfig: Sendable, Hashable {
     public var listOptions: AbsenteeismListOptions
     /// The per-practice delivery command; nil leaves reports in the outbox (`not-configured`).
     public var delivery: DeliveryCommand?
+    /// Days after its week's Monday that a delivered (or `not-configured`) list's files stay in the outbox;
+    /// nil keeps them until the operator removes them. Undelivered lists are never deleted.
+    public var outboxRetentionDays: Int?
 
     public init(
         name: String = "monday-absenteeism", purpose: PurposeOfUse = .treatment, practices: [String]? = nil,
         recipientRoles: Set<String> = ["pediatrics"], consentPolicy: URL, templates: URL?, outbox: URL,
-        listOptions: AbsenteeismListOptions = .init(), delivery: DeliveryCommand? = nil
+        listOptions: AbsenteeismListOptions = .init(), delivery: DeliveryCommand? = nil,
+        outboxRetentionDays: Int? = nil
     ) {
         self.name = name
         self.purpose = purpose
@@ -39,6 +43,7 @@ public struct DeliveryPipelineConfig: Sendable, Hashable {
         self.outbox = outbox
         self.listOptions = listOptions
         self.delivery = delivery
+        self.outboxRetentionDays = outboxRetentionDays
     }
 
     /// The recipient a practice's list goes to: `practice:<id>` acting in `recipientRoles`.
@@ -89,7 +94,7 @@ extension DeliveryPipelineConfig {
     /// The keys a pipeline file may have, at the top level.
     static let topKeys = [
         "pipeline", "description", "owner", "purpose", "practices", "recipient_roles", "consent_policy", "templates",
-        "outbox", "list", "delivery",
+        "outbox", "outbox_retention_days", "list", "delivery",
     ]
 
     /// Reads and validates a pipeline file; relative paths in it are taken from `baseDirectory` (the CLI passes
@@ -171,6 +176,14 @@ extension DeliveryPipelineConfig {
         consentPolicy = try path("consent_policy", required: true)!
         templates = try path("templates", required: false)
         outbox = try path("outbox", required: true)!
+        if let node = map["outbox_retention_days"] {
+            guard let days = node.int, (1...3650).contains(days) else {
+                throw fail("outbox_retention_days", node, "expected whole days from 1 to 3650")
+            }
+            outboxRetentionDays = days
+        } else {
+            outboxRetentionDays = nil
+        }
 
         var options = AbsenteeismListOptions()
         if let listNode = map["list"] {

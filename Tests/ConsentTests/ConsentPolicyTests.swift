@@ -161,6 +161,18 @@ struct ConsentPolicyTests {
         }
     }
 
+    /// Found by fuzzing (docs/fuzzing.md): an error at the end of a text without a final line break named the
+    /// line after the last.
+    @Test func aYAMLErrorAtTheEndNamesTheLastLine() {
+        for yaml in ["model: opt-out\nagreements: [x", "model: opt-out\nagreements: [x\n", "# a comment\n---"] {
+            #expect {
+                try ConsentPolicy(yaml: yaml, file: "broken.yaml")
+            } throws: { error in
+                (error as? ConsentPolicyError)?.problems.map(\.line) == [2]
+            }
+        }
+    }
+
     @Test func policyErrorsExitAsConfigurationErrors() {
         #expect(ConsentPolicyError(problems: []).exitStatus == .configuration)
         #expect(throws: ConsentPolicyError.self) { try ConsentPolicy(yaml: "") }

@@ -95,6 +95,19 @@ import Testing
         #expect(c == nil && p.first?.message == "not valid YAML")
     }
 
+    /// Found by fuzzing (docs/fuzzing.md): libyaml puts an error (or an empty node) at the end of a text on the
+    /// line after the last, which the file does not have.
+    @Test func aYAMLErrorAtTheEndNamesTheLastLine() {
+        // The last two: an empty document whose node libyaml places after the end.
+        for yaml in [
+            "source: x\nextractor: [a", "source: x\nextractor: [a\n", "source: x\r\nextractor: [a\r\n",
+            "# a comment\n---", "# a comment\n---\n",
+        ] {
+            let (config, problems) = SourceConfig.parse(yaml: yaml, file: "x.yaml")
+            #expect(config == nil && problems.map(\.line) == [2], "\(yaml.debugDescription)")
+        }
+    }
+
     @Test func theCommittedSourceConfigsAreValid() throws {
         let folder = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("pipelines/sources")
