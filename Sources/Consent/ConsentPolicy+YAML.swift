@@ -30,7 +30,7 @@ extension ConsentPolicy {
     /// `file` names the file in problems; the text itself is the caller's to read.
     public init(yaml: String, file: String = "consent-policy.yaml") throws(ConsentPolicyError) {
         var reader = PolicyReader(file: file)
-        reader.lastLine = yamlLastLine(of: yaml)
+        reader.lastLine = YAMLText.lastLine(of: yaml)
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -384,18 +384,4 @@ extension String {
         while let c = s.last, c.isWhitespace { s.removeLast() }
         return String(s)
     }
-}
-
-/// The number of the last line of a YAML text (1 for an empty one).
-///
-/// libyaml reports an error at the end of the text on the line after the last, which the file does not have;
-/// messages name the last line instead. Every line break libyaml counts is counted (LF, CR, CRLF, NEL, LS, PS).
-func yamlLastLine(of text: String) -> Int {
-    var lines = 1
-    var endsWithBreak = false
-    for c in text {
-        endsWithBreak = c.isNewline
-        if endsWithBreak { lines += 1 }
-    }
-    return endsWithBreak ? lines - 1 : lines
 }

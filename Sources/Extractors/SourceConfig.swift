@@ -115,7 +115,7 @@ public struct SourceConfig: Sendable {
         var problems: [ConfigProblem] = []
         // libyaml puts an error, or a node (an empty value), at the end of the text on the line after the
         // last, which the file does not have; messages name the last line instead.
-        let lastLine = yamlLastLine(of: yaml)
+        let lastLine = YAMLText.lastLine(of: yaml)
         func problem(_ path: String, _ node: Node?, _ message: String) {
             let line = node?.mark.map { min($0.line, lastLine) }
             problems.append(ConfigProblem(file: file, keyPath: path, line: line, message: message))
@@ -416,15 +416,4 @@ func suggestion(_ word: String, _ candidates: [String]) -> String {
     let best = candidates.map { ($0, distance(w, Array($0))) }.min { $0.1 < $1.1 }
     if let best, best.1 <= 2 { return " (did you mean \(best.0)?)" }
     return "; expected one of \(candidates.joined(separator: ", "))"
-}
-
-/// The number of the last line of a YAML text (1 for an empty one); every line break libyaml counts counts.
-func yamlLastLine(of text: String) -> Int {
-    var lines = 1
-    var endsWithBreak = false
-    for c in text {
-        endsWithBreak = c.isNewline
-        if endsWithBreak { lines += 1 }
-    }
-    return endsWithBreak ? lines - 1 : lines
 }

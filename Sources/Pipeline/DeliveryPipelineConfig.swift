@@ -118,7 +118,8 @@ extension DeliveryPipelineConfig {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {
-            throw fail("", nil, "not valid YAML")
+            let syntax = YAMLSyntaxError(error, in: yaml)
+            throw DeliveryPipelineError(file: file, line: syntax.line, keyPath: "", message: syntax.message)
         }
         guard let root, let mapping = root.mapping else {
             throw fail("", root, "expected a mapping with pipeline, purpose, practices, consent_policy, outbox")

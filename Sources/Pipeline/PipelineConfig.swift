@@ -50,7 +50,8 @@ public struct PipelineConfig: Sendable {
 
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch {
-            throw PipelineConfigError(problems: [ConfigProblem(file: path, keyPath: "", message: "not valid YAML: \(error)")])
+            let syntax = YAMLSyntaxError(error, in: text)
+            throw PipelineConfigError(problems: [ConfigProblem(file: path, keyPath: "", line: syntax.line, message: syntax.message)])
         }
         guard let root = node?.mapping else {
             throw PipelineConfigError(problems: [ConfigProblem(file: path, keyPath: "", message: "expected a mapping of pipeline settings")])
@@ -144,4 +145,23 @@ public struct PipelineConfigError: ClassifiedError, CustomStringConvertible {
     public var problems: [ConfigProblem]
     public var exitStatus: ExitStatus { .configuration }
     public var description: String { problems.map(\.description).joined(separator: "\n") }
+}
+
+/// A YAML syntax error as messages give it: libyaml's problem and the line it names, or the text's last line
+/// when libyaml names the one after it. The offending line's text is not repeated (the file is at hand).
+struct YAMLSyntaxError {
+    var line: Int?
+    var message: String
+
+    init(_ error: any Error, in text: String) {
+        switch error as? YamlError {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
+            line = min(mark.line, YAMLText.lastLine(of: text))
+            message = "not valid YAML: \(problem)"
+        default:
+            line = nil
+            message = "not valid YAML"
+        }
+    }
 }

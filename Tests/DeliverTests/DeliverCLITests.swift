@@ -100,6 +100,17 @@ import Warehouse
         #expect(bad.stderr.contains("bad.yaml:5: delivery.command: expected a non-empty list"))
     }
 
+    @Test func aYAMLSyntaxErrorNamesALineTheFileHas() throws {
+        // libyaml places this error on line 4, after the last; the message names line 3.
+        let yaml = "pipeline: x\noutbox: o\npractices: [a,\n"
+        let error = try #require(throws: DeliveryPipelineError.self) {
+            try DeliveryPipelineConfig(yaml: yaml, file: "x.yaml", baseDirectory: repositoryRoot)
+        }
+        #expect(error.line == 3)
+        #expect(error.description.hasPrefix("x.yaml:3: not valid YAML: "))
+        #expect(!error.description.contains("practices"))
+    }
+
     @Test func aProgramWithoutAPathIsRefused() throws {
         let yaml = "outbox: o\nconsent_policy: p\ndelivery:\n  command: [direct-send, \"{file}\"]\n"
         let error = try #require(throws: DeliveryPipelineError.self) {
