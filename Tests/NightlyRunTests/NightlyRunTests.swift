@@ -38,16 +38,7 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
         "review_queue": "source, source_person_id, candidate_patient_id, runner_up_patient_id, match_probability, reason, run_id",
         "rejected_row": "*", "flag": "*",
     ]
-    var digest: [String: String] = [:]
-    for (table, columns) in tables {
-        digest[table] = try connection.execute(
-            unsafeSQL: """
-                SELECT count(*) || ':' || coalesce(md5(string_agg(r::text, '|' ORDER BY r::text)), '')
-                FROM (SELECT \(columns) FROM lastmile.\(table)) r
-                """
-        ).scalar ?? ""
-    }
-    return digest
+    return try SampleWorkspace.digest(connection, tables: tables)
 }
 
 @Suite(.serialized) struct NightlyRunTests {

@@ -47,6 +47,12 @@ public final class SampleWorkspace {
             "consent_directive": "directive_id, patient_id, status, directive",
             "attribution": "patient_id, practice_id, practice_patient_id",
         ]
+        return try digest(connection, tables: tables)
+    }
+
+    /// Per table of `lastmile` (absent tables left out): its row count and an md5 of the listed columns of
+    /// every row in a stable order, so two warehouses compare table by table.
+    public static func digest(_ connection: Connection, tables: [String: String]) throws -> [String: String] {
         var digest: [String: String] = [:]
         for (table, columns) in tables {
             let exists = try connection.execute("SELECT to_regclass($1) IS NOT NULL", ["lastmile." + table]).scalar
