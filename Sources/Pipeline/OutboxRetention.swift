@@ -18,7 +18,10 @@ extension AbsenteeismReport {
                 let monday = entry.weekOf, monday.days(until: date) > days,
                 entry.directory.standardizedFileURL.path.hasPrefix(outbox)
             else { continue }
-            let present = entry.files.filter { FileManager.default.fileExists(atPath: $0.path) }
+            // Only files inside the outbox, whatever the ledger row says.
+            let present = entry.files.filter {
+                $0.standardizedFileURL.path.hasPrefix(outbox) && FileManager.default.fileExists(atPath: $0.path)
+            }
             guard !present.isEmpty else { continue }
             for file in present { try? FileManager.default.removeItem(at: file) }
             if (try? FileManager.default.contentsOfDirectory(atPath: entry.directory.path))?.isEmpty == true {
