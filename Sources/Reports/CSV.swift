@@ -9,9 +9,10 @@ public enum CSV {
         "=", "+", "-", "@", "\t", "\r", "\r\n", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}",
     ]
 
-    /// One cell: prefixed with `'` when it could start a formula, quoted when it holds `,` `"` CR or LF.
+    /// One cell: prefixed with `'` when it could start a formula, quoted when it holds `,` `"` CR or LF;
+    /// directional overrides are written out (`visibleDirectionalOverrides`).
     public static func cell(_ value: String) -> String {
-        var v = value
+        var v = visibleDirectionalOverrides(value)
         if let first = v.first, formulaStarts.contains(first) { v = "'" + v }
         if v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) {
             var quoted = "\""

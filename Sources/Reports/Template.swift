@@ -189,11 +189,12 @@ public struct TemplateError: Error, ClassifiedError, CustomStringConvertible, Eq
 
 /// HTML escaping for text and attribute values.
 public enum HTML {
-    /// Escapes `& < > " '` so a value can sit in text or in a quoted attribute.
+    /// Escapes `& < > " '` so a value can sit in text or in a quoted attribute, and shows directional
+    /// overrides as text (see `visibleDirectionalOverrides`).
     public static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
-        for c in s.unicodeScalars {
+        for c in visibleDirectionalOverrides(s).unicodeScalars {
             switch c {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
@@ -205,6 +206,24 @@ public enum HTML {
         }
         return out
     }
+}
+
+/// A value with its bidirectional embedding, override and isolate controls (U+202A–E, U+2066–9) written out
+/// as `[U+202E]`, so a list shows what the source sent instead of reordering the text around it (a school
+/// id `abc‮fdp.exe` would read `abcexe.pdf`). The weak marks U+200E/F, which real right-to-left names may
+/// carry, are kept.
+func visibleDirectionalOverrides(_ s: String) -> String {
+    func isOverride(_ c: Unicode.Scalar) -> Bool { (0x202A...0x202E).contains(c.value) || (0x2066...0x2069).contains(c.value) }
+    guard s.unicodeScalars.contains(where: isOverride) else { return s }
+    var out = ""
+    for c in s.unicodeScalars {
+        if isOverride(c) {
+            out += "[U+" + String(c.value, radix: 16, uppercase: true) + "]"
+        } else {
+            out.unicodeScalars.append(c)
+        }
+    }
+    return out
 }
 
 extension String {

@@ -141,6 +141,12 @@ func csvField(_ s: String) -> String {
             for cell in Self.csvCells(csv) {
                 if let c = cell.first { #expect(!"=+-@\t\r".contains(c) || Double(cell) != nil, "formula cell \(cell)") }
             }
+            // A right-to-left override is shown, not obeyed, in both lists (when a flagged student carries it,
+            // the loop above finds it written out as [U+202E]).
+            #expect(!(csv + html).unicodeScalars.contains("\u{202E}"))
+            if hostileOf.values.contains(where: { $0.unicodeScalars.contains("\u{202E}") }) {
+                #expect(csv.contains("abc[U+202E]fdp.exe"))
+            }
             #expect(!html.contains("<script>alert"))
             #expect(!html.contains("<b>x</b>"))
 
@@ -207,7 +213,7 @@ func csvField(_ s: String) -> String {
 
 /// What an HTML-escaped value must look like (the five characters that matter).
 func HTMLEscapeForTest(_ s: String) -> String {
-    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+    s.replacingOccurrences(of: "\u{202E}", with: "[U+202E]").replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
         .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
         .replacingOccurrences(of: "'", with: "&#39;")
 }

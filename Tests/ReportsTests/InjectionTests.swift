@@ -25,6 +25,17 @@ import Testing
         #expect(CSV.cell("2026-11-20") == "2026-11-20")
     }
 
+    @Test func directionalOverridesAreShownNotObeyed() {
+        // An override would display `abc‮fdp.exe` as `abcexe.pdf`; an isolate hides the text's order too.
+        #expect(CSV.cell("abc\u{202E}fdp.exe") == "abc[U+202E]fdp.exe")
+        #expect(HTML.escape("<b>\u{2067}x\u{2069}") == "&lt;b&gt;[U+2067]x[U+2069]")
+        // An override cannot hide a formula starter behind it either.
+        #expect(CSV.cell("\u{202E}=1+1") == "[U+202E]=1+1")
+        // The weak marks that right-to-left names may carry are kept as they are.
+        #expect(CSV.cell("\u{200F}שרה") == "\u{200F}שרה")
+        #expect(HTML.escape("\u{200E}Ann") == "\u{200E}Ann")
+    }
+
     private var hostile: AbsenteeismList {
         var flag = SamplePractice.absenteeism(
             "P-EVIL", tier: "severe", absent: "9", enrolled: 30, rate: "0.3000", previous: "0.2000", last: "2026-11-20",
