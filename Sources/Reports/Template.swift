@@ -213,17 +213,9 @@ public enum HTML {
 /// id `abc‮fdp.exe` would read `abcexe.pdf`). The weak marks U+200E/F, which real right-to-left names may
 /// carry, are kept.
 func visibleDirectionalOverrides(_ s: String) -> String {
-    func isOverride(_ c: Unicode.Scalar) -> Bool { (0x202A...0x202E).contains(c.value) || (0x2066...0x2069).contains(c.value) }
-    guard s.unicodeScalars.contains(where: isOverride) else { return s }
-    var out = ""
-    for c in s.unicodeScalars {
-        if isOverride(c) {
-            out += "[U+" + String(c.value, radix: 16, uppercase: true) + "]"
-        } else {
-            out.unicodeScalars.append(c)
-        }
+    s.replacingScalars(where: { (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) }) {
+        "[U+" + String($0.value, radix: 16, uppercase: true) + "]"
     }
-    return out
 }
 
 extension String {

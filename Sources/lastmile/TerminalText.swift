@@ -1,19 +1,11 @@
+import LastMileCore
+
 /// Text from an input file made safe to print on a terminal: control characters (C0, DEL, C1 — the start of
 /// escape sequences that can recolour, retitle or rewrite a terminal) and the invisible bidirectional controls
 /// that reorder what is shown (U+200E/F, U+202A–E, U+2066–9) become visible `\u{…}` escapes. Everything else is
 /// left as it is. For console tables only; JSON output escapes by its own rules.
 func terminalSafe(_ text: String) -> String {
-    guard text.unicodeScalars.contains(where: isUnsafeOnTerminal) else { return text }
-    var out = ""
-    out.reserveCapacity(text.utf8.count + 8)
-    for scalar in text.unicodeScalars {
-        if isUnsafeOnTerminal(scalar) {
-            out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-        } else {
-            out.unicodeScalars.append(scalar)
-        }
-    }
-    return out
+    text.replacingScalars(where: isUnsafeOnTerminal) { "\\u{" + String($0.value, radix: 16, uppercase: true) + "}" }
 }
 
 private func isUnsafeOnTerminal(_ scalar: Unicode.Scalar) -> Bool {
