@@ -195,32 +195,17 @@ public struct MappedRow {
     public func key(_ column: MappedColumn, _ date: CivilDate) throws(RowRejection) -> String {
         let b = row.bytes(column.index)
         guard !b.isEmpty else { throw rejection(column, .missingRequired) }
-        guard row.encoding == .utf8 || CSVReader.isASCII(b.baseAddress!, b.count) else {
-            return "\(CSVRow.decode(b, row.encoding))|\(date)"
-        }
-        return String(unsafeUninitializedCapacity: b.count + 11) { out in
-            let base = UnsafeMutableRawPointer(out.baseAddress!)
-            base.copyMemory(from: b.baseAddress!, byteCount: b.count)
-            var at = b.count
-            base.storeBytes(of: UInt8(ascii: "|"), toByteOffset: at, as: UInt8.self)
-            at += 1
-            func put(_ value: Int, _ width: Int) {
-                var v = value
-                for i in stride(from: width - 1, through: 0, by: -1) {
-                    base.storeBytes(of: UInt8(48 + v % 10), toByteOffset: at + i, as: UInt8.self)
-                    v /= 10
-                }
-                at += width
+        if row.encoding == .utf8 || CSVReader.isASCII(b.baseAddress!, b.count) {
+            // The bytes are the text: copy them, then the date; empty only when the date has no ISO bytes.
+            let key = String(unsafeUninitializedCapacity: b.count + 1 + CivilDate.isoByteCount) { out in
+                let base = UnsafeMutableRawPointer(out.baseAddress!)
+                base.copyMemory(from: b.baseAddress!, byteCount: b.count)
+                base.storeBytes(of: UInt8(ascii: "|"), toByteOffset: b.count, as: UInt8.self)
+                return date.writeISO(to: base + b.count + 1) ? b.count + 1 + CivilDate.isoByteCount : 0
             }
-            put(date.year, 4)
-            base.storeBytes(of: UInt8(ascii: "-"), toByteOffset: at, as: UInt8.self)
-            at += 1
-            put(date.month, 2)
-            base.storeBytes(of: UInt8(ascii: "-"), toByteOffset: at, as: UInt8.self)
-            at += 1
-            put(date.day, 2)
-            return at
+            if !key.isEmpty { return key }
         }
+        return "\(CSVRow.decode(b, row.encoding))|\(date)"
     }
 
     /// The date in the first of the column's formats that fits; nil when empty and optional.

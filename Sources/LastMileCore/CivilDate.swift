@@ -83,6 +83,30 @@ public struct CivilDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
     }
 
+    /// The length of `description` for years 1–9999: `YYYY-MM-DD`.
+    public static let isoByteCount = 10
+
+    /// Writes `description` (`YYYY-MM-DD`, `isoByteCount` bytes) at `out` without building a `String`, for
+    /// buffers that are filled byte by byte (COPY rows, record keys). Returns false and writes nothing for a
+    /// year outside 1–9999 (reachable only by date arithmetic); use `description` then.
+    @inlinable
+    public func writeISO(to out: UnsafeMutableRawPointer) -> Bool {
+        guard (1...9999).contains(year) else { return false }
+        func put(_ value: Int, width: Int, at offset: Int) {
+            var v = value
+            for k in stride(from: offset + width - 1, through: offset, by: -1) {
+                out.storeBytes(of: UInt8(truncatingIfNeeded: 48 + v % 10), toByteOffset: k, as: UInt8.self)
+                v /= 10
+            }
+        }
+        put(year, width: 4, at: 0)
+        out.storeBytes(of: UInt8(ascii: "-"), toByteOffset: 4, as: UInt8.self)
+        put(month, width: 2, at: 5)
+        out.storeBytes(of: UInt8(ascii: "-"), toByteOffset: 7, as: UInt8.self)
+        put(day, width: 2, at: 8)
+        return true
+    }
+
     public static func < (a: CivilDate, b: CivilDate) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
 
     public static func daysIn(month: Int, year: Int) -> Int {

@@ -28,15 +28,11 @@ public struct CopyWriter: ~Copyable {
     /// Appends one field; nil is SQL NULL.
     public mutating func append(_ value: String?) throws(WarehouseError) {
         separate()
-        guard var value else {
+        guard let value else {
             try appendRaw("\\N")
             return
         }
-        var failure: WarehouseError?
-        value.withUTF8 { bytes in
-            do throws(WarehouseError) { try appendEscaped(bytes) } catch { failure = error }
-        }
-        if let failure { throw failure }
+        try appendEscaped(value)
     }
 
     /// Appends one field from any parameter-like value (Int, CivilDate, Bool, Optional …).
@@ -77,23 +73,12 @@ public struct CopyWriter: ~Copyable {
     /// Appends a date field as `YYYY-MM-DD`, written straight into the buffer.
     public mutating func append(_ date: CivilDate) throws(WarehouseError) {
         separate()
-        try reserve(10)
-        let out = buffer.assumingMemoryBound(to: UInt8.self)
-        func put(_ value: Int, width: Int) {
-            var v = value
-            for k in stride(from: width - 1, through: 0, by: -1) {
-                out[used + k] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-            }
-            used += width
+        try reserve(CivilDate.isoByteCount)
+        if date.writeISO(to: buffer + used) {
+            used += CivilDate.isoByteCount
+        } else {
+            try appendEscaped(date.description)
         }
-        put(date.year, width: 4)
-        out[used] = UInt8(ascii: "-")
-        used += 1
-        put(date.month, width: 2)
-        out[used] = UInt8(ascii: "-")
-        used += 1
-        put(date.day, width: 2)
     }
 
     /// Appends a date field; nil is SQL NULL.
@@ -163,6 +148,15 @@ public struct CopyWriter: ~Copyable {
         try reserve(text.utf8CodeUnitCount)
         (buffer + used).copyMemory(from: text.utf8Start, byteCount: text.utf8CodeUnitCount)
         used += text.utf8CodeUnitCount
+    }
+
+    private mutating func appendEscaped(_ text: String) throws(WarehouseError) {
+        var text = text
+        var failure: WarehouseError?
+        text.withUTF8 { bytes in
+            do throws(WarehouseError) { try appendEscaped(bytes) } catch { failure = error }
+        }
+        if let failure { throw failure }
     }
 
     private mutating func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>) throws(WarehouseError) {

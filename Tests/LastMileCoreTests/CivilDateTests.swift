@@ -13,6 +13,18 @@ import Testing
         #expect(CivilDate(year: 2000, month: 3, day: 1)?.dayNumber == 11_017)
     }
 
+    @Test func writeISOWritesTheDescriptionsBytes() {
+        let out = UnsafeMutableRawPointer.allocate(byteCount: CivilDate.isoByteCount, alignment: 1)
+        defer { out.deallocate() }
+        for n in stride(from: -719_162, through: 2_932_896, by: 2_003) {  // 0001-01-01 … 9999-12-31
+            let d = CivilDate(dayNumber: n)
+            #expect(d.writeISO(to: out))
+            let written = String(decoding: UnsafeRawBufferPointer(start: out, count: CivilDate.isoByteCount), as: UTF8.self)
+            #expect(written == d.description)
+        }
+        #expect(!CivilDate(iso: "9999-12-31")!.adding(days: 1).writeISO(to: out))
+    }
+
     @Test func rejectsImpossibleDates() {
         #expect(CivilDate(year: 2026, month: 2, day: 29) == nil)
         #expect(CivilDate(year: 2024, month: 2, day: 29) != nil)

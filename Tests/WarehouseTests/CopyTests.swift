@@ -41,6 +41,8 @@ import Warehouse
             let dates: [CivilDate?] = [
                 CivilDate(iso: "0001-01-01"), CivilDate(iso: "0999-09-09"), CivilDate(iso: "2026-11-20"),
                 CivilDate(iso: "2024-02-29"), CivilDate(iso: "9999-12-31"), nil,
+                // Past year 9999 only by arithmetic: written from its description.
+                CivilDate(iso: "9999-12-31")!.adding(days: 1),
             ]
             try db.withCopy("COPY t (id, n, d) FROM STDIN") { writer in
                 for i in 0..<numbers.count {
