@@ -306,9 +306,8 @@ struct RunState {
     }
 }
 
-/// Collects an extractor's records and rejections; raw rejected rows go only to the 0600 rejects file.
 /// One input's records and rejected rows; the raw rows reach the rejects file only once the input is known
-/// to have been read whole (not changed while read).
+/// to have been read whole (not changed while read), and go nowhere else (the 0600 rejects file only).
 struct RunSink: RecordSink {
     var records: [SourceRecord] = []
     var rejections: [RowRejection] = []

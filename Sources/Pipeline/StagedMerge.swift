@@ -115,21 +115,18 @@ struct StagedMerge {
                 try canCopyDirectly(partitions: distinctPartitions(rows, partition), connection: connection)
                 ? .copy : .merge
         }
-        var counts = MergeCounts(path: path)
-        var repeatedKeys = false
-        switch path {
-        case .copy:
-            (counts.inserted, repeatedKeys) = try copyDirectly(
-                rows, runId: runId, connection: connection, rowKey: rowKey, write: write)
-        case .merge:
-            (counts, repeatedKeys) = try merge(rows, runId: runId, connection: connection, rowKey: rowKey, write: write)
-        }
-        counts.repeatedKeys = repeatedKeys
+        let counts =
+            switch path {
+            case .copy: try copyDirectly(rows, runId: runId, connection: connection, rowKey: rowKey, write: write)
+            case .merge:
+                try mergeThroughStaging(
+                    rows.indices, of: rows, runId: runId, connection: connection, rowKey: rowKey, write: write)
+            }
         logger?.debug(
             "merged",
             metadata: [
                 "table": "\(table)", "path": "\(path.rawValue)", "rows": "\(rows.count)",
-                "keys.repeated": "\(repeatedKeys)",
+                "keys.repeated": "\(counts.repeatedKeys)",
                 "rows.inserted": "\(counts.inserted)", "rows.updated": "\(counts.updated)",
                 "seconds": "\(String(format: "%.3f", Date().timeIntervalSince(started)))",
             ])
@@ -152,7 +149,7 @@ struct StagedMerge {
         var previous: String?
         for row in rows {
             let value = partition(row)
-            if let previous, RowKey(previous, "") == RowKey(value, "") { continue }
+            if let previous, previous.utf8.elementsEqual(value.utf8) { continue }
             previous = value
             if seen.insert(Array(value.utf8)).inserted { values.append(value) }
         }
@@ -204,7 +201,7 @@ struct StagedMerge {
     private func copyDirectly<Row>(
         _ rows: [Row], runId: Int64, connection: Connection, rowKey: (Row) -> RowKey,
         write: (inout CopyWriter, Row) throws -> Void
-    ) throws -> (inserted: Int, repeatedKeys: Bool) {
+    ) throws -> MergeCounts {
         var seen = Set<RowKey>(minimumCapacity: rows.count)
         let repeated = try stream(
             rows.indices, of: rows, into: "lastmile.\(table)", withRunColumns: true, runId: runId, seen: &seen,
@@ -216,16 +213,10 @@ struct StagedMerge {
             _ = try mergeThroughStaging(
                 last, of: rows, runId: runId, connection: connection, rowKey: rowKey, write: write)
         }
-        return (seen.count, !repeated.isEmpty)
-    }
-
-    private func merge<Row>(
-        _ rows: [Row], runId: Int64, connection: Connection, rowKey: (Row) -> RowKey,
-        write: (inout CopyWriter, Row) throws -> Void
-    ) throws -> (MergeCounts, repeatedKeys: Bool) {
-        let counts = try mergeThroughStaging(
-            rows.indices, of: rows, runId: runId, connection: connection, rowKey: rowKey, write: write)
-        return (counts, counts.repeatedKeys)
+        var counts = MergeCounts(path: .copy)
+        counts.inserted = seen.count
+        counts.repeatedKeys = !repeated.isEmpty
+        return counts
     }
 
     /// COPY into a temporary staging table, then one `INSERT … ON CONFLICT DO UPDATE … WHERE … IS DISTINCT FROM`.
@@ -235,11 +226,15 @@ struct StagedMerge {
     ) throws -> MergeCounts {
         let stage = "stage_\(table)"
         let columnList = columns.joined(separator: ", ")
-        try connection.execute(
-            unsafeSQL: """
-                DROP TABLE IF EXISTS pg_temp.\(stage);
-                CREATE TEMP TABLE \(stage) ON COMMIT DROP AS SELECT \(columnList) FROM lastmile.\(table) WITH NO DATA;
-                """)
+        /// A temporary table with the written columns of the target, empty.
+        func createStaging(_ name: String) throws {
+            try connection.execute(
+                unsafeSQL: """
+                    DROP TABLE IF EXISTS pg_temp.\(name);
+                    CREATE TEMP TABLE \(name) ON COMMIT DROP AS SELECT \(columnList) FROM lastmile.\(table) WITH NO DATA;
+                    """)
+        }
+        try createStaging(stage)
         var seen = Set<RowKey>(minimumCapacity: indices.underestimatedCount)
         var counts = MergeCounts(path: .merge)
         let repeated = try stream(
@@ -250,11 +245,7 @@ struct StagedMerge {
             // The staged row of a repeated key takes the values of its last row.
             counts.repeatedKeys = true
             let last = Self.lastOfEachKey(repeated, of: rows, rowKey: rowKey)
-            try connection.execute(
-                unsafeSQL: """
-                    DROP TABLE IF EXISTS pg_temp.\(stage)_last;
-                    CREATE TEMP TABLE \(stage)_last ON COMMIT DROP AS SELECT \(columnList) FROM lastmile.\(table) WITH NO DATA;
-                    """)
+            try createStaging("\(stage)_last")
             var lastSeen = Set<RowKey>(minimumCapacity: last.count)
             _ = try stream(
                 last, of: rows, into: "\(stage)_last", withRunColumns: false, runId: runId, seen: &lastSeen,
