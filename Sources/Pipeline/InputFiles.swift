@@ -11,30 +11,31 @@ enum InputFiles {
         return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].map { String(cString: $0) } }.sorted()
     }
 
-    /// The newest modification time of a file, or of any file in a folder (an HMIS export).
-    static func newestModification(_ path: String) -> Date? {
-        let fm = FileManager.default
+    /// The files an input is made of: the file itself, or a folder's files sorted by name (an HMIS export).
+    static func members(_ path: String) throws -> (isFolder: Bool, files: [String]) {
         var isDirectory: ObjCBool = false
-        guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
-        let files = isDirectory.boolValue
-            ? ((try? fm.contentsOfDirectory(atPath: path)) ?? []).map { path + "/" + $0 } + [path] : [path]
-        return files.compactMap { (try? fm.attributesOfItem(atPath: $0))?[.modificationDate] as? Date }.max()
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return (false, [path])
+        }
+        return (true, try FileManager.default.contentsOfDirectory(atPath: path).sorted().map { path + "/" + $0 })
+    }
+
+    /// The newest modification time of a file, or of a folder and any file in it.
+    static func newestModification(_ path: String) -> Date? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let (isFolder, files) = (try? members(path)) ?? (true, [])
+        return (files + (isFolder ? [path] : [])).compactMap {
+            (try? FileManager.default.attributesOfItem(atPath: $0))?[.modificationDate] as? Date
+        }.max()
     }
 
     /// SHA-256 of a file, or of a folder (its sorted file names and contents), as lowercase hex; and its size.
     static func sha256(_ path: String) throws -> (hex: String, bytes: Int) {
         var hasher = SHA256()
         var total = 0
-        var isDirectory: ObjCBool = false
-        _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-        let files: [String]
-        if isDirectory.boolValue {
-            files = try FileManager.default.contentsOfDirectory(atPath: path).sorted().map { path + "/" + $0 }
-        } else {
-            files = [path]
-        }
+        let (isFolder, files) = try members(path)
         for file in files {
-            if isDirectory.boolValue { hasher.update(data: Data((URL(fileURLWithPath: file).lastPathComponent + "\n").utf8)) }
+            if isFolder { hasher.update(data: Data((URL(fileURLWithPath: file).lastPathComponent + "\n").utf8)) }
             guard let handle = FileHandle(forReadingAtPath: file) else {
                 throw CocoaError(.fileReadNoPermission, userInfo: [NSFilePathErrorKey: file])
             }
@@ -55,12 +56,8 @@ enum InputFiles {
     }
 
     static func state(_ path: String) -> State {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return State() }
-        let files = isDirectory.boolValue
-            ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).map { path + "/" + $0 } : [path]
         var result = State()
-        for file in files {
+        for file in (try? members(path).files) ?? [] {
             var info = stat()
             guard stat(file, &info) == 0 else { continue }
             result.files[file] = [
