@@ -264,11 +264,18 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
 
     @Test func runKilledAtRandomPointsThenRerunEqualsOneCleanRun() throws {
         let workspace = try SampleWorkspace()
+        var cleanMicroseconds: UInt32 = 0
         let clean = try TestDatabase.withFreshDatabase { url in
             let db = try prepareWarehouse(url, workspace: workspace)
+            let started = ContinuousClock.now
             _ = try runNight(workspace, db)
+            let elapsed = (ContinuousClock.now - started).components
+            cleanMicroseconds = UInt32(clamping: elapsed.seconds * 1_000_000 + elapsed.attoseconds / 1_000_000_000_000)
             return try SampleWorkspace.dataDigest(db)
         }
+        // Kill points inside the night's own duration (the CLI adds its start-up on top), so that a fast machine
+        // does not finish the run before the first kill.
+        let latestKill = max(40_000, cleanMicroseconds)
         // A killed client's server session may hold the lock for a moment: the re-runs wait for it, as cron's would.
         try workspace.edit("pipelines/nightly.yaml", replacing: "lock_wait_seconds: 0", with: "lock_wait_seconds: 30")
         try TestDatabase.withFreshDatabase { url in
@@ -282,7 +289,7 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
                 process.standardOutput = FileHandle.nullDevice
                 process.standardError = FileHandle.nullDevice
                 try process.run()
-                usleep(UInt32.random(in: 20_000...700_000, using: &generator))
+                usleep(UInt32.random(in: 20_000...latestKill, using: &generator))
                 if process.isRunning {
                     kill(process.processIdentifier, SIGKILL)
                     killed += 1
