@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 RELEASE_BIN := .build/release/lastmile
 
-.PHONY: deps build demo test bench fuzz format lint clean-demo
+.PHONY: deps build demo test test-dates bench fuzz format lint clean-demo
 
 deps:
 	@scripts/install-deps.sh
@@ -19,6 +19,10 @@ demo: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+
+## The whole suite under faketime, a year ahead and before the sample world's date (docs/architecture.md, "Time").
+test-dates: deps
+	@scripts/test-dates.sh
 
 ## Benchmarks in a release build, each as a ratio against a reference tool in the same command.
 bench: build

@@ -16,11 +16,16 @@ public struct AbsenteeismReport {
     public let config: DeliveryPipelineConfig
     public let gate: ConsentGate
     public let logger: Logger
+    /// The clock the report's and its disclosures' times are read from.
+    public let clock: Clock
 
-    public init(connection: Connection, config: DeliveryPipelineConfig, gate: ConsentGate, logger: Logger) {
+    public init(
+        connection: Connection, config: DeliveryPipelineConfig, gate: ConsentGate, clock: Clock, logger: Logger
+    ) {
         self.connection = connection
         self.config = config
         self.gate = gate
+        self.clock = clock
         self.logger = logger
     }
 
@@ -119,16 +124,17 @@ public struct AbsenteeismReport {
         let disclosed = list.disclosedFlags.compactMap { flag in
             flagIds[flag].map { (patientId: flag.patientId, flagId: $0) }
         }
+        let madeAt = clock.now
         let reportId = try connection.withTransaction {
             let id = try ledger.record(
                 ReportLedger.NewReport(
                     kind: Self.kind, name: name, practiceId: practice.id, recipient: "practice:\(practice.id)",
                     purpose: config.purpose.rawValue, weekOf: monday, directory: directory, files: files,
                     patients: list.rows.count, flags: disclosed.count,
-                    deliveryStatus: config.delivery == nil ? .notConfigured : .pending))
+                    deliveryStatus: config.delivery == nil ? .notConfigured : .pending, createdAt: madeAt))
             try DisclosureLog(connection: connection).record(
                 disclosed, recipient: "practice:\(practice.id)", purpose: config.purpose.rawValue, reportName: name,
-                reportId: id)
+                reportId: id, at: madeAt)
             return id
         }
         logger.info(

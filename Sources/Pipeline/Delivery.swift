@@ -18,10 +18,13 @@ public struct Delivery {
     public let connection: Connection
     public let command: DeliveryCommand
     public let logger: Logger
+    /// The clock the attempts' times are read from.
+    public let clock: Clock
 
-    public init(connection: Connection, command: DeliveryCommand, logger: Logger) {
+    public init(connection: Connection, command: DeliveryCommand, clock: Clock, logger: Logger) {
         self.connection = connection
         self.command = command
+        self.clock = clock
         self.logger = logger
     }
 
@@ -49,7 +52,7 @@ public struct Delivery {
             for argv in command.arguments(for: report) where status == 0 {
                 status = run(argv)
             }
-            try ledger.recordAttempt(reportId: report.reportId, exitStatus: status)
+            try ledger.recordAttempt(reportId: report.reportId, exitStatus: status, at: clock.now)
             let metadata: Logger.Metadata = [
                 "report.id": "\(report.reportId)", "practice": "\(report.practiceId ?? "-")",
                 "exit.status": "\(status)", "attempt": "\(report.attempts + 1)",

@@ -74,6 +74,8 @@ public struct ReportLedger {
         var patients: Int
         var flags: Int
         var deliveryStatus: DeliveryStatus
+        /// When the report was made, by the caller's clock.
+        var createdAt: Date
     }
 
     static let columns = """
@@ -128,7 +130,7 @@ public struct ReportLedger {
             try connection.execute(
                 """
                 UPDATE lastmile.report SET directory = $2, files = $3::jsonb, sha256 = $4, patients = $5, flags = $6,
-                    recipient = $7, purpose = $8, created_at = now(),
+                    recipient = $7, purpose = $8, created_at = $10::timestamptz,
                     delivery_status = CASE WHEN $9 = 'not-configured' THEN 'not-configured'
                                            WHEN delivery_status = 'failed' THEN 'failed' ELSE $9 END
                 WHERE report_id = $1
@@ -136,21 +138,21 @@ public struct ReportLedger {
                 [
                     Int(id), report.directory.path, filesJSON, combined, report.patients, report.flags,
                     report.recipient,
-                    report.purpose, report.deliveryStatus.rawValue,
+                    report.purpose, report.deliveryStatus.rawValue, Clock.sqlTimestamp(report.createdAt),
                 ])
             return id
         }
         let id = try connection.execute(
             """
             INSERT INTO lastmile.report (kind, name, practice_id, recipient, purpose, week_of, directory, files, sha256,
-                patients, flags, delivery_status)
-            VALUES ($1, $2, $3, $4, $5, $6::date, $7, $8::jsonb, $9, $10, $11, $12)
+                patients, flags, delivery_status, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6::date, $7, $8::jsonb, $9, $10, $11, $12, $13::timestamptz)
             RETURNING report_id
             """,
             [
                 report.kind, report.name, report.practiceId, report.recipient, report.purpose, report.weekOf,
                 report.directory.path, filesJSON, combined, report.patients, report.flags,
-                report.deliveryStatus.rawValue,
+                report.deliveryStatus.rawValue, Clock.sqlTimestamp(report.createdAt),
             ]
         ).scalar
         guard let id, let value = Int64(id) else { throw StoredFlagError(flagId: "-", column: "report_id") }
@@ -158,14 +160,14 @@ public struct ReportLedger {
     }
 
     /// Records one run of the delivery command: delivered only when it exited 0.
-    func recordAttempt(reportId: Int64, exitStatus: Int32) throws {
+    func recordAttempt(reportId: Int64, exitStatus: Int32, at now: Date) throws {
         try connection.execute(
             """
-            UPDATE lastmile.report SET attempts = attempts + 1, last_exit_status = $2, last_attempt_at = now(),
+            UPDATE lastmile.report SET attempts = attempts + 1, last_exit_status = $2, last_attempt_at = $3::timestamptz,
                 delivery_status = CASE WHEN $2 = 0 THEN 'delivered' ELSE 'failed' END,
-                delivered_at = CASE WHEN $2 = 0 THEN now() ELSE NULL END
+                delivered_at = CASE WHEN $2 = 0 THEN $3::timestamptz ELSE NULL END
             WHERE report_id = $1 AND delivery_status <> 'delivered'
-            """, [Int(reportId), Int(exitStatus)])
+            """, [Int(reportId), Int(exitStatus), Clock.sqlTimestamp(now)])
     }
 
     static func entry(_ row: QueryResult.Row) -> Entry {

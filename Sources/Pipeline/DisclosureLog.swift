@@ -31,20 +31,20 @@ public struct DisclosureLog {
     /// that records the report, so a report is never recorded without its disclosures.
     func record(
         _ disclosed: [(patientId: String, flagId: Int64)], recipient: String, purpose: String, reportName: String,
-        reportId: Int64
+        reportId: Int64, at now: Date
     ) throws {
         guard !disclosed.isEmpty else { return }
         // One statement for the batch: parallel arrays unnested server-side.
         try connection.execute(
             """
-            INSERT INTO lastmile.disclosure (patient_id, flag_id, recipient, purpose, report, report_id)
-            SELECT d.patient_id, d.flag_id, $3, $4, $5, $6
+            INSERT INTO lastmile.disclosure (patient_id, flag_id, recipient, purpose, report, report_id, disclosed_at)
+            SELECT d.patient_id, d.flag_id, $3, $4, $5, $6, $7::timestamptz
             FROM unnest($1::text[], $2::bigint[]) AS d(patient_id, flag_id)
             """,
             [
                 ConsentStore.textArray(disclosed.map(\.patientId)),
                 "{" + disclosed.map { String($0.flagId) }.joined(separator: ",") + "}", recipient, purpose,
-                reportName, Int(reportId),
+                reportName, Int(reportId), Clock.sqlTimestamp(now),
             ])
     }
 

@@ -11,10 +11,13 @@ public struct FHIRFlagExport {
     public let connection: Connection
     public let gate: ConsentGate
     public let logger: Logger
+    /// The clock the export's name and its disclosures' times are read from.
+    public let clock: Clock
 
-    public init(connection: Connection, gate: ConsentGate, logger: Logger) {
+    public init(connection: Connection, gate: ConsentGate, clock: Clock, logger: Logger) {
         self.connection = connection
         self.gate = gate
+        self.clock = clock
         self.logger = logger
     }
 
@@ -79,17 +82,18 @@ public struct FHIRFlagExport {
             }
         }
         let files = try FHIRExport().write(flags: permitted.map(\.flag), patients: exportedPatients, to: directory)
-        let name = Self.kind + "-" + Self.timestamp() + "-" + UUID().uuidString.prefix(8).lowercased()
+        let madeAt = clock.now
+        let name = Self.kind + "-" + Self.timestamp(madeAt) + "-" + UUID().uuidString.prefix(8).lowercased()
         let reportId = try connection.withTransaction {
             let id = try ReportLedger(connection: connection).record(
                 ReportLedger.NewReport(
                     kind: Self.kind, name: name, practiceId: recipient.practiceId, recipient: recipientToken,
                     purpose: purpose.rawValue, weekOf: nil, directory: files[0].deletingLastPathComponent(),
                     files: files, patients: exportedPatients.count, flags: permitted.count,
-                    deliveryStatus: .notConfigured))
+                    deliveryStatus: .notConfigured, createdAt: madeAt))
             try DisclosureLog(connection: connection).record(
                 permitted.map { (patientId: $0.flag.patientId, flagId: $0.flagId) }, recipient: recipientToken,
-                purpose: purpose.rawValue, reportName: name, reportId: id)
+                purpose: purpose.rawValue, reportName: name, reportId: id, at: madeAt)
             return id
         }
         logger.info(
@@ -103,10 +107,10 @@ public struct FHIRFlagExport {
             withheld: stored.count - permitted.count, files: files)
     }
 
-    static func timestamp() -> String {
+    static func timestamp(_ instant: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withYear, .withMonth, .withDay, .withTime, .withDashSeparatorInDate]
         formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date())
+        return formatter.string(from: instant)
     }
 }

@@ -49,7 +49,7 @@ struct RunState {
             for path in InputFiles.matching(source.input ?? "") {
                 let name = URL(fileURLWithPath: path).lastPathComponent
                 if config.inputSettleSeconds > 0, let modified = InputFiles.newestModification(path),
-                    Date().timeIntervalSince(modified) < Double(config.inputSettleSeconds)
+                    options.clock.now.timeIntervalSince(modified) < Double(config.inputSettleSeconds)
                 {
                     c.filesUnsettled += 1
                     logger.warning("input still being written; left for the next run", metadata: ["source": "\(source.name)", "file": "\(name)"])
@@ -328,11 +328,11 @@ struct RunSink: RecordSink {
 /// Times the stages; on a terminal, prints a line per stage to standard error.
 struct StageClock {
     let show: Bool
-    var last = Date()
+    var last = ContinuousClock.now
 
     mutating func lap(_ name: String, rows: Int, into summary: inout RunSummary) {
-        let now = Date()
-        let seconds = now.timeIntervalSince(last)
+        let now = ContinuousClock.now
+        let seconds = (now - last).seconds
         last = now
         summary.stageSeconds[name] = seconds
         if show {

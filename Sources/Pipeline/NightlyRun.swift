@@ -21,8 +21,13 @@ public struct RunOptions: Sendable {
     /// COPY rows straight into a table that holds nothing of their source yet (a first night, a new source's
     /// backfill); false merges them through staging as on later nights (the same rows either way).
     public var copyIntoEmptyTables = true
+    /// The clock the ledger's times, the settle check and retention read (a fixed one in tests).
+    public var clock: Clock
 
-    public init(asOf: CivilDate) { self.asOf = asOf }
+    public init(asOf: CivilDate, clock: Clock) {
+        self.asOf = asOf
+        self.clock = clock
+    }
 }
 
 /// The nightly run: extract → gate 1 → match → gate 2 → load events → derive flags, in one transaction.
@@ -46,7 +51,8 @@ public struct NightlyRun {
 
     /// Runs the pipeline against `connection` (already migrated) and returns its summary.
     public func run(connection: Connection) throws -> RunSummary {
-        let started = Date()
+        let started = ContinuousClock.now
+        let clock = options.clock
         // If this process is killed mid-query, let the server notice within a second and roll back, so the
         // lock and the transaction do not outlive the process (PostgreSQL 14+).
         if connection.serverVersion >= 140_000 {
@@ -57,11 +63,11 @@ public struct NightlyRun {
         }
         defer { _ = try? connection.advisoryUnlock(Self.lockKey) }
         let ledger = RunLedger(connection: connection)
-        let abandoned = try ledger.closeAbandonedRuns()
+        let abandoned = try ledger.closeAbandonedRuns(at: clock.now)
         if abandoned > 0 { logger.warning("closed runs left running by a killed process", metadata: ["runs": "\(abandoned)"]) }
 
         var summary = RunSummary(pipeline: config.name, asOf: options.asOf.description, dryRun: options.dryRun)
-        let runId: Int64? = options.dryRun ? nil : try ledger.start(pipeline: config.name, asOf: options.asOf)
+        let runId: Int64? = options.dryRun ? nil : try ledger.start(pipeline: config.name, asOf: options.asOf, at: clock.now)
         summary.runId = runId
         var log = logger
         log[metadataKey: "run.id"] = "\(runId.map(String.init) ?? "dry-run")"
@@ -69,12 +75,12 @@ public struct NightlyRun {
 
         let rejects: RejectsLocation
         do {
-            rejects = try RejectsLocation(config: config, runId: runId, logger: log)
+            rejects = try RejectsLocation(config: config, runId: runId, now: clock.now, logger: log)
         } catch {
             // Nothing was read yet; the ledger row must not stay `running` for a run that has ended.
             if let runId {
                 _ = try? ledger.finish(runId: runId, status: "failed", inputs: [], counts: summary,
-                    message: String(describing: error))
+                    message: String(describing: error), at: clock.now)
             }
             log.error("run failed; nothing was committed")
             throw error
@@ -83,16 +89,18 @@ public struct NightlyRun {
         do {
             try connection.withTransaction {
                 // A dry run needs a run row for its foreign keys; it is rolled back with everything else.
-                let effectiveRunId = try runId ?? ledger.start(pipeline: config.name, asOf: options.asOf)
+                let effectiveRunId = try runId ?? ledger.start(pipeline: config.name, asOf: options.asOf, at: clock.now)
                 var state = RunState(config: config, options: options, logger: log, connection: connection,
                     runId: effectiveRunId, rejects: rejects)
                 try state.execute(summary: &summary, inputs: &inputs)
-                summary.seconds = Date().timeIntervalSince(started)
+                summary.seconds = (ContinuousClock.now - started).seconds
                 guard summary.isBalanced else {
                     throw PipelineError.unbalanced(sources: summary.sources.filter { !$0.isBalanced }.map(\.source))
                 }
                 if options.dryRun { throw DryRunRollback() }
-                try ledger.finish(runId: effectiveRunId, status: "succeeded", inputs: inputs, counts: summary, message: nil)
+                try ledger.finish(
+                    runId: effectiveRunId, status: "succeeded", inputs: inputs, counts: summary, message: nil,
+                    at: clock.now)
             }
         } catch is DryRunRollback {
             rejects.discard()
@@ -103,7 +111,7 @@ public struct NightlyRun {
             if let runId {
                 // The data rolled back; the ledger row (outside the transaction) says why the run failed.
                 _ = try? ledger.finish(runId: runId, status: "failed", inputs: inputs, counts: summary,
-                    message: String(describing: error))
+                    message: String(describing: error), at: clock.now)
             }
             if let metrics = options.metricsFile { try? MetricsFile.write(path: metrics, summary: nil, connection: connection, pipeline: config.name) }
             log.error("run failed; nothing was committed")

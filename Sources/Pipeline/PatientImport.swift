@@ -69,7 +69,7 @@ public enum PatientImport {
     public static func load(
         file: String, maxRetiredPercent: Double? = nil, connection: Connection, logger: Logger
     ) throws -> PatientImportSummary {
-        let started = Date()
+        let started = ContinuousClock.now
         let reader = try CanonicalPersonReader(path: file)
         var summary = PatientImportSummary(file: reader.csv.file)
 
@@ -185,7 +185,7 @@ public enum PatientImport {
                 "file": "\(summary.file)", "rows.read": "\(summary.rowsRead)", "inserted": "\(summary.inserted)",
                 "updated": "\(summary.updated)", "unchanged": "\(summary.unchanged)", "retired": "\(summary.retired)",
                 "reactivated": "\(summary.reactivated)", "rejected": "\(summary.rejected)",
-                "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))",
+                "seconds": "\(String(format: "%.2f", (ContinuousClock.now - started).seconds))",
             ])
         return summary
     }

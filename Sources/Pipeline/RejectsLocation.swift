@@ -10,7 +10,7 @@ final class RejectsLocation {
     let path: String
     private var opened: RejectsFileWriter?
 
-    init(config: PipelineConfig, runId: Int64?, logger: Logger) throws {
+    init(config: PipelineConfig, runId: Int64?, now: Date, logger: Logger) throws {
         let directory = config.rejectsDirectory
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
@@ -19,7 +19,7 @@ final class RejectsLocation {
             throw OutputError(path: directory, what: "rejects folder")
         }
         path = directory + "/\(config.name)-run\(runId.map(String.init) ?? "dry-\(getpid())").csv"
-        let cutoff = Date().addingTimeInterval(-Double(config.rejectsRetentionDays) * 86_400)
+        let cutoff = now.addingTimeInterval(-Double(config.rejectsRetentionDays) * 86_400)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasSuffix(".csv") {
             let file = directory + "/" + name
             if let modified = (try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date,

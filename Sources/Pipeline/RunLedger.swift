@@ -23,37 +23,43 @@ public struct RunLedger {
 
     /// Marks runs left `running` by a process that died as `failed`; call while holding the run lock.
     @discardableResult
-    public func closeAbandonedRuns() throws -> Int {
+    public func closeAbandonedRuns(at now: Date) throws -> Int {
         try connection.execute(
             """
-            UPDATE lastmile.run SET status = 'failed', finished_at = clock_timestamp(),
+            UPDATE lastmile.run SET status = 'failed', finished_at = $1::timestamptz,
                 message = 'interrupted: the process ended before the run finished; nothing of it was committed'
             WHERE status = 'running'
-            """
+            """, [Clock.sqlTimestamp(now)]
         ).affectedRows ?? 0
     }
 
-    public func start(pipeline: String, asOf: CivilDate) throws -> Int64 {
+    public func start(pipeline: String, asOf: CivilDate, at now: Date) throws -> Int64 {
         let row = try connection.execute(
-            "INSERT INTO lastmile.run (pipeline, as_of, status) VALUES ($1, $2::date, 'running') RETURNING run_id",
-            [pipeline, asOf])
+            """
+            INSERT INTO lastmile.run (pipeline, as_of, status, started_at) VALUES ($1, $2::date, 'running', $3::timestamptz)
+            RETURNING run_id
+            """,
+            [pipeline, asOf, Clock.sqlTimestamp(now)])
         guard let id = row.scalar.flatMap({ Int64($0) }) else {
             throw WarehouseError(kind: .server, context: "start the run ledger", clientMessage: "no run id returned")
         }
         return id
     }
 
-    public func finish(runId: Int64, status: String, inputs: [RunInput], counts: some Encodable, message: String?) throws {
+    public func finish(
+        runId: Int64, status: String, inputs: [RunInput], counts: some Encodable, message: String?, at now: Date
+    ) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try connection.execute(
             """
-            UPDATE lastmile.run SET status = $2, finished_at = clock_timestamp(), inputs = $3::jsonb, counts = $4::jsonb, message = $5
+            UPDATE lastmile.run SET status = $2, finished_at = $6::timestamptz, inputs = $3::jsonb, counts = $4::jsonb,
+                message = $5
             WHERE run_id = $1
             """,
             [
                 runId, status, String(decoding: try encoder.encode(inputs), as: UTF8.self),
-                String(decoding: try encoder.encode(counts), as: UTF8.self), message,
+                String(decoding: try encoder.encode(counts), as: UTF8.self), message, Clock.sqlTimestamp(now),
             ])
     }
 

@@ -106,7 +106,7 @@ struct StagedMerge {
         write: (inout CopyWriter, Row) throws -> Void
     ) throws -> MergeCounts {
         guard !rows.isEmpty else { return MergeCounts() }
-        let started = Date()
+        let started = ContinuousClock.now
         let path: Path
         if alwaysMerge {
             path = .merge
@@ -128,7 +128,7 @@ struct StagedMerge {
                 "table": "\(table)", "path": "\(path.rawValue)", "rows": "\(rows.count)",
                 "keys.repeated": "\(counts.repeatedKeys)",
                 "rows.inserted": "\(counts.inserted)", "rows.updated": "\(counts.updated)",
-                "seconds": "\(String(format: "%.3f", Date().timeIntervalSince(started)))",
+                "seconds": "\(String(format: "%.3f", (ContinuousClock.now - started).seconds))",
             ])
         return counts
     }

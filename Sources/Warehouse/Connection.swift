@@ -142,10 +142,11 @@ public final class Connection {
 
     /// Waits for the session-level advisory lock `key` up to `timeoutSeconds`; false when it timed out.
     public func advisoryLock(_ key: Int64, timeoutSeconds: Int) throws(WarehouseError) -> Bool {
-        let deadline = Date().addingTimeInterval(TimeInterval(timeoutSeconds))
+        // A timeout is a duration, not a wall-clock time: a change of the system date must not move it.
+        let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
         while true {
             if try tryAdvisoryLock(key) { return true }
-            if Date() >= deadline { return false }
+            if ContinuousClock.now >= deadline { return false }
             Thread.sleep(forTimeInterval: 0.25)
         }
     }

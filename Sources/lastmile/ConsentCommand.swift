@@ -122,15 +122,10 @@ struct ConsentCommand: ParsableCommand {
             let lines = try ConsentExplain.lines(
                 patientId: patient, source: source,
                 recipient: recipient.flatMap { Recipient(token: $0, practiceRoles: ["pediatrics"]) },
-                purpose: PurposeOfUse(rawValue: purpose), on: asOf.flatMap { CivilDate(iso: $0) } ?? Self.today(),
+                purpose: PurposeOfUse(rawValue: purpose), on: try asOf.flatMap { CivilDate(iso: $0) } ?? global.clock().today,
                 policy: consentPolicy, connection: connection)
             print("patient \(patient)")
             for line in lines { print(line) }
-        }
-
-        static func today() -> CivilDate {
-            let parts = Calendar.current.dateComponents([.year, .month, .day], from: Date())
-            return CivilDate(year: parts.year!, month: parts.month!, day: parts.day!)!
         }
     }
 }

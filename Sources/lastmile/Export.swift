@@ -70,9 +70,11 @@ struct Export: ParsableCommand {
             }
             let gate = try ConsentGate(policy: loadConsentPolicy(URL(fileURLWithPath: consentPolicy)))
             let connection = try global.warehouse().connectMigrated(logger: logger)
-            let outcome = try FHIRFlagExport(connection: connection, gate: gate, logger: logger).run(
+            let clock = try global.clock()
+            let export = FHIRFlagExport(connection: connection, gate: gate, clock: clock, logger: logger)
+            let outcome = try export.run(
                 since: from, recipient: to, recipientToken: recipient, purpose: PurposeOfUse(rawValue: purpose),
-                to: URL(fileURLWithPath: out), on: asOf.flatMap { CivilDate(iso: $0) } ?? CivilDate.today())
+                to: URL(fileURLWithPath: out), on: asOf.flatMap { CivilDate(iso: $0) } ?? clock.today)
             print(
                 "\(outcome.flags) flag(s) of \(outcome.patients) patient(s) exported; \(outcome.withheld) withheld by consent"
             )

@@ -38,13 +38,13 @@ struct Link: ParsableCommand {
 
     func run() throws {
         let logger = global.makeLogger()
-        let started = Date()
+        let started = ContinuousClock.now
         let files = try MatchFiles.load(mpi: mpi, incoming: incoming, logger: logger)
         var model = try files.model(at: self.model, logger: logger)
         if let matchThreshold { model.thresholds.match = matchThreshold }
         if let reviewThreshold { model.thresholds.review = reviewThreshold }
         model.thresholds.review = min(model.thresholds.review, model.thresholds.match)
-        let linkStarted = Date()
+        let linkStarted = ContinuousClock.now
         let run = Linker(model: model, inputs: files.inputs).link()
         var links = try CSVLineWriter(path: out, header: "incoming_id,mpi_id,match_probability")
         var review = try reviewOut.map {

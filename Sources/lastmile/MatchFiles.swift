@@ -14,7 +14,7 @@ struct MatchFiles {
 
     /// Reads both canonical person CSVs; rejected rows are counted and logged by position only.
     static func load(mpi: String, incoming: String, logger: Logger) throws -> MatchFiles {
-        let started = Date()
+        let started = ContinuousClock.now
         let (mpiPeople, mpiIds) = try read(mpi, logger: logger)
         let (incomingPeople, incomingIds) = try read(incoming, logger: logger)
         let inputs = MatchInputs(mpi: mpiPeople, incoming: incomingPeople)
@@ -49,7 +49,7 @@ struct MatchFiles {
     /// Loads the model at `path`, or trains one on these inputs when `path` is nil.
     func model(at path: String?, logger: Logger) throws -> FellegiSunterModel {
         guard let path else {
-            let started = Date()
+            let started = ContinuousClock.now
             let model = ModelTrainer.train(inputs)
             logger.info("model trained", metadata: ["seconds": "\(Self.seconds(since: started))"])
             return model
@@ -77,7 +77,9 @@ struct MatchFiles {
         return k
     }
 
-    static func seconds(since start: Date) -> String { String(format: "%.2f", Date().timeIntervalSince(start)) }
+    static func seconds(since start: ContinuousClock.Instant) -> String {
+        String(format: "%.2f", (ContinuousClock.now - start).seconds)
+    }
 }
 
 /// Failures of `link` and `match` beyond unusable input files.

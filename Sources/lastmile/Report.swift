@@ -65,11 +65,13 @@ struct Report: ParsableCommand {
                 contentsOf: pipelineURL, baseDirectory: pipelineURL.deletingLastPathComponent())
             if let out { config.outbox = URL(fileURLWithPath: out, relativeTo: cwd).standardizedFileURL }
             let gate = try ConsentGate(policy: loadConsentPolicy(config.consentPolicy))
-            let today = asOf.flatMap { CivilDate(iso: $0) } ?? CivilDate.today()
+            let clock = try global.clock()
+            let today = asOf.flatMap { CivilDate(iso: $0) } ?? clock.today
             let week = weekOf.flatMap { CivilDate(iso: $0) } ?? today
             let connection = try global.warehouse().connectMigrated(logger: logger)
             try AbsenteeismReport.exclusively(connection) {
-                let report = AbsenteeismReport(connection: connection, config: config, gate: gate, logger: logger)
+                let report = AbsenteeismReport(
+                    connection: connection, config: config, gate: gate, clock: clock, logger: logger)
                 let outcomes = try report.run(
                     weekOf: week, practices: practice.isEmpty ? nil : practice, allPractices: allPractices, on: today)
                 for o in outcomes {
@@ -93,7 +95,7 @@ struct Report: ParsableCommand {
                     )
                 }
                 guard let command = config.delivery, !noDeliver else { return }
-                let attempts = try Delivery(connection: connection, command: command, logger: logger)
+                let attempts = try Delivery(connection: connection, command: command, clock: clock, logger: logger)
                     .deliver(reportNames: outcomes.filter { $0.action == .written }.map(\.reportName))
                 for a in attempts {
                     print(
@@ -116,11 +118,4 @@ func loadConsentPolicy(_ url: URL) throws -> ConsentPolicy {
         throw DeliveryPipelineError(file: url.path, line: nil, keyPath: "", message: "cannot read the consent policy")
     }
     return try ConsentPolicy(yaml: text, file: url.path)
-}
-
-extension CivilDate {
-    /// Today's date in UTC.
-    static func today() -> CivilDate {
-        CivilDate(dayNumber: Int(floor(Date().timeIntervalSince1970 / 86_400)))
-    }
 }

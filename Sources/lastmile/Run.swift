@@ -42,7 +42,8 @@ struct Run: ParsableCommand {
         for s in sources where !known.contains(s) {
             throw ValidationError("--source \(s) is not a source of \(pipeline) (it has \(known.sorted().joined(separator: ", ")))")
         }
-        var options = RunOptions(asOf: asOf.flatMap { CivilDate(iso: $0) } ?? Today.date)
+        let clock = try global.clock()
+        var options = RunOptions(asOf: asOf.flatMap { CivilDate(iso: $0) } ?? clock.today, clock: clock)
         options.dryRun = dryRun
         options.onlySources = sources.isEmpty ? nil : Set(sources)
         options.metricsFile = metricsFile
@@ -88,10 +89,3 @@ struct Runs: ParsableCommand {
     }
 }
 
-/// Today's date in the local time zone (cron runs at 02:00 local time).
-enum Today {
-    static var date: CivilDate {
-        let parts = Calendar.current.dateComponents([.year, .month, .day], from: Date())
-        return CivilDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1) ?? CivilDate(dayNumber: 0)
-    }
-}

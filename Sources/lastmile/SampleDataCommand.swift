@@ -71,7 +71,7 @@ struct SampleDataCommand: ParsableCommand {
         func run() throws {
             let logger = global.makeLogger()
             guard let asOfDate = CivilDate(iso: asOf) else { throw ValidationError("--as-of must be YYYY-MM-DD") }
-            let started = Date()
+            let started = ContinuousClock.now
             if benchmark, let mpiSize {
                 let options = BenchmarkOptions(
                     mpiSize: mpiSize, incomingRatio: incomingRatio, notInMPI: notInMpi, seed: seed, asOf: asOfDate)
@@ -80,7 +80,7 @@ struct SampleDataCommand: ParsableCommand {
                     "benchmark world written",
                     metadata: [
                         "mpi.records": "\(summary.mpiRecords)", "incoming.records": "\(summary.incomingRecords)",
-                        "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))",
+                        "seconds": "\(String(format: "%.2f", (ContinuousClock.now - started).seconds))",
                     ])
                 let share =
                     summary.incomingRecords == 0
@@ -95,7 +95,7 @@ struct SampleDataCommand: ParsableCommand {
                     "sample world written",
                     metadata: [
                         "people": "\(summary.people)", "files": "\(summary.files.count)",
-                        "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))",
+                        "seconds": "\(String(format: "%.2f", (ContinuousClock.now - started).seconds))",
                     ])
                 for (file, rows) in summary.files {
                     print("\(file)\t\(rows) rows")

@@ -18,7 +18,7 @@ import Warehouse
             let db = try loadWorld(url)
             let out = try TemporaryDirectory()
             let report = AbsenteeismReport(
-                connection: db, config: testConfig(outbox: out.url), gate: try testGate(), logger: quiet)
+                connection: db, config: testConfig(outbox: out.url), gate: try testGate(), clock: reportClock, logger: quiet)
             let outcomes = try report.run(weekOf: day("2026-11-25"), practices: ["riverside-peds"], on: reportDay)
             let outcome = try #require(outcomes.first)
             #expect(outcomes.count == 1)
@@ -65,7 +65,7 @@ import Warehouse
             let db = try loadWorld(url)
             let out = try TemporaryDirectory()
             let report = AbsenteeismReport(
-                connection: db, config: testConfig(outbox: out.url), gate: try testGate(), logger: quiet)
+                connection: db, config: testConfig(outbox: out.url), gate: try testGate(), clock: reportClock, logger: quiet)
             let outcomes = try report.run(weekOf: week1, on: reportDay)
             #expect(outcomes.map(\.practiceId) == ["lakeside-peds", "riverside-peds"])
             let lakeside = try csvRows(outcomes[0].files[0])
@@ -89,7 +89,7 @@ import Warehouse
             try db.execute("INSERT INTO lastmile.practice (practice_id, name) VALUES ('hilltop-peds', 'Hilltop Peds')")
             let out = try TemporaryDirectory()
             let report = AbsenteeismReport(
-                connection: db, config: testConfig(outbox: out.url), gate: try testGate(), logger: quiet)
+                connection: db, config: testConfig(outbox: out.url), gate: try testGate(), clock: reportClock, logger: quiet)
             let outcome = try #require(try report.run(weekOf: week1, practices: ["hilltop-peds"], on: reportDay).first)
             #expect(outcome.patients == 0)
             #expect(try csvRows(outcome.files[0]).first?.first == "No patients this week")
@@ -105,7 +105,7 @@ import Warehouse
             let db = try loadWorld(url)
             let out = try TemporaryDirectory()
             let report = AbsenteeismReport(
-                connection: db, config: testConfig(outbox: out.url), gate: try testGate(), logger: quiet)
+                connection: db, config: testConfig(outbox: out.url), gate: try testGate(), clock: reportClock, logger: quiet)
             let first = try report.run(weekOf: week1, practices: ["riverside-peds"], on: reportDay)[0]
             #expect(try csvRows(first.files[0]).map { $0[4] }.contains("P900004"))
 
@@ -118,15 +118,23 @@ import Warehouse
                 ],
                 format: "csv")
             let week2 = week1.adding(days: 7)
-            let next = try report.run(weekOf: week2, practices: ["riverside-peds"], on: week2)[0]
+            // The next Monday's lists are made on that Monday, by that Monday's clock.
+            let nextMonday = AbsenteeismReport(
+                connection: db, config: testConfig(outbox: out.url), gate: try testGate(),
+                clock: .fixed(on: week2, hour: 9), logger: quiet)
+            let next = try nextMonday.run(weekOf: week2, practices: ["riverside-peds"], on: week2)[0]
             let rows = try csvRows(next.files[0])
             #expect(rows.map { $0[4] } == ["P900001", "P900005", "P900002", "P900007"])
             // On last week's list, so P900002 is no longer new: its rate went up.
             #expect(rows.first { $0[4] == "P900002" }?[11] == "worse")
-            #expect(try DisclosureLog(connection: db).entries(patientId: "P900004", since: week2).isEmpty)
+            let log = DisclosureLog(connection: db)
+            #expect(try log.entries(patientId: "P900004", since: week2).isEmpty)
+            // …while the patients still on the list were disclosed again that Monday.
+            #expect(try !log.entries(patientId: "P900001", since: week2).isEmpty)
+            #expect(try log.entries(patientId: "P900004").count == 1)
 
             // The opt-out also stops the undelivered list of the same week when it is made again.
-            let again = try report.run(weekOf: week1, practices: ["riverside-peds"], on: week2)[0]
+            let again = try nextMonday.run(weekOf: week1, practices: ["riverside-peds"], on: week2)[0]
             #expect(try !csvRows(again.files[0]).map { $0[4] }.contains("P900004"))
             #expect(again.reportId == first.reportId)
         }
@@ -137,7 +145,7 @@ import Warehouse
             let db = try loadWorld(url)
             let out = try TemporaryDirectory()
             let report = AbsenteeismReport(
-                connection: db, config: testConfig(outbox: out.url), gate: try testGate(), logger: quiet)
+                connection: db, config: testConfig(outbox: out.url), gate: try testGate(), clock: reportClock, logger: quiet)
             let outcome = try report.run(weekOf: week1, practices: ["riverside-peds"], on: reportDay)[0]
             let log = DisclosureLog(connection: db)
             let first = try log.entries(patientId: "P900001")
@@ -169,11 +177,11 @@ import Warehouse
                 delivery: DeliveryCommand(
                     arguments: ["/bin/sh", script.path, "{practice_id}", "{file}"], timeoutSeconds: 30))
             let report = AbsenteeismReport(
-                connection: db, config: config, gate: try testGate(), logger: capture.logger())
+                connection: db, config: config, gate: try testGate(), clock: reportClock, logger: capture.logger())
             let outcomes = try report.run(weekOf: week1, on: reportDay)
-            _ = try Delivery(connection: db, command: config.delivery!, logger: capture.logger())
+            _ = try Delivery(connection: db, command: config.delivery!, clock: reportClock, logger: capture.logger())
                 .deliver(reportNames: outcomes.map(\.reportName))
-            _ = try FHIRFlagExport(connection: db, gate: try testGate(), logger: capture.logger()).run(
+            _ = try FHIRFlagExport(connection: db, gate: try testGate(), clock: reportClock, logger: capture.logger()).run(
                 since: day("2026-01-01"), recipient: .pediatricPractice("riverside-peds"),
                 recipientToken: "practice:riverside-peds", purpose: .treatment,
                 to: out.url.appendingPathComponent("fhir"), on: reportDay)

@@ -14,6 +14,8 @@ func day(_ s: String) -> CivilDate { CivilDate(iso: s)! }
 /// Monday of the sample week and the day the report is made (consent is checked on it).
 let week1 = day("2026-11-23")
 let reportDay = day("2026-11-23")
+/// The clock the lists and exports of the tests are made by: 09:00 UTC on the report day.
+let reportClock = Clock.fixed(on: reportDay, hour: 9)
 
 /// A trimmed copy of pipelines/consent-policy.yaml (opt-out HIE; school, shelter, jail and housing agreements).
 /// The jail agreement does not list pediatrics, so a release flag never reaches a pediatric practice.

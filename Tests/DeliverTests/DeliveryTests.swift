@@ -21,8 +21,8 @@ import Warehouse
             let command = DeliveryCommand(
                 arguments: ["/bin/sh", script.path, "{practice_id}", "{file}"], timeoutSeconds: 30)
             let config = testConfig(outbox: dir.url.appendingPathComponent("outbox"), delivery: command)
-            let report = AbsenteeismReport(connection: db, config: config, gate: try testGate(), logger: quiet)
-            let delivery = Delivery(connection: db, command: command, logger: quiet)
+            let report = AbsenteeismReport(connection: db, config: config, gate: try testGate(), clock: reportClock, logger: quiet)
+            let delivery = Delivery(connection: db, command: command, clock: reportClock, logger: quiet)
             let ledger = ReportLedger(connection: db)
             let calls = dir.url.appendingPathComponent("calls.log")
 
@@ -76,16 +76,16 @@ import Warehouse
             let dir = try TemporaryDirectory()
             let command = DeliveryCommand(arguments: ["/bin/sleep", "30"], timeoutSeconds: 1)
             let config = testConfig(outbox: dir.url, delivery: command)
-            let report = AbsenteeismReport(connection: db, config: config, gate: try testGate(), logger: quiet)
+            let report = AbsenteeismReport(connection: db, config: config, gate: try testGate(), clock: reportClock, logger: quiet)
             let outcomes = try report.run(weekOf: week1, practices: ["lakeside-peds"], on: reportDay)
-            let attempts = try Delivery(connection: db, command: command, logger: quiet)
+            let attempts = try Delivery(connection: db, command: command, clock: reportClock, logger: quiet)
                 .deliver(reportNames: outcomes.map(\.reportName))
             // SIGTERM, or SIGKILL when the child inherited an ignored SIGTERM (as under some test runners).
             #expect(attempts.count == 1 && [128 + SIGTERM, 128 + SIGKILL].contains(attempts[0].exitStatus))
             #expect(try ReportLedger(connection: db).report(named: outcomes[0].reportName)?.deliveryStatus == .failed)
 
             let missing = DeliveryCommand(arguments: ["/nonexistent/direct-send", "{file}"])
-            let notStarted = try Delivery(connection: db, command: missing, logger: quiet)
+            let notStarted = try Delivery(connection: db, command: missing, clock: reportClock, logger: quiet)
                 .deliver(reportNames: outcomes.map(\.reportName))
             #expect(notStarted.map(\.exitStatus) == [Delivery.cannotStart])
             #expect(try ReportLedger(connection: db).report(named: outcomes[0].reportName)?.attempts == 2)

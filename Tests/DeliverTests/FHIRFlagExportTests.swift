@@ -25,7 +25,7 @@ import Warehouse
                 [try directive("D-4", patient: "P900004", type: "deny", recorded: "2026-11-21")], format: "csv")
             let dir = try TemporaryDirectory()
             let out = dir.url.appendingPathComponent("bulk")
-            let export = FHIRFlagExport(connection: db, gate: try testGate(), logger: quiet)
+            let export = FHIRFlagExport(connection: db, gate: try testGate(), clock: reportClock, logger: quiet)
             let outcome = try export.run(
                 since: day("2026-11-01"), recipient: .pediatricPractice("riverside-peds"),
                 recipientToken: "practice:riverside-peds", purpose: .treatment, to: out, on: reportDay)
@@ -76,7 +76,7 @@ import Warehouse
         try TestDatabase.withFreshDatabase { url in
             let db = try loadWorld(url)
             let dir = try TemporaryDirectory()
-            let outcome = try FHIRFlagExport(connection: db, gate: try testGate(), logger: quiet).run(
+            let outcome = try FHIRFlagExport(connection: db, gate: try testGate(), clock: reportClock, logger: quiet).run(
                 since: day("2026-11-01"), recipient: Recipient(roles: ["care-coordination"]),
                 recipientToken: "role:care-coordination", purpose: .research, to: dir.url, on: reportDay)
             #expect(outcome.flags == 0)

@@ -14,7 +14,7 @@ import Warehouse
     @Test func flagsWrittenByTheNightlyStoreReachTheListIntact() throws {
         try TestDatabase.withFreshDatabase { url in
             let db = try loadWorld(url)
-            let runId = try RunLedger(connection: db).start(pipeline: "nightly", asOf: day("2026-11-20"))
+            let runId = try RunLedger(connection: db).start(pipeline: "nightly", asOf: day("2026-11-20"), at: reportClock.now)
             let evidence = [
                 FlagEvidenceKey.daysAbsent: "14.5", FlagEvidenceKey.daysEnrolled: "66", FlagEvidenceKey.rate: "0.2197",
                 FlagEvidenceKey.lastAbsence: "2026-11-20", FlagEvidenceKey.schoolId: "LK-3",
@@ -53,7 +53,7 @@ import Warehouse
             let gate = ConsentGate(policy: try ConsentPolicy(yaml: policy, file: "test-policy.yaml"))
             let out = try TemporaryDirectory()
             let report = AbsenteeismReport(
-                connection: db, config: testConfig(outbox: out.url), gate: gate,
+                connection: db, config: testConfig(outbox: out.url), gate: gate, clock: reportClock,
                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
             let (list, flagIds) = try report.build(
                 practiceId: "lakeside-peds", practiceName: "Lakeside Pediatrics", weekOf: week1, on: reportDay)

@@ -2,6 +2,7 @@
 // must exit 75 (temporary failure), leave nothing of itself visible after a restart, and the next run must
 // load the night in full and close the interrupted one in the ledger.
 import Foundation
+import LastMileCore
 import Logging
 import TestSupport
 import Testing
@@ -188,10 +189,15 @@ let silent = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         try workspace.edit(
             "pipelines/nightly.yaml", replacing: "lock_wait_seconds: 0", with: "lock_wait_seconds: 0\ninput_settle_seconds: 60")
         let inbox = workspace.sampleData.appendingPathComponent("inbox")
-        let anHourAgo = Date().addingTimeInterval(-3600)
-        func age(_ url: URL) throws {
-            try FileManager.default.setAttributes([.modificationDate: anHourAgo], ofItemAtPath: url.path)
+        // The runs' clock is fixed (LASTMILE_NOW) and the test sets every file's mtime itself: faketime and the
+        // calendar move neither.
+        let runAt = Date(timeIntervalSince1970: 1_795_226_400)  // 2026-11-21T02:00:00Z
+        let clock = ["LASTMILE_NOW": Clock.iso8601(runAt)]
+        func setModified(_ url: URL, secondsBeforeRun seconds: TimeInterval) throws {
+            try FileManager.default.setAttributes(
+                [.modificationDate: runAt.addingTimeInterval(-seconds)], ofItemAtPath: url.path)
         }
+        func age(_ url: URL) throws { try setModified(url, secondsBeforeRun: 3600) }
         let walker = FileManager.default.enumerator(at: inbox, includingPropertiesForKeys: nil)
         while let url = walker?.nextObject() as? URL { try age(url) }
         // An upload under way: a new riverside file, just written.
@@ -200,10 +206,11 @@ let silent = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let uploading = inbox.appendingPathComponent("riverside-usd/attendance-2026-11-21.csv")
         try (original.split(separator: "\n").prefix(20).joined(separator: "\n") + "\n").write(
             to: uploading, atomically: true, encoding: .utf8)
+        try setModified(uploading, secondsBeforeRun: 5)
 
         try TestDatabase.withFreshDatabase { url in
             let run = ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-21", "--database", url]
-            let first = try LastMileBinary.run(run, in: workspace.root)
+            let first = try LastMileBinary.run(run, in: workspace.root, environment: clock)
             #expect(first.status == 0, "\(first.stderr)")
             #expect(first.stdout.contains("source riverside-usd: 1 file(s) read, 0 already loaded and skipped, 1 still being written"))
             #expect(first.stderr.contains("input still being written; left for the next run"))
@@ -214,7 +221,7 @@ let silent = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
             // The upload finished an hour ago: the next run loads it.
             try age(uploading)
-            let second = try LastMileBinary.run(run, in: workspace.root)
+            let second = try LastMileBinary.run(run, in: workspace.root, environment: clock)
             #expect(second.status == 0, "\(second.stderr)")
             #expect(second.stdout.contains("source riverside-usd: 1 file(s) read, 1 already loaded and skipped\n"))
             #expect(try db.execute(loaded).scalar == "1")

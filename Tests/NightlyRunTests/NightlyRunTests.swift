@@ -20,12 +20,15 @@ func prepareWarehouse(_ url: String, workspace: SampleWorkspace) throws -> Conne
     return connection
 }
 
+/// The clock of the night after `asOf`: cron runs at 02:00 (UTC here) the day after the data's date.
+func nightClock(_ asOf: CivilDate) -> Clock { Clock.fixed(on: asOf.adding(days: 1), hour: 2) }
+
 func runNight(
     _ workspace: SampleWorkspace, _ connection: Connection, asOf: CivilDate = sampleAsOf,
     adjust: (inout RunOptions) -> Void = { _ in }
 ) throws -> RunSummary {
     let config = try PipelineConfig.load(path: workspace.nightlyPipeline)
-    var options = RunOptions(asOf: asOf)
+    var options = RunOptions(asOf: asOf, clock: nightClock(asOf))
     adjust(&options)
     return try NightlyRun(config: config, options: options, logger: quiet).run(connection: connection)
 }
@@ -127,7 +130,7 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
         let metrics = workspace.root.appendingPathComponent("lastmile.prom").path
         try TestDatabase.withFreshDatabase { url in
             let db = try prepareWarehouse(url, workspace: workspace)
-            var options = RunOptions(asOf: sampleAsOf)
+            var options = RunOptions(asOf: sampleAsOf, clock: nightClock(sampleAsOf))
             options.metricsFile = metrics
             let config = try PipelineConfig.load(path: workspace.nightlyPipeline)
             let summary = try NightlyRun(config: config, options: options, logger: quiet).run(connection: db)
@@ -256,7 +259,11 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
             try workspace.edit("pipelines/nightly.yaml", replacing: "lock_wait_seconds: 0", with: "lock_wait_seconds: 30")
             // The holder is used by that one closure only, after this thread is done with it.
             nonisolated(unsafe) let releasing = holder
-            DispatchQueue.global().asyncAfter(deadline: .now() + 1) { _ = try? releasing.advisoryUnlock(NightlyRun.lockKey) }
+            // A plain thread that sleeps, not a dispatch timer: under faketime a dispatch deadline never comes.
+            Thread.detachNewThread {
+                Thread.sleep(forTimeInterval: 1)
+                _ = try? releasing.advisoryUnlock(NightlyRun.lockKey)
+            }
             let waited = try runNight(workspace, db)
             #expect(waited.sources.allSatisfy { $0.files == 1 })
         }
