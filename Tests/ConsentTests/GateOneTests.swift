@@ -89,7 +89,10 @@ struct GateOneTests {
                 sourceRecord(attendance, source: "riverside-usd"), purpose: .treatment, on: runDate
             )
             .admitted)
-        guard case .attendance(let a) = admitted.event else { return }
+        guard case .attendance(let a) = admitted.event else {
+            Issue.record("the admitted record is no longer attendance")
+            return
+        }
         #expect(a.minutesAbsent == nil)
     }
 
@@ -106,7 +109,10 @@ struct GateOneTests {
                 sourceRecord(booking, source: "county-jail", person: adult), purpose: .treatment, on: runDate
             )
             .admitted)
-        guard case .booking(let b) = admitted.event else { return }
+        guard case .booking(let b) = admitted.event else {
+            Issue.record("the admitted record is no longer booking")
+            return
+        }
         #expect(b.bookingNumber == "B1" && b.releasedAt == CivilDateTime(date: day("2026-11-03")))
         #expect(b.facility == nil && b.chargeCount == nil && b.agency == nil)
     }
@@ -138,7 +144,10 @@ struct GateOneTests {
                 householdId: "HH1"))
         let h = try #require(
             gate.admit(sourceRecord(housing, source: "ce-by-name-list"), purpose: .treatment, on: runDate).admitted)
-        guard case .housingStatus(let e) = h.event else { return }
+        guard case .housingStatus(let e) = h.event else {
+            Issue.record("the admitted record is no longer housingStatus")
+            return
+        }
         #expect(e.program == nil && e.householdId == nil && e.recordId == "H1")
         let night = SourceEvent.bedNight(BedNight(enrollmentId: "E1", projectType: 1, date: day("2026-11-19")))
         #expect(

@@ -189,13 +189,14 @@ let silent = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         try workspace.edit(
             "pipelines/nightly.yaml", replacing: "lock_wait_seconds: 0", with: "lock_wait_seconds: 0\ninput_settle_seconds: 60")
         let inbox = workspace.sampleData.appendingPathComponent("inbox")
-        // The runs' clock is fixed (LASTMILE_NOW) and the test sets every file's mtime itself: faketime and the
-        // calendar move neither.
-        let runAt = Date(timeIntervalSince1970: 1_795_226_400)  // 2026-11-21T02:00:00Z
-        let clock = ["LASTMILE_NOW": Clock.iso8601(runAt)]
+        // The runs' clock is fixed (LASTMILE_NOW) and the test sets every file's mtime itself, so the calendar
+        // moves neither. Under faketime, stat() may report mtimes shifted by the fake offset: the clock given to
+        // the binary is shifted by what this process (which the binary's environment matches) reads back.
+        let setAt = Date(timeIntervalSince1970: 1_795_226_400)  // 2026-11-21T02:00:00Z
+        var runAt = setAt
         func setModified(_ url: URL, secondsBeforeRun seconds: TimeInterval) throws {
             try FileManager.default.setAttributes(
-                [.modificationDate: runAt.addingTimeInterval(-seconds)], ofItemAtPath: url.path)
+                [.modificationDate: setAt.addingTimeInterval(-seconds)], ofItemAtPath: url.path)
         }
         func age(_ url: URL) throws { try setModified(url, secondsBeforeRun: 3600) }
         let walker = FileManager.default.enumerator(at: inbox, includingPropertiesForKeys: nil)
@@ -207,6 +208,10 @@ let silent = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         try (original.split(separator: "\n").prefix(20).joined(separator: "\n") + "\n").write(
             to: uploading, atomically: true, encoding: .utf8)
         try setModified(uploading, secondsBeforeRun: 5)
+        let seen = try #require(
+            try FileManager.default.attributesOfItem(atPath: uploading.path)[.modificationDate] as? Date)
+        runAt = seen.addingTimeInterval(5)
+        let clock = ["LASTMILE_NOW": Clock.iso8601(runAt)]
 
         try TestDatabase.withFreshDatabase { url in
             let run = ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-21", "--database", url]

@@ -288,28 +288,46 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
         try TestDatabase.withFreshDatabase { url in
             let db = try prepareWarehouse(url, workspace: workspace)
             var generator = SplitMix64(seed: 20_261_124)  // reproducible kill points
-            var killed = 0
+            var killedInsideTheRun = 0
             for _ in 0..<5 {
+                let lastRunId = Int(try db.execute("SELECT coalesce(max(run_id), 0) FROM lastmile.run").scalar ?? "") ?? 0
                 let process = Process()
                 process.executableURL = LastMileBinary.url
                 process.arguments = ["run", workspace.nightlyPipeline, "--as-of", "2026-11-20", "--database", url]
                 process.standardOutput = FileHandle.nullDevice
                 process.standardError = FileHandle.nullDevice
                 try process.run()
-                usleep(UInt32.random(in: 20_000...latestKill, using: &generator))
-                if process.isRunning {
+                // Wait for this run's own `running` ledger row (written just before its transaction begins),
+                // then kill at a random point of a clean night's duration: the kill lands inside the run.
+                let started = try waitForRunningRow(after: lastRunId, of: process, in: db)
+                usleep(UInt32.random(in: 0...latestKill, using: &generator))
+                if started, process.isRunning {
                     kill(process.processIdentifier, SIGKILL)
-                    killed += 1
+                    killedInsideTheRun += 1
                 }
                 process.waitUntilExit()
                 if try db.execute("SELECT count(*) FROM lastmile.run WHERE status = 'succeeded'").scalar != "0" { break }
             }
             _ = try runNight(workspace, db)
             #expect(try SampleWorkspace.dataDigest(db) == clean)
-            // Each killed run left a ledger row that the next run closed as failed; none stays running.
+            // Some kills landed inside a run, each left a ledger row that the next run closed as failed, and
+            // none stays running.
+            #expect(killedInsideTheRun > 0)
+            let failed = "SELECT count(*) FROM lastmile.run WHERE status = 'failed' AND message LIKE 'interrupted:%'"
+            #expect(Int(try db.execute(failed).scalar ?? "") == killedInsideTheRun)
             #expect(try db.execute("SELECT count(*) FROM lastmile.run WHERE status = 'running'").scalar == "0")
-            #expect(killed > 0)
         }
+    }
+
+    /// Polls until a run newer than `lastRunId` shows as running (true), or `process` ended or 30 s passed.
+    private func waitForRunningRow(after lastRunId: Int, of process: Process, in db: Connection) throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(30)
+        let query = "SELECT count(*) FROM lastmile.run WHERE status = 'running' AND run_id > $1"
+        while process.isRunning, ContinuousClock.now < deadline {
+            if try db.execute(query, [lastRunId]).scalar == "1" { return true }
+            usleep(2_000)
+        }
+        return false
     }
 
     @Test func unreachableWarehouseExits75AndWritesNothing() throws {
