@@ -2,7 +2,8 @@ import LastMileCore
 
 /// An input that cannot be used at all: nothing from it is extracted past this point (exit status 65).
 ///
-/// Messages name the file, the line and what was expected; they never quote a field of a data row.
+/// Messages name the file, the line and what was expected; they never quote a field of a data row, nor any
+/// header cell the config does not name (a file without a header row has data on its first line).
 public struct InputError: ClassifiedError, Sendable, Hashable, CustomStringConvertible {
     public enum Problem: Sendable, Hashable {
         case cannotOpen(reason: String)
@@ -11,12 +12,18 @@ public struct InputError: ClassifiedError, Sendable, Hashable, CustomStringConve
         case empty
         /// Binary data or undecodable text where the header should be.
         case notText(line: Int)
-        /// A field longer than the limit: usually a quote that is never closed.
-        case fieldTooLong(line: Int, limit: Int)
-        /// Required columns are missing. `found` lists the header as written, or is nil when none of the
-        /// expected columns is present (then the first line is probably data, which must not be echoed).
-        case missingColumns(missing: [String], found: [String]?, delimiterHint: String?)
-        /// A column the extractor reads appears more than once in the header.
+        /// A field longer than the limit (`csv.max_field_bytes`). `quoteOpen` when the field was still inside
+        /// its quotes at the limit: usually a quote that is never closed.
+        case fieldTooLong(line: Int, limit: Int, quoteOpen: Bool)
+        /// A row longer than `limit` bytes in all (four times `csv.max_field_bytes`); `header` when it is the
+        /// first row.
+        case rowTooLong(line: Int, limit: Int, header: Bool)
+        /// A row with more than `limit` fields (`CSVDialect.maxFields`); `header` when it is the first row.
+        case tooManyFields(line: Int, limit: Int, header: Bool)
+        /// Required columns are missing. `present` lists the expected columns that were found, by their
+        /// configured names; `firstLine` describes the first line without its text.
+        case missingColumns(missing: [String], present: [String], firstLine: LineShape)
+        /// A column the extractor reads (by its configured name) appears more than once in the header.
         case duplicateColumn(name: String, positions: [Int])
         /// A multi-file input lacks one of its files.
         case missingFile(name: String)
@@ -43,6 +50,8 @@ public struct InputError: ClassifiedError, Sendable, Hashable, CustomStringConve
         case .empty: "empty"
         case .notText: "not-text"
         case .fieldTooLong: "field-too-long"
+        case .rowTooLong: "row-too-long"
+        case .tooManyFields: "too-many-fields"
         case .missingColumns: "missing-columns"
         case .duplicateColumn: "duplicate-column"
         case .missingFile: "missing-file"
@@ -57,22 +66,86 @@ public struct InputError: ClassifiedError, Sendable, Hashable, CustomStringConve
         case .empty: return "\(file): the file is empty; expected a header row"
         case .notText(let line):
             return "\(file):\(line): not text (binary data or an encoding other than the one configured)"
-        case .fieldTooLong(let line, let limit):
-            return "\(file):\(line): a field is longer than \(limit) bytes; probably a quote that is never closed"
-        case .missingColumns(let missing, let found, let hint):
-            var text = "\(file):1: required column(s) missing: \(missing.joined(separator: ", "))"
-            if let found {
-                text += "; the header has: \(found.joined(separator: ", "))"
-            } else {
-                text += "; none of the expected columns is in the first line (is there a header row?)"
+        case .fieldTooLong(let line, let limit, let quoteOpen):
+            if quoteOpen {
+                return "\(file):\(line): a quoted field is still open after \(limit) bytes (csv.max_field_bytes); "
+                    + "probably a quote that is never closed"
             }
-            if let hint { text += "; \(hint)" }
-            return text
+            return "\(file):\(line): a field is longer than the limit of \(limit) bytes (csv.max_field_bytes)"
+        case .rowTooLong(let line, let limit, let header):
+            return "\(file):\(line): \(header ? "the header row" : "the row") is longer than the limit of \(limit) "
+                + "bytes in all (4 × csv.max_field_bytes)"
+        case .tooManyFields(let line, let limit, let header):
+            return "\(file):\(line): \(header ? "the header row" : "the row") has more than \(limit) fields, "
+                + "the most a row may have"
+        case .missingColumns(let missing, let present, let firstLine):
+            return "\(file):1: " + Self.missingColumnsText(missing, present, firstLine)
         case .duplicateColumn(let name, let positions):
             let list = positions.map { String($0 + 1) }.joined(separator: " and ")
             return "\(file):1: column \"\(name)\" appears more than once (columns \(list)); rename one in the file"
         case .missingFile(let name): return "\(file): missing \(name)"
         case .wrongKind(let expected): return "\(file): expected \(expected)"
+        }
+    }
+
+    /// What is missing, what the first line looks like (never its text) and which setting may fix it.
+    private static func missingColumnsText(_ missing: [String], _ present: [String], _ line: LineShape) -> String {
+        var text = "required column(s) missing: \(missing.joined(separator: ", ")); the first line has \(line)"
+        if present.isEmpty {
+            text += " and none of the expected column names (its text is not shown: it may be a data row)"
+        } else {
+            text += "; expected columns found: \(present.joined(separator: ", "))"
+        }
+        if let detected = line.detected, detected != line.configured {
+            let configured = LineShape.name(of: line.configured)
+            let name = LineShape.name(of: detected)
+            text += "; csv.delimiter is \(configured): if the file is \(name)-separated, set csv.delimiter: \(name)"
+        } else if present.isEmpty {
+            text += "; is there a header row?"
+        }
+        return text
+    }
+}
+
+/// The shape of a file's first line, told without any of its text: how many fields it has and which of the
+/// allowed delimiters seems to separate them.
+public struct LineShape: Sendable, Hashable, CustomStringConvertible {
+    /// The delimiter the file was read with (`csv.delimiter`).
+    public var configured: UInt8
+    /// The allowed delimiter that occurs most often in the line; nil when none occurs.
+    public var detected: UInt8?
+    /// The number of fields when the line is split on `detected` (1 when none was found).
+    public var fields: Int
+
+    public init(configured: UInt8, detected: UInt8?, fields: Int) {
+        self.configured = configured
+        self.detected = detected
+        self.fields = fields
+    }
+
+    /// The shape of a line in which each allowed delimiter occurs `delimiterCounts` times; the most frequent
+    /// one is taken as the separator, the configured one when it ties.
+    public init(delimiterCounts: [(delimiter: UInt8, count: Int)], configured: UInt8) {
+        let configuredCount = delimiterCounts.first { $0.delimiter == configured }?.count ?? 0
+        var best: (delimiter: UInt8, count: Int) = (configured, configuredCount)
+        for candidate in delimiterCounts where candidate.count > best.count { best = candidate }
+        self.init(configured: configured, detected: best.count > 0 ? best.delimiter : nil, fields: best.count + 1)
+    }
+
+    /// `7 tab-separated fields`, or `1 field (no comma, tab, semicolon or pipe in it)`.
+    public var description: String {
+        guard let detected else { return "\(fields) field (no comma, tab, semicolon or pipe in it)" }
+        return "\(fields) \(Self.name(of: detected))-separated field\(fields == 1 ? "" : "s")"
+    }
+
+    /// `comma`, `tab`, `semicolon` or `pipe`: the names `csv.delimiter` accepts.
+    public static func name(of delimiter: UInt8) -> String {
+        switch delimiter {
+        case 9: "tab"
+        case UInt8(ascii: "|"): "pipe"
+        case UInt8(ascii: ";"): "semicolon"
+        case UInt8(ascii: ","): "comma"
+        default: "byte \(delimiter)"
         }
     }
 }

@@ -27,9 +27,8 @@ public final class MappedCSV {
         interner.initialize(to: TextInterner(columns: reader.header.count))
         for (i, spec) in layout.columns.enumerated() {
             let override = config.columns[spec.name]
-            let index = found[i] ?? -1
             var column = MappedColumn(
-                name: spec.name, index: index, header: index >= 0 ? reader.header[index] : wanted[i].headers[0],
+                name: spec.name, index: found[i]?.index ?? -1, header: found[i]?.header ?? wanted[i].headers[0],
                 required: wanted[i].required)
             switch spec.kind {
             case .date(let defaults), .dateTime(let defaults):
@@ -86,7 +85,8 @@ public struct MappedColumn {
     public var name: String
     /// 0-based index in the file; -1 when the (optional) column is absent.
     public var index: Int
-    /// The header as written in the file (or as configured, when absent).
+    /// The configured header this column was found by (as configured, also when absent). Messages name the
+    /// column by it, never by the file's header text, which could be data.
     public var header: String
     public var required: Bool
     var formats: [DateFormat] = []
@@ -160,7 +160,7 @@ public struct MappedRow {
     /// This row's file and starting line, for `SourceRecord.provenance`.
     public func provenance() -> Provenance { Provenance(file: file, line: row.line) }
 
-    /// A rejection of this row, naming the column's header as written in the file.
+    /// A rejection of this row, naming the column by its configured header (never the file's header text).
     public func rejection(_ column: MappedColumn, _ reason: RowRejection.Reason) -> RowRejection {
         RowRejection(file: file, line: row.line, column: column.header, reason: reason)
     }

@@ -3,7 +3,9 @@ import LastMileCore
 /// A row the extractor could not use. It is quarantined and counted; the file goes on.
 ///
 /// It names where (file, line, column) and what was expected — never the value found, not even a code:
-/// an absence code or a charge is personal too. The raw row, when needed, travels separately as `RawRow`.
+/// an absence code or a charge is personal too. A column is named by its configured header, or by its
+/// position when no config names it (a header cell nobody declared could be data). The raw row, when needed,
+/// travels separately as `RawRow`.
 public struct RowRejection: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Reason: Sendable, Hashable {
         /// A required field is empty.
@@ -28,14 +30,17 @@ public struct RowRejection: Error, Sendable, Hashable, CustomStringConvertible {
     public var file: String
     /// The physical line where the row starts, 1-based.
     public var line: Int
-    /// The header as written in the file, when one column is at fault.
+    /// The configured header of the column at fault, when one is.
     public var column: String?
+    /// The 1-based position of the column at fault when no config names it.
+    public var position: Int?
     public var reason: Reason
 
-    public init(file: String, line: Int, column: String? = nil, reason: Reason) {
+    public init(file: String, line: Int, column: String? = nil, position: Int? = nil, reason: Reason) {
         self.file = file
         self.line = line
         self.column = column
+        self.position = position
         self.reason = reason
     }
 
@@ -72,7 +77,8 @@ public struct RowRejection: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(file):\(line)" + (column.map { ", column \"\($0)\"" } ?? "") + ": " + expectation
+        "\(file):\(line)" + (column.map { ", column \"\($0)\"" } ?? position.map { ", column \($0)" } ?? "") + ": "
+            + expectation
     }
 }
 

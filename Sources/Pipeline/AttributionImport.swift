@@ -237,7 +237,10 @@ public enum AttributionImport {
         let missingColumns = required.filter { reader.columnIndex(named: $0) == nil }
         guard missingColumns.isEmpty else {
             throw InputError(
-                file: reader.file, problem: .missingColumns(missing: missingColumns, found: nil, delimiterHint: nil))
+                file: reader.file,
+                problem: .missingColumns(
+                    missing: missingColumns, present: required.filter { reader.columnIndex(named: $0) != nil },
+                    firstLine: reader.headerShape))
         }
         return (required + optional).map { reader.columnIndex(named: $0) }
     }

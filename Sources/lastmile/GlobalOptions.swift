@@ -35,7 +35,8 @@ struct GlobalOptions: ParsableArguments {
                     handler.logLevel = level
                     return handler
                 case .text:
-                    var handler = StreamLogHandler.standardError(label: label)
+                    // A file name or a message from an input must not break or forge a line of the text log.
+                    var handler = EscapingLogHandler(StreamLogHandler.standardError(label: label))
                     handler.logLevel = level
                     return handler
                 }

@@ -113,7 +113,7 @@ import Testing
         let reader = try CSVReader(path: path)
         #expect(try reader.nextRow()?.line == 2)
         let error = inputError { _ = try reader.nextRow() }
-        #expect(error?.problem == .fieldTooLong(line: 3, limit: 1 << 20))
+        #expect(error?.problem == .fieldTooLong(line: 3, limit: 1 << 20, quoteOpen: true))
         #expect(error.map { !"\($0)".contains("xxxx") } == true)
     }
 

@@ -45,12 +45,13 @@ import Testing
     @Test func aMissingSchemaColumnFailsBeforeAnyRowAndListsTheHeader() throws {
         let path = Scratch.csv("id,given_name,family_name,birth_date,sex\nP1,A,B,2000-01-01,F\n")
         let error = inputError { _ = try CanonicalPersonReader(path: path) }
-        guard case .missingColumns(let missing, let found, _)? = error?.problem else {
+        guard case .missingColumns(let missing, let present, let firstLine)? = error?.problem else {
             Issue.record("expected missing columns, got \(String(describing: error))")
             return
         }
         #expect(missing == ["street", "city", "state", "postal_code", "phone", "ssn"])
-        #expect(found == ["id", "given_name", "family_name", "birth_date", "sex"])
+        #expect(present == ["id", "given_name", "family_name", "birth_date", "sex"])
+        #expect(firstLine.fields == 5 && firstLine.detected == UInt8(ascii: ","))
     }
 
     @Test func aFileWithoutHeaderDoesNotEchoItsFirstRow() throws {

@@ -48,6 +48,6 @@ struct ProbationCheckinsExtractor: Extractor {
         try extractor.extract(InputLocation(path: file.path), into: &sink)
         #expect(sink.records.map(\.recordId) == ["PC-1"])
         #expect(sink.records.first?.person.birthDate == CivilDate(year: 1990, month: 1, day: 2))
-        #expect(sink.rejections.map(\.description) == ["checkins.csv:3, column \"Released At\": not a date-time in YYYY-MM-DD HH:mm"])
+        #expect(sink.rejections.map(\.description) == ["checkins.csv:3, column \"released_at\": not a date-time in YYYY-MM-DD HH:mm"])
     }
 }

@@ -30,18 +30,20 @@ import Testing
         #expect(result.stdout.contains("1 good, 1 rejected"))
     }
 
-    @Test func errorMessagesPrintAHostileHeaderAsEscapes() throws {
+    @Test func errorMessagesPrintAHostileFileNameAsEscapesAndNeverAHeaderCellTheConfigDoesNotName() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lastmile-tty-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("header.csv")
-        // Required columns missing: the error lists the headers found, one of them hostile.
+        let file = dir.appendingPathComponent("header\u{1B}[2J.csv")
+        // Required columns missing: the error names the expected columns found, never the hostile cell.
         try "student_id,\"x\(Self.escape)\"\nS1,1\n".write(to: file, atomically: true, encoding: .utf8)
 
         let result = try LastMileBinary.run(["extract", "--extractor", "school-attendance", file.path], in: dir)
         #expect(result.status == 65)
         #expect(!result.stderr.isEmpty)
         #expect(!(result.stdout + result.stderr).unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
-        #expect(result.stderr.contains(#"x\u{1B}[2J\u{1B}]0;owned\u{7}"#))
+        #expect(result.stderr.contains(#"header\u{1B}[2J.csv"#), "\(result.stderr)")
+        #expect(!result.stderr.contains("owned"), "\(result.stderr)")
+        #expect(result.stderr.contains("2 comma-separated fields"), "\(result.stderr)")
     }
 }

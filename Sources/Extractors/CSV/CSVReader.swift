@@ -39,6 +39,14 @@ public final class CSVReader {
     public private(set) var header: [String] = []
     /// Physical line of the header row.
     public private(set) var headerLine = 1
+    /// The header row's field count and apparent delimiter, for messages that must not quote it.
+    public private(set) var headerShape = LineShape(configured: UInt8(ascii: ","), detected: nil, fields: 0)
+    /// Configured names of the columns an extractor resolved, by index: the only header text messages show.
+    private var declaredColumns: [Int: String] = [:]
+    /// How often each of `CSVDialect.allowedDelimiters` occurs in the first non-blank line, counted on the raw
+    /// bytes (the parser trims spaces and tabs at the ends of fields, and a tab-separated line read with another
+    /// delimiter ends in tabs).
+    private var firstLineDelimiterCounts: [(delimiter: UInt8, count: Int)] = []
 
     private let fd: Int32
     private let parser: UnsafeMutablePointer<csv_parser>
@@ -68,7 +76,7 @@ public final class CSVReader {
         _ = csv_init(parser, UInt8(CSV_APPEND_NULL | CSV_EMPTY_IS_NULL | CSV_REPALL_NL))
         csv_set_delim(parser, dialect.delimiter)
         state = .allocate(capacity: 1)
-        state.initialize(to: ParseState(maxFieldBytes: dialect.maxFieldBytes))
+        state.initialize(to: ParseState(maxFieldBytes: dialect.maxFieldBytes, maxFields: dialect.maxFields))
         chunk = .allocate(byteCount: Self.chunkSize, alignment: 16)
         try readHeader()
     }
@@ -98,6 +106,17 @@ public final class CSVReader {
     public func columnIndices(named name: String) -> [Int] {
         let key = Self.normalize(header: name)
         return normalizedHeader.indices.filter { normalizedHeader[$0] == key }
+    }
+
+    /// Records that the column at `index` is the one configured as `name`; messages then call it by that name.
+    func declare(column index: Int, as name: String) {
+        declaredColumns[index] = name
+    }
+
+    /// The configured name of the column at `index`; nil when no extractor declared it (its header text could
+    /// be data and is never shown: name it by position instead).
+    func declaredName(ofColumn index: Int) -> String? {
+        declaredColumns[index]
     }
 
     /// The next data row, or nil at the end of the file. Blank lines are skipped (and counted).
@@ -133,6 +152,7 @@ public final class CSVReader {
         if case .invalidUTF8 = row.problem { throw InputError(file: file, problem: .notText(line: meta.line)) }
         headerLine = meta.line
         header = (0..<row.fieldCount).map { row.string($0) ?? "" }
+        headerShape = LineShape(delimiterCounts: firstLineDelimiterCounts, configured: dialect.delimiter)
         state.pointee.headerFieldCount = header.count
         normalizedHeader = header.map(Self.normalize(header:))
     }
@@ -177,6 +197,7 @@ public final class CSVReader {
             if firstLine > 0, memchr(start, 0, firstLine) != nil {
                 throw InputError(file: file, problem: .notText(line: 1))
             }
+            firstLineDelimiterCounts = Self.delimiterCounts(inFirstLineOf: UnsafeRawPointer(start), count)
         }
         if count > 0 {
             let parsed = csv_parse(parser, start, count, fieldCallback, rowCallback, state)
@@ -188,18 +209,28 @@ public final class CSVReader {
         }
     }
 
+    /// Stops the file at the first row that broke a limit, naming the limit it broke.
     private func checkLimits() {
         guard pendingError == nil else { return }
         let s = state.pointee
-        if s.tooLongLine > 0 || parser.pointee.entry_pos > dialect.maxFieldBytes {
-            let line = s.tooLongLine > 0 ? s.tooLongLine : (s.rowStarted ? s.rowLine : s.line)
-            pendingError = InputError(file: file, problem: .fieldTooLong(line: line, limit: dialect.maxFieldBytes))
-            // Rows before the long one are still handed out; nothing from it on is.
-            var keep = 0
-            while keep < s.rowCount, s.rows[keep].line < line { keep += 1 }
-            state.pointee.rowCount = keep
-            finished = true
+        let fieldInProgress = parser.pointee.entry_pos > dialect.maxFieldBytes
+        guard s.tooLongLine > 0 || fieldInProgress else { return }
+        let line = s.tooLongLine > 0 ? s.tooLongLine : (s.rowStarted ? s.rowLine : s.line)
+        // Rows before the long one are still handed out; nothing from it on is.
+        var keep = 0
+        while keep < s.rowCount, s.rows[keep].line < line { keep += 1 }
+        state.pointee.rowCount = keep
+        finished = true
+        let isHeader = header.isEmpty && keep == 0
+        let problem: InputError.Problem
+        switch s.tooLongLine > 0 ? s.overflow : .field {
+        case .field:
+            let quoteOpen = s.tooLongLine == 0 && parser.pointee.quoted != 0
+            problem = .fieldTooLong(line: line, limit: dialect.maxFieldBytes, quoteOpen: quoteOpen)
+        case .row: problem = .rowTooLong(line: line, limit: 4 * dialect.maxFieldBytes, header: isHeader)
+        case .fields: problem = .tooManyFields(line: line, limit: dialect.maxFields, header: isHeader)
         }
+        pendingError = InputError(file: file, problem: problem)
     }
 
     private func makeRow(_ meta: RowMeta, unterminated: Bool) -> CSVRow {
@@ -227,6 +258,20 @@ public final class CSVReader {
             if !extraAreEmpty { row.problem = .fieldCount(expected: expected, found: meta.fieldCount) }
         }
         return row
+    }
+
+    /// Each allowed delimiter's count in the first line of `count` bytes that is not blank.
+    static func delimiterCounts(inFirstLineOf p: UnsafeRawPointer, _ count: Int) -> [(delimiter: UInt8, count: Int)] {
+        var i = 0
+        while i < count, [10, 13, 32].contains(p.load(fromByteOffset: i, as: UInt8.self)) { i += 1 }
+        var counts = CSVDialect.allowedDelimiters.map { (delimiter: $0, count: 0) }
+        while i < count {
+            let byte = p.load(fromByteOffset: i, as: UInt8.self)
+            if byte == 10 || byte == 13 { break }
+            if let k = counts.firstIndex(where: { $0.delimiter == byte }) { counts[k].count += 1 }
+            i += 1
+        }
+        return counts
     }
 
     static func isASCII(_ p: UnsafeRawPointer, _ count: Int) -> Bool {
@@ -294,8 +339,21 @@ struct ParseState {
     var line = 1
     var lastTerminatorWasCR = false
     let maxFieldBytes: Int
+    let maxFields: Int
     /// Line of a row that outgrew the limits; 0 when none.
     var tooLongLine = 0
+    /// The limit that row broke.
+    var overflow = Overflow.field
+
+    /// The reader limits a row can break.
+    enum Overflow {
+        /// One field over `maxFieldBytes`.
+        case field
+        /// The row over four times `maxFieldBytes` in all.
+        case row
+        /// More than `maxFields` fields.
+        case fields
+    }
     /// CR and LF bytes libcsv reported as line ends since the last `settleLines`.
     var terminatorsSeen = 0
     /// CR and LF bytes fed to libcsv that no submitted field has accounted for yet: they sit in a quoted
@@ -304,8 +362,9 @@ struct ParseState {
     /// Fields before this index have had their quoted line breaks counted into `line` and row lines.
     var settledFields = 0
 
-    init(maxFieldBytes: Int) {
+    init(maxFieldBytes: Int, maxFields: Int) {
         self.maxFieldBytes = maxFieldBytes
+        self.maxFields = maxFields
         bytes = .allocate(byteCount: bytesCapacity, alignment: 16)
         fieldEnds = .allocate(capacity: fieldsCapacity)
         rows = .allocate(capacity: rowsCapacity)
@@ -386,11 +445,19 @@ struct ParseState {
             rowFieldStart = fieldCount
             rowStartOffset = bytesCount
         }
+        // Past a limit nothing more is kept: the reader stops at that row, and memory stays bounded even for
+        // a line of a million empty fields.
+        guard tooLongLine == 0 else { return }
+        if fieldCount &- rowFieldStart >= maxFields {
+            overLimit(.fields)
+            return
+        }
         if fieldCount == fieldsCapacity { growFields() }
         if let pointer, length > 0 {
-            if length > maxFieldBytes || bytesCount &- rowStartOffset &+ length > 4 &* maxFieldBytes {
-                // Keep memory bounded: the reader stops at this row.
-                if tooLongLine == 0 { tooLongLine = rowLine }
+            if length > maxFieldBytes {
+                overLimit(.field)
+            } else if bytesCount &- rowStartOffset &+ length > 4 &* maxFieldBytes {
+                overLimit(.row)
             } else {
                 if bytesCount &+ length > bytesCapacity { growBytes(to: bytesCount &+ length) }
                 ParseState.copy(from: UnsafeRawPointer(pointer), to: bytes + bytesCount, length)
@@ -399,6 +466,12 @@ struct ParseState {
         }
         fieldEnds[fieldCount] = bytesCount
         fieldCount &+= 1
+    }
+
+    @inline(never)
+    mutating func overLimit(_ kind: Overflow) {
+        tooLongLine = rowLine
+        overflow = kind
     }
 
     /// Copies `n` bytes; short fields (the common case) with overlapping word loads instead of a `memcpy` call.

@@ -11,17 +11,24 @@ public struct CSVDialect: Sendable, Hashable {
     /// One of `,` tab `|` `;`.
     public var delimiter: UInt8
     public var encoding: TextEncoding
-    /// A longer field (or a row over four times this) stops the file with `InputError.Problem.fieldTooLong`;
-    /// it bounds memory when a quote is never closed.
+    /// A longer field stops the file with `InputError.Problem.fieldTooLong`, a row over four times this with
+    /// `.rowTooLong`; it bounds memory when a quote is never closed.
     public var maxFieldBytes: Int
+    /// A row with more fields stops the file with `InputError.Problem.tooManyFields`; it bounds memory when a
+    /// line is a million delimiters.
+    public var maxFields: Int
 
     /// The delimiters a source config may name.
     public static let allowedDelimiters: [UInt8] = [UInt8(ascii: ","), 9, UInt8(ascii: "|"), UInt8(ascii: ";")]
 
-    public init(delimiter: UInt8 = UInt8(ascii: ","), encoding: TextEncoding = .utf8, maxFieldBytes: Int = 1 << 20) {
+    public init(
+        delimiter: UInt8 = UInt8(ascii: ","), encoding: TextEncoding = .utf8, maxFieldBytes: Int = 1 << 20,
+        maxFields: Int = 10_000
+    ) {
         self.delimiter = delimiter
         self.encoding = encoding
         self.maxFieldBytes = maxFieldBytes
+        self.maxFields = maxFields
     }
 }
 

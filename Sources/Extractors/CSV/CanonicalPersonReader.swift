@@ -49,7 +49,7 @@ public final class CanonicalPersonReader {
         csv = try CSVReader(path: path, displayName: displayName)
         index = try ColumnResolver.resolve(
             Self.columns.map { ColumnResolver.Wanted(name: $0, headers: [$0], required: true) }, in: csv
-        ).map { $0 ?? -1 }
+        ).map { $0?.index ?? -1 }
     }
 
     /// The next person or row rejection; nil at the end of the file.
@@ -104,7 +104,7 @@ public final class CanonicalPersonReader {
     }
 
     private func reject(_ row: CSVRow, _ column: Int, _ reason: RowRejection.Reason) -> RowRejection {
-        RowRejection(file: csv.file, line: row.line, column: csv.header[column], reason: reason)
+        RowRejection(file: csv.file, line: row.line, column: column, of: csv, reason: reason)
     }
 }
 
@@ -113,14 +113,19 @@ extension RowRejection {
     init(_ problem: CSVRowProblem, row: CSVRow, reader: CSVReader) {
         switch problem {
         case .invalidUTF8(let column):
-            self.init(
-                file: reader.file, line: row.line, column: column < reader.header.count ? reader.header[column] : nil,
-                reason: .invalidEncoding)
+            self.init(file: reader.file, line: row.line, column: column, of: reader, reason: .invalidEncoding)
         case .fieldCount(let expected, let found):
             self.init(file: reader.file, line: row.line, reason: .wrongFieldCount(expected: expected, found: found))
         case .unterminatedQuote:
             self.init(file: reader.file, line: row.line, reason: .unterminatedQuote)
         }
+    }
+
+    /// A rejection naming the column at 0-based `index` of `reader` by its configured name, or by its
+    /// position when no extractor declared it.
+    init(file: String, line: Int, column index: Int, of reader: CSVReader, reason: Reason) {
+        let name = reader.declaredName(ofColumn: index)
+        self.init(file: file, line: line, column: name, position: name == nil ? index + 1 : nil, reason: reason)
     }
 }
 
@@ -134,50 +139,41 @@ enum ColumnResolver {
         var required: Bool
     }
 
-    /// The column index of each wanted column (nil when optional and absent).
+    /// A wanted column found in the file: its 0-based index and the configured header it matched.
+    struct Found {
+        var index: Int
+        var header: String
+    }
+
+    /// Where each wanted column is (nil when optional and absent). Each one found is declared to the reader
+    /// under its configured header, the only name messages use for it.
     /// - Throws: `InputError` `.missingColumns` listing every missing required column, or `.duplicateColumn`.
-    static func resolve(_ wanted: [Wanted], in reader: CSVReader) throws(InputError) -> [Int?] {
-        var result: [Int?] = []
+    static func resolve(_ wanted: [Wanted], in reader: CSVReader) throws(InputError) -> [Found?] {
+        var result: [Found?] = []
         var missing: [String] = []
         for want in wanted {
-            var found: Int?
+            var found: Found?
             for header in want.headers {
                 let positions = reader.columnIndices(named: header)
                 if positions.count > 1 {
-                    throw InputError(
-                        file: reader.file, problem: .duplicateColumn(name: reader.header[positions[0]], positions: positions))
+                    throw InputError(file: reader.file, problem: .duplicateColumn(name: header, positions: positions))
                 }
                 if let first = positions.first {
-                    found = first
+                    found = Found(index: first, header: header)
                     break
                 }
             }
             if found == nil && want.required { missing.append(want.headers[0]) }
             result.append(found)
         }
-        if !missing.isEmpty {
-            let anyFound = result.contains { $0 != nil }
-            var hint: String?
-            if reader.header.count == 1 {
-                let other = CSVDialect.allowedDelimiters.filter { $0 != reader.dialect.delimiter }
-                if let d = other.first(where: { reader.header[0].utf8.contains($0) }) {
-                    hint = "the header looks \(Self.delimiterName(d))-separated: set csv.delimiter"
-                }
-            }
-            // Without a single expected column the first line may be data, which must not be echoed.
+        guard missing.isEmpty else {
+            // The first line may be data: only configured names and its shape go into the message.
             throw InputError(
                 file: reader.file,
-                problem: .missingColumns(missing: missing, found: anyFound || hint != nil ? reader.header : nil, delimiterHint: hint))
+                problem: .missingColumns(
+                    missing: missing, present: result.compactMap { $0?.header }, firstLine: reader.headerShape))
         }
+        for found in result.compactMap({ $0 }) { reader.declare(column: found.index, as: found.header) }
         return result
-    }
-
-    static func delimiterName(_ d: UInt8) -> String {
-        switch d {
-        case 9: "tab"
-        case UInt8(ascii: "|"): "pipe"
-        case UInt8(ascii: ";"): "semicolon"
-        default: "comma"
-        }
     }
 }
