@@ -92,13 +92,18 @@ import Testing
 
     @Test func aDuplicateKeyNamesBothLines() throws {
         let workspace = try makeWorkspace()
-        try workspace.edit(
-            "pipelines/monday-absenteeism.yaml", replacing: "purpose: TREAT\n", with: "purpose: TREAT\npurpose: COC\n")
+        let file = "pipelines/monday-absenteeism.yaml"
+        let text = try String(contentsOf: workspace.root.appendingPathComponent(file), encoding: .utf8)
+        let index = try #require(
+            text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex(of: "purpose: TREAT"))
+        try workspace.edit(file, replacing: "purpose: TREAT\n", with: "purpose: TREAT\npurpose: COC\n")
         let result = try validate(workspace)
         #expect(result.status == 78)
+        let (first, second) = (index + 1, index + 2)
         #expect(
             result.stderr.contains(
-                "pipelines/monday-absenteeism.yaml:8:1: purpose: duplicate key: first at line 8; again at line 9"))
+                "\(file):\(first):1: purpose: duplicate key: first at line \(first); again at line \(second)"),
+            "\(result.stderr)")
     }
 
     @Test func aYAMLSyntaxErrorHasLineColumnAndReason() throws {
@@ -131,6 +136,18 @@ import Testing
             result.stderr.contains(
                 "pipelines/sources/riverside-usd.yaml:13:29: columns.birth_date.formats[1]: not a date format"),
             "\(result.stderr)")
+    }
+
+    @Test func aListThresholdThatDiffersFromTheNightlyRuleFails() throws {
+        let workspace = try makeWorkspace()
+        try workspace.edit(
+            "pipelines/monday-absenteeism.yaml", replacing: "  include_at_risk: true\n",
+            with: "  include_at_risk: true\n  chronic_threshold: 0.12\n")
+        let result = try validate(workspace)
+        #expect(result.status == 78)
+        #expect(
+            result.stderr.contains(
+                "pipelines/monday-absenteeism.yaml:27:3: list.chronic_threshold: 0.12 differs from flags.absenteeism"))
     }
 
     @Test func runRefusesASourceWithoutItsAgreementBeforeConnecting() throws {
