@@ -46,30 +46,49 @@ public struct AgreementReference: Sendable, Hashable {
     public var agreementId: String
     /// The source config file, for problems.
     public var file: String
+    /// The source's data category (`category:`), checked against the agreement's when given.
+    public var category: DataCategory?
+    /// Where the `agreement:` key sits in `file`.
+    public var position: ConfigPosition?
 
-    public init(source: String, agreementId: String, file: String) {
+    public init(
+        source: String, agreementId: String, file: String, category: DataCategory? = nil,
+        position: ConfigPosition? = nil
+    ) {
         self.source = source
         self.agreementId = agreementId
         self.file = file
+        self.category = category
+        self.position = position
     }
 }
 
 extension ConsentPolicy {
-    /// Problems with source configs' `agreement:` keys: an unknown id, or an agreement signed with another source.
-    public func problems(with references: [AgreementReference]) -> [PolicyProblem] {
+    /// Problems with source configs' `agreement:` keys: an unknown id, an agreement signed with another source
+    /// or for another category, and, when `date` is given, one not in force on that date.
+    public func problems(with references: [AgreementReference], on date: CivilDate? = nil) -> [PolicyProblem] {
         references.compactMap { ref in
+            func problem(_ message: String) -> PolicyProblem {
+                PolicyProblem(file: ref.file, keyPath: "agreement", at: ref.position, message: message)
+            }
             guard let a = agreement(id: ref.agreementId) else {
                 let ids = agreements.filter { $0.source == ref.source }.map(\.id)
                 let hint =
                     ids.isEmpty
                     ? "no agreement names source \(ref.source)" : "expected \(ids.joined(separator: " or "))"
-                return PolicyProblem(
-                    file: ref.file, keyPath: "agreement", message: "not in the consent policy; \(hint)")
+                return problem("not in the consent policy; \(hint)")
             }
             guard a.source == ref.source else {
-                return PolicyProblem(
-                    file: ref.file, keyPath: "agreement",
-                    message: "\(a.id) is an agreement with source \(a.source), not \(ref.source)")
+                return problem("\(a.id) is an agreement with source \(a.source), not \(ref.source)")
+            }
+            if let category = ref.category, a.category != category {
+                return problem("\(a.id) covers \(a.category.rawValue) data, not \(category.rawValue)")
+            }
+            if let date, date > a.expires {
+                return problem("\(a.id) expired \(a.expires) (the run is for \(date)); renew it in the consent policy")
+            }
+            if let date, date < a.effective {
+                return problem("\(a.id) takes effect \(a.effective), after the run date \(date)")
             }
             return nil
         }

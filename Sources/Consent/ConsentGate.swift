@@ -27,10 +27,15 @@ public struct ConsentGate: Sendable {
     public let policy: ConsentPolicy
     /// Per agreement, what gate 1 needs without hashing per record: field masks and ready-made decisions.
     let plans: [AgreementPlan]
+    /// Source name → the agreement id its source config names (`agreement:`); gate 1 admits a listed source's
+    /// records under that agreement only. Sources not listed fall back to any agreement with the source.
+    public let sourceAgreements: [String: String]
 
-    public init(policy: ConsentPolicy) {
+    /// - Parameter sourceAgreements: source name → the `agreement:` id of its config (see `sourceAgreements`).
+    public init(policy: ConsentPolicy, sourceAgreements: [String: String] = [:]) {
         self.policy = policy
         self.plans = policy.agreements.map(AgreementPlan.init)
+        self.sourceAgreements = sourceAgreements
     }
 
     /// An agreement prepared for per-record use.
@@ -73,7 +78,10 @@ public struct ConsentGate: Sendable {
         }
         let category = record.event.category
         let plan: AgreementPlan
-        switch resolveAgreement(source: record.source, category: category, purpose: purpose, recipient: nil, on: date) {
+        switch resolveAgreement(
+            source: record.source, category: category, purpose: purpose, recipient: nil, on: date,
+            agreementId: sourceAgreements[record.source])
+        {
         case .inForce(let p): plan = p
         case .refused(let outcome, let rule, let text):
             return .drop(ConsentDecision(reason: outcome.gate1Reason, rule: rule, explanation: text))
@@ -190,12 +198,16 @@ public struct ConsentGate: Sendable {
     }
 
     func resolveAgreement(
-        source: String, category: DataCategory, purpose: PurposeOfUse, recipient: Recipient?, on date: CivilDate
+        source: String, category: DataCategory, purpose: PurposeOfUse, recipient: Recipient?, on date: CivilDate,
+        agreementId: String? = nil
     ) -> AgreementOutcome {
         var inForce: AgreementPlan?
         var next: DataSharingAgreement?
         var last: DataSharingAgreement?
-        for plan in plans where plan.agreement.category == category && plan.agreement.source == source {
+        for plan in plans
+        where plan.agreement.category == category && plan.agreement.source == source
+            && (agreementId == nil || plan.agreement.id == agreementId)
+        {
             let a = plan.agreement
             if a.isInForce(on: date) {
                 inForce = plan
@@ -216,6 +228,13 @@ public struct ConsentGate: Sendable {
             if let last {
                 return .refused(
                     .expired, rule: "agreements[\(last.id)]", explanation: "\(last.id) expired \(last.expires)")
+            }
+            if let agreementId {
+                return .refused(
+                    .missing, rule: "agreements",
+                    explanation:
+                        "the source config's agreement \(agreementId) is not a \(category.rawValue) agreement with \(source)"
+                )
             }
             return .refused(
                 .missing, rule: "agreements",

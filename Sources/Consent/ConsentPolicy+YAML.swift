@@ -1,81 +1,37 @@
 import LastMileCore
+import YAMLConfig
 import Yams
 
-/// One thing wrong in a consent policy file: where, at which key path, and what was expected.
-public struct PolicyProblem: Sendable, Hashable, CustomStringConvertible {
-    public var file: String
-    /// 1-based line and column of the offending node, when known.
-    public var line: Int?
-    public var column: Int?
-    /// Dotted key path with indexes, e.g. `agreements[2].expires`.
-    public var keyPath: String
-    public var message: String
+/// One thing wrong in a consent policy file: the one problem type of every config file.
+public typealias PolicyProblem = ConfigProblem
 
-    public var description: String {
-        let at = [file, line.map(String.init), column.map(String.init)].compactMap { $0 }.joined(separator: ":")
-        return "\(at): \(keyPath.isEmpty ? "(document)" : keyPath): \(message)"
-    }
-}
-
-/// A consent policy that cannot be used; lists every problem found.
-public struct ConsentPolicyError: ClassifiedError, CustomStringConvertible {
-    public var problems: [PolicyProblem]
-    public var exitStatus: ExitStatus { .configuration }
-    public var description: String { problems.map(\.description).joined(separator: "\n") }
-}
+/// A consent policy that cannot be used (exit status 78): the one configuration error.
+public typealias ConsentPolicyError = ConfigError
 
 extension ConsentPolicy {
     /// Parses and validates a consent-policy.yaml text; throws `ConsentPolicyError` listing every problem.
     ///
     /// `file` names the file in problems; the text itself is the caller's to read.
     public init(yaml: String, file: String = "consent-policy.yaml") throws(ConsentPolicyError) {
-        var reader = PolicyReader(file: file)
-        reader.lastLine = YAMLText.lastLine(of: yaml)
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            throw ConsentPolicyError(problems: [reader.yamlProblem(error)])
-        } catch {
-            throw ConsentPolicyError(problems: [PolicyProblem(file: file, keyPath: "", message: "not YAML")])
+        var reader = PolicyReader(yaml: YAMLConfigReader(text: yaml, file: file))
+        guard reader.yaml.isReadable else { throw ConsentPolicyError(problems: reader.yaml.problems) }
+        guard let root = reader.yaml.root else {
+            reader.report(nil, "", "empty document; expected a mapping with model and agreements")
+            throw ConsentPolicyError(problems: reader.yaml.problems)
         }
-        guard let root, let policy = reader.policy(root), reader.problems.isEmpty else {
-            if reader.problems.isEmpty {
-                reader.report(nil, "", "empty document; expected a mapping with model and agreements")
-            }
-            throw ConsentPolicyError(problems: reader.problems)
+        let policy = reader.policy(root)
+        guard let policy, reader.yaml.problems.isEmpty else {
+            throw ConsentPolicyError(problems: reader.yaml.problems)
         }
         self = policy
     }
 }
 
-/// Walks the composed YAML, collecting problems instead of stopping at the first.
+/// Walks the composed YAML with the shared reader, collecting problems instead of stopping at the first.
 private struct PolicyReader {
-    var file: String
-    var problems: [PolicyProblem] = []
-    /// The text's last line: libyaml puts an error, or an empty node, at the end of the text on the line after it.
-    var lastLine = Int.max
+    var yaml: YAMLConfigReader
 
-    init(file: String) { self.file = file }
-
-    mutating func report(_ node: Node?, _ path: String, _ message: String) {
-        problems.append(
-            PolicyProblem(
-                file: file, line: node?.mark.map { min($0.line, lastLine) },
-                column: node?.mark.flatMap { $0.line > lastLine ? nil : $0.column }, keyPath: path, message: message))
-    }
-
-    func yamlProblem(_ error: YamlError) -> PolicyProblem {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
-            .composer(_, let problem, let mark, _):
-            PolicyProblem(
-                file: file, line: min(mark.line, lastLine), column: mark.line > lastLine ? nil : mark.column,
-                keyPath: "", message: "YAML syntax: \(problem)")
-        default:
-            PolicyProblem(file: file, keyPath: "", message: "YAML syntax error")
-        }
-    }
+    mutating func report(_ node: Node?, _ path: String, _ message: String) { yaml.report(node, path, message) }
 
     // MARK: Document
 
@@ -164,7 +120,7 @@ private struct PolicyReader {
             expires: expires, patientPermitRequired: permitRequired)
     }
 
-    mutating func checkAgreementSet(_ agreements: [DataSharingAgreement], _ nodes: Node.Sequence) {
+    mutating func checkAgreementSet(_ agreements: [DataSharingAgreement], _ nodes: [Node]) {
         var seen: [String: Int] = [:]
         for (i, a) in agreements.enumerated() {
             let node = nodes.first { $0.mapping?["id"]?.string == a.id }
@@ -273,48 +229,16 @@ private struct PolicyReader {
 
     // MARK: Typed values
 
-    mutating func mapping(_ node: Node?, _ path: String, keys: [String], required: Bool = true) -> Node.Mapping? {
-        guard let node else {
-            if required { report(nil, path, "required; expected a mapping") }
-            return nil
-        }
-        guard let map = node.mapping else {
-            report(node, path, "expected a mapping")
-            return nil
-        }
-        for (key, _) in map {
-            let name = key.string ?? ""
-            if !keys.contains(name) {
-                report(
-                    key, path.isEmpty ? name : "\(path).\(name)",
-                    "unknown key; expected one of \(keys.joined(separator: ", "))")
-            }
-        }
-        return map
+    mutating func mapping(_ node: Node?, _ path: String, keys: [String], required: Bool = true) -> ConfigMapping? {
+        yaml.mapping(node, path, keys: keys, required: required)
     }
 
-    mutating func sequence(_ node: Node?, _ path: String, required: Bool) -> Node.Sequence? {
-        guard let node else {
-            if required { report(nil, path, "required; expected a list") }
-            return nil
-        }
-        guard let seq = node.sequence else {
-            report(node, path, "expected a list")
-            return nil
-        }
-        return seq
+    mutating func sequence(_ node: Node?, _ path: String, required: Bool) -> [Node]? {
+        yaml.sequence(node, path, required: required)
     }
 
     mutating func string(_ node: Node?, _ path: String, required: Bool) -> String? {
-        guard let node else {
-            if required { report(nil, path, "required") }
-            return nil
-        }
-        guard let s = node.scalar?.string, !s.trimmingSpaces.isEmpty else {
-            report(node, path, "expected a non-empty text value")
-            return nil
-        }
-        return s.trimmingSpaces
+        yaml.string(node, path, required: required)
     }
 
     mutating func date(_ node: Node?, _ path: String, required: Bool) -> CivilDate? {
@@ -328,12 +252,7 @@ private struct PolicyReader {
 
     mutating func enumValue<E: RawRepresentable & CaseIterable>(_ node: Node?, _ path: String, required: Bool) -> E?
     where E.RawValue == String {
-        guard let s = string(node, path, required: required) else { return nil }
-        guard let v = E(rawValue: s) else {
-            report(node, path, "expected one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
-            return nil
-        }
-        return v
+        yaml.enumValue(node, path, required: required)
     }
 
     mutating func enumList<E: RawRepresentable & CaseIterable>(_ node: Node?, _ path: String, required: Bool) -> [E]

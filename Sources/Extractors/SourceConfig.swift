@@ -1,5 +1,6 @@
 import Foundation
 import LastMileCore
+import YAMLConfig
 import Yams
 
 /// One source's declarative config, `pipelines/sources/<name>.yaml`: which extractor reads it and how.
@@ -102,207 +103,163 @@ public struct SourceConfig: Sendable {
             all += config.validate()
             let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
             if stem != config.name {
-                all.append(ConfigProblem(file: path, keyPath: "source", message: "the file must be named \(config.name).yaml after its source"))
+                all.append(
+                    ConfigProblem(
+                        file: path, keyPath: "source", at: config.positions["source"],
+                        message: "the file must be named \(config.name).yaml after its source"))
             }
         }
         guard let config, all.isEmpty else { throw SourceConfigError(problems: all) }
         return config
     }
 
-    /// Parses YAML into a config, collecting structural problems (unknown keys, wrong types).
+    /// Parses YAML into a config, collecting structural problems (unknown keys, wrong types, duplicate keys).
     /// Returns nil when the document is not a mapping with `source` and `extractor`.
     public static func parse(yaml: String, file: String) -> (SourceConfig?, [ConfigProblem]) {
-        var problems: [ConfigProblem] = []
-        // libyaml puts an error, or a node (an empty value), at the end of the text on the line after the
-        // last, which the file does not have; messages name the last line instead.
-        let lastLine = YAMLText.lastLine(of: yaml)
-        func problem(_ path: String, _ node: Node?, _ message: String) {
-            let line = node?.mark.map { min($0.line, lastLine) }
-            problems.append(ConfigProblem(file: file, keyPath: path, line: line, message: message))
+        var reader = YAMLConfigReader(text: yaml, file: file)
+        guard reader.isReadable else { return (nil, reader.problems) }
+        guard reader.root != nil else {
+            reader.report(nil, "", "the file is empty; expected a mapping with source, extractor, category, agreement")
+            return (nil, reader.problems)
         }
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: yaml) else {
-                problem("", nil, "the file is empty; expected a mapping with source, extractor, category, agreement")
-                return (nil, problems)
-            }
-            root = node
-        } catch {
-            let line = (error as? YamlError).flatMap(Self.line(of:)).map { min($0, lastLine) }
-            problems.append(ConfigProblem(file: file, keyPath: "", line: line, message: "not valid YAML"))
-            return (nil, problems)
+        let topKeys = [
+            "source", "extractor", "category", "agreement", "layout", "input", "description", "owner", "csv",
+            "columns", "codes", "labels",
+        ]
+        guard let top = reader.mapping(reader.root, "", keys: topKeys, required: true) else {
+            return (nil, reader.problems)
         }
-        guard let mapping = root.mapping else {
-            problem("", root, "expected a mapping with source, extractor, category, agreement")
-            return (nil, problems)
-        }
-        let topKeys = ["source", "extractor", "category", "agreement", "layout", "input", "description", "owner",
-                       "csv", "columns", "codes", "labels"]
-        var values: [String: Node] = [:]
-        for (keyNode, value) in mapping {
-            guard let key = keyNode.scalar?.string else {
-                problem("", keyNode, "keys must be plain words")
-                continue
-            }
-            guard topKeys.contains(key) else {
-                problem(key, keyNode, "unknown key" + suggestion(key, topKeys))
-                continue
-            }
-            values[key] = value
-        }
-        func string(_ key: String, required: Bool) -> String? {
-            guard let node = values[key] else {
-                if required { problem(key, root, "missing; required") }
-                return nil
-            }
-            guard let s = node.scalar?.string, !s.isEmpty else {
-                problem(key, node, "expected a non-empty string")
-                return nil
-            }
-            return s
-        }
-        let name = string("source", required: true)
-        let extractor = string("extractor", required: true)
-        let agreement = string("agreement", required: true)
-        var category: DataCategory?
-        if let c = string("category", required: true) {
-            category = DataCategory(rawValue: c)
-            if category == nil {
-                problem("category", values["category"], "expected one of \(DataCategory.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-        }
+        let name = reader.string(top["source"], "source", required: true)
+        let extractor = reader.string(top["extractor"], "extractor", required: true)
+        let agreement = reader.string(top["agreement"], "agreement", required: true)
+        let category: DataCategory? = reader.enumValue(top["category"], "category", required: true)
         if let name, name.range(of: "^[a-z0-9][a-z0-9-]*$", options: .regularExpression) == nil {
-            problem("source", values["source"], "expected kebab-case (lower-case letters, digits, hyphens)")
+            reader.report(top["source"], "source", "expected kebab-case (lower-case letters, digits, hyphens)")
         }
-        var dialect = CSVDialect()
-        if let csv = values["csv"] {
-            if let m = csv.mapping {
-                for (k, v) in m {
-                    let key = k.scalar?.string ?? ""
-                    switch key {
-                    case "delimiter":
-                        let text = v.scalar?.string ?? ""
-                        let named: [String: UInt8] = ["comma": 44, "tab": 9, "\\t": 9, "pipe": 124, "semicolon": 59]
-                        if let d = named[text.lowercased()] ?? (text.utf8.count == 1 ? text.utf8.first : nil),
-                            CSVDialect.allowedDelimiters.contains(d)
-                        {
-                            dialect.delimiter = d
-                        } else {
-                            problem("csv.delimiter", v, "expected one of \",\" \"\\t\" \"|\" \";\" (or comma, tab, pipe, semicolon)")
-                        }
-                    case "encoding":
-                        if let e = v.scalar.flatMap({ TextEncoding(configName: $0.string) }) {
-                            dialect.encoding = e
-                        } else {
-                            problem("csv.encoding", v, "expected one of utf-8, windows-1252, latin-1")
-                        }
-                    case "max_field_bytes":
-                        if let n = v.int, n >= 1024 {
-                            dialect.maxFieldBytes = n
-                        } else {
-                            problem("csv.max_field_bytes", v, "expected a whole number of bytes, at least 1024")
-                        }
-                    default:
-                        problem("csv.\(key)", k, "unknown key" + suggestion(key, ["delimiter", "encoding", "max_field_bytes"]))
-                    }
-                }
-            } else {
-                problem("csv", csv, "expected a mapping with delimiter, encoding, max_field_bytes")
-            }
-        }
-        var columns: [String: ColumnOverride] = [:]
-        if let node = values["columns"] {
-            if let m = node.mapping {
-                for (k, v) in m {
-                    let column = k.scalar?.string ?? ""
-                    let path = "columns.\(column)"
-                    if let header = v.scalar?.string {
-                        if header.isEmpty { problem(path, v, "expected the header in this feed's file") }
-                        columns[column] = ColumnOverride(header: header)
-                    } else if let settings = v.mapping {
-                        var o = ColumnOverride()
-                        for (sk, sv) in settings {
-                            let setting = sk.scalar?.string ?? ""
-                            switch setting {
-                            case "header":
-                                if let h = sv.scalar?.string, !h.isEmpty { o.header = h } else { problem("\(path).header", sv, "expected a non-empty string") }
-                            case "formats":
-                                if let list = sv.sequence?.map({ $0.scalar?.string }), !list.isEmpty, list.allSatisfy({ $0 != nil }) {
-                                    o.formats = list.compactMap { $0 }
-                                } else if let one = sv.scalar?.string {
-                                    o.formats = [one]
-                                } else {
-                                    problem("\(path).formats", sv, "expected a list of date formats, e.g. [\"MM/DD/YYYY\"]")
-                                }
-                            case "required":
-                                if let b = sv.scalar.flatMap({ Bool.construct(from: $0) }) { o.required = b } else { problem("\(path).required", sv, "expected true or false") }
-                            default:
-                                problem("\(path).\(setting)", sk, "unknown key" + suggestion(setting, ["header", "formats", "required"]))
-                            }
-                        }
-                        columns[column] = o
-                    } else {
-                        problem(path, v, "expected a header name or a mapping with header, formats, required")
-                    }
-                }
-            } else {
-                problem("columns", node, "expected a mapping of lastmile column to this feed's header")
-            }
-        }
-        var codes: [String: [String: String]] = [:]
-        if let node = values["codes"] {
-            if let m = node.mapping {
-                for (k, v) in m {
-                    let column = k.scalar?.string ?? ""
-                    guard let pairs = v.mapping else {
-                        problem("codes.\(column)", v, "expected a mapping of this feed's code to a lastmile value")
-                        continue
-                    }
-                    var map: [String: String] = [:]
-                    for (ck, cv) in pairs {
-                        guard let code = ck.scalar?.string, let value = cv.scalar?.string else {
-                            problem("codes.\(column)", ck, "expected code: value pairs of plain strings")
-                            continue
-                        }
-                        map[code] = value
-                    }
-                    codes[column] = map
-                }
-            } else {
-                problem("codes", node, "expected a mapping of column to code map")
-            }
-        }
-        var labels: Set<RestrictionLabel> = []
-        if let node = values["labels"] {
-            if let list = node.sequence {
-                for (i, item) in list.enumerated() {
-                    let raw = item.scalar?.string ?? ""
-                    let label = RestrictionLabel(rawValue: raw)
-                    if knownLabels.contains(label) {
-                        labels.insert(label)
-                    } else {
-                        problem("labels[\(i)]", item, "unknown label; expected one of \(knownLabels.map(\.rawValue).joined(separator: ", "))")
-                    }
-                }
-            } else {
-                problem("labels", node, "expected a list of restriction labels")
-            }
-        }
-        guard let name, let extractor else { return (nil, problems) }
-        let config = SourceConfig(
-            name: name, extractor: extractor, category: category, agreement: agreement,
-            layout: values["layout"]?.scalar?.string, input: values["input"]?.scalar?.string,
-            description: values["description"]?.scalar?.string, dialect: dialect, columns: columns, codes: codes,
-            labels: labels, file: file)
-        var located = config
-        located.keyLines = Dictionary(uniqueKeysWithValues: mapping.compactMap { k, v in
-            k.scalar.map { ($0.string, min(v.mark?.line ?? 0, lastLine)) }
-        })
-        return (located, problems)
+        let dialect = readDialect(top["csv"], &reader)
+        let columns = readColumns(top["columns"], &reader)
+        let codes = readCodes(top["codes"], &reader)
+        let labels = readLabels(top["labels"], &reader)
+        let layout = reader.string(top["layout"], "layout")
+        let input = reader.string(top["input"], "input")
+        let description = reader.string(top["description"], "description")
+        _ = reader.string(top["owner"], "owner")
+        guard let name, let extractor else { return (nil, reader.problems) }
+        var config = SourceConfig(
+            name: name, extractor: extractor, category: category, agreement: agreement, layout: layout, input: input,
+            description: description, dialect: dialect, columns: columns, codes: codes, labels: labels, file: file)
+        config.positions = reader.positions
+        return (config, reader.problems)
     }
 
-    /// Lines of top-level keys, for messages from `validate()`.
-    var keyLines: [String: Int] = [:]
+    private static func readDialect(_ node: Node?, _ reader: inout YAMLConfigReader) -> CSVDialect {
+        var dialect = CSVDialect()
+        let keys = ["delimiter", "encoding", "max_field_bytes"]
+        guard let csv = reader.mapping(node, "csv", keys: keys) else { return dialect }
+        if let v = csv["delimiter"] {
+            let text = v.scalar?.string ?? ""
+            let named: [String: UInt8] = ["comma": 44, "tab": 9, "\\t": 9, "pipe": 124, "semicolon": 59]
+            if let d = named[text.lowercased()] ?? (text.utf8.count == 1 ? text.utf8.first : nil),
+                CSVDialect.allowedDelimiters.contains(d)
+            {
+                dialect.delimiter = d
+            } else {
+                reader.report(
+                    v, "csv.delimiter", "expected one of \",\" \"\\t\" \"|\" \";\" (or comma, tab, pipe, semicolon)")
+            }
+        }
+        if let v = csv["encoding"] {
+            if let e = v.scalar.flatMap({ TextEncoding(configName: $0.string) }) {
+                dialect.encoding = e
+            } else {
+                reader.report(v, "csv.encoding", "expected one of utf-8, windows-1252, latin-1")
+            }
+        }
+        if let n = reader.int(
+            csv["max_field_bytes"], "csv.max_field_bytes", in: 1024...Int.max,
+            expected: "a whole number of bytes, at least 1024")
+        {
+            dialect.maxFieldBytes = n
+        }
+        return dialect
+    }
+
+    private static func readColumns(_ node: Node?, _ reader: inout YAMLConfigReader) -> [String: ColumnOverride] {
+        var columns: [String: ColumnOverride] = [:]
+        let expected = "a mapping of lastmile column to this feed's header"
+        for (column, value) in reader.anyMapping(node, "columns", expected: expected) ?? [] {
+            let path = "columns.\(column)"
+            if value.scalar != nil {
+                if let header = reader.string(value, path) { columns[column] = ColumnOverride(header: header) }
+                continue
+            }
+            guard
+                let settings = reader.mapping(
+                    value, path, keys: ["header", "formats", "required"],
+                    expected: "a header name or a mapping with header, formats, required")
+            else { continue }
+            var o = ColumnOverride()
+            o.header = reader.string(settings["header"], "\(path).header")
+            if let formats = settings["formats"] {
+                if formats.scalar != nil {
+                    o.formats = reader.string(formats, "\(path).formats").map { [$0] }
+                } else if let list = reader.strings(formats, "\(path).formats"), !list.isEmpty {
+                    o.formats = list
+                } else if formats.sequence?.isEmpty == true {
+                    reader.report(formats, "\(path).formats", "expected a list of date formats, e.g. [\"MM/DD/YYYY\"]")
+                }
+            }
+            o.required = reader.bool(settings["required"], "\(path).required")
+            columns[column] = o
+        }
+        return columns
+    }
+
+    private static func readCodes(_ node: Node?, _ reader: inout YAMLConfigReader) -> [String: [String: String]] {
+        var codes: [String: [String: String]] = [:]
+        for (column, value) in reader.anyMapping(node, "codes", expected: "a mapping of column to code map") ?? [] {
+            let path = "codes.\(column)"
+            let expected = "a mapping of this feed's code to a lastmile value"
+            var map: [String: String] = [:]
+            for (code, target) in reader.anyMapping(value, path, expected: expected) ?? [] {
+                if let v = reader.string(target, "\(path).\(code)") { map[code] = v }
+            }
+            codes[column] = map
+        }
+        return codes
+    }
+
+    private static func readLabels(_ node: Node?, _ reader: inout YAMLConfigReader) -> Set<RestrictionLabel> {
+        var labels: Set<RestrictionLabel> = []
+        for (i, item) in (reader.sequence(node, "labels", expected: "a list of restriction labels") ?? []).enumerated()
+        {
+            let label = RestrictionLabel(rawValue: item.scalar?.string ?? "")
+            if knownLabels.contains(label) {
+                labels.insert(label)
+            } else {
+                reader.report(
+                    item, "labels[\(i)]",
+                    "unknown label; expected one of \(knownLabels.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        return labels
+    }
+
+    /// Where each key path of the file sits, for messages from `validate()`.
+    var positions: [String: ConfigPosition] = [:]
+
+    /// The position of `path` in the file, or of its nearest ancestor.
+    public func position(of path: String) -> ConfigPosition? {
+        var p = Substring(path)
+        while true {
+            if let found = positions[String(p)] { return found }
+            guard let cut = p.lastIndex(where: { $0 == "." || $0 == "[" }) else { return positions[""] }
+            p = p[..<cut]
+        }
+    }
+
+    /// The line and column of the `agreement:` key, for cross-checks against the consent policy.
+    public var agreementPosition: ConfigPosition? { positions["agreement"] }
 
     // MARK: - Validation against the extractor
 
@@ -310,11 +267,11 @@ public struct SourceConfig: Sendable {
     public func validate() -> [ConfigProblem] {
         var problems: [ConfigProblem] = []
         func problem(_ path: String, _ message: String) {
-            let top = String(path.split(separator: ".").first ?? "")
-            problems.append(ConfigProblem(file: file, keyPath: path, line: keyLines[top], message: message))
+            problems.append(ConfigProblem(file: file, keyPath: path, at: position(of: path), message: message))
         }
         guard let type = ExtractorRegistry.extractor(kind: extractor) else {
-            problem("extractor", "unknown extractor; expected one of \(ExtractorRegistry.kinds.joined(separator: ", "))")
+            problem(
+                "extractor", "unknown extractor; expected one of \(ExtractorRegistry.kinds.joined(separator: ", "))")
             return problems
         }
         if let category, category != type.category {
@@ -325,23 +282,32 @@ public struct SourceConfig: Sendable {
             return problems
         }
         if type.inputKind == .folder, !columns.isEmpty || !codes.isEmpty {
-            problem(columns.isEmpty ? "codes" : "columns", "\(extractor) reads a fixed national format; columns and codes cannot be remapped")
+            problem(
+                columns.isEmpty ? "codes" : "columns",
+                "\(extractor) reads a fixed national format; columns and codes cannot be remapped")
         }
         let names = layout.columns.map(\.name)
         for (column, o) in columns.sorted(by: { $0.key < $1.key }) {
             guard let spec = layout.column(column) else {
-                problem("columns.\(column)", "not a column of \(extractor) (\(layout.name) layout)" + suggestion(column, names))
+                problem(
+                    "columns.\(column)",
+                    "not a column of \(extractor) (\(layout.name) layout)" + suggestion(column, names))
                 continue
             }
             if let formats = o.formats {
-                if !spec.isDateLike { problem("columns.\(column).formats", "only date and date-time columns take formats") }
+                if !spec.isDateLike {
+                    problem("columns.\(column).formats", "only date and date-time columns take formats")
+                }
                 for (i, f) in formats.enumerated() {
                     if let format = DateFormat(f) {
                         if case .date = spec.kind, format.hasTime {
-                            problem("columns.\(column).formats[\(i)]", "a date column takes a date format (no HH, mm, ss)")
+                            problem(
+                                "columns.\(column).formats[\(i)]", "a date column takes a date format (no HH, mm, ss)")
                         }
                     } else {
-                        problem("columns.\(column).formats[\(i)]", "not a date format; use YYYY, MM, M, DD, D, HH, H, mm, ss, a and literal separators")
+                        problem(
+                            "columns.\(column).formats[\(i)]",
+                            "not a date format; use YYYY, MM, M, DD, D, HH, H, mm, ss, a and literal separators")
                     }
                 }
             }
@@ -349,7 +315,9 @@ public struct SourceConfig: Sendable {
         for (column, map) in codes.sorted(by: { $0.key < $1.key }) {
             guard let spec = layout.column(column), case .code(let values, _, _) = spec.kind else {
                 let codeColumns = layout.columns.filter { if case .code = $0.kind { true } else { false } }.map(\.name)
-                problem("codes.\(column)", "not a code column of \(extractor); code columns: \(codeColumns.joined(separator: ", "))")
+                problem(
+                    "codes.\(column)",
+                    "not a code column of \(extractor); code columns: \(codeColumns.joined(separator: ", "))")
                 continue
             }
             for (code, value) in map.sorted(by: { $0.key < $1.key }) where !values.contains(value) {
@@ -358,62 +326,10 @@ public struct SourceConfig: Sendable {
         }
         return problems
     }
-
-    private static func line(of error: YamlError) -> Int? {
-        switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
-            return mark.line
-        default:
-            return nil
-        }
-    }
 }
 
-/// One problem in a config file: where (file, key path, line) and what was expected.
-public struct ConfigProblem: Sendable, Hashable, CustomStringConvertible {
-    public var file: String
-    /// Dotted path to the key, e.g. `columns.birth_date.formats[1]`; empty for the whole file.
-    public var keyPath: String
-    public var line: Int?
-    public var message: String
-
-    public init(file: String, keyPath: String, line: Int? = nil, message: String) {
-        self.file = file
-        self.keyPath = keyPath
-        self.line = line
-        self.message = message
-    }
-
-    public var description: String {
-        file + (line.map { ":\($0)" } ?? "") + (keyPath.isEmpty ? "" : ": \(keyPath)") + ": " + message
-    }
-}
-
-/// Configs with problems (exit status 78); `description` lists every problem, one a line.
-public struct SourceConfigError: ClassifiedError, Sendable, CustomStringConvertible {
-    public var problems: [ConfigProblem]
-    public init(problems: [ConfigProblem]) { self.problems = problems }
-    public var exitStatus: ExitStatus { .configuration }
-    public var description: String {
-        "\(problems.count) problem(s) in source configs:\n" + problems.map { "  \($0)" }.joined(separator: "\n")
-    }
-}
+/// Source configs with problems (exit status 78): the one configuration error of every YAML file.
+public typealias SourceConfigError = ConfigError
 
 /// " (did you mean x?)" when a known name is within two edits.
-func suggestion(_ word: String, _ candidates: [String]) -> String {
-    func distance(_ a: [Character], _ b: [Character]) -> Int {
-        var previous = Array(0...b.count)
-        for (i, ca) in a.enumerated() {
-            var current = [i + 1]
-            for (j, cb) in b.enumerated() {
-                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (ca == cb ? 0 : 1)))
-            }
-            previous = current
-        }
-        return previous[b.count]
-    }
-    let w = Array(word)
-    let best = candidates.map { ($0, distance(w, Array($0))) }.min { $0.1 < $1.1 }
-    if let best, best.1 <= 2 { return " (did you mean \(best.0)?)" }
-    return "; expected one of \(candidates.joined(separator: ", "))"
-}
+func suggestion(_ word: String, _ candidates: [String]) -> String { Suggestion.text(word, candidates) }

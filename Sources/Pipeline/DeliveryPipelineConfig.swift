@@ -2,6 +2,7 @@ import Consent
 import Foundation
 import LastMileCore
 import Reports
+import YAMLConfig
 import Yams
 
 /// A delivery pipeline file such as `pipelines/monday-absenteeism.yaml`: who gets the Monday lists, for which
@@ -69,26 +70,8 @@ public struct DeliveryCommand: Sendable, Hashable {
     public static let placeholders = ["{practice_id}", "{week}", "{report}", "{dir}", "{file}", "{files}"]
 }
 
-/// A problem in a pipeline file: where it is and what was expected.
-public struct DeliveryPipelineError: ClassifiedError, CustomStringConvertible, Equatable {
-    public var file: String
-    public var line: Int?
-    public var keyPath: String
-    public var message: String
-    public var exitStatus: ExitStatus { .configuration }
-
-    public init(file: String, line: Int?, keyPath: String, message: String) {
-        self.file = file
-        self.line = line
-        self.keyPath = keyPath
-        self.message = message
-    }
-
-    public var description: String {
-        let at = line.map { "\(file):\($0)" } ?? file
-        return keyPath.isEmpty ? "\(at): \(message)" : "\(at): \(keyPath): \(message)"
-    }
-}
+/// A delivery pipeline file with problems: the one configuration error of every YAML file (exit 78).
+public typealias DeliveryPipelineError = ConfigError
 
 extension DeliveryPipelineConfig {
     /// The keys a pipeline file may have, at the top level.
@@ -104,146 +87,114 @@ extension DeliveryPipelineConfig {
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw DeliveryPipelineError(file: url.path, line: nil, keyPath: "", message: "cannot read the file")
+            throw ConfigError(ConfigProblem(file: url.path, keyPath: "", message: "cannot read the file"))
         }
         try self.init(yaml: text, file: url.path, baseDirectory: baseDirectory)
     }
 
-    /// Parses a pipeline file's text; `file` names it in errors.
+    /// Parses a pipeline file's text; `file` names it in errors, which list every problem at once.
     public init(yaml: String, file: String, baseDirectory: URL) throws(DeliveryPipelineError) {
-        func fail(_ key: String, _ node: Node?, _ message: String) -> DeliveryPipelineError {
-            DeliveryPipelineError(file: file, line: node?.mark.map { $0.line }, keyPath: key, message: message)
+        var r = YAMLConfigReader(text: yaml, file: file)
+        if r.isReadable, r.root == nil {
+            r.report(nil, "", "the file is empty; expected a mapping with pipeline, purpose, consent_policy, outbox")
         }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch {
-            let syntax = YAMLSyntaxError(error, in: yaml)
-            throw DeliveryPipelineError(file: file, line: syntax.line, keyPath: "", message: syntax.message)
-        }
-        guard let root, let mapping = root.mapping else {
-            throw fail("", root, "expected a mapping with pipeline, purpose, practices, consent_policy, outbox")
-        }
-        var map: [String: Node] = [:]
-        for (k, v) in mapping {
-            guard let key = k.scalar?.string, Self.topKeys.contains(key) else {
-                throw fail(
-                    k.scalar?.string ?? "", k, "unknown key; expected one of \(Self.topKeys.joined(separator: ", "))")
-            }
-            map[key] = v
-        }
-        func string(_ key: String, _ node: Node?) throws(DeliveryPipelineError) -> String? {
-            guard let node else { return nil }
-            guard let s = node.scalar?.string, !s.isEmpty else { throw fail(key, node, "expected text") }
-            return s
-        }
-        func strings(_ key: String, _ node: Node?) throws(DeliveryPipelineError) -> [String]? {
-            guard let node else { return nil }
-            guard let seq = node.sequence else { throw fail(key, node, "expected a list") }
-            var out: [String] = []
-            for item in seq {
-                guard let s = item.scalar?.string else { throw fail(key, item, "expected a list of text") }
-                out.append(s)
-            }
-            return out
-        }
-        func path(_ key: String, required: Bool) throws(DeliveryPipelineError) -> URL? {
-            guard let s = try string(key, map[key]) else {
-                if required { throw fail(key, root, "missing; expected a path") }
-                return nil
-            }
+        guard r.root != nil,
+            let map = r.mapping(
+                r.root, "", keys: Self.topKeys,
+                expected: "a mapping with pipeline, purpose, practices, consent_policy, outbox")
+        else { throw ConfigError(problems: r.problems) }
+        func path(_ key: String, required: Bool) -> URL? {
+            guard let s = r.string(map[key], key, required: required) else { return nil }
             return s.hasPrefix("/")
                 ? URL(fileURLWithPath: s) : baseDirectory.appendingPathComponent(s).standardizedFileURL
         }
+        _ = r.string(map["description"], "description")
+        _ = r.string(map["owner"], "owner")
+        let name = r.string(map["pipeline"], "pipeline") ?? "monday-absenteeism"
+        var purpose = PurposeOfUse.treatment
+        if let text = r.string(map["purpose"], "purpose") {
+            if PurposeOfUse.known.contains(text) {
+                purpose = PurposeOfUse(rawValue: text)
+            } else {
+                r.report(map["purpose"], "purpose", "expected a v3 PurposeOfUse code such as TREAT")
+            }
+        }
+        let practices = Self.readPractices(map["practices"], &r)
+        let roles = r.strings(map["recipient_roles"], "recipient_roles") ?? ["pediatrics"]
+        let consentPolicy = path("consent_policy", required: true)
+        let templates = path("templates", required: false)
+        let outbox = path("outbox", required: true)
+        let retention = r.int(
+            map["outbox_retention_days"], "outbox_retention_days", in: 1...3650,
+            expected: "whole days from 1 to 3650")
+        let options = Self.readList(map["list"], &r)
+        let delivery = Self.readDelivery(map["delivery"], baseDirectory: baseDirectory, &r)
+        guard r.problems.isEmpty, let consentPolicy, let outbox else { throw ConfigError(problems: r.problems) }
+        self.init(
+            name: name, purpose: purpose, practices: practices, recipientRoles: Set(roles),
+            consentPolicy: consentPolicy, templates: templates, outbox: outbox, listOptions: options,
+            delivery: delivery, outboxRetentionDays: retention)
+    }
 
-        name = try string("pipeline", map["pipeline"]) ?? "monday-absenteeism"
-        let purposeText = try string("purpose", map["purpose"]) ?? "TREAT"
-        guard PurposeOfUse.known.contains(purposeText) else {
-            throw fail("purpose", map["purpose"], "expected a v3 PurposeOfUse code such as TREAT")
+    private static func readPractices(_ node: Node?, _ r: inout YAMLConfigReader) -> [String]? {
+        guard let node else { return nil }
+        if node.scalar != nil {
+            if node.scalar?.string != "all" { r.report(node, "practices", "expected all or a list of practice ids") }
+            return nil
         }
-        purpose = PurposeOfUse(rawValue: purposeText)
-        if let node = map["practices"], node.scalar != nil {
-            guard node.scalar?.string == "all" else {
-                throw fail("practices", node, "expected all or a list of practice ids")
-            }
-            practices = nil
-        } else {
-            practices = try strings("practices", map["practices"])
-            if let practices, practices.isEmpty || !practices.allSatisfy(PrivateFiles.isSafeComponent) {
-                throw fail("practices", map["practices"], "expected all or a non-empty list of practice ids")
-            }
+        let practices = r.strings(node, "practices")
+        if let practices, practices.isEmpty || !practices.allSatisfy(PrivateFiles.isSafeComponent) {
+            r.report(node, "practices", "expected all or a non-empty list of practice ids")
         }
-        recipientRoles = Set(try strings("recipient_roles", map["recipient_roles"]) ?? ["pediatrics"])
-        consentPolicy = try path("consent_policy", required: true)!
-        templates = try path("templates", required: false)
-        outbox = try path("outbox", required: true)!
-        if let node = map["outbox_retention_days"] {
-            guard let days = node.int, (1...3650).contains(days) else {
-                throw fail("outbox_retention_days", node, "expected whole days from 1 to 3650")
-            }
-            outboxRetentionDays = days
-        } else {
-            outboxRetentionDays = nil
-        }
+        return practices
+    }
 
+    private static func readList(_ node: Node?, _ r: inout YAMLConfigReader) -> AbsenteeismListOptions {
         var options = AbsenteeismListOptions()
-        if let listNode = map["list"] {
-            guard let list = listNode.mapping else { throw fail("list", listNode, "expected a mapping") }
-            for (k, v) in list {
-                let key = "list." + (k.scalar?.string ?? "")
-                switch k.scalar?.string {
-                case "include_at_risk":
-                    guard let b = v.bool else { throw fail(key, v, "expected true or false") }
-                    options.includeAtRisk = b
-                case "at_risk_threshold", "chronic_threshold":
-                    guard let d = v.float, d > 0, d < 1 else { throw fail(key, v, "expected a fraction such as 0.10") }
-                    if k.scalar?.string == "at_risk_threshold" {
-                        options.atRiskThreshold = d
-                    } else {
-                        options.chronicThreshold = d
-                    }
-                default:
-                    throw fail(key, k, "unknown key; expected include_at_risk, at_risk_threshold, chronic_threshold")
-                }
+        let keys = ["include_at_risk", "at_risk_threshold", "chronic_threshold"]
+        guard let list = r.mapping(node, "list", keys: keys) else { return options }
+        let fraction = "a fraction such as 0.10, above 0 and below 1"
+        if let b = r.bool(list["include_at_risk"], "list.include_at_risk") { options.includeAtRisk = b }
+        if let d = r.double(list["at_risk_threshold"], "list.at_risk_threshold", in: 0...1, expected: fraction) {
+            if d > 0, d < 1 {
+                options.atRiskThreshold = d
+            } else {
+                r.report(list["at_risk_threshold"], "list.at_risk_threshold", "expected \(fraction)")
             }
         }
-        listOptions = options
+        if let d = r.double(list["chronic_threshold"], "list.chronic_threshold", in: 0...1, expected: fraction) {
+            if d > 0, d < 1 {
+                options.chronicThreshold = d
+            } else {
+                r.report(list["chronic_threshold"], "list.chronic_threshold", "expected \(fraction)")
+            }
+        }
+        return options
+    }
 
-        if let deliveryNode = map["delivery"] {
-            guard let d = deliveryNode.mapping else {
-                throw fail("delivery", deliveryNode, "expected a mapping with command")
-            }
-            var arguments: [String]?
-            var timeout = 120
-            for (k, v) in d {
-                switch k.scalar?.string {
-                case "command":
-                    arguments = try strings("delivery.command", v)
-                    guard let first = arguments?.first, !first.isEmpty else {
-                        throw fail("delivery.command", v, "expected a non-empty list: the program, then its arguments")
-                    }
-                case "timeout_seconds":
-                    guard let t = v.int, (1...3600).contains(t) else {
-                        throw fail("delivery.timeout_seconds", v, "expected whole seconds from 1 to 3600")
-                    }
-                    timeout = t
-                default:
-                    throw fail(
-                        "delivery." + (k.scalar?.string ?? ""), k, "unknown key; expected command, timeout_seconds")
-                }
-            }
-            guard var arguments else { throw fail("delivery.command", deliveryNode, "missing; expected a list") }
-            guard arguments[0].contains("/") else {
-                throw fail(
-                    "delivery.command", deliveryNode,
-                    "the program must be a path (absolute, or relative to this file); no PATH search")
-            }
-            if !arguments[0].hasPrefix("/") {
-                arguments[0] = baseDirectory.appendingPathComponent(arguments[0]).standardizedFileURL.path
-            }
-            delivery = DeliveryCommand(arguments: arguments, timeoutSeconds: timeout)
-        } else {
-            delivery = nil
+    private static func readDelivery(_ node: Node?, baseDirectory: URL, _ r: inout YAMLConfigReader)
+        -> DeliveryCommand?
+    {
+        guard
+            let d = r.mapping(
+                node, "delivery", keys: ["command", "timeout_seconds"], expected: "a mapping with command")
+        else { return nil }
+        let timeout = r.int(
+            d["timeout_seconds"], "delivery.timeout_seconds", in: 1...3600, expected: "whole seconds from 1 to 3600")
+        guard var arguments = r.strings(d["command"], "delivery.command", required: true) else { return nil }
+        guard let first = arguments.first, !first.isEmpty else {
+            r.report(d["command"], "delivery.command", "expected a non-empty list: the program, then its arguments")
+            return nil
         }
+        guard first.contains("/") else {
+            r.report(
+                d["command"], "delivery.command",
+                "the program must be a path (absolute, or relative to this file); no PATH search")
+            return nil
+        }
+        if !first.hasPrefix("/") {
+            arguments[0] = baseDirectory.appendingPathComponent(first).standardizedFileURL.path
+        }
+        return DeliveryCommand(arguments: arguments, timeoutSeconds: timeout ?? 120)
     }
 }

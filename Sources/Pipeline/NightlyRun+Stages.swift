@@ -15,6 +15,8 @@ struct RunState {
     let connection: Connection
     let runId: Int64
     let rejects: RejectsLocation
+    /// Gate 1 and 2, with every running source's agreement checked before the run began.
+    let gate: ConsentGate
 
     /// A row the extractor quarantined, as the warehouse keeps it: where and why, never the values.
     struct RejectedRow {
@@ -33,7 +35,6 @@ struct RunState {
 
     mutating func execute(summary: inout RunSummary, inputs: inout [RunInput]) throws {
         var stage = StageClock(show: options.showProgress)
-        let gate = try loadGate()
         try refreshReferenceData(into: &summary)
         stage.lap("reference", rows: summary.reference["mpi.rows"] ?? 0, into: &summary)
         let sources = config.sources.filter { options.onlySources?.contains($0.name) ?? true }
@@ -281,13 +282,6 @@ struct RunState {
         let flags = FlagStore(connection: connection)
         let upserts = FlagReconciliation.upserts(stored: try flags.stored(), derived: derived, sources: nil, asOf: options.asOf)
         return try flags.upsert(upserts, runId: runId, alwaysMerge: !options.copyIntoEmptyTables)
-    }
-
-    private func loadGate() throws -> ConsentGate {
-        guard let data = FileManager.default.contents(atPath: config.consentPolicyPath),
-            let text = String(data: data, encoding: .utf8)
-        else { throw PipelineError.cannotReadPolicy(path: config.consentPolicyPath) }
-        return ConsentGate(policy: try ConsentPolicy(yaml: text, file: config.consentPolicyPath))
     }
 
     private func loadModel(_ inputs: MatchInputs) throws -> FellegiSunterModel {

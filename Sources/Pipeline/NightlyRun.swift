@@ -53,6 +53,9 @@ public struct NightlyRun {
     public func run(connection: Connection) throws -> RunSummary {
         let started = ContinuousClock.now
         let clock = options.clock
+        // A source whose agreement is missing, expired or of another category is a configuration error: the
+        // run refuses (78) before it touches the warehouse, instead of dropping every row of that source.
+        let gate = try config.consentGate(on: options.asOf, sources: options.onlySources)
         // If this process is killed mid-query, let the server notice within a second and roll back, so the
         // lock and the transaction do not outlive the process (PostgreSQL 14+).
         if connection.serverVersion >= 140_000 {
@@ -91,7 +94,7 @@ public struct NightlyRun {
                 // A dry run needs a run row for its foreign keys; it is rolled back with everything else.
                 let effectiveRunId = try runId ?? ledger.start(pipeline: config.name, asOf: options.asOf, at: clock.now)
                 var state = RunState(config: config, options: options, logger: log, connection: connection,
-                    runId: effectiveRunId, rejects: rejects)
+                    runId: effectiveRunId, rejects: rejects, gate: gate)
                 try state.execute(summary: &summary, inputs: &inputs)
                 summary.seconds = (ContinuousClock.now - started).seconds
                 guard summary.isBalanced else {

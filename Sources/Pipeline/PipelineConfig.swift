@@ -3,6 +3,7 @@ import Extractors
 import Flags
 import Foundation
 import LastMileCore
+import YAMLConfig
 import Yams
 
 /// A pipeline file (`pipelines/nightly.yaml`): which sources run, under which consent policy, with which
@@ -37,131 +38,209 @@ public struct PipelineConfig: Sendable {
     /// uploaded: it is left for the next run. 0 loads whatever is there.
     public var inputSettleSeconds: Int = 0
 
+    /// The keys a pipeline file may have, at the top level.
+    static let topKeys = [
+        "pipeline", "description", "owner", "purpose", "warehouse", "sources", "sources_dir", "consent_policy",
+        "match", "flags", "reference", "rejects", "lock_wait_seconds", "input_settle_seconds",
+    ]
+
     /// Reads and checks a pipeline file and the source configs it names; reports every problem at once.
-    public static func load(path: String) throws -> PipelineConfig {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw PipelineConfigError(problems: [ConfigProblem(file: path, keyPath: "", message: "cannot read the file")])
+    /// - Throws: `ConfigError` (exit status 78) listing every problem of this file and its source configs.
+    public static func load(path: String) throws(ConfigError) -> PipelineConfig {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
+            throw ConfigError(
+                ConfigProblem(file: path, keyPath: "", message: "cannot read the file (missing or not UTF-8)"))
         }
+        var reader = YAMLConfigReader(text: text, file: path)
+        guard reader.root != nil else {
+            if reader.problems.isEmpty {
+                reader.report(nil, "", "the file is empty; expected a mapping of pipeline settings")
+            }
+            throw ConfigError(problems: reader.problems)
+        }
+        guard let config = read(&reader, path: path), reader.problems.isEmpty else {
+            throw ConfigError(problems: reader.problems)
+        }
+        return config
+    }
+
+    private static func read(_ r: inout YAMLConfigReader, path: String) -> PipelineConfig? {
         // Absolute first: paths in the file are resolved against its folder, wherever lastmile runs from.
         let base = URL(fileURLWithPath: path).absoluteURL.standardized.deletingLastPathComponent()
         func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : base.appendingPathComponent(p).standardized.path }
-        var problems: [ConfigProblem] = []
-        func problem(_ key: String, _ message: String) { problems.append(ConfigProblem(file: path, keyPath: key, message: message)) }
-
-        let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch {
-            let syntax = YAMLSyntaxError(error, in: text)
-            throw PipelineConfigError(problems: [ConfigProblem(file: path, keyPath: "", line: syntax.line, message: syntax.message)])
+        guard let root = r.mapping(r.root, "", keys: topKeys, expected: "a mapping of pipeline settings") else {
+            return nil
         }
-        guard let root = node?.mapping else {
-            throw PipelineConfigError(problems: [ConfigProblem(file: path, keyPath: "", message: "expected a mapping of pipeline settings")])
-        }
-        let known: Set<String> = [
-            "pipeline", "purpose", "warehouse", "sources", "sources_dir", "consent_policy", "match", "flags",
-            "reference", "rejects", "lock_wait_seconds", "input_settle_seconds",
-        ]
-        for key in root.keys.compactMap(\.string) where !known.contains(key) {
-            problem(key, "unknown key; expected one of \(known.sorted().joined(separator: ", "))")
-        }
-        func string(_ key: String, in map: Node.Mapping? = nil) -> String? { (map ?? root)[key]?.string }
-
-        let name = string("pipeline") ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        let purpose = PurposeOfUse(rawValue: string("purpose") ?? "TREAT")
-        let sourcesDir = resolve(string("sources_dir") ?? "sources")
-        var sources: [SourceConfig] = []
-        if let list = root["sources"]?.sequence {
-            for (i, item) in list.enumerated() {
-                guard let sourceName = item.string else {
-                    problem("sources[\(i)]", "expected a source name (a file sources_dir/NAME.yaml)")
-                    continue
-                }
-                let file = sourcesDir + "/\(sourceName).yaml"
-                do {
-                    var config = try SourceConfig.load(path: file)
-                    if let input = config.input, !input.hasPrefix("/") {
-                        // Source inputs are relative to the repository root: the pipeline folder's parent.
-                        config.input = base.deletingLastPathComponent().appendingPathComponent(input).standardized.path
-                    }
-                    sources.append(config)
-                } catch {
-                    problems += error.problems
-                }
-            }
-        } else {
-            problem("sources", "required: the list of source names to run")
-        }
-        let match = root["match"]?.mapping
-        let reference = root["reference"]?.mapping
-        let rejects = root["rejects"]?.mapping
-        var flagRules = FlagRules.default
-        if let flags = root["flags"] {
-            do {
-                flagRules = try YAMLDecoder().decode(FlagRules.self, from: try Yams.serialize(node: flags))
-            } catch {
-                problem("flags", "\(error)")
+        let name =
+            r.string(root["pipeline"], "pipeline")
+            ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        _ = r.string(root["description"], "description")
+        _ = r.string(root["owner"], "owner")
+        var purpose = PurposeOfUse.treatment
+        if let text = r.string(root["purpose"], "purpose") {
+            if PurposeOfUse.known.contains(text) {
+                purpose = PurposeOfUse(rawValue: text)
+            } else {
+                r.report(root["purpose"], "purpose", "expected a v3 PurposeOfUse code such as TREAT")
             }
         }
-        func double(_ key: String, in map: Node.Mapping?) -> Double? {
-            guard let value = map?[key] else { return nil }
-            guard let d = value.float ?? value.int.map({ Double($0) }), (0...1).contains(d) else {
-                problem("match.\(key)", "expected a probability between 0 and 1")
-                return nil
-            }
-            return d
+        let sourcesDir = resolve(r.string(root["sources_dir"], "sources_dir") ?? "sources")
+        let sources = readSources(root["sources"], dir: sourcesDir, repository: base.deletingLastPathComponent(), &r)
+        let match = r.mapping(root["match"], "match", keys: ["model", "match_threshold", "review_threshold"])
+        let reference = r.mapping(root["reference"], "reference", keys: ["mpi", "practices", "attribution", "consent"])
+        let rejects = r.mapping(root["rejects"], "rejects", keys: ["directory", "retention_days"])
+        let flagRules = readFlagRules(root["flags"], &r)
+        func probability(_ key: String) -> Double? {
+            r.double(match?[key], "match.\(key)", in: 0...1, expected: "a probability between 0 and 1")
         }
-        var settle = 0
-        if let value = root["input_settle_seconds"] {
-            if let n = value.int, n >= 0 { settle = n } else { problem("input_settle_seconds", "expected a whole number of seconds, 0 or more") }
-        }
+        func location(_ node: Node?, _ key: String) -> String? { r.string(node, key).map(resolve) }
+        let seconds = "a whole number of seconds, 0 or more"
         let config = PipelineConfig(
-            name: name, file: path, purpose: purpose, warehouse: string("warehouse"), sources: sources,
-            consentPolicyPath: resolve(string("consent_policy") ?? "consent-policy.yaml"),
-            matchModelPath: string("model", in: match).map(resolve),
-            matchThreshold: double("match_threshold", in: match), reviewThreshold: double("review_threshold", in: match),
+            name: name, file: path, purpose: purpose, warehouse: r.string(root["warehouse"], "warehouse"),
+            sources: sources,
+            consentPolicyPath: location(root["consent_policy"], "consent_policy") ?? resolve("consent-policy.yaml"),
+            matchModelPath: location(match?["model"], "match.model"),
+            matchThreshold: probability("match_threshold"), reviewThreshold: probability("review_threshold"),
             flagRules: flagRules,
-            mpiExtract: string("mpi", in: reference).map(resolve),
-            practicesExtract: string("practices", in: reference).map(resolve),
-            attributionExtract: string("attribution", in: reference).map(resolve),
-            consentDirectives: (reference?["consent"]?.sequence ?? []).compactMap(\.string).map(resolve),
-            rejectsDirectory: resolve(string("directory", in: rejects) ?? "../.lastmile/rejects"),
-            rejectsRetentionDays: rejects?["retention_days"]?.int ?? 30,
-            lockWaitSeconds: root["lock_wait_seconds"]?.int ?? 0, inputSettleSeconds: settle)
-        for source in sources where source.input == nil {
-            problem("sources", "source \(source.name) has no input: glob in \(source.file)")
-        }
+            mpiExtract: location(reference?["mpi"], "reference.mpi"),
+            practicesExtract: location(reference?["practices"], "reference.practices"),
+            attributionExtract: location(reference?["attribution"], "reference.attribution"),
+            consentDirectives: (r.strings(reference?["consent"], "reference.consent") ?? []).map(resolve),
+            rejectsDirectory: location(rejects?["directory"], "rejects.directory") ?? resolve("../.lastmile/rejects"),
+            rejectsRetentionDays: r.int(
+                rejects?["retention_days"], "rejects.retention_days", in: 1...3650,
+                expected: "a whole number of days from 1 to 3650") ?? 30,
+            lockWaitSeconds: r.int(root["lock_wait_seconds"], "lock_wait_seconds", in: 0...86_400, expected: seconds)
+                ?? 0,
+            inputSettleSeconds: r.int(
+                root["input_settle_seconds"], "input_settle_seconds", in: 0...86_400, expected: seconds) ?? 0)
         if !FileManager.default.fileExists(atPath: config.consentPolicyPath) {
-            problem("consent_policy", "no such file: \(config.consentPolicyPath)")
+            r.report(at: "consent_policy", "no such file: \(config.consentPolicyPath)")
         }
         if let model = config.matchModelPath, !FileManager.default.fileExists(atPath: model) {
-            problem("match.model", "no such file: \(model)")
+            r.report(at: "match.model", "no such file: \(model)")
         }
-        guard problems.isEmpty else { throw PipelineConfigError(problems: problems) }
         return config
+    }
+
+    /// The source configs a pipeline names, each read and checked; an unknown name is a problem at its line.
+    private static func readSources(
+        _ node: Node?, dir: String, repository: URL, _ r: inout YAMLConfigReader
+    ) -> [SourceConfig] {
+        let expected = "the list of source names to run (files sources_dir/NAME.yaml)"
+        guard let items = r.sequence(node, "sources", required: true, expected: expected) else { return [] }
+        if items.isEmpty { r.report(node, "sources", "expected at least one source") }
+        var sources: [SourceConfig] = []
+        var seen: Set<String> = []
+        for (i, item) in items.enumerated() {
+            let key = "sources[\(i)]"
+            guard let sourceName = r.string(item, key, required: true) else { continue }
+            guard seen.insert(sourceName).inserted else {
+                r.report(item, key, "source \(sourceName) is listed twice")
+                continue
+            }
+            let file = dir + "/\(sourceName).yaml"
+            guard FileManager.default.fileExists(atPath: file) else {
+                r.report(item, key, "unknown source \(sourceName): no source config \(file)")
+                continue
+            }
+            do {
+                var config = try SourceConfig.load(path: file)
+                if let input = config.input, !input.hasPrefix("/") {
+                    // Source inputs are relative to the repository root: the pipeline folder's parent.
+                    config.input = repository.appendingPathComponent(input).standardized.path
+                }
+                if config.input == nil {
+                    r.report(item, key, "source \(sourceName) has no input: glob in \(file)")
+                }
+                sources.append(config)
+            } catch {
+                r.add(error.problems)
+            }
+        }
+        return sources
+    }
+
+    /// The `flags:` section, decoded by `FlagRules`; its first problem is reported at its own line.
+    private static func readFlagRules(_ node: Node?, _ r: inout YAMLConfigReader) -> FlagRules {
+        guard let node else { return .default }
+        do {
+            return try YAMLDecoder().decode(FlagRules.self, from: node)
+        } catch let DecodingError.dataCorrupted(context) {
+            reportDecoding(context, "", node, &r)
+        } catch let DecodingError.typeMismatch(type, context) {
+            reportDecoding(context, "expected \(describe(type))", node, &r)
+        } catch let DecodingError.valueNotFound(type, context) {
+            reportDecoding(context, "expected \(describe(type))", node, &r)
+        } catch {
+            r.report(node, "flags", "cannot read the flag rules")
+        }
+        return .default
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is Int.Type: "a whole number"
+        case is Double.Type: "a number"
+        case is Bool.Type: "true or false"
+        default: "text"
+        }
+    }
+
+    /// Reports a `FlagRules` decoding error at the node its coding path leads to.
+    private static func reportDecoding(
+        _ context: DecodingError.Context, _ expected: String, _ flags: Node, _ r: inout YAMLConfigReader
+    ) {
+        var node = flags
+        var path = "flags"
+        for key in context.codingPath {
+            path += ".\(key.stringValue)"
+            if let child = node.mapping?[key.stringValue] { node = child }
+        }
+        let said = context.debugDescription
+        let message =
+            !expected.isEmpty
+            ? expected : said.hasPrefix("unknown") || said.hasPrefix("expected") ? said : "expected \(said)"
+        r.report(node, path, message)
     }
 }
 
-/// A pipeline file (or a source config it names) is invalid; every problem is listed with file and key path.
-public struct PipelineConfigError: ClassifiedError, CustomStringConvertible {
-    public var problems: [ConfigProblem]
-    public var exitStatus: ExitStatus { .configuration }
-    public var description: String { problems.map(\.description).joined(separator: "\n") }
-}
+/// A pipeline file (or a source config it names) is invalid: the one configuration error of every YAML file.
+public typealias PipelineConfigError = ConfigError
 
-/// A YAML syntax error as messages give it: libyaml's problem and the line it names, or the text's last line
-/// when libyaml names the one after it. The offending line's text is not repeated (the file is at hand).
-struct YAMLSyntaxError {
-    var line: Int?
-    var message: String
-
-    init(_ error: any Error, in text: String) {
-        switch error as? YamlError {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
-            .composer(_, let problem, let mark, _):
-            line = min(mark.line, YAMLText.lastLine(of: text))
-            message = "not valid YAML: \(problem)"
-        default:
-            line = nil
-            message = "not valid YAML"
+extension PipelineConfig {
+    /// The `agreement:` references of the pipeline's sources (of `sources` only, when given).
+    public func agreementReferences(sources only: Set<String>? = nil) -> [AgreementReference] {
+        sources.filter { only?.contains($0.name) ?? true }.map { source in
+            AgreementReference(
+                source: source.name, agreementId: source.agreement ?? "", file: source.file,
+                category: source.category, position: source.agreementPosition)
         }
+    }
+
+    /// Reads the consent policy and checks that every running source's agreement is in it, is with that
+    /// source, covers its category and is in force on `date`; returns the gate that admits each source's
+    /// records under its own agreement.
+    /// - Throws: `ConfigError` (exit status 78) listing every problem.
+    public func consentGate(on date: CivilDate, sources only: Set<String>? = nil) throws(ConfigError) -> ConsentGate {
+        let policy = try Self.readPolicy(path: consentPolicyPath)
+        let references = agreementReferences(sources: only)
+        let problems = policy.problems(with: references, on: date)
+        guard problems.isEmpty else { throw ConfigError(problems: problems) }
+        return ConsentGate(
+            policy: policy,
+            sourceAgreements: Dictionary(
+                references.map { ($0.source, $0.agreementId) }, uniquingKeysWith: { a, _ in a }))
+    }
+
+    /// Reads and parses a consent policy file.
+    /// - Throws: `ConfigError` when the file is unreadable or invalid.
+    public static func readPolicy(path: String) throws(ConfigError) -> ConsentPolicy {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
+            throw ConfigError(ConfigProblem(file: path, keyPath: "", message: "cannot read the consent policy"))
+        }
+        return try ConsentPolicy(yaml: text, file: path)
     }
 }

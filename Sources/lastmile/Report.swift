@@ -115,7 +115,7 @@ func loadConsentPolicy(_ url: URL) throws -> ConsentPolicy {
     do {
         text = try String(contentsOf: url, encoding: .utf8)
     } catch {
-        throw DeliveryPipelineError(file: url.path, line: nil, keyPath: "", message: "cannot read the consent policy")
+        throw ConfigError(ConfigProblem(file: url.path, keyPath: "", message: "cannot read the consent policy"))
     }
     return try ConsentPolicy(yaml: text, file: url.path)
 }

@@ -47,6 +47,8 @@ struct Run: ParsableCommand {
         options.dryRun = dryRun
         options.onlySources = sources.isEmpty ? nil : Set(sources)
         options.metricsFile = metricsFile
+        // Every running source's agreement must be in the policy and in force: refuse (78) before connecting.
+        _ = try config.consentGate(on: options.asOf, sources: options.onlySources)
         options.showProgress = global.logFormat == .text && isatty(2) == 1
         let connection = try global.warehouse(pipelineWarehouse: config.warehouse).connectMigrated(logger: logger)
         let summary = try NightlyRun(config: config, options: options, logger: logger).run(connection: connection)

@@ -156,8 +156,8 @@ struct ConsentPolicyTests {
             try ConsentPolicy(yaml: "model: opt-out\nagreements: [\n  - x", file: "broken.yaml")
         } throws: { error in
             guard let e = error as? ConsentPolicyError, let p = e.problems.first else { return false }
-            return e.problems.count == 1 && p.file == "broken.yaml" && p.line != nil
-                && p.message.hasPrefix("YAML syntax")
+            return e.problems.count == 1 && p.file == "broken.yaml" && p.line == 3 && p.column != nil
+                && p.message.hasPrefix("not valid YAML: ")
         }
     }
 

@@ -97,7 +97,7 @@ import Warehouse
         let bad = try LastMileBinary.run(
             ["report", "absenteeism", "--pipeline", "bad.yaml", "--database", "host=/nonexistent"], in: dir.url)
         #expect(bad.status == 78)
-        #expect(bad.stderr.contains("bad.yaml:5: delivery.command: expected a non-empty list"))
+        #expect(bad.stderr.contains("bad.yaml:5:12: delivery.command: expected a non-empty list"))
     }
 
     @Test func aYAMLSyntaxErrorNamesALineTheFileHas() throws {
@@ -106,7 +106,7 @@ import Warehouse
         let error = try #require(throws: DeliveryPipelineError.self) {
             try DeliveryPipelineConfig(yaml: yaml, file: "x.yaml", baseDirectory: repositoryRoot)
         }
-        #expect(error.line == 3)
+        #expect(error.problems.first?.line == 3)
         #expect(error.description.hasPrefix("x.yaml:3: not valid YAML: "))
         #expect(!error.description.contains("practices"))
     }
@@ -116,8 +116,8 @@ import Warehouse
         let error = try #require(throws: DeliveryPipelineError.self) {
             try DeliveryPipelineConfig(yaml: yaml, file: "x.yaml", baseDirectory: repositoryRoot)
         }
-        #expect(error.keyPath == "delivery.command")
-        #expect(error.message.contains("no PATH search"))
+        #expect(error.problems.first?.keyPath == "delivery.command")
+        #expect(error.problems.first?.message.contains("no PATH search") == true)
     }
 
     @Test func theShippedPipelineFileIsValid() throws {

@@ -65,7 +65,7 @@ import Warehouse
                 try DeliveryPipelineConfig(
                     yaml: base + "outbox_retention_days: \(bad)\n", file: "x.yaml", baseDirectory: repositoryRoot)
             }
-            #expect(error.keyPath == "outbox_retention_days" && error.line == 3)
+            #expect(error.problems.map(\.keyPath) == ["outbox_retention_days"] && error.problems.first?.line == 3)
         }
         let shipped = try DeliveryPipelineConfig(
             contentsOf: repositoryRoot.appendingPathComponent("pipelines/monday-absenteeism.yaml"),
