@@ -49,6 +49,7 @@ import Testing
             try expectSafe(directory.url, "two starts \(gap) s apart")
             let status = try LastMileBinary.run(["db", "status"], in: directory.url)
             #expect(status.status == 0 && status.stdout.contains("running"), "\(status.stderr)")
+            try expectClosedToOtherUsers(directory.url)
             try stopEverything(directory.url)
         }
     }
@@ -86,6 +87,34 @@ import Testing
                 #expect(!fields.contains("trust"), "\(file) trusts a host line \(when): \(line)")
             }
         }
+    }
+
+    /// Another local user (`nobody`) cannot connect through the cluster's socket: it sits in a 0700 directory.
+    private func expectClosedToOtherUsers(_ directory: URL) throws {
+        guard geteuid() == 0, getpwnam("nobody") != nil, FileManager.default.isExecutableFile(atPath: "/usr/bin/psql")
+        else { return }
+        let url = try LastMileBinary.run(["db", "url"], in: directory).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+        process.arguments = ["-u", "nobody", "--", "/usr/bin/psql", "-X", "-c", "SELECT 1", url]
+        process.currentDirectoryURL = URL(fileURLWithPath: "/")
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0, "nobody connected to the embedded warehouse")
+        // The same command as root connects: the check above fails for the right reason.
+        let root = Process()
+        root.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        root.arguments = ["-X", "-c", "SELECT 1", url]
+        root.standardInput = FileHandle.nullDevice
+        root.standardOutput = FileHandle.nullDevice
+        root.standardError = FileHandle.nullDevice
+        try root.run()
+        root.waitUntilExit()
+        #expect(root.terminationStatus == 0, "psql as root could not connect either")
     }
 
     /// Where the data lives: `.lastmile`, or the folder `cluster.json` names.
