@@ -116,12 +116,19 @@ public struct NightlyRun {
                 _ = try? ledger.finish(runId: runId, status: "failed", inputs: inputs, counts: summary,
                     message: String(describing: error), at: clock.now)
             }
-            if let metrics = options.metricsFile { try? MetricsFile.write(path: metrics, summary: nil, connection: connection, pipeline: config.name) }
+            if let metrics = options.metricsFile {
+                MetricsFile.writeFailure(path: metrics, error: error, connection: connection, pipeline: config.name)
+            }
             log.error("run failed; nothing was committed")
             throw error
         }
         if let metrics = options.metricsFile {
-            try MetricsFile.write(path: metrics, summary: summary, connection: connection, pipeline: config.name)
+            do {
+                try MetricsFile.write(path: metrics, summary: summary, connection: connection, pipeline: config.name)
+            } catch {
+                log.error("run committed; the metrics file could not be written")
+                throw MetricsNotWrittenAfterCommit(path: metrics, summary: summary)
+            }
         }
         log.info("run succeeded", metadata: [
             "rows.read": "\(summary.sources.map(\.rowsRead).reduce(0, +))",

@@ -34,6 +34,15 @@ public struct EmbeddedCluster: Sendable {
     public var additionalSettings: String = ""
     /// The port number, which also names the socket file; change it only to run a second server on loopback.
     public var port = 5432
+    /// The server's TCP addresses, given on its command line so that no settings file can open TCP. Empty (no
+    /// TCP listener) for the default warehouse; a test may listen on loopback.
+    public var listenAddresses = ""
+    /// Extra `pg_hba.conf` lines after lastmile's own local-socket line, e.g. a `hostssl` line for a test
+    /// listening on loopback. Empty for the default warehouse: no host rule at all.
+    public var additionalAuthentication = ""
+
+    /// The file written last into a new data directory, before it is renamed into place.
+    static let completionMarker = "lastmile.complete"
 
     public static let databaseName = "lastmile"
     public static let superuser = "lastmile"
@@ -51,7 +60,9 @@ public struct EmbeddedCluster: Sendable {
     /// The libpq URL of the cluster's `lastmile` database.
     public func connectionURL() throws -> String {
         let layout = try existingLayout() ?? plannedLayout()
-        let host = layout.socketDirectory.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? layout.socketDirectory
+        let host =
+            layout.socketDirectory.addingPercentEncoding(
+                withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? layout.socketDirectory
         return "postgresql:///\(Self.databaseName)?host=\(host)&user=\(Self.superuser)"
             + (port == 5432 ? "" : "&port=\(port)")
     }
@@ -73,40 +84,49 @@ public struct EmbeddedCluster: Sendable {
     }
 
     /// Creates the cluster if needed, starts it if stopped, makes sure the `lastmile` database exists, and
-    /// returns its URL. Safe to call when it already runs.
+    /// returns its URL. Safe to call when it already runs, and from two processes at once.
+    ///
+    /// Creation and start happen under an exclusive lock (`cluster.lock`, released by the kernel when the
+    /// holder dies). A new cluster is made in `pgdata.creating-<pid>` beside its final place, fully configured
+    /// (local-socket-only `pg_hba.conf`, no TCP listener, a completion marker) and only then renamed into
+    /// place, so a killed first start never leaves a data directory a server could start from unconfigured.
     @discardableResult
     public func start() throws -> String {
-        let layout = try prepareLayout()
-        if !FileManager.default.fileExists(atPath: layout.dataDirectory + "/PG_VERSION") {
-            var arguments = [
-                "-D", layout.dataDirectory, "--auth=trust", "--username=\(Self.superuser)", "--encoding=UTF8",
-                "--locale=C",
-            ]
-            if throwaway { arguments.append("--no-sync") }
-            let initdb = try run(tool: "initdb", arguments, layout: layout)
-            guard initdb.status == 0 else { throw failure("create the embedded cluster (initdb)", initdb.output) }
-            try appendInclude(layout)
-        }
-        try writeSettings(layout)
-        if case .running = try status() {
+        let planned = try existingLayout() ?? plannedLayout()
+        try makeDirectory(stateDirectory.path, mode: planned.serverUser == nil ? 0o700 : 0o711, owner: nil)
+        return try withCreationLock {
+            let layout = try prepareLayout()
+            try ensureComplete(layout)
+            try writeSettings(layout, in: layout.dataDirectory)
+            let authenticationChanged = try writeAuthentication(layout, in: layout.dataDirectory)
+            if case .running = try status() {
+                if authenticationChanged {
+                    _ = try run(tool: "pg_ctl", ["reload", "-D", layout.dataDirectory], layout: layout)
+                }
+                try ensureDatabase()
+                return try connectionURL()
+            }
+            // A server killed without a clean shutdown leaves postmaster.pid behind; pg_ctl handles a stale one.
+            let started = try run(
+                tool: "pg_ctl",
+                [
+                    "start", "-w", "-t", "60", "-D", layout.dataDirectory, "-l", layout.logFile,
+                    "-o", serverOptions(layout),
+                ],
+                layout: layout)
+            guard started.status == 0 else {
+                throw failure("start the embedded cluster (see \(layout.logFile))", started.output)
+            }
             try ensureDatabase()
             return try connectionURL()
         }
-        // A server killed without a clean shutdown leaves postmaster.pid behind; pg_ctl handles a stale one.
-        let started = try run(
-            tool: "pg_ctl", ["start", "-w", "-t", "60", "-D", layout.dataDirectory, "-l", layout.logFile],
-            layout: layout)
-        guard started.status == 0 else {
-            throw failure("start the embedded cluster (see \(layout.logFile))", started.output)
-        }
-        try ensureDatabase()
-        return try connectionURL()
     }
 
     /// Stops the server (fast shutdown: open transactions roll back). Does nothing when it isn't running.
     public func stop() throws {
         guard let layout = try existingLayout(), case .running = try status() else { return }
-        let stopped = try run(tool: "pg_ctl", ["stop", "-w", "-t", "60", "-m", "fast", "-D", layout.dataDirectory], layout: layout)
+        let stopped = try run(
+            tool: "pg_ctl", ["stop", "-w", "-t", "60", "-m", "fast", "-D", layout.dataDirectory], layout: layout)
         guard stopped.status == 0 else { throw failure("stop the embedded cluster", stopped.output) }
     }
 
@@ -114,7 +134,8 @@ public struct EmbeddedCluster: Sendable {
     public func destroy() throws {
         try? stop()
         if let layout = try existingLayout() {
-            try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: layout.dataDirectory).deletingLastPathComponent().path)
+            try? FileManager.default.removeItem(
+                atPath: URL(fileURLWithPath: layout.dataDirectory).deletingLastPathComponent().path)
             try? FileManager.default.removeItem(atPath: layout.socketDirectory)
         }
         try? FileManager.default.removeItem(at: stateDirectory)
@@ -127,7 +148,9 @@ public struct EmbeddedCluster: Sendable {
         do {
             return try JSONDecoder().decode(Layout.self, from: data)
         } catch {
-            throw WarehouseError(kind: .embeddedCluster, context: "read \(file.path)", clientMessage: "not a cluster record; remove it to start over")
+            throw WarehouseError(
+                kind: .embeddedCluster, context: "read \(file.path)",
+                clientMessage: "not a cluster record; remove it to start over")
         }
     }
 
@@ -169,7 +192,6 @@ public struct EmbeddedCluster: Sendable {
         if clusterRoot != stateDirectory.path {
             try makeDirectory(clusterRoot, mode: 0o711, owner: nil, intermediates: true)
         }
-        try makeDirectory(layout.dataDirectory, mode: 0o700, owner: layout.serverUser)
         try makeDirectory(layout.socketDirectory, mode: 0o700, owner: layout.serverUser)
         if !fm.fileExists(atPath: layout.logFile) {
             _ = fm.createFile(atPath: layout.logFile, contents: nil, attributes: [.posixPermissions: 0o600])
@@ -186,8 +208,12 @@ public struct EmbeddedCluster: Sendable {
     private func makeDirectory(_ path: String, mode: Int, owner: String?, intermediates: Bool = false) throws {
         let fm = FileManager.default
         do {
-            if !fm.fileExists(atPath: path) {
-                try fm.createDirectory(atPath: path, withIntermediateDirectories: intermediates)
+            do {
+                if !fm.fileExists(atPath: path) {
+                    try fm.createDirectory(atPath: path, withIntermediateDirectories: intermediates)
+                }
+            } catch  where fm.fileExists(atPath: path) {
+                // Another process created it at the same moment.
             }
             try fm.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
             try chown(path, to: owner)
@@ -209,10 +235,10 @@ public struct EmbeddedCluster: Sendable {
     }
 
     /// The server's settings, rewritten at each start (the socket directory may have moved).
-    private func writeSettings(_ layout: Layout) throws {
+    private func writeSettings(_ layout: Layout, in dataDirectory: String) throws {
         var settings = """
             # Written by lastmile at each start; edit postgresql.conf for your own settings.
-            listen_addresses = ''
+            listen_addresses = '\(listenAddresses)'
             unix_socket_directories = '\(layout.socketDirectory)'
             unix_socket_permissions = 0700
             port = \(port)
@@ -223,21 +249,162 @@ public struct EmbeddedCluster: Sendable {
             settings += "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
         }
         if !additionalSettings.isEmpty { settings += additionalSettings + "\n" }
-        let path = layout.dataDirectory + "/lastmile.conf"
-        guard FileManager.default.createFile(atPath: path, contents: Data(settings.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw WarehouseError(kind: .embeddedCluster, context: "write \(path)", clientMessage: "not writable")
-        }
-        try chown(path, to: layout.serverUser)
+        try writePrivateFile(dataDirectory + "/lastmile.conf", settings, owner: layout.serverUser)
     }
 
-    private func appendInclude(_ layout: Layout) throws {
-        let path = layout.dataDirectory + "/postgresql.conf"
+    /// Who may connect: the unix socket (in a 0700 directory only the server user and root can enter) and
+    /// nothing else; initdb's own file is replaced at creation and at each start. Returns whether it changed.
+    private func writeAuthentication(_ layout: Layout, in dataDirectory: String) throws -> Bool {
+        var rules = """
+            # Written by lastmile at each start: the private unix socket only, no TCP (host) rule.
+            local all all trust
+
+            """
+        if !additionalAuthentication.isEmpty { rules += additionalAuthentication + "\n" }
+        let path = dataDirectory + "/pg_hba.conf"
+        if FileManager.default.contents(atPath: path) == Data(rules.utf8) { return false }
+        try writePrivateFile(path, rules, owner: layout.serverUser)
+        return true
+    }
+
+    /// Writes a 0600 file atomically (temporary file, then rename) and gives it to the server user.
+    private func writePrivateFile(_ path: String, _ text: String, owner: String?) throws {
+        let temporary = path + ".new"
+        guard
+            FileManager.default.createFile(
+                atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        else {
+            throw WarehouseError(kind: .embeddedCluster, context: "write \(path)", clientMessage: "not writable")
+        }
+        try chown(temporary, to: owner)
+        guard rename(temporary, path) == 0 else {
+            throw WarehouseError(
+                kind: .embeddedCluster, context: "write \(path)", clientMessage: String(cString: strerror(errno)))
+        }
+    }
+
+    /// The server's command-line options: they win over every settings file, so a lost or edited
+    /// `lastmile.conf` cannot open a TCP listener or move the socket out of its private directory.
+    private func serverOptions(_ layout: Layout) -> String {
+        var options = "-c listen_addresses='\(listenAddresses)'"
+        let safe = layout.socketDirectory.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) && $0.isASCII || "/._-".unicodeScalars.contains($0)
+        }
+        if safe { options += " -c unix_socket_directories='\(layout.socketDirectory)'" }
+        return options
+    }
+
+    private func appendInclude(in dataDirectory: String) throws {
+        let path = dataDirectory + "/postgresql.conf"
         guard let handle = FileHandle(forWritingAtPath: path) else {
             throw WarehouseError(kind: .embeddedCluster, context: "edit \(path)", clientMessage: "not writable")
         }
         defer { try? handle.close() }
         handle.seekToEndOfFile()
         handle.write(Data("\ninclude_if_exists = 'lastmile.conf'\n".utf8))
+    }
+
+    // MARK: - Creation
+
+    /// Runs `body` holding the exclusive creation lock (`cluster.lock` in the state directory). The kernel
+    /// releases it when this process exits or is killed; server tools are spawned without it.
+    private func withCreationLock<T>(_ body: () throws -> T) throws -> T {
+        let path = stateDirectory.appendingPathComponent("cluster.lock").path
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw WarehouseError(
+                kind: .embeddedCluster, context: "open \(path)", clientMessage: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                throw WarehouseError(
+                    kind: .embeddedCluster, context: "lock \(path)", clientMessage: String(cString: strerror(errno)))
+            }
+        }
+        return try body()
+    }
+
+    /// Makes sure a complete data directory is in place: adopts one made by an earlier lastmile (before the
+    /// completion marker), rebuilds a half-made one (it never held data), creates a missing one.
+    private func ensureComplete(_ layout: Layout) throws {
+        let fm = FileManager.default
+        let data = layout.dataDirectory
+        removeAbandonedCreations(layout)
+        if fm.fileExists(atPath: data + "/" + Self.completionMarker) { return }
+        if fm.fileExists(atPath: data) {
+            if isCompleteWithoutMarker(data) {
+                try writePrivateFile(data + "/" + Self.completionMarker, "complete\n", owner: layout.serverUser)
+                return
+            }
+            // Half-made: stop a server some earlier start may have run from it, then rebuild.
+            _ = try? run(tool: "pg_ctl", ["stop", "-w", "-t", "30", "-m", "immediate", "-D", data], layout: layout)
+            do {
+                try fm.removeItem(atPath: data)
+            } catch {
+                throw WarehouseError(
+                    kind: .embeddedCluster, context: "remove the half-made cluster \(data)",
+                    clientMessage: error.localizedDescription)
+            }
+        }
+        try create(layout)
+    }
+
+    /// A data directory made by lastmile before the completion marker existed: initdb finished and the
+    /// settings include was appended after it.
+    private func isCompleteWithoutMarker(_ data: String) -> Bool {
+        guard FileManager.default.fileExists(atPath: data + "/PG_VERSION"),
+            let conf = FileManager.default.contents(atPath: data + "/postgresql.conf")
+        else { return false }
+        return String(decoding: conf, as: UTF8.self).contains("include_if_exists = 'lastmile.conf'")
+    }
+
+    /// Creates the data directory in a temporary sibling, configures it, marks it complete, renames it into place.
+    private func create(_ layout: Layout) throws {
+        let temporary = layout.dataDirectory + ".creating-\(getpid())"
+        try? FileManager.default.removeItem(atPath: temporary)
+        try makeDirectory(temporary, mode: 0o700, owner: layout.serverUser)
+        var arguments = [
+            "-D", temporary, "--auth-local=trust", "--auth-host=reject", "--username=\(Self.superuser)",
+            "--encoding=UTF8", "--locale=C",
+        ]
+        if throwaway { arguments.append("--no-sync") }
+        let initdb = try run(tool: "initdb", arguments, layout: layout)
+        guard initdb.status == 0 else {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw failure("create the embedded cluster (initdb)", initdb.output)
+        }
+        try appendInclude(in: temporary)
+        try writeSettings(layout, in: temporary)
+        _ = try writeAuthentication(layout, in: temporary)
+        try writePrivateFile(temporary + "/" + Self.completionMarker, "complete\n", owner: layout.serverUser)
+        if !throwaway { syncEach([temporary + "/postgresql.conf", temporary + "/pg_hba.conf", temporary]) }
+        guard rename(temporary, layout.dataDirectory) == 0 else {
+            throw WarehouseError(
+                kind: .embeddedCluster, context: "move the new cluster into \(layout.dataDirectory)",
+                clientMessage: String(cString: strerror(errno)))
+        }
+        if !throwaway { syncEach([URL(fileURLWithPath: layout.dataDirectory).deletingLastPathComponent().path]) }
+    }
+
+    /// Removes `pgdata.creating-*` directories of starts that were killed (the caller holds the lock).
+    private func removeAbandonedCreations(_ layout: Layout) {
+        let data = URL(fileURLWithPath: layout.dataDirectory)
+        let parent = data.deletingLastPathComponent().path
+        let prefix = data.lastPathComponent + ".creating-"
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where entry.hasPrefix(prefix)
+        {
+            try? FileManager.default.removeItem(atPath: parent + "/" + entry)
+        }
+    }
+
+    private func syncEach(_ paths: [String]) {
+        for path in paths {
+            let descriptor = open(path, O_RDONLY)
+            guard descriptor >= 0 else { continue }
+            fsync(descriptor)
+            close(descriptor)
+        }
     }
 
     private func ensureDatabase() throws {
@@ -306,7 +473,7 @@ public struct EmbeddedCluster: Sendable {
         // `env -C` changes directory in the child (posix_spawn's chdir action is a GNU extension Swift can't see).
         let command = directory.map { ["/usr/bin/env", "-C", $0, executable] } ?? [executable]
         let argv: [UnsafeMutablePointer<CChar>?] = (command + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, environ)
         guard spawned == 0 else {

@@ -43,7 +43,10 @@ struct Database: ParsableCommand {
             abstract: "Create (first time) and start the embedded warehouse, and apply migrations.",
             discussion: """
                 Creates .lastmile/ (mode 0700) with a PostgreSQL data directory, starts the server on a private \
-                unix socket and creates the lastmile database. As root, the server runs as the postgres OS user.
+                unix socket and creates the lastmile database. As root, the server runs as the postgres OS user. \
+                The server never listens on TCP and accepts only the socket. Two starts at once are safe (the \
+                second waits for .lastmile/cluster.lock); a first start that was killed leaves nothing a server \
+                could run from, and the next start builds the cluster again.
 
                 Example:  lastmile db start
                 """)

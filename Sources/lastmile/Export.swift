@@ -45,6 +45,11 @@ struct Export: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("The v3 PurposeOfUse of the export.", valueName: "code"))
         var purpose = "TREAT"
 
+        @Option(
+            name: .long,
+            help: ArgumentHelp("Write a Prometheus textfile however the command ends.", valueName: "file"))
+        var metricsFile: String?
+
         @Option(name: .long, help: ArgumentHelp("The consent policy file.", valueName: "file"))
         var consentPolicy = "pipelines/consent-policy.yaml"
 
@@ -62,7 +67,8 @@ struct Export: ParsableCommand {
             }
         }
 
-        func run() throws {
+        /// The export itself; `run()` (in CommandMetrics.swift) adds the metrics file.
+        func export() throws -> FHIRFlagExport.Outcome {
             let logger = global.makeLogger()
             guard let to = Recipient(token: recipient, practiceRoles: Set(role)), let from = CivilDate(iso: since)
             else {
@@ -79,6 +85,7 @@ struct Export: ParsableCommand {
                 "\(outcome.flags) flag(s) of \(outcome.patients) patient(s) exported; \(outcome.withheld) withheld by consent"
             )
             for file in outcome.files { print(file.path) }
+            return outcome
         }
     }
 }

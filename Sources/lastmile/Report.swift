@@ -51,13 +51,19 @@ struct Report: ParsableCommand {
         @ArgumentParser.Flag(name: .long, help: "Write and record the lists but do not run the delivery command.")
         var noDeliver = false
 
+        @Option(
+            name: .long,
+            help: ArgumentHelp("Write a Prometheus textfile however the command ends.", valueName: "file"))
+        var metricsFile: String?
+
         func validate() throws {
             if allPractices, !practice.isEmpty { throw ValidationError("give --practice or --all-practices, not both") }
             if let weekOf, CivilDate(iso: weekOf) == nil { throw ValidationError("--week-of: expected YYYY-MM-DD") }
             if let asOf, CivilDate(iso: asOf) == nil { throw ValidationError("--as-of: expected YYYY-MM-DD") }
         }
 
-        func run() throws {
+        /// The lists and their delivery; `run()` (in CommandMetrics.swift) adds the metrics file.
+        func writeAndDeliver() throws {
             let logger = global.makeLogger()
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             let pipelineURL = URL(fileURLWithPath: pipeline, relativeTo: cwd).standardizedFileURL

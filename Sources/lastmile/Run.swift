@@ -29,13 +29,15 @@ struct Run: ParsableCommand {
 
     @Option(name: .customLong("source"), help: "Run only this source (repeatable).") var sources: [String] = []
 
-    @Option(help: "Write a Prometheus textfile (node_exporter textfile collector) after the run.") var metricsFile: String?
+    @Option(help: "Write a Prometheus textfile (node_exporter textfile collector) when the run ends, however it ends.")
+    var metricsFile: String?
 
     func validate() throws {
         if let asOf, CivilDate(iso: asOf) == nil { throw ValidationError("--as-of takes a date as YYYY-MM-DD") }
     }
 
-    func run() throws {
+    /// The run itself; `run()` (in CommandMetrics.swift) adds the metrics file on every exit path.
+    func runPipeline() throws {
         let logger = global.makeLogger()
         let config = try PipelineConfig.load(path: pipeline)
         let known = Set(config.sources.map(\.name))

@@ -19,16 +19,19 @@ import Testing
             try Data(env.utf8).write(to: URL(fileURLWithPath: envFile))
         }
 
-        func process(_ arguments: [String]) -> (Process, Pipe) {
+        func process(
+            _ arguments: [String], options: [String] = [], environment extra: [String: String] = [:]
+        ) -> (Process, Pipe) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/bash")
             process.arguments =
-                [CronWrapperTests.script, "--env-file", envFile, "--log-file", log, "--lock-file", lock, "--"]
-                + arguments
+                [CronWrapperTests.script, "--env-file", envFile, "--log-file", log, "--lock-file", lock] + options
+                + ["--"] + arguments
             var environment = ProcessInfo.processInfo.environment
             environment.removeValue(forKey: "LASTMILE_DATABASE_URL")
             environment["LASTMILE_BIN"] = LastMileBinary.url.path
             environment["LASTMILE_WORKDIR"] = directory.url.path
+            environment.merge(extra) { _, new in new }
             process.environment = environment
             let stderr = Pipe()
             process.standardError = stderr
@@ -38,8 +41,10 @@ import Testing
         }
 
         /// Runs the wrapper to completion: its exit status and standard error (what cron would mail).
-        func run(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
-            let (process, stderr) = process(arguments)
+        func run(
+            _ arguments: [String], options: [String] = [], environment: [String: String] = [:]
+        ) throws -> (status: Int32, stderr: String) {
+            let (process, stderr) = process(arguments, options: options, environment: environment)
             try process.run()
             let data = stderr.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
@@ -105,5 +110,47 @@ import Testing
         let log = setup.logText()
         #expect(log.contains("not starting `lastmile --version` (exit 75"))
         #expect(log.contains("0.1.0"))
+    }
+
+    /// Issue 13 item 7: a hung job is stopped at --timeout (SIGTERM, then SIGKILL), exits 75 and frees the lock.
+    @Test func aHungJobIsStoppedAtTheTimeoutAndFreesTheLock() throws {
+        let setup = try Setup(env: "")
+        let patient = setup.directory.url.appendingPathComponent("hangs.sh")
+        let stubborn = setup.directory.url.appendingPathComponent("ignores-term.sh")
+        try Data("#!/bin/bash\nsleep 60\n".utf8).write(to: patient)
+        try Data("#!/bin/bash\ntrap '' TERM\nsleep 60\n".utf8).write(to: stubborn)
+        for program in [patient, stubborn] {
+            chmod(program.path, 0o755)
+            let began = Date()
+            let hung = try setup.run(
+                ["run", "pipelines/nightly.yaml"], options: ["--timeout", "1"],
+                environment: ["LASTMILE_BIN": program.path, "LASTMILE_KILL_AFTER": "1"])
+            let seconds = Date().timeIntervalSince(began)
+            #expect(hung.status == 75, "\(program.lastPathComponent): \(hung.stderr)")
+            #expect(hung.stderr.contains("ran out of time after 1s"), "\(hung.stderr)")
+            #expect(seconds < 15, "\(program.lastPathComponent) took \(seconds) s")
+        }
+        #expect(setup.logText().components(separatedBy: "ran out of time").count == 3)
+        let next = try setup.run(["--version"])
+        #expect(next.status == 0, "the lock is free again: \(next.stderr)")
+        let bad = try setup.run(["--version"], options: ["--timeout", "soon"])
+        #expect(bad.status == 64)
+    }
+
+    /// Issue 13 item 7: the wrapper's log and mail never carry a --database value or a URL's password.
+    @Test func theLoggedCommandLineHidesDatabaseURLsAndPasswords() throws {
+        let setup = try Setup(env: "")
+        let secret = "s3cret-pw-4711"
+        let failed = try setup.run([
+            "db", "status", "--database", "postgresql://loader:\(secret)@127.0.0.1:1/hie?connect_timeout=1",
+        ])
+        #expect(failed.status == 75, "\(failed.stderr)")
+        let equals = try setup.run(["db", "status", "--database=host=127.0.0.1 port=1 password=\(secret)"])
+        #expect(equals.status != 0)
+        let log = setup.logText()
+        #expect(log.contains("lastmile db status --database [redacted]"), "\(log)")
+        #expect(log.contains("--database=[redacted]"), "\(log)")
+        #expect(!log.contains(secret), "\(log)")
+        #expect(!(failed.stderr + equals.stderr).contains(secret))
     }
 }

@@ -8,7 +8,8 @@ import Warehouse
 @Suite(.serialized) struct EmbeddedClusterTests {
     @Test func startStopStartKeepsDataAndReportsStatus() throws {
         let directory = try TemporaryDirectory()
-        let cluster = EmbeddedCluster(stateDirectory: directory.url.appendingPathComponent(".lastmile"), throwaway: true)
+        let cluster = EmbeddedCluster(
+            stateDirectory: directory.url.appendingPathComponent(".lastmile"), throwaway: true)
         defer { try? cluster.destroy() }
         #expect(try cluster.status() == .notCreated)
 
@@ -20,7 +21,8 @@ import Warehouse
         let layout = try #require(try cluster.existingLayout())
         let dataMode = try FileManager.default.attributesOfItem(atPath: layout.dataDirectory)[.posixPermissions] as? Int
         #expect(dataMode == 0o700)
-        let socketMode = try FileManager.default.attributesOfItem(atPath: layout.socketDirectory)[.posixPermissions] as? Int
+        let socketMode =
+            try FileManager.default.attributesOfItem(atPath: layout.socketDirectory)[.posixPermissions] as? Int
         #expect(socketMode == 0o700)
         do {
             let db = try Connection(url)
@@ -37,5 +39,37 @@ import Warehouse
         #expect(again == url)
         let db = try Connection(again)
         #expect(try db.execute("SELECT v FROM kept").scalar == "survives a restart")
+    }
+
+    /// A data directory made by an earlier lastmile (no completion marker, initdb's trust host rules) is kept
+    /// with its data and its pg_hba.conf rewritten; one that initdb never finished is rebuilt.
+    @Test func earlierClustersAreAdoptedAndHalfMadeOnesRebuilt() throws {
+        let directory = try TemporaryDirectory()
+        let cluster = EmbeddedCluster(
+            stateDirectory: directory.url.appendingPathComponent(".lastmile"), throwaway: true)
+        defer { try? cluster.destroy() }
+        try Connection(try cluster.start()).execute(unsafeSQL: "CREATE TABLE kept (v int)")
+        try cluster.stop()
+        let layout = try #require(try cluster.existingLayout())
+        let hba = layout.dataDirectory + "/pg_hba.conf"
+        try FileManager.default.removeItem(atPath: layout.dataDirectory + "/lastmile.complete")
+        try "local all all trust\nhost all all 127.0.0.1/32 trust\n".write(
+            toFile: hba, atomically: false, encoding: .utf8)
+
+        let adopted = try Connection(try cluster.start())
+        #expect(try adopted.execute("SELECT count(*) FROM kept").scalar == "0")
+        #expect(FileManager.default.fileExists(atPath: layout.dataDirectory + "/lastmile.complete"))
+        let rules = try String(contentsOfFile: hba, encoding: .utf8).split(separator: "\n")
+        #expect(rules.filter { $0.hasPrefix("host") }.isEmpty)
+        try cluster.stop()
+
+        // initdb killed before it finished: PG_VERSION and a config without lastmile's include.
+        try FileManager.default.removeItem(atPath: layout.dataDirectory)
+        try FileManager.default.createDirectory(atPath: layout.dataDirectory, withIntermediateDirectories: false)
+        try "15\n".write(toFile: layout.dataDirectory + "/PG_VERSION", atomically: false, encoding: .utf8)
+        try "# half made\n".write(toFile: layout.dataDirectory + "/postgresql.conf", atomically: false, encoding: .utf8)
+        let rebuilt = try Connection(try cluster.start())
+        #expect(try rebuilt.execute("SHOW listen_addresses").scalar == "")
+        #expect(try rebuilt.execute("SELECT to_regclass('kept')").scalar == nil)
     }
 }

@@ -40,8 +40,9 @@ import Warehouse
         let port = Int.random(in: 20_000...40_000)
         var cluster = EmbeddedCluster(stateDirectory: directory.url.appendingPathComponent(".lastmile"), throwaway: true)
         cluster.port = port
+        cluster.listenAddresses = "127.0.0.1"
+        cluster.additionalAuthentication = "hostssl all all 127.0.0.1/32 trust"
         cluster.additionalSettings = """
-            listen_addresses = '127.0.0.1'
             ssl = on
             ssl_cert_file = 'server.pem'
             ssl_key_file = 'server.key'
