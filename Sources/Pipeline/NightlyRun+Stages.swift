@@ -46,8 +46,22 @@ struct RunState {
         for source in sources {
             var c = SourceRunCounts(source: source.name)
             let extractor = try ExtractorRegistry.makeExtractor(for: source)
-            for path in InputFiles.matching(source.input ?? "") {
+            let paths = InputFiles.matching(source.input ?? "")
+            for folder in InputFiles.worldWritableFolders(paths) {
+                let folderName = URL(fileURLWithPath: folder).lastPathComponent
+                logger.warning(
+                    "inbox is writable by other users (mode o+w); anyone on the machine can place inputs there",
+                    metadata: ["source": "\(source.name)", "folder": "\(folderName)"])
+            }
+            for path in paths {
                 let name = URL(fileURLWithPath: path).lastPathComponent
+                if let problem = InputFiles.refusal(path, name: name) {
+                    summary.refusedInputs.append(problem)
+                    logger.error(
+                        "input is not a regular file; not read",
+                        metadata: ["source": "\(source.name)", "file": "\(name)"])
+                    continue
+                }
                 if config.inputSettleSeconds > 0, let modified = InputFiles.newestModification(path),
                     Date().timeIntervalSince(modified) < Double(config.inputSettleSeconds)
                 {
