@@ -293,8 +293,9 @@ struct RunState {
             }
         }
         let flags = FlagStore(connection: connection)
-        let upserts = FlagReconciliation.upserts(stored: try flags.stored(), derived: derived, sources: nil, asOf: options.asOf)
-        return try flags.upsert(upserts, runId: runId, alwaysMerge: !options.copyIntoEmptyTables)
+        let stored = try flags.stored()
+        let upserts = FlagReconciliation.upserts(stored: stored, derived: derived, sources: nil, asOf: options.asOf)
+        return try flags.upsert(upserts, stored: stored, runId: runId, alwaysMerge: !options.copyIntoEmptyTables)
     }
 
     private func loadGate() throws -> ConsentGate {
