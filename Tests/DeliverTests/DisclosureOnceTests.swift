@@ -130,3 +130,56 @@ import Warehouse
         }
     }
 }
+
+extension DisclosureOnceTests {
+    /// Every regular file under `directory`, relative to it.
+    func files(under directory: URL) -> [String] {
+        let enumerator = FileManager.default.enumerator(atPath: directory.path)
+        var found: [String] = []
+        while let path = enumerator?.nextObject() as? String {
+            var info = stat()
+            if lstat(directory.appendingPathComponent(path).path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
+                found.append(path)
+            }
+        }
+        return found
+    }
+
+    @Test func aFullDiskExits73AndLeavesNoFileInTheOutbox() throws {
+        try TestDatabase.withFreshDatabase { url in
+            let db = try loadWorld(url)
+            let dir = try TemporaryDirectory()
+            try testPolicyYAML.write(
+                to: dir.url.appendingPathComponent("policy.yaml"), atomically: true, encoding: .utf8)
+            try """
+            pipeline: monday-absenteeism
+            purpose: TREAT
+            consent_policy: policy.yaml
+            templates: \(repositoryRoot.appendingPathComponent("pipelines/templates").path)
+            outbox: outbox
+            delivery:
+              command: ["/bin/true"]
+            """.write(to: dir.url.appendingPathComponent("monday.yaml"), atomically: true, encoding: .utf8)
+            // A file size limit of 1 kB stands in for a full disk: the HTML list cannot be written. SIGXFSZ is
+            // reset to its default (the test runner may ignore it), as under cron.
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = [
+                "-c", "ulimit -f 2; exec /usr/bin/env --default-signal=XFSZ \"$0\" \"$@\"", LastMileBinary.url.path,
+                "report", "absenteeism",
+                "--database", url, "--pipeline", "monday.yaml", "--practice", "riverside-peds", "--week-of",
+                "2026-11-23", "--as-of", "2026-11-23",
+            ]
+            process.currentDirectoryURL = dir.url
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationReason == .exit)
+            #expect(process.terminationStatus == 73)
+            #expect(files(under: dir.url.appendingPathComponent("outbox")) == [])
+            #expect(try db.execute("SELECT count(*) FROM lastmile.report").scalar == "0")
+            #expect(try db.execute("SELECT count(*) FROM lastmile.disclosure").scalar == "0")
+        }
+    }
+}
