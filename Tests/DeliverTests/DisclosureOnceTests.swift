@@ -183,3 +183,46 @@ extension DisclosureOnceTests {
         }
     }
 }
+
+extension DisclosureOnceTests {
+    /// Creates a loader login for the test, and drops it afterwards.
+    func withLoader<T>(_ db: Connection, url: String, _ body: (Connection) throws -> T) throws -> T {
+        let name = "lm_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+        try db.execute(unsafeSQL: "CREATE ROLE \(name) LOGIN IN ROLE lastmile_loader")
+        defer {
+            _ = try? db.execute(unsafeSQL: "DROP OWNED BY \(name)")
+            _ = try? db.execute(unsafeSQL: "DROP ROLE \(name)")
+        }
+        return try body(try Connection(url + " user=\(name)"))
+    }
+
+    @Test func theLoaderRemakesAFailedListButCannotWithdrawADeliveredOne() throws {
+        try TestDatabase.withFreshDatabase { url in
+            let owner = try loadWorld(url)
+            // The disclosure log is append-only for the loader (issue 13 item 4): it withdraws only through the
+            // owner's function.
+            try owner.execute(unsafeSQL: "REVOKE UPDATE, DELETE ON lastmile.disclosure FROM lastmile_loader")
+            let dir = try TemporaryDirectory()
+            try withLoader(owner, url: url) { db in
+                let config = testConfig(outbox: dir.url, delivery: failing)
+                let report = AbsenteeismReport(connection: db, config: config, gate: try testGate(), logger: quiet)
+                let first = try report.run(weekOf: week1, practices: ["riverside-peds"], on: reportDay)[0]
+                _ = try Delivery(connection: db, command: failing, logger: quiet).deliver(reportNames: [
+                    first.reportName
+                ])
+                let retry = try report.run(weekOf: week1, practices: ["riverside-peds"], on: reportDay)[0]
+                _ = try Delivery(connection: db, command: succeeding, logger: quiet)
+                    .deliver(reportNames: [retry.reportName])
+                let id = Int(retry.reportId ?? 0)
+                let count = "SELECT count(*) FROM lastmile.disclosure WHERE report_id = $1"
+                #expect(try db.execute(count, [id]).scalar == "\(retry.flags)")
+                #expect(throws: WarehouseError.self) {
+                    try db.execute("DELETE FROM lastmile.disclosure WHERE report_id = $1", [id])
+                }
+                // Delivered: the withdrawal removes nothing.
+                #expect(try db.execute("SELECT lastmile.withdraw_undelivered_disclosures($1)", [id]).scalar == "0")
+                #expect(try db.execute(count, [id]).scalar == "\(retry.flags)")
+            }
+        }
+    }
+}
