@@ -286,6 +286,24 @@ extension HostileInputTests {
     }
 }
 
+extension HostileInputTests {
+    @Test func aFIFOInAnInboxDoesNotHangTheRun() throws {
+        let workspace = try SampleWorkspace()
+        let fifo = workspace.sampleData.appendingPathComponent("inbox/county-jail/bookings-2026-11-21.csv")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        try TestDatabase.withFreshDatabase { url in
+            let run = try runBounded(
+                ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20"], in: workspace.root,
+                environment: ["LASTMILE_DATABASE_URL": url], seconds: 120)
+            let result = try #require(run, "the run hung on a FIFO (holding the run lock)")
+            #expect(result.status == 65, "\(result.stderr)")
+            #expect(result.stderr.contains("bookings-2026-11-21.csv is a FIFO"))
+            let loaded = try Connection(url).execute("SELECT count(*) FROM lastmile.ingested_file").scalar
+            #expect(loaded == "5")
+        }
+    }
+}
+
 /// Finds and kills this process's child processes of a name (a hung `lastmile` a test started).
 struct ProcessIdentity {
     let parent = getpid()
