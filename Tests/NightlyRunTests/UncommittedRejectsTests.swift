@@ -16,12 +16,16 @@ import Warehouse
             // A run killed mid-way leaves its ledger row running; an earlier one committed.
             let committed = try #require(
                 try db.execute(
-                    "INSERT INTO lastmile.run (pipeline, as_of, status) VALUES ($1, '2026-11-19', 'succeeded') RETURNING run_id",
+                    """
+                    INSERT INTO lastmile.run (pipeline, as_of, status) VALUES ($1, '2026-11-19', 'succeeded') RETURNING run_id
+                    """,
                     [config.name]
                 ).scalar)
             let killed = try #require(
                 try db.execute(
-                    "INSERT INTO lastmile.run (pipeline, as_of, status) VALUES ($1, '2026-11-20', 'running') RETURNING run_id",
+                    """
+                    INSERT INTO lastmile.run (pipeline, as_of, status) VALUES ($1, '2026-11-20', 'running') RETURNING run_id
+                    """,
                     [config.name]
                 ).scalar)
             try FileManager.default.createDirectory(atPath: config.rejectsDirectory, withIntermediateDirectories: true)
