@@ -85,8 +85,9 @@ public struct AbsenteeismReport {
     /// Makes, writes and records the lists of `weekOf`'s week for the given practices (nil: the config's).
     ///
     /// A list already delivered for that week is left alone. An undelivered one is made again (consent
-    /// re-checked), overwriting its files; its new disclosures are recorded beside the earlier ones. First,
-    /// lists past the pipeline's outbox retention are deleted (`pruneOutbox(on:)`).
+    /// re-checked), overwriting its files; its disclosures replace those of the version that was never
+    /// delivered (see `ReportLedger.record`). First, lists past the pipeline's outbox retention are deleted
+    /// (`pruneOutbox(on:)`).
     /// - Parameter date: the day consent is checked on (the day the report is made).
     public func run(weekOf: CivilDate, practices only: [String]? = nil, allPractices: Bool = false, on date: CivilDate)
         throws -> [Outcome]
@@ -109,8 +110,9 @@ public struct AbsenteeismReport {
         throws -> Outcome
     {
         let name = "\(Self.kind)-\(practice.id)-\(monday)"
-        let ledger = ReportLedger(connection: connection)
-        if let existing = try ledger.report(named: name), existing.deliveryStatus == .delivered {
+        if let existing = try ReportLedger(connection: connection).report(named: name),
+            existing.deliveryStatus == .delivered
+        {
             logger.info(
                 "list already delivered; not sent again",
                 metadata: ["practice": "\(practice.id)", "week": "\(monday)", "report.id": "\(existing.reportId)"])
@@ -120,22 +122,16 @@ public struct AbsenteeismReport {
         }
         let (list, flagIds) = try build(practiceId: practice.id, practiceName: practice.name, weekOf: monday, on: date)
         let files = try list.write(toOutbox: config.outbox, template: template)
-        let directory = files[0].deletingLastPathComponent()
         let disclosed = list.disclosedFlags.compactMap { flag in
             flagIds[flag].map { (patientId: flag.patientId, flagId: $0) }
         }
         let madeAt = clock.now
-        let reportId = try connection.withTransaction {
-            let id = try ledger.record(
-                ReportLedger.NewReport(
-                    kind: Self.kind, name: name, practiceId: practice.id, recipient: "practice:\(practice.id)",
-                    purpose: config.purpose.rawValue, weekOf: monday, directory: directory, files: files,
-                    patients: list.rows.count, flags: disclosed.count,
-                    deliveryStatus: config.delivery == nil ? .notConfigured : .pending, createdAt: madeAt))
-            try DisclosureLog(connection: connection).record(
-                disclosed, recipient: "practice:\(practice.id)", purpose: config.purpose.rawValue, reportName: name,
-                reportId: id, at: madeAt)
-            return id
+        let reportId = try Self.removing(files) {
+            try connection.withTransaction {
+                try record(
+                    name: name, practiceId: practice.id, weekOf: monday, files: files, list: list, disclosed: disclosed,
+                    madeAt: madeAt)
+            }
         }
         logger.info(
             "list written",
@@ -146,6 +142,33 @@ public struct AbsenteeismReport {
         return Outcome(
             practiceId: practice.id, weekOf: monday, reportName: name, reportId: reportId, action: .written,
             patients: list.rows.count, flags: disclosed.count, files: files)
+    }
+
+    /// Records the written list and its disclosures (call inside a transaction); returns the report's id.
+    private func record(
+        name: String, practiceId: String, weekOf monday: CivilDate, files: [URL], list: AbsenteeismList,
+        disclosed: [(patientId: String, flagId: Int64)], madeAt: Date
+    ) throws -> Int64 {
+        let id = try ReportLedger(connection: connection).record(
+            ReportLedger.NewReport(
+                kind: Self.kind, name: name, practiceId: practiceId, recipient: "practice:\(practiceId)",
+                purpose: config.purpose.rawValue, weekOf: monday, directory: files[0].deletingLastPathComponent(),
+                files: files, patients: list.rows.count, flags: disclosed.count,
+                deliveryStatus: config.delivery == nil ? .notConfigured : .pending, createdAt: madeAt))
+        try DisclosureLog(connection: connection).record(
+            disclosed, recipient: "practice:\(practiceId)", purpose: config.purpose.rawValue, reportName: name,
+            reportId: id, at: madeAt)
+        return id
+    }
+
+    /// Runs `body`; when it throws, removes `files` first: a list the ledger does not record stays nowhere.
+    static func removing<T>(_ files: [URL], after body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            for file in files { try? FileManager.default.removeItem(at: file) }
+            throw error
+        }
     }
 
     /// The practice's list for the week, without writing it, and the row id of every flag it may show.
@@ -211,8 +234,9 @@ public struct AbsenteeismReport {
         return (list, flagIds)
     }
 
-    /// The patients on the practice's list of the week before, from the disclosures of that report's latest
-    /// version; nil when no list was made that week (the flags' `previous_rate` then decides what is new).
+    /// The patients on the practice's list of the week before, from that report's disclosures (of its
+    /// delivered version, or every version written to an outbox without a delivery command); nil when no list
+    /// was made that week (the flags' `previous_rate` then decides what is new).
     func lastWeeksPatients(practiceId: String, weekOf monday: CivilDate) throws -> Set<String>? {
         let previous = try connection.execute(
             "SELECT report_id FROM lastmile.report WHERE kind = $1 AND practice_id = $2 AND week_of = $3::date",
@@ -223,8 +247,7 @@ public struct AbsenteeismReport {
             """
             SELECT DISTINCT d.patient_id FROM lastmile.disclosure d
             JOIN lastmile.flag f ON f.flag_id = d.flag_id
-            JOIN lastmile.report r ON r.report_id = d.report_id
-            WHERE d.report_id = $1 AND f.kind = 'chronic-absenteeism' AND d.disclosed_at >= r.created_at
+            WHERE d.report_id = $1 AND f.kind = 'chronic-absenteeism'
             """, [id]
         ).rows
         return Set(rows.compactMap { $0["patient_id"] })

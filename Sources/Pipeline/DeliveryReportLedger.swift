@@ -98,9 +98,11 @@ public struct ReportLedger {
 
     /// Records a written report (or replaces an undelivered one of the same name), returning its id.
     ///
-    /// A replaced report keeps its earlier disclosures (its files sat in the outbox, so they count); the new
-    /// version's disclosures are those at or after its `created_at`. Call inside the transaction that records
-    /// the report's disclosures.
+    /// Replacing a report whose delivery is pending or failed withdraws its earlier disclosures: its files
+    /// never left the outbox, so only the new version's flags are disclosed (once, when it is delivered). A
+    /// report without a delivery command keeps them (its outbox is the hand-over, so what was written there
+    /// counts); `DisclosureLog.record` then adds only the flags it did not list yet. Call inside the
+    /// transaction that records the report's disclosures.
     func record(_ report: NewReport) throws -> Int64 {
         var fileObjects: [String] = []
         var hashes: [String] = []
@@ -127,6 +129,7 @@ public struct ReportLedger {
             guard existing["delivery_status"] != DeliveryStatus.delivered.rawValue else {
                 throw ReportAlreadyDelivered(name: report.name)
             }
+            try connection.execute("SELECT lastmile.withdraw_undelivered_disclosures($1)", [Int(id)])
             try connection.execute(
                 """
                 UPDATE lastmile.report SET directory = $2, files = $3::jsonb, sha256 = $4, patients = $5, flags = $6,

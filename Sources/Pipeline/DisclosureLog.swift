@@ -28,7 +28,8 @@ public struct DisclosureLog {
     }
 
     /// Records that `flagIds` of their patients went into report `reportId`; call inside the transaction
-    /// that records the report, so a report is never recorded without its disclosures.
+    /// that records the report, so a report is never recorded without its disclosures. A flag the report
+    /// already lists (a list made again without a delivery command) is not recorded twice.
     func record(
         _ disclosed: [(patientId: String, flagId: Int64)], recipient: String, purpose: String, reportName: String,
         reportId: Int64, at now: Date
@@ -40,6 +41,8 @@ public struct DisclosureLog {
             INSERT INTO lastmile.disclosure (patient_id, flag_id, recipient, purpose, report, report_id, disclosed_at)
             SELECT d.patient_id, d.flag_id, $3, $4, $5, $6, $7::timestamptz
             FROM unnest($1::text[], $2::bigint[]) AS d(patient_id, flag_id)
+            WHERE NOT EXISTS (
+                SELECT 1 FROM lastmile.disclosure x WHERE x.report_id = $6 AND x.flag_id = d.flag_id)
             """,
             [
                 ConsentStore.textArray(disclosed.map(\.patientId)),

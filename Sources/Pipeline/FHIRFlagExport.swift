@@ -84,17 +84,19 @@ public struct FHIRFlagExport {
         let files = try FHIRExport().write(flags: permitted.map(\.flag), patients: exportedPatients, to: directory)
         let madeAt = clock.now
         let name = Self.kind + "-" + Self.timestamp(madeAt) + "-" + UUID().uuidString.prefix(8).lowercased()
-        let reportId = try connection.withTransaction {
-            let id = try ReportLedger(connection: connection).record(
-                ReportLedger.NewReport(
-                    kind: Self.kind, name: name, practiceId: recipient.practiceId, recipient: recipientToken,
-                    purpose: purpose.rawValue, weekOf: nil, directory: files[0].deletingLastPathComponent(),
-                    files: files, patients: exportedPatients.count, flags: permitted.count,
-                    deliveryStatus: .notConfigured, createdAt: madeAt))
-            try DisclosureLog(connection: connection).record(
-                permitted.map { (patientId: $0.flag.patientId, flagId: $0.flagId) }, recipient: recipientToken,
-                purpose: purpose.rawValue, reportName: name, reportId: id, at: madeAt)
-            return id
+        let reportId = try AbsenteeismReport.removing(files) {
+            try connection.withTransaction {
+                let id = try ReportLedger(connection: connection).record(
+                    ReportLedger.NewReport(
+                        kind: Self.kind, name: name, practiceId: recipient.practiceId, recipient: recipientToken,
+                        purpose: purpose.rawValue, weekOf: nil, directory: files[0].deletingLastPathComponent(),
+                        files: files, patients: exportedPatients.count, flags: permitted.count,
+                        deliveryStatus: .notConfigured, createdAt: madeAt))
+                try DisclosureLog(connection: connection).record(
+                    permitted.map { (patientId: $0.flag.patientId, flagId: $0.flagId) }, recipient: recipientToken,
+                    purpose: purpose.rawValue, reportName: name, reportId: id, at: madeAt)
+                return id
+            }
         }
         logger.info(
             "FHIR export written",

@@ -1,3 +1,4 @@
+import Flags
 import Foundation
 import LastMileCore
 import Warehouse
@@ -38,9 +39,16 @@ struct FlagStore {
 
     /// Upserts flags with a `StagedMerge` keyed by (patient, kind, source, period start); a row is rewritten only
     /// when one of its values changed. Into an empty table (the first night) they are COPYed straight in.
-    func upsert(_ flags: [Flag], runId: Int64, alwaysMerge: Bool = false) throws -> FlagCounts {
+    ///
+    /// `closed` counts transitions only: a flag stored active and now inactive. A flag already inactive whose
+    /// details were rewritten counts as updated, like every other rewrite.
+    /// - Parameter stored: the flags as stored before this upsert (read from the warehouse when nil).
+    func upsert(_ flags: [Flag], stored: [Flag]? = nil, runId: Int64, alwaysMerge: Bool = false) throws
+        -> FlagCounts
+    {
         var counts = FlagCounts()
         guard !flags.isEmpty else { return counts }
+        let closing = Self.closings(of: flags, stored: try stored ?? self.stored())
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let merge = StagedMerge(
@@ -63,9 +71,17 @@ struct FlagStore {
             try writer.append(String(decoding: try encoder.encode(flag.evidence), as: UTF8.self))
         }
         counts.created = merged.inserted
-        counts.updated = merged.updatedBy["active"] ?? 0
-        counts.closed = merged.updatedBy["inactive"] ?? 0
+        counts.closed = closing
+        counts.updated = merged.updated - closing
         counts.active = Int(try connection.execute("SELECT count(*) FROM lastmile.flag WHERE status = 'active'").scalar ?? "0") ?? 0
         return counts
+    }
+
+    /// How many of `flags` (the last of each key) close a flag `stored` holds active.
+    static func closings(of flags: [Flag], stored: [Flag]) -> Int {
+        let wasActive = Set(stored.lazy.filter { $0.status == .active }.map(\.key))
+        var status: [FlagKey: FlagStatus] = [:]
+        for flag in flags { status[flag.key] = flag.status }
+        return status.filter { $0.value == .inactive && wasActive.contains($0.key) }.count
     }
 }

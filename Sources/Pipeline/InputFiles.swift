@@ -1,4 +1,5 @@
 import Crypto
+import Extractors
 import Foundation
 
 /// Finding a source's inputs and fingerprinting them, so that a file is loaded once per source.
@@ -12,12 +13,36 @@ enum InputFiles {
     }
 
     /// The files an input is made of: the file itself, or a folder's files sorted by name (an HMIS export).
+    /// A symbolic link is never followed: a link to a folder is one (refused) file.
     static func members(_ path: String) throws -> (isFolder: Bool, files: [String]) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            return (false, [path])
-        }
+        var info = stat()
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return (false, [path]) }
         return (true, try FileManager.default.contentsOfDirectory(atPath: path).sorted().map { path + "/" + $0 })
+    }
+
+    /// Why an input is refused, naming the file (the input, or the folder member at fault); nil when the input
+    /// is a regular file or a folder of regular files. Symbolic links, FIFOs, sockets and devices are refused:
+    /// a link could reach outside the inbox, a FIFO would block the run while it holds the lock.
+    static func refusal(_ path: String, name: String) -> String? {
+        guard let (isFolder, files) = try? members(path) else { return "\(name): cannot list the folder" }
+        if !isFolder { return RegularFile.refusal(path).map { "\(name) \($0)" } }
+        for file in files {
+            if let problem = RegularFile.refusal(file) {
+                return "\(name)/\(URL(fileURLWithPath: file).lastPathComponent) \(problem)"
+            }
+        }
+        return nil
+    }
+
+    /// The folders holding `paths` (and a folder input itself) that every user may write to (mode o+w): anyone
+    /// on the machine could then place or swap an input there.
+    static func worldWritableFolders(_ paths: [String]) -> [String] {
+        var folders = Set(paths.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path })
+        for path in paths where (try? members(path))?.isFolder == true { folders.insert(path) }
+        return folders.sorted().filter { folder in
+            var info = stat()
+            return lstat(folder, &info) == 0 && (info.st_mode & S_IWOTH) != 0
+        }
     }
 
     /// The newest modification time of a file, or of a folder and any file in it.
@@ -36,10 +61,13 @@ enum InputFiles {
         let (isFolder, files) = try members(path)
         for file in files {
             if isFolder { hasher.update(data: Data((URL(fileURLWithPath: file).lastPathComponent + "\n").utf8)) }
-            guard let handle = FileHandle(forReadingAtPath: file) else {
-                throw CocoaError(.fileReadNoPermission, userInfo: [NSFilePathErrorKey: file])
+            let handle: FileHandle
+            switch RegularFile.openForReading(file) {
+            case .success(let fd): handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+            case .failure(let refusal):
+                let name = URL(fileURLWithPath: file).lastPathComponent
+                throw InputError(file: name, problem: .cannotOpen(reason: refusal.description))
             }
-            defer { try? handle.close() }
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
                 hasher.update(data: chunk)
                 total += chunk.count

@@ -47,8 +47,22 @@ struct RunState {
         for source in sources {
             var c = SourceRunCounts(source: source.name)
             let extractor = try ExtractorRegistry.makeExtractor(for: source)
-            for path in InputFiles.matching(source.input ?? "") {
+            let paths = InputFiles.matching(source.input ?? "")
+            for folder in InputFiles.worldWritableFolders(paths) {
+                let folderName = URL(fileURLWithPath: folder).lastPathComponent
+                logger.warning(
+                    "inbox is writable by other users (mode o+w); anyone on the machine can place inputs there",
+                    metadata: ["source": "\(source.name)", "folder": "\(folderName)"])
+            }
+            for path in paths {
                 let name = URL(fileURLWithPath: path).lastPathComponent
+                if let problem = InputFiles.refusal(path, name: name) {
+                    summary.refusedInputs.append(problem)
+                    logger.error(
+                        "input is not a regular file; not read",
+                        metadata: ["source": "\(source.name)", "file": "\(name)"])
+                    continue
+                }
                 if config.inputSettleSeconds > 0, let modified = InputFiles.newestModification(path),
                     options.clock.now.timeIntervalSince(modified) < Double(config.inputSettleSeconds)
                 {
@@ -280,8 +294,9 @@ struct RunState {
             }
         }
         let flags = FlagStore(connection: connection)
-        let upserts = FlagReconciliation.upserts(stored: try flags.stored(), derived: derived, sources: nil, asOf: options.asOf)
-        return try flags.upsert(upserts, runId: runId, alwaysMerge: !options.copyIntoEmptyTables)
+        let stored = try flags.stored()
+        let upserts = FlagReconciliation.upserts(stored: stored, derived: derived, sources: nil, asOf: options.asOf)
+        return try flags.upsert(upserts, stored: stored, runId: runId, alwaysMerge: !options.copyIntoEmptyTables)
     }
 
     private func loadModel(_ inputs: MatchInputs) throws -> FellegiSunterModel {

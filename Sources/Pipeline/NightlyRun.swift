@@ -78,7 +78,9 @@ public struct NightlyRun {
 
         let rejects: RejectsLocation
         do {
-            rejects = try RejectsLocation(config: config, runId: runId, now: clock.now, logger: log)
+            rejects = try RejectsLocation(
+                config: config, runId: runId, now: clock.now,
+                uncommittedRuns: try ledger.uncommittedRuns(pipeline: config.name, except: runId), logger: log)
         } catch {
             // Nothing was read yet; the ledger row must not stay `running` for a run that has ended.
             if let runId {

@@ -33,6 +33,16 @@ public struct RunLedger {
         ).affectedRows ?? 0
     }
 
+    /// The pipeline's runs that ended without committing (status `failed`, including those closed as
+    /// abandoned), except `runId`.
+    func uncommittedRuns(pipeline: String, except runId: Int64?) throws -> Set<Int64> {
+        Set(
+            try connection.execute(
+                "SELECT run_id FROM lastmile.run WHERE pipeline = $1 AND status = 'failed' AND run_id <> $2",
+                [pipeline, Int(runId ?? 0)]
+            ).rows.compactMap { $0["run_id"].flatMap { Int64($0) } })
+    }
+
     public func start(pipeline: String, asOf: CivilDate, at now: Date) throws -> Int64 {
         let row = try connection.execute(
             """

@@ -46,6 +46,9 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var seconds: Double = 0
     /// Per-stage elapsed seconds.
     public var stageSeconds: [String: Double] = [:]
+    /// Inputs not read because they are not regular files (a symbolic link, a FIFO …), each naming the file
+    /// and why; the others were loaded, and the command then exits 65 (`InputsRefused`).
+    public var refusedInputs: [String] = []
 
     public var isBalanced: Bool { sources.allSatisfy(\.isBalanced) }
 
@@ -68,6 +71,11 @@ public struct RunSummary: Sendable, Codable, Equatable {
             lines.append("  loaded               \(s.loaded) (\(s.linkedByCrosswalk) via crosswalk; events \(s.eventsInserted) new, \(s.eventsUpdated) corrected)")
             lines.append("  balance              " + (s.isBalanced ? "ok: every row is in exactly one bucket" : "MISMATCH"))
         }
+        if !refusedInputs.isEmpty {
+            lines.append("")
+            lines.append("inputs refused (not read; move a regular file into the inbox instead):")
+            lines += refusedInputs.map { "  " + $0 }
+        }
         if !reference.isEmpty {
             lines.append("")
             lines.append("reference data: " + reference.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
@@ -81,5 +89,16 @@ public struct RunSummary: Sendable, Codable, Equatable {
 
     private static func detail(_ d: [String: Int]) -> String {
         d.isEmpty ? "" : "  (" + d.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+    }
+}
+
+/// Some inputs were not regular files and were not read; the others were loaded and committed.
+public struct InputsRefused: ClassifiedError, CustomStringConvertible {
+    /// Each refused input, naming the file and why.
+    public var inputs: [String]
+    public init(inputs: [String]) { self.inputs = inputs }
+    public var exitStatus: ExitStatus { .dataError }
+    public var description: String {
+        "\(inputs.count) input(s) not read (not regular files): " + inputs.joined(separator: "; ")
     }
 }

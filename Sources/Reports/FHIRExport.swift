@@ -188,13 +188,14 @@ public struct FHIRExport: Sendable {
         }
         var seen = Set<String>()
         let uniquePatients = patients.sorted { $0.id < $1.id }.filter { seen.insert($0.id).inserted }
-        return [
-            try PrivateFiles.write(
-                Data(FHIRExport.ndjsonBytes(sortedFlags.map { flagResource($0) })), named: "Flag.ndjson", in: dir),
-            try PrivateFiles.write(
-                Data(FHIRExport.ndjsonBytes(uniquePatients.map { patientResource($0) })), named: "Patient.ndjson",
-                in: dir),
-        ]
+        return try PrivateFiles.writeAll(
+            [
+                (name: "Flag.ndjson", data: Data(FHIRExport.ndjsonBytes(sortedFlags.map { flagResource($0) }))),
+                (
+                    name: "Patient.ndjson",
+                    data: Data(FHIRExport.ndjsonBytes(uniquePatients.map { patientResource($0) }))
+                ),
+            ], in: dir)
     }
 
     static func concept(_ system: String, _ code: String) -> JSONValue {

@@ -29,37 +29,62 @@ public enum PrivateFiles {
     /// Writes `data` as `directory/name` with mode 0600, atomically.
     @discardableResult
     public static func write(_ data: Data, named name: String, in directory: URL) throws -> URL {
-        guard isSafeComponent(name) else { throw ReportError.unsafePathComponent(role: "file name") }
-        let target = directory.appendingPathComponent(name)
-        let temp = directory.appendingPathComponent(".\(name).\(getpid()).tmp")
+        try writeAll([(name, data)], in: directory)[0]
+    }
+
+    /// Writes several files into `directory` (mode 0600) as one: every file is written and flushed to a
+    /// temporary name first, and only when all are complete are they renamed into place. On a failure (a full
+    /// disk, a file size limit, a directory in the way) no temporary file stays and no file of the set is left
+    /// renamed: a reader never finds half a set.
+    /// - Returns: the files, in the order given.
+    @discardableResult
+    public static func writeAll(_ files: [(name: String, data: Data)], in directory: URL) throws -> [URL] {
+        for file in files where !isSafeComponent(file.name) {
+            throw ReportError.unsafePathComponent(role: "file name")
+        }
+        var temps: [URL] = []
+        defer { for temp in temps { unlink(temp.path) } }
+        for file in files {
+            let temp = directory.appendingPathComponent(".\(file.name).\(getpid()).tmp")
+            temps.append(temp)
+            try writeFlushed(file.data, to: temp, name: file.name)
+        }
+        var renamed: [URL] = []
+        for (file, temp) in zip(files, temps) {
+            let target = directory.appendingPathComponent(file.name)
+            guard rename(temp.path, target.path) == 0 else {
+                let failure = ReportError.cannotWrite(path: file.name, call: "rename", errno: errno)
+                for done in renamed { unlink(done.path) }
+                throw failure
+            }
+            renamed.append(target)
+        }
+        temps = []
+        return renamed
+    }
+
+    /// Creates `temp` (0600, never through a symbolic link), writes `data` and flushes it to disk.
+    private static func writeFlushed(_ data: Data, to temp: URL, name: String) throws {
         let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw ReportError.cannotWrite(path: temp.lastPathComponent, call: "open", errno: errno) }
+        defer { close(fd) }
+        if fchmod(fd, 0o600) != 0 { throw ReportError.cannotWrite(path: name, call: "fchmod", errno: errno) }
         var failure: ReportError?
-        if fchmod(fd, 0o600) != 0 { failure = .cannotWrite(path: name, call: "fchmod", errno: errno) }
-        if failure == nil {
-            data.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        failure = .cannotWrite(path: name, call: "write", errno: errno)
-                        return
-                    }
-                    offset += n
+        data.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(fd, base + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = .cannotWrite(path: name, call: "write", errno: errno)
+                    return
                 }
+                offset += n
             }
         }
-        if failure == nil, fsync(fd) != 0 { failure = .cannotWrite(path: name, call: "fsync", errno: errno) }
-        close(fd)
-        if failure == nil, rename(temp.path, target.path) != 0 {
-            failure = .cannotWrite(path: name, call: "rename", errno: errno)
-        }
-        if let failure {
-            unlink(temp.path)
-            throw failure
-        }
-        return target
+        if let failure { throw failure }
+        if fsync(fd) != 0 { throw ReportError.cannotWrite(path: name, call: "fsync", errno: errno) }
     }
 
     /// A single path component: 1–128 of letters, digits, `.`, `_`, `-`; not `.` or `..`, not hidden.
@@ -96,7 +121,8 @@ extension AbsenteeismList {
     /// The base name of this list's files: `absenteeism-PRACTICE-WEEK`.
     public var fileBaseName: String { "absenteeism-\(practiceId)-\(weekOf)" }
 
-    /// Writes the CSV and HTML lists under `outbox/PRACTICE/WEEK/` (files 0600, directories 0700).
+    /// Writes the CSV and HTML lists under `outbox/PRACTICE/WEEK/` (files 0600, directories 0700), both or
+    /// neither (`PrivateFiles.writeAll`).
     ///
     /// - Parameters:
     ///   - outbox: the outbox root, e.g. `outbox/`; created 0700 when missing.
@@ -105,11 +131,8 @@ extension AbsenteeismList {
     @discardableResult
     public func write(toOutbox outbox: URL, template: HTMLTemplate?) throws -> [URL] {
         let dir = try PrivateFiles.directory(outbox, [("practice id", practiceId), ("week", weekOf.description)])
-        var written = [try PrivateFiles.write(Data(csv().utf8), named: fileBaseName + ".csv", in: dir)]
-        if let template {
-            written.append(
-                try PrivateFiles.write(Data(html(using: template).utf8), named: fileBaseName + ".html", in: dir))
-        }
-        return written
+        var files = [(name: fileBaseName + ".csv", data: Data(csv().utf8))]
+        if let template { files.append((name: fileBaseName + ".html", data: Data(try html(using: template).utf8))) }
+        return try PrivateFiles.writeAll(files, in: dir)
     }
 }

@@ -459,15 +459,23 @@ public struct EmbeddedCluster: Sendable {
     /// Spawned with `posix_spawn` and reaped with `waitpid`, with every inherited descriptor above stderr
     /// closed: Foundation's `Process` waits on a socket that a server started by pg_ctl would inherit and keep
     /// open for its whole life, and the server must not inherit our connections either. Output goes through a
-    /// temporary file (mode 0600), not a pipe, for the same reason.
+    /// temporary file (mode 0600), not a pipe, for the same reason. The file is unlinked as soon as it is
+    /// open, so a process killed meanwhile leaves no file (the output may carry paths and server messages).
     static func capture(_ executable: String, _ arguments: [String], directory: String? = nil) throws -> ToolResult {
+        removeStaleToolFiles()
         let outputPath = NSTemporaryDirectory() + "lastmile-tool-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).out"
-        defer { unlink(outputPath) }
+        let output = open(outputPath, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard output >= 0 else {
+            throw WarehouseError(
+                kind: .embeddedCluster, context: "run \(executable)", clientMessage: String(cString: strerror(errno)))
+        }
+        unlink(outputPath)
+        let outputHandle = FileHandle(fileDescriptor: output, closeOnDealloc: true)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, output, 1)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         for fd in openDescriptors() where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
         // `env -C` changes directory in the child (posix_spawn's chdir action is a GNU extension Swift can't see).
@@ -483,8 +491,21 @@ public struct EmbeddedCluster: Sendable {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        lseek(output, 0, SEEK_SET)
+        let text = String(decoding: (try? outputHandle.readToEnd()) ?? Data(), as: UTF8.self)
         return ToolResult(status: exitCode, output: text)
+    }
+
+    /// Removes the `lastmile-tool-PID-*.out` files of processes no longer running (left by versions that kept
+    /// the file named while the tool ran, when killed meanwhile). Tools run a few times per command: cheap.
+    static func removeStaleToolFiles() {
+        let directory = NSTemporaryDirectory()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        where name.hasPrefix("lastmile-tool-") && name.hasSuffix(".out") {
+            let fields = name.split(separator: "-")
+            guard fields.count == 4, let pid = Int32(fields[2]), kill(pid, 0) == -1, errno == ESRCH else { continue }
+            unlink(directory + name)
+        }
     }
 
     /// The descriptors open in this process, from /proc/self/fd.

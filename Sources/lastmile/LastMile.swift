@@ -25,6 +25,9 @@ struct LastMile: ParsableCommand {
 
     /// Parses, runs, and maps every error to one documented exit status (see `ExitStatus`).
     static func main() {
+        // A file size limit (`ulimit -f`) then fails the write with EFBIG, which is cleaned up and reported
+        // (exit 73), instead of killing the process and leaving a partly written file behind.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()

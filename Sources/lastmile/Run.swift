@@ -55,6 +55,7 @@ struct Run: ParsableCommand {
         let connection = try global.warehouse(pipelineWarehouse: config.warehouse).connectMigrated(logger: logger)
         let summary = try NightlyRun(config: config, options: options, logger: logger).run(connection: connection)
         print(summary.rendered())
+        if !summary.refusedInputs.isEmpty { throw InputsRefused(inputs: summary.refusedInputs) }
     }
 }
 

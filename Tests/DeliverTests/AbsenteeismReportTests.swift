@@ -132,6 +132,7 @@ import Warehouse
             // …while the patients still on the list were disclosed again that Monday.
             #expect(try !log.entries(patientId: "P900001", since: week2).isEmpty)
             #expect(try log.entries(patientId: "P900004").count == 1)
+            #expect(try log.entries(patientId: "P900004").allSatisfy { $0.report != next.reportName })
 
             // The opt-out also stops the undelivered list of the same week when it is made again.
             let again = try nextMonday.run(weekOf: week1, practices: ["riverside-peds"], on: week2)[0]

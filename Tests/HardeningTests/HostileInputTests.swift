@@ -217,3 +217,106 @@ func HTMLEscapeForTest(_ s: String) -> String {
         .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
         .replacingOccurrences(of: "'", with: "&#39;")
 }
+
+// Issue 13 item 5: inputs that are not regular files. A symbolic link (to a CSV outside the inbox, to
+// /etc/shadow, to a folder inside an HMIS export) is not followed and a FIFO does not hang the run: each is
+// refused by name with exit 65 while the regular inputs still load; an inbox anyone can write to is warned of.
+extension HostileInputTests {
+    /// Runs the binary, killing it after `seconds`; nil when it had to be killed (it hung).
+    func runBounded(_ arguments: [String], in directory: URL, environment: [String: String], seconds: Int) throws
+        -> CommandResult?
+    {
+        let finished = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: CommandResult?
+        let pid = ProcessIdentity()
+        let thread = Thread {
+            result = try? LastMileBinary.run(arguments, in: directory, environment: environment)
+            finished.signal()
+        }
+        thread.start()
+        guard finished.wait(timeout: .now() + .seconds(seconds)) == .timedOut else { return result }
+        pid.killChildren(named: "lastmile")
+        finished.wait()
+        return nil
+    }
+
+    @Test func linksFIFOsAndFoldersInAnInboxAreRefusedByNameAndTheRestLoads() throws {
+        let workspace = try SampleWorkspace()
+        let inbox = workspace.sampleData.appendingPathComponent("inbox")
+        let outside = workspace.root.appendingPathComponent("elsewhere")
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        let original = inbox.appendingPathComponent("riverside-usd/attendance-2026-11-20.csv")
+        let foreign = outside.appendingPathComponent("attendance.csv")
+        let copy = try String(contentsOf: original, encoding: .utf8) + "\n"
+        try copy.write(to: foreign, atomically: true, encoding: .utf8)
+        let fm = FileManager.default
+        try fm.createSymbolicLink(
+            atPath: inbox.appendingPathComponent("riverside-usd/attendance-2026-11-21.csv").path,
+            withDestinationPath: foreign.path)
+        try fm.createSymbolicLink(
+            atPath: inbox.appendingPathComponent("riverside-usd/attendance-shadow.csv").path,
+            withDestinationPath: "/etc/shadow")
+        try fm.createSymbolicLink(
+            atPath: inbox.appendingPathComponent("coc-hmis/hmis-export-2026-11-20/Extra.csv").path,
+            withDestinationPath: outside.path)
+        #expect(mkfifo(inbox.appendingPathComponent("ce-by-name-list/housing-2026-11-21.csv").path, 0o600) == 0)
+        #expect(chmod(inbox.appendingPathComponent("lakeside-edfi").path, 0o777) == 0)
+
+        try TestDatabase.withFreshDatabase { url in
+            let run = try runBounded(
+                ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20"], in: workspace.root,
+                environment: ["LASTMILE_DATABASE_URL": url], seconds: 180)
+            let result = try #require(run, "the run hung on an input")
+            #expect(result.status == 65, "\(result.stderr)")
+            for name in [
+                "attendance-2026-11-21.csv is a symbolic link", "attendance-shadow.csv is a symbolic link",
+                "hmis-export-2026-11-20/Extra.csv is a symbolic link", "housing-2026-11-21.csv is a FIFO",
+            ] {
+                #expect(result.stderr.contains(name), "\(name) not reported")
+            }
+            #expect(result.stderr.contains("writable by other users"))
+            #expect(!result.stderr.contains("NSCocoaErrorDomain"))
+            let db = try Connection(url)
+            let loaded = Set(
+                try db.execute("SELECT file_name FROM lastmile.ingested_file").rows.compactMap { $0["file_name"] })
+            #expect(loaded == ["attendance-2026-11-20.csv", "attendance-events-2026-11-20.csv",
+                "bookings-2026-11-20.csv", "housing-2026-11-20.csv"])
+            #expect(try db.execute("SELECT status FROM lastmile.run").scalar == "succeeded")
+        }
+    }
+}
+
+extension HostileInputTests {
+    @Test func aFIFOInAnInboxDoesNotHangTheRun() throws {
+        let workspace = try SampleWorkspace()
+        let fifo = workspace.sampleData.appendingPathComponent("inbox/county-jail/bookings-2026-11-21.csv")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        try TestDatabase.withFreshDatabase { url in
+            let run = try runBounded(
+                ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20"], in: workspace.root,
+                environment: ["LASTMILE_DATABASE_URL": url], seconds: 120)
+            let result = try #require(run, "the run hung on a FIFO (holding the run lock)")
+            #expect(result.status == 65, "\(result.stderr)")
+            #expect(result.stderr.contains("bookings-2026-11-21.csv is a FIFO"))
+            let loaded = try Connection(url).execute("SELECT count(*) FROM lastmile.ingested_file").scalar
+            #expect(loaded == "5")
+        }
+    }
+}
+
+/// Finds and kills this process's child processes of a name (a hung `lastmile` a test started).
+struct ProcessIdentity {
+    let parent = getpid()
+
+    func killChildren(named name: String) {
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            let command = stat[stat.index(after: stat.firstIndex(of: "(") ?? stat.startIndex)..<close]
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if command == name, fields.count > 1, Int32(fields[1]) == parent { kill(pid, SIGKILL) }
+        }
+    }
+}

@@ -67,9 +67,10 @@ public final class CSVReader {
         let name = displayName ?? String(path.split(separator: "/").last ?? Substring(path))
         self.file = name
         self.dialect = dialect
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw InputError(file: name, problem: .cannotOpen(reason: Self.errnoText())) }
-        self.fd = fd
+        switch RegularFile.openForReading(path) {
+        case .success(let fd): self.fd = fd
+        case .failure(let refusal): throw InputError(file: name, problem: .cannotOpen(reason: refusal.description))
+        }
         parser = .allocate(capacity: 1)
         // Quoted empty fields arrive as "" and unquoted empty ones as nil; every unquoted CR and LF is
         // reported so blank lines can be counted.

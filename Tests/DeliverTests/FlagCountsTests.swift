@@ -1,0 +1,43 @@
+// The run summary's flag counts: "closed" counts flags that were active and are now inactive, never an
+// already-inactive flag whose details were rewritten.
+import Flags
+import Foundation
+import LastMileCore
+import Logging
+import TestSupport
+import Testing
+import Warehouse
+
+@testable import Pipeline
+
+@Suite struct FlagCountsTests {
+    func flag(_ patient: String, _ status: FlagStatus, days: String) -> Flag {
+        Flag(
+            patientId: patient, kind: .chronicAbsenteeism, tier: "moderate", codes: [], status: status,
+            periodStart: day("2026-09-01"), periodEnd: status == .inactive ? day("2026-11-15") : nil,
+            evidence: [FlagEvidenceKey.daysAbsent: days], source: "riverside-usd")
+    }
+
+    @Test func closedCountsOnlyFlagsThatWereActive() throws {
+        try TestDatabase.withFreshDatabase { url in
+            let db = try loadWorld(url)
+            try db.execute("DELETE FROM lastmile.disclosure")
+            try db.execute("DELETE FROM lastmile.flag")
+            let store = FlagStore(connection: db)
+            // Staging tables drop at commit: merge inside a transaction, as a run does.
+            let first = try db.withTransaction {
+                try store.upsert(
+                    [flag("P900001", .active, days: "9"), flag("P900002", .inactive, days: "8")], runId: 1)
+            }
+            #expect(first.created == 2)
+            // P900001's flag closes; P900002's, already inactive, has its evidence corrected.
+            let second = try db.withTransaction {
+                try store.upsert(
+                    [flag("P900001", .inactive, days: "9"), flag("P900002", .inactive, days: "7")], runId: 1)
+            }
+            #expect(second.closed == 1)
+            #expect(second.updated == 1)
+            #expect(second.created == 0)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+// A killed run's rejects file (raw rows, personal data) is removed by the next run: that run committed nothing,
+// so its rows are accounted for nowhere. A committed run's file stays for the retention period.
+import Foundation
+import LastMileCore
+import Pipeline
+import TestSupport
+import Testing
+import Warehouse
+
+@Suite struct UncommittedRejectsTests {
+    @Test func theNextRunRemovesTheRejectsFileOfAKilledRun() throws {
+        let workspace = try SampleWorkspace()
+        let config = try PipelineConfig.load(path: workspace.nightlyPipeline)
+        try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            // A run killed mid-way leaves its ledger row running; an earlier one committed.
+            let committed = try #require(
+                try db.execute(
+                    """
+                    INSERT INTO lastmile.run (pipeline, as_of, status) VALUES ($1, '2026-11-19', 'succeeded') RETURNING run_id
+                    """,
+                    [config.name]
+                ).scalar)
+            let killed = try #require(
+                try db.execute(
+                    """
+                    INSERT INTO lastmile.run (pipeline, as_of, status) VALUES ($1, '2026-11-20', 'running') RETURNING run_id
+                    """,
+                    [config.name]
+                ).scalar)
+            try FileManager.default.createDirectory(atPath: config.rejectsDirectory, withIntermediateDirectories: true)
+            func file(_ run: String) -> String { config.rejectsDirectory + "/\(config.name)-run\(run).csv" }
+            for run in [committed, killed, "dry-999999"] {
+                try Data("file,line,column,reason,expected,raw_row\n".utf8).write(to: URL(fileURLWithPath: file(run)))
+            }
+            _ = try runNight(workspace, db)
+            #expect(!FileManager.default.fileExists(atPath: file(killed)))
+            #expect(!FileManager.default.fileExists(atPath: file("dry-999999")))
+            #expect(FileManager.default.fileExists(atPath: file(committed)))
+        }
+    }
+}
