@@ -43,11 +43,30 @@ let package = Package(
         .target(name: "Reports", dependencies: ["LastMileCore"], swiftSettings: strict),
         // Synthetic worlds (never real people) for demos, tests and the matching benchmark.
         .target(name: "SampleData", dependencies: ["LastMileCore"], swiftSettings: strict),
+        // Typed access to every warehouse table: the only SQL outside Warehouse (docs/architecture.md).
+        .target(
+            name: "Store",
+            dependencies: [
+                "LastMileCore", "Warehouse", "Extractors", "Consent", "Flags", "Reports",
+                .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
+        // The night: config, reference refresh, the stages and their hand-offs.
         .target(
             name: "Pipeline",
             dependencies: [
-                "LastMileCore", "YAMLConfig", "Extractors", "Consent", "Matching", "Warehouse", "Flags", "Reports", "Yams",
-                .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+                "LastMileCore", "YAMLConfig", "Extractors", "Consent", "Matching", "Warehouse", "Flags", "Store",
+                "Yams", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
+        // One release path for everything that leaves the HIE: query, consent re-check, render, disclosure,
+        // delivery.
+        .target(
+            name: "Delivery",
+            dependencies: [
+                "LastMileCore", "YAMLConfig", "Consent", "Reports", "Warehouse", "Store",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
 
@@ -55,8 +74,8 @@ let package = Package(
         .executableTarget(
             name: "lastmile",
             dependencies: [
-                "LastMileCore", "Pipeline", "Warehouse", "Extractors", "Matching", "Consent", "Flags", "Reports",
-                "SampleData", "YAMLConfig",
+                "LastMileCore", "Pipeline", "Store", "Delivery", "Warehouse", "Extractors", "Matching", "Consent",
+                "Flags", "Reports", "SampleData", "YAMLConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -105,24 +124,29 @@ let package = Package(
         .testTarget(
             name: "PipelineTests",
             dependencies: [
-                "Pipeline", "Warehouse", "Consent", "Extractors", "LastMileCore", "TestSupport",
+                "Pipeline", "Store", "Delivery", "Warehouse", "Consent", "Extractors", "LastMileCore", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(
             name: "NightlyRunTests",
             dependencies: [
-                "Pipeline", "Warehouse", "LastMileCore", "SampleData", "TestSupport", .product(name: "Logging", package: "swift-log"),
+                "Pipeline", "Store", "Warehouse", "LastMileCore", "SampleData", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .testTarget(
             name: "HardeningTests",
-            dependencies: ["Pipeline", "Warehouse", "LastMileCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Pipeline", "Store", "Delivery", "Warehouse", "LastMileCore", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "DeliverTests",
             dependencies: [
-                "Pipeline", "Warehouse", "Reports", "Consent", "Flags", "LastMileCore", "TestSupport",
+                "Pipeline", "Store", "Delivery", "Warehouse", "Reports", "Consent", "Flags", "LastMileCore",
+                "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

@@ -2,6 +2,7 @@ import Extractors
 import Foundation
 import LastMileCore
 import Logging
+import Store
 import Warehouse
 
 /// What one attribution load did to `lastmile.practice` and `lastmile.attribution`.

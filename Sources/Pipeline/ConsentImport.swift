@@ -3,6 +3,7 @@ import Extractors
 import Foundation
 import LastMileCore
 import Logging
+import Store
 import Warehouse
 
 /// How a consent directive file is written.

@@ -1,5 +1,6 @@
 import LastMileCore
 import Logging
+import Store
 
 /// Wraps a line-oriented text log handler (swift-log's `StreamLogHandler`) so that no value can break or forge
 /// a line: control characters (C0, DEL, C1) and the bidirectional controls in the message, the source and every

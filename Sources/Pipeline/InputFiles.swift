@@ -1,6 +1,7 @@
 import Crypto
 import Extractors
 import Foundation
+import Store
 
 /// Finding a source's inputs and fingerprinting them, so that a file is loaded once per source.
 enum InputFiles {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Store
 
 /// A swift-log handler writing one JSON object per line to standard error, for cron and log shippers.
 ///

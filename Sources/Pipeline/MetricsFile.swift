@@ -1,5 +1,6 @@
 import Foundation
 import LastMileCore
+import Store
 import Warehouse
 
 /// A Prometheus text-format file for node_exporter's textfile collector, built gauge by gauge and written

@@ -5,6 +5,7 @@ import Foundation
 import LastMileCore
 import Logging
 import Matching
+import Store
 import Warehouse
 
 /// The stages of one run, inside its transaction.
@@ -19,11 +20,6 @@ struct RunState {
     let gate: ConsentGate
 
     /// A row the extractor quarantined, as the warehouse keeps it: where and why, never the values.
-    struct RejectedRow {
-        var source: String
-        var rejection: RowRejection
-    }
-
     /// An incoming person to link: the latest demographics of one source person id (or of one record).
     struct PersonGroup {
         var source: String

@@ -5,6 +5,7 @@ import Foundation
 import LastMileCore
 import Logging
 import Matching
+import Store
 import Warehouse
 
 /// Options of one `lastmile run`.

@@ -3,6 +3,7 @@ import Foundation
 import LastMileCore
 import Logging
 import Matching
+import Store
 import Warehouse
 
 /// What one MPI snapshot load did to `lastmile.patient`.

@@ -3,6 +3,7 @@ import Extractors
 import Flags
 import Foundation
 import LastMileCore
+import Store
 import YAMLConfig
 import Yams
 

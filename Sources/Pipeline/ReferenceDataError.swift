@@ -1,4 +1,5 @@
 import LastMileCore
+import Store
 
 /// A reference-data file (MPI snapshot, attribution panel, consent directives) that cannot be used as a whole.
 ///

@@ -1,7 +1,8 @@
 import Extractors
 import Foundation
-import Logging
 import LastMileCore
+import Logging
+import Store
 import Warehouse
 
 /// The run's rejects file: `<rejects dir>/<pipeline>-run<id>.csv`, mode 0600 in a 0700 folder, created on the

@@ -1,5 +1,6 @@
 import Foundation
 import LastMileCore
+import Store
 
 /// What happened to the rows of one source in one run. Every row read ends in exactly one bucket:
 /// `rowsRead == rejected + consentDropped + unmatched + review + deniedAfterMatch + loaded`.

@@ -1,7 +1,9 @@
 import ArgumentParser
+import Delivery
 import Foundation
 import LastMileCore
 import Pipeline
+import Store
 import Warehouse
 
 /// `lastmile attribution …`: the patient → practice panel in the warehouse.

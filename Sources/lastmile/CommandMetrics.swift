@@ -1,7 +1,9 @@
 import ArgumentParser
+import Delivery
 import Foundation
 import LastMileCore
 import Pipeline
+import Store
 
 /// The metrics files of `run`, `report` and `export` (`--metrics-file`): written on every exit path, so a
 /// command that fails before it reaches the warehouse still says so to monitoring.

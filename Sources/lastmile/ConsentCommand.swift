@@ -1,8 +1,10 @@
 import ArgumentParser
 import Consent
+import Delivery
 import Foundation
 import LastMileCore
 import Pipeline
+import Store
 import Warehouse
 
 /// `lastmile consent …`: the consent registry (import) and its decisions (explain).

@@ -1,7 +1,9 @@
 import ArgumentParser
+import Delivery
 import Foundation
 import LastMileCore
 import Pipeline
+import Store
 
 /// `lastmile disclosures --patient ID`: the accounting of disclosures for one patient.
 struct Disclosures: ParsableCommand {

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Consent
+import Delivery
 import Foundation
 import LastMileCore
 import Pipeline
+import Store
 
 /// `lastmile export …`: flags for other systems.
 struct Export: ParsableCommand {

@@ -1,8 +1,10 @@
 import ArgumentParser
+import Delivery
 import Foundation
 import LastMileCore
 import Logging
 import Pipeline
+import Store
 
 /// Options every subcommand accepts.
 struct GlobalOptions: ParsableArguments {

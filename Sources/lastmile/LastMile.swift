@@ -1,8 +1,10 @@
 import ArgumentParser
+import Delivery
 import Foundation
 import LastMileCore
 import Logging
 import Pipeline
+import Store
 
 /// The `lastmile` command. Subcommands are listed here, in the order `--help` shows them.
 @main

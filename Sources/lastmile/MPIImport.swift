@@ -1,7 +1,9 @@
 import ArgumentParser
+import Delivery
 import Foundation
 import LastMileCore
 import Pipeline
+import Store
 import Warehouse
 
 /// `lastmile mpi …`: the HIE's patient extract in the warehouse.

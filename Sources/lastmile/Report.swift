@@ -1,9 +1,11 @@
 import ArgumentParser
 import Consent
+import Delivery
 import Foundation
 import LastMileCore
 import Pipeline
 import Reports
+import Store
 
 /// `lastmile report …`: the lists sent to practices.
 struct Report: ParsableCommand {
@@ -101,7 +103,7 @@ struct Report: ParsableCommand {
                     )
                 }
                 guard let command = config.delivery, !noDeliver else { return }
-                let attempts = try Delivery(connection: connection, command: command, clock: clock, logger: logger)
+                let attempts = try OutboxDelivery(connection: connection, command: command, clock: clock, logger: logger)
                     .deliver(reportNames: outcomes.filter { $0.action == .written }.map(\.reportName))
                 for a in attempts {
                     print(

@@ -1,4 +1,6 @@
+import Delivery
 import Pipeline
+import Store
 
 /// Text from an input file made safe to print on a terminal: control characters (C0, DEL, C1 — the start of
 /// escape sequences that can recolour, retitle or rewrite a terminal) and the invisible bidirectional controls

@@ -1,10 +1,12 @@
 import ArgumentParser
 import Consent
+import Delivery
 import Extractors
 import Foundation
 import LastMileCore
 import Matching
 import Pipeline
+import Store
 import YAMLConfig
 
 /// `lastmile validate`: loads and cross-checks every config file and reports every problem at once.

@@ -1,11 +1,13 @@
 // The Monday list end to end against a real PostgreSQL: who is on it, in which order, what changed, and that
 // consent is re-checked at report time. Column indices follow docs/reports.md's CSV columns.
 import Consent
+import Delivery
 import Foundation
 import LastMileCore
 import Logging
 import Pipeline
 import Reports
+import Store
 import TestSupport
 import Testing
 import Warehouse
@@ -180,7 +182,7 @@ import Warehouse
             let report = AbsenteeismReport(
                 connection: db, config: config, gate: try testGate(), clock: reportClock, logger: capture.logger())
             let outcomes = try report.run(weekOf: week1, on: reportDay)
-            _ = try Delivery(connection: db, command: config.delivery!, clock: reportClock, logger: capture.logger())
+            _ = try OutboxDelivery(connection: db, command: config.delivery!, clock: reportClock, logger: capture.logger())
                 .deliver(reportNames: outcomes.map(\.reportName))
             _ = try FHIRFlagExport(connection: db, gate: try testGate(), clock: reportClock, logger: capture.logger()).run(
                 since: day("2026-01-01"), recipient: .pediatricPractice("riverside-peds"),

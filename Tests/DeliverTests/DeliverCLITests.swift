@@ -1,7 +1,9 @@
 // The built `lastmile` as cron and a privacy officer would run it: report, deliver, list disclosures, export.
+import Delivery
 import Foundation
 import LastMileCore
 import Pipeline
+import Store
 import TestSupport
 import Testing
 import Warehouse

@@ -1,11 +1,13 @@
 // A small synthetic world for the delivery tests: two practices, a handful of made-up patients, their flags
 // and consent directives, inserted straight into a fresh warehouse. No real people.
 import Consent
+import Delivery
 import Flags
 import Foundation
 import LastMileCore
 import Logging
 import Pipeline
+import Store
 import TestSupport
 import Warehouse
 

@@ -1,9 +1,11 @@
 // The delivery command: run without a shell, its exit status recorded, a failure retried on the next run, a
 // delivered report never sent again.
+import Delivery
 import Foundation
 import LastMileCore
 import Logging
 import Pipeline
+import Store
 import TestSupport
 import Testing
 import Warehouse
@@ -22,7 +24,7 @@ import Warehouse
                 arguments: ["/bin/sh", script.path, "{practice_id}", "{file}"], timeoutSeconds: 30)
             let config = testConfig(outbox: dir.url.appendingPathComponent("outbox"), delivery: command)
             let report = AbsenteeismReport(connection: db, config: config, gate: try testGate(), clock: reportClock, logger: quiet)
-            let delivery = Delivery(connection: db, command: command, clock: reportClock, logger: quiet)
+            let delivery = OutboxDelivery(connection: db, command: command, clock: reportClock, logger: quiet)
             let ledger = ReportLedger(connection: db)
             let calls = dir.url.appendingPathComponent("calls.log")
 
@@ -78,16 +80,16 @@ import Warehouse
             let config = testConfig(outbox: dir.url, delivery: command)
             let report = AbsenteeismReport(connection: db, config: config, gate: try testGate(), clock: reportClock, logger: quiet)
             let outcomes = try report.run(weekOf: week1, practices: ["lakeside-peds"], on: reportDay)
-            let attempts = try Delivery(connection: db, command: command, clock: reportClock, logger: quiet)
+            let attempts = try OutboxDelivery(connection: db, command: command, clock: reportClock, logger: quiet)
                 .deliver(reportNames: outcomes.map(\.reportName))
             // SIGTERM, or SIGKILL when the child inherited an ignored SIGTERM (as under some test runners).
             #expect(attempts.count == 1 && [128 + SIGTERM, 128 + SIGKILL].contains(attempts[0].exitStatus))
             #expect(try ReportLedger(connection: db).report(named: outcomes[0].reportName)?.deliveryStatus == .failed)
 
             let missing = DeliveryCommand(arguments: ["/nonexistent/direct-send", "{file}"])
-            let notStarted = try Delivery(connection: db, command: missing, clock: reportClock, logger: quiet)
+            let notStarted = try OutboxDelivery(connection: db, command: missing, clock: reportClock, logger: quiet)
                 .deliver(reportNames: outcomes.map(\.reportName))
-            #expect(notStarted.map(\.exitStatus) == [Delivery.cannotStart])
+            #expect(notStarted.map(\.exitStatus) == [OutboxDelivery.cannotStart])
             #expect(try ReportLedger(connection: db).report(named: outcomes[0].reportName)?.attempts == 2)
         }
     }

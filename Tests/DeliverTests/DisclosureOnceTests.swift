@@ -2,11 +2,13 @@
 // made again replaces its first attempt's disclosures, a practice's reader sees only delivered flags, and a
 // list that cannot be written completely leaves nothing in the outbox.
 import Consent
+import Delivery
 import Foundation
 import LastMileCore
 import Logging
 import Pipeline
 import Reports
+import Store
 import TestSupport
 import Testing
 import Warehouse
@@ -44,7 +46,7 @@ import Warehouse
             let report = AbsenteeismReport(connection: db, config: config, gate: try testGate(), clock: reportClock, logger: quiet)
             let first = try report.run(weekOf: week1, practices: ["riverside-peds"], on: reportDay)[0]
             #expect(try csvRows(first.files[0]).map { $0[4] }.contains("P900004"))
-            _ = try Delivery(connection: db, command: failing, clock: reportClock, logger: quiet).deliver(reportNames: [first.reportName])
+            _ = try OutboxDelivery(connection: db, command: failing, clock: reportClock, logger: quiet).deliver(reportNames: [first.reportName])
             #expect(try ReportLedger(connection: db).report(named: first.reportName)?.deliveryStatus == .failed)
             try withReader(for: "riverside-peds", db, url: url) { reader in
                 // Nothing was delivered yet: the practice has seen nothing.
@@ -58,7 +60,7 @@ import Warehouse
             try ConsentStore(connection: db).save([optOut], format: "csv")
             let retry = try report.run(weekOf: week1, practices: ["riverside-peds"], on: day("2026-11-24"))[0]
             #expect(retry.reportId == first.reportId)
-            let attempts = try Delivery(connection: db, command: succeeding, clock: reportClock, logger: quiet)
+            let attempts = try OutboxDelivery(connection: db, command: succeeding, clock: reportClock, logger: quiet)
                 .deliver(reportNames: [retry.reportName])
             #expect(attempts.map(\.delivered) == [true])
 
@@ -207,11 +209,11 @@ extension DisclosureOnceTests {
                 let config = testConfig(outbox: dir.url, delivery: failing)
                 let report = AbsenteeismReport(connection: db, config: config, gate: try testGate(), clock: reportClock, logger: quiet)
                 let first = try report.run(weekOf: week1, practices: ["riverside-peds"], on: reportDay)[0]
-                _ = try Delivery(connection: db, command: failing, clock: reportClock, logger: quiet).deliver(reportNames: [
+                _ = try OutboxDelivery(connection: db, command: failing, clock: reportClock, logger: quiet).deliver(reportNames: [
                     first.reportName
                 ])
                 let retry = try report.run(weekOf: week1, practices: ["riverside-peds"], on: reportDay)[0]
-                _ = try Delivery(connection: db, command: succeeding, clock: reportClock, logger: quiet)
+                _ = try OutboxDelivery(connection: db, command: succeeding, clock: reportClock, logger: quiet)
                     .deliver(reportNames: [retry.reportName])
                 let id = Int(retry.reportId ?? 0)
                 let count = "SELECT count(*) FROM lastmile.disclosure WHERE report_id = $1"

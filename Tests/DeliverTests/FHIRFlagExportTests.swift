@@ -1,10 +1,12 @@
 // The FHIR export from the warehouse: only flags consent permits for the recipient and purpose, a Patient for
 // every Flag subject, required R4 Flag elements present, and each exported flag in the disclosure log.
 import Consent
+import Delivery
 import Foundation
 import LastMileCore
 import Logging
 import Pipeline
+import Store
 import TestSupport
 import Testing
 import Warehouse

@@ -8,7 +8,9 @@ import TestSupport
 import Testing
 import Warehouse
 
+@testable import Delivery
 @testable import Pipeline
+@testable import Store
 
 @Suite struct FlagCountsTests {
     func flag(_ patient: String, _ status: FlagStatus, days: String) -> Flag {

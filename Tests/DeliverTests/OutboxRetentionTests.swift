@@ -1,9 +1,11 @@
 // The outbox retention: lists that are delivered (or picked up by hand) go after `outbox_retention_days`;
 // undelivered ones stay for the next retry; the ledger keeps every row.
+import Delivery
 import Foundation
 import LastMileCore
 import Logging
 import Pipeline
+import Store
 import TestSupport
 import Testing
 import Warehouse

@@ -6,6 +6,7 @@ import LastMileCore
 import Logging
 import Pipeline
 import SampleData
+import Store
 import TestSupport
 import Testing
 import Warehouse

@@ -3,6 +3,7 @@
 import Foundation
 import LastMileCore
 import Pipeline
+import Store
 import TestSupport
 import Testing
 import Warehouse

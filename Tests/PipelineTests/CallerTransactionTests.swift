@@ -1,6 +1,7 @@
 // The `load` entry points the nightly run calls inside its own transaction: they commit or roll back with it.
 import Foundation
 import Pipeline
+import Store
 import TestSupport
 import Testing
 import Warehouse

@@ -1,8 +1,10 @@
 // Consent registry imports and explain against a real PostgreSQL: the sample CSV, a FHIR bundle, bad files.
 import Consent
+import Delivery
 import Foundation
 import LastMileCore
 import Pipeline
+import Store
 import TestSupport
 import Testing
 import Warehouse

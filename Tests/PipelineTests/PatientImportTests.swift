@@ -2,6 +2,7 @@
 import Extractors
 import Foundation
 import Pipeline
+import Store
 import TestSupport
 import Testing
 import Warehouse

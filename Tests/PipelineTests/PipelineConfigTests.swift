@@ -2,6 +2,7 @@ import Extractors
 import Foundation
 import LastMileCore
 import Pipeline
+import Store
 import Testing
 
 @Suite struct PipelineConfigTests {

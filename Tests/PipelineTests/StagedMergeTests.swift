@@ -7,6 +7,7 @@ import Testing
 import Warehouse
 
 @testable import Pipeline
+@testable import Store
 
 @Suite struct StagedMergeTests {
     struct Row {

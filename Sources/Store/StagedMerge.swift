@@ -8,24 +8,24 @@ import Warehouse
 /// Swift's `String` equality is canonical equivalence (a precomposed and a decomposed "é" are equal), while
 /// PostgreSQL's `text` key compares bytes, so de-duplication on the client must compare bytes too. Holds the
 /// fields themselves (no buffer is built per row).
-struct RowKey: Hashable {
+package struct RowKey: Hashable {
     private let first: String
     private let second: String
     private let third: String
     private let day: Int
 
-    init(_ first: String, _ second: String, _ third: String = "", date: CivilDate? = nil) {
+    package init(_ first: String, _ second: String, _ third: String = "", date: CivilDate? = nil) {
         self.first = first
         self.second = second
         self.third = third
         self.day = date.map { $0.year * 10_000 + $0.month * 100 + $0.day } ?? -1
     }
 
-    static func == (a: RowKey, b: RowKey) -> Bool {
+    package static func == (a: RowKey, b: RowKey) -> Bool {
         a.day == b.day && sameBytes(a.first, b.first) && sameBytes(a.second, b.second) && sameBytes(a.third, b.third)
     }
 
-    func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(day)
         func combine(_ field: String) {
             var field = field
@@ -50,15 +50,15 @@ struct RowKey: Hashable {
 }
 
 /// Rows written and rewritten by one `StagedMerge`.
-struct MergeCounts: Equatable {
+package struct MergeCounts: Equatable {
     /// How the batch was written.
-    var path = StagedMerge.Path.merge
+    package var path = StagedMerge.Path.merge
     /// Whether a key appeared more than once in the batch (its last row won).
-    var repeatedKeys = false
-    var inserted = 0
-    var updated = 0
+    package var repeatedKeys = false
+    package var inserted = 0
+    package var updated = 0
     /// Rewritten rows by the value of `StagedMerge.countUpdatedBy` after the rewrite.
-    var updatedBy: [String: Int] = [:]
+    package var updatedBy: [String: Int] = [:]
 }
 
 /// Writes a batch into a keyed `lastmile` table: the last row of a key wins, and a row whose compared values
@@ -72,26 +72,26 @@ struct MergeCounts: Equatable {
 /// - Important: call it inside the run's transaction, which holds the run's advisory lock: the emptiness check
 ///   then holds until commit. A writer outside the lock that added a conflicting key would make the COPY fail
 ///   on the primary key (and the run roll back), never be merged over silently.
-struct StagedMerge {
+package struct StagedMerge {
     /// The table in schema `lastmile`.
-    var table: String
+    package var table: String
     /// The columns the client writes, in the order the row writer appends them.
-    var columns: [String]
+    package var columns: [String]
     /// The primary key (a subset of `columns`).
-    var key: [String]
+    package var key: [String]
     /// Non-key columns whose change rewrites a row; nil means every non-key column.
-    var compared: [String]? = nil
+    package var compared: [String]? = nil
     /// Columns set to the run id when a row is inserted.
-    var runColumns: [String] = []
+    package var runColumns: [String] = []
     /// Further assignments when a row is rewritten (`$1` is the run id), e.g. `run_id = $1`.
-    var onUpdate: [String] = []
+    package var onUpdate: [String] = []
     /// A key column whose batch values decide the fast path; nil checks the whole table.
-    var partitionColumn: String? = nil
+    package var partitionColumn: String? = nil
     /// A column whose value after a rewrite splits `MergeCounts.updatedBy`.
-    var countUpdatedBy: String? = nil
+    package var countUpdatedBy: String? = nil
 
     /// How a batch was written.
-    enum Path: String { case copy, merge }
+    package enum Path: String { case copy, merge }
 
     /// De-duplicates `rows` by `key`, then COPYs them into the table (nothing of the batch's partitions stored
     /// yet) or merges them through a staging table.
@@ -100,7 +100,7 @@ struct StagedMerge {
     ///   - partition: the row's value of `partitionColumn`.
     ///   - alwaysMerge: skip the emptiness check and merge through staging (to compare the two paths).
     ///   - write: appends the row's `columns` (without ending the row).
-    func run<Row>(
+    package func run<Row>(
         _ rows: [Row], runId: Int64, connection: Connection, logger: Logger? = nil, alwaysMerge: Bool = false,
         rowKey: (Row) -> RowKey, partition: (Row) -> String = { _ in "" },
         write: (inout CopyWriter, Row) throws -> Void
@@ -134,7 +134,7 @@ struct StagedMerge {
     }
 
     /// Of `indices` into `rows`, those of the last row of each key, in batch order.
-    static func lastOfEachKey<Row>(_ indices: [Int], of rows: [Row], rowKey: (Row) -> RowKey) -> [Int] {
+    package static func lastOfEachKey<Row>(_ indices: [Int], of rows: [Row], rowKey: (Row) -> RowKey) -> [Int] {
         var last: [RowKey: Int] = [:]
         last.reserveCapacity(indices.count)
         for i in indices { last[rowKey(rows[i])] = i }

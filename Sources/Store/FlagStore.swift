@@ -14,10 +14,14 @@ public struct FlagCounts: Sendable, Codable, Equatable {
 
 /// Reads and writes `lastmile.flag`. A flag is keyed by (patient, kind, source, period start); a flag whose
 /// evidence ended is stored inactive with an end date, never deleted.
-struct FlagStore {
-    let connection: Connection
+package struct FlagStore {
+    package let connection: Connection
 
-    func stored() throws -> [Flag] {
+    package init(connection: Connection) {
+        self.connection = connection
+    }
+
+    package func stored() throws -> [Flag] {
         let decoder = JSONDecoder()
         return try connection.execute(
             """
@@ -43,7 +47,7 @@ struct FlagStore {
     /// `closed` counts transitions only: a flag stored active and now inactive. A flag already inactive whose
     /// details were rewritten counts as updated, like every other rewrite.
     /// - Parameter stored: the flags as stored before this upsert (read from the warehouse when nil).
-    func upsert(_ flags: [Flag], stored: [Flag]? = nil, runId: Int64, alwaysMerge: Bool = false) throws
+    package func upsert(_ flags: [Flag], stored: [Flag]? = nil, runId: Int64, alwaysMerge: Bool = false) throws
         -> FlagCounts
     {
         var counts = FlagCounts()
@@ -78,7 +82,7 @@ struct FlagStore {
     }
 
     /// How many of `flags` (the last of each key) close a flag `stored` holds active.
-    static func closings(of flags: [Flag], stored: [Flag]) -> Int {
+    package static func closings(of flags: [Flag], stored: [Flag]) -> Int {
         let wasActive = Set(stored.lazy.filter { $0.status == .active }.map(\.key))
         var status: [FlagKey: FlagStatus] = [:]
         for flag in flags { status[flag.key] = flag.status }

@@ -64,7 +64,7 @@ public struct ConsentStore {
     }
 
     /// A PostgreSQL text-array literal for binding as one parameter (`$1::text[]`); every element is quoted.
-    static func textArray(_ values: [String]) -> String {
+    package static func textArray(_ values: [String]) -> String {
         "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
             .joined(separator: ",") + "}"
     }

@@ -10,6 +10,14 @@ public struct RunInput: Sendable, Codable, Equatable {
     public var bytes: Int
     /// True when the same file (source and checksum) was loaded before and was skipped.
     public var skipped: Bool
+
+    package init(source: String, file: String, sha256: String, bytes: Int, skipped: Bool) {
+        self.source = source
+        self.file = file
+        self.sha256 = sha256
+        self.bytes = bytes
+        self.skipped = skipped
+    }
 }
 
 /// The `lastmile.run` ledger: a row per run with its status, inputs and per-stage counts.
@@ -35,7 +43,7 @@ public struct RunLedger {
 
     /// The pipeline's runs that ended without committing (status `failed`, including those closed as
     /// abandoned), except `runId`.
-    func uncommittedRuns(pipeline: String, except runId: Int64?) throws -> Set<Int64> {
+    package func uncommittedRuns(pipeline: String, except runId: Int64?) throws -> Set<Int64> {
         Set(
             try connection.execute(
                 "SELECT run_id FROM lastmile.run WHERE pipeline = $1 AND status = 'failed' AND run_id <> $2",

@@ -3,6 +3,7 @@ import Foundation
 import LastMileCore
 import Logging
 import Reports
+import Store
 import Warehouse
 
 /// Exports flags as FHIR R4 NDJSON (Bulk Data layout) to one recipient, re-checking consent and recording
@@ -109,7 +110,7 @@ public struct FHIRFlagExport {
             withheld: stored.count - permitted.count, files: files)
     }
 
-    static func timestamp(_ instant: Date) -> String {
+    package static func timestamp(_ instant: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withYear, .withMonth, .withDay, .withTime, .withDashSeparatorInDate]
         formatter.timeZone = TimeZone(identifier: "UTC")

@@ -30,7 +30,7 @@ public struct DisclosureLog {
     /// Records that `flagIds` of their patients went into report `reportId`; call inside the transaction
     /// that records the report, so a report is never recorded without its disclosures. A flag the report
     /// already lists (a list made again without a delivery command) is not recorded twice.
-    func record(
+    package func record(
         _ disclosed: [(patientId: String, flagId: Int64)], recipient: String, purpose: String, reportName: String,
         reportId: Int64, at now: Date
     ) throws {

@@ -62,7 +62,7 @@ public struct ReportLedger {
     }
 
     /// What a new report row says; the ledger adds the SHA-256 of its files.
-    struct NewReport {
+    package struct NewReport {
         var kind: String
         var name: String
         var practiceId: String?
@@ -76,9 +76,27 @@ public struct ReportLedger {
         var deliveryStatus: DeliveryStatus
         /// When the report was made, by the caller's clock.
         var createdAt: Date
+
+        package init(
+            kind: String, name: String, practiceId: String?, recipient: String, purpose: String, weekOf: CivilDate?,
+            directory: URL, files: [URL], patients: Int, flags: Int, deliveryStatus: DeliveryStatus, createdAt: Date
+        ) {
+            self.kind = kind
+            self.name = name
+            self.practiceId = practiceId
+            self.recipient = recipient
+            self.purpose = purpose
+            self.weekOf = weekOf
+            self.directory = directory
+            self.files = files
+            self.patients = patients
+            self.flags = flags
+            self.deliveryStatus = deliveryStatus
+            self.createdAt = createdAt
+        }
     }
 
-    static let columns = """
+    package static let columns = """
         report_id, kind, name, practice_id, week_of, directory, files::text AS files, sha256, patients, flags,
         delivery_status, attempts, last_exit_status
         """
@@ -103,7 +121,7 @@ public struct ReportLedger {
     /// report without a delivery command keeps them (its outbox is the hand-over, so what was written there
     /// counts); `DisclosureLog.record` then adds only the flags it did not list yet. Call inside the
     /// transaction that records the report's disclosures.
-    func record(_ report: NewReport) throws -> Int64 {
+    package func record(_ report: NewReport) throws -> Int64 {
         var fileObjects: [String] = []
         var hashes: [String] = []
         for url in report.files {
@@ -163,7 +181,7 @@ public struct ReportLedger {
     }
 
     /// Records one run of the delivery command: delivered only when it exited 0.
-    func recordAttempt(reportId: Int64, exitStatus: Int32, at now: Date) throws {
+    package func recordAttempt(reportId: Int64, exitStatus: Int32, at now: Date) throws {
         try connection.execute(
             """
             UPDATE lastmile.report SET attempts = attempts + 1, last_exit_status = $2, last_attempt_at = $3::timestamptz,
@@ -173,7 +191,7 @@ public struct ReportLedger {
             """, [Int(reportId), Int(exitStatus), Clock.sqlTimestamp(now)])
     }
 
-    static func entry(_ row: QueryResult.Row) -> Entry {
+    package static func entry(_ row: QueryResult.Row) -> Entry {
         var names: [String] = []
         if let json = row["files"],
             let array = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]]
@@ -189,7 +207,7 @@ public struct ReportLedger {
             attempts: row.int("attempts") ?? 0, lastExitStatus: row.int("last_exit_status"))
     }
 
-    static func hex(_ data: Data) -> String {
+    package static func hex(_ data: Data) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(data.count * 2)
@@ -200,13 +218,13 @@ public struct ReportLedger {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func jsonString(_ s: String) -> String {
+    package static func jsonString(_ s: String) -> String {
         let data = (try? JSONSerialization.data(withJSONObject: [s], options: [])) ?? Data("[\"\"]".utf8)
         return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
     }
 }
 
 /// A report of this name was already delivered; it is never rewritten or re-sent.
-struct ReportAlreadyDelivered: Error {
-    var name: String
+package struct ReportAlreadyDelivered: Error {
+    package var name: String
 }

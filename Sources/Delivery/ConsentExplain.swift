@@ -1,6 +1,7 @@
 import Consent
 import Foundation
 import LastMileCore
+import Store
 import Warehouse
 
 /// A consent policy file that cannot be read. Exit status 78 (configuration).

@@ -4,39 +4,39 @@ import Reports
 import Warehouse
 
 /// A flag as stored in `lastmile.flag`, with its row id (what a disclosure references).
-struct StoredFlag: Hashable {
-    var flagId: Int64
-    var flag: Flag
+package struct StoredFlag: Hashable {
+    package var flagId: Int64
+    package var flag: Flag
 }
 
 /// Who a stored flag is about, as the reports need them.
 /// - Important: personal data. Never log a field of this type.
-struct StoredPatient: Hashable {
-    var patientId: String
-    var givenName: String?
-    var familyName: String?
-    var birthDate: CivilDate?
-    var sex: Sex?
-    var practicePatientId: String?
+package struct StoredPatient: Hashable {
+    package var patientId: String
+    package var givenName: String?
+    package var familyName: String?
+    package var birthDate: CivilDate?
+    package var sex: Sex?
+    package var practicePatientId: String?
 }
 
 /// A stored flag row could not be read; names the row id, never its contents.
-struct StoredFlagError: ClassifiedError, CustomStringConvertible {
-    var flagId: String
-    var column: String
-    var exitStatus: ExitStatus { .dataError }
-    var description: String { "lastmile.flag row \(flagId): column \(column) is not what lastmile writes" }
+package struct StoredFlagError: ClassifiedError, CustomStringConvertible {
+    package var flagId: String
+    package var column: String
+    package var exitStatus: ExitStatus { .dataError }
+    package var description: String { "lastmile.flag row \(flagId): column \(column) is not what lastmile writes" }
 }
 
-enum WarehouseRows {
+package enum WarehouseRows {
     /// The select list `flag(from:)` and `patient(from:)` read, for a query joining `flag f` and `patient p`.
-    static let flagColumns = """
+    package static let flagColumns = """
         f.flag_id, f.patient_id, f.kind, f.source, f.tier, f.status, f.period_start, f.period_end,
         f.codes::text AS codes, f.evidence::text AS evidence
         """
-    static let patientColumns = "p.given_name, p.family_name, p.birth_date, p.sex"
+    package static let patientColumns = "p.given_name, p.family_name, p.birth_date, p.sex"
 
-    static func flag(from row: QueryResult.Row) throws -> StoredFlag {
+    package static func flag(from row: QueryResult.Row) throws -> StoredFlag {
         let id = row["flag_id"] ?? "?"
         func bad(_ column: String) -> StoredFlagError { StoredFlagError(flagId: id, column: column) }
         guard let flagId = Int64(id) else { throw bad("flag_id") }
@@ -67,7 +67,7 @@ enum WarehouseRows {
         return StoredFlag(flagId: flagId, flag: flag)
     }
 
-    static func patient(from row: QueryResult.Row) -> StoredPatient {
+    package static func patient(from row: QueryResult.Row) -> StoredPatient {
         let sex: Sex? =
             switch row["sex"]?.lowercased() {
             case "f", "female": .female

@@ -1,35 +1,63 @@
 import Extractors
 import Foundation
-import Logging
 import LastMileCore
+import Logging
 import Warehouse
 
-struct CrosswalkRow {
-    var source: String
-    var sourcePersonId: String
-    var patientId: String
-    var probability: Double
-    var fingerprint: String
+package struct CrosswalkRow {
+    package var source: String
+    package var sourcePersonId: String
+    package var patientId: String
+    package var probability: Double
+    package var fingerprint: String
+
+    package init(source: String, sourcePersonId: String, patientId: String, probability: Double, fingerprint: String) {
+        self.source = source
+        self.sourcePersonId = sourcePersonId
+        self.patientId = patientId
+        self.probability = probability
+        self.fingerprint = fingerprint
+    }
 }
 
-struct ReviewRow {
-    var source: String
-    var sourcePersonId: String
-    var candidate: String?
-    var runnerUp: String?
-    var probability: Double
-    var reason: String
+package struct ReviewRow {
+    package var source: String
+    package var sourcePersonId: String
+    package var candidate: String?
+    package var runnerUp: String?
+    package var probability: Double
+    package var reason: String
+
+    package init(source: String, sourcePersonId: String, candidate: String? = nil, runnerUp: String? = nil, probability: Double, reason: String) {
+        self.source = source
+        self.sourcePersonId = sourcePersonId
+        self.candidate = candidate
+        self.runnerUp = runnerUp
+        self.probability = probability
+        self.reason = reason
+    }
+}
+
+/// A row an extractor rejected, quarantined in `lastmile.rejected_row` (its reason and place, never its text).
+package struct RejectedRow {
+    package var source: String
+    package var rejection: RowRejection
+
+    package init(source: String, rejection: RowRejection) {
+        self.source = source
+        self.rejection = rejection
+    }
 }
 
 /// The source crosswalk (source person id → patient), review queue and quarantine records of a run.
-enum Crosswalk {
-    struct Known {
-        var patientId: String
-        var fingerprint: String
+package enum Crosswalk {
+    package struct Known {
+        package var patientId: String
+        package var fingerprint: String
     }
 
     /// Crosswalk entries of the given sources, keyed by `source + U+001F + source person id`.
-    static func load(_ connection: Connection, sources: Set<String>) throws -> [String: Known] {
+    package static func load(_ connection: Connection, sources: Set<String>) throws -> [String: Known] {
         var known: [String: Known] = [:]
         for row in try connection.execute(
             "SELECT source, source_person_id, patient_id, demographics_hash FROM lastmile.source_crosswalk WHERE source = ANY($1::text[])",
@@ -46,8 +74,8 @@ enum Crosswalk {
     /// Writes the night's links, review entries and quarantine records set-based: each list goes through one
     /// `StagedMerge` (within one night the last entry of a person wins, as it would row by row), and a person
     /// now linked leaves the review queue.
-    static func save(
-        _ links: [CrosswalkRow], reviews: [ReviewRow], rejected: [RunState.RejectedRow], runId: Int64,
+    package static func save(
+        _ links: [CrosswalkRow], reviews: [ReviewRow], rejected: [RejectedRow], runId: Int64,
         connection: Connection, logger: Logger? = nil, alwaysMerge: Bool = false
     ) throws {
         if !links.isEmpty {

@@ -3,6 +3,7 @@ import Foundation
 import LastMileCore
 import Logging
 import Reports
+import Store
 import Warehouse
 
 /// Builds, writes and records the Monday absenteeism lists, re-checking consent at report time.
@@ -104,7 +105,7 @@ public struct AbsenteeismReport {
         return outcomes
     }
 
-    func report(
+    package func report(
         practice: (id: String, name: String), weekOf monday: CivilDate, on date: CivilDate, template: HTMLTemplate?
     )
         throws -> Outcome
@@ -162,7 +163,7 @@ public struct AbsenteeismReport {
     }
 
     /// Runs `body`; when it throws, removes `files` first: a list the ledger does not record stays nowhere.
-    static func removing<T>(_ files: [URL], after body: () throws -> T) throws -> T {
+    package static func removing<T>(_ files: [URL], after body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch {
@@ -237,7 +238,7 @@ public struct AbsenteeismReport {
     /// The patients on the practice's list of the week before, from that report's disclosures (of its
     /// delivered version, or every version written to an outbox without a delivery command); nil when no list
     /// was made that week (the flags' `previous_rate` then decides what is new).
-    func lastWeeksPatients(practiceId: String, weekOf monday: CivilDate) throws -> Set<String>? {
+    package func lastWeeksPatients(practiceId: String, weekOf monday: CivilDate) throws -> Set<String>? {
         let previous = try connection.execute(
             "SELECT report_id FROM lastmile.report WHERE kind = $1 AND practice_id = $2 AND week_of = $3::date",
             [Self.kind, practiceId, monday.adding(days: -7)]

@@ -8,7 +8,7 @@ public struct UpsertCounts: Sendable, Codable, Equatable {
     public var inserted = 0
     public var updated = 0
     public init() {}
-    mutating func add(_ other: UpsertCounts) {
+    package mutating func add(_ other: UpsertCounts) {
         inserted += other.inserted
         updated += other.updated
     }
@@ -19,19 +19,31 @@ public struct UpsertCounts: Sendable, Codable, Equatable {
 /// Each kind is written with a `StagedMerge` keyed by the source's own record key, so a re-sent record replaces
 /// what it corrects; within one load the last record of a key wins. Rows are rewritten only when a value
 /// changed, so a repeated load leaves the tables untouched. A source's first load is COPYed straight in.
-struct EventStore {
-    let connection: Connection
-    var logger: Logger? = nil
-    /// Merge through staging even into an empty table (to compare with the COPY fast path).
-    var alwaysMerge = false
+package struct EventStore {
+    package let connection: Connection
+    package var logger: Logger? = nil
 
-    /// A record that passed both gates, with the patient it was linked to.
-    struct LinkedRecord {
-        var record: SourceRecord
-        var patientId: String
+    /// Merge through staging even into an empty table (to compare with the COPY fast path).
+    package var alwaysMerge = false
+
+    package init(connection: Connection, logger: Logger? = nil, alwaysMerge: Bool = false) {
+        self.connection = connection
+        self.logger = logger
+        self.alwaysMerge = alwaysMerge
     }
 
-    func load(_ records: [LinkedRecord], runId: Int64) throws -> UpsertCounts {
+    /// A record that passed both gates, with the patient it was linked to.
+    package struct LinkedRecord {
+        var record: SourceRecord
+        var patientId: String
+
+        package init(record: SourceRecord, patientId: String) {
+            self.record = record
+            self.patientId = patientId
+        }
+    }
+
+    package func load(_ records: [LinkedRecord], runId: Int64) throws -> UpsertCounts {
         var counts = UpsertCounts()
         // Each kind's rows are (index into `records`, event): the records themselves are not copied.
         var attendance: [(Int, AttendanceDay)] = []
@@ -162,7 +174,7 @@ struct EventStore {
     }
 
     /// Every stored event, grouped by patient, in a stable order (for deterministic flags).
-    func eventsByPatient() throws -> [String: [(source: String, event: SourceEvent)]] {
+    package func eventsByPatient() throws -> [String: [(source: String, event: SourceEvent)]] {
         var byPatient: [String: [(source: String, event: SourceEvent)]] = [:]
         func add(_ row: QueryResult.Row, _ event: SourceEvent?) {
             guard let event, let patient = row["patient_id"], let source = row["source"] else { return }
@@ -227,7 +239,7 @@ struct EventStore {
     }
 
     /// Parses PostgreSQL's `timestamp` text (`YYYY-MM-DD HH:MM:SS`).
-    static func dateTime(_ text: String) -> CivilDateTime? {
+    package static func dateTime(_ text: String) -> CivilDateTime? {
         guard text.count >= 19, let date = CivilDate(iso: text.prefix(10)) else { return nil }
         let parts = text.dropFirst(11).prefix(8).split(separator: ":").compactMap { Int($0) }
         guard parts.count == 3 else { return nil }

@@ -1,6 +1,7 @@
 import Foundation
 import LastMileCore
 import Logging
+import Store
 import Warehouse
 
 #if canImport(Glibc)
@@ -14,7 +15,7 @@ import Warehouse
 /// The command runs without a shell (arguments are substituted, never interpreted), with standard input,
 /// output and error on /dev/null so nothing it prints reaches lastmile's logs, and is stopped after its
 /// timeout. A report is marked delivered only when every run of the command for it exited 0.
-public struct Delivery {
+public struct OutboxDelivery {
     public let connection: Connection
     public let command: DeliveryCommand
     public let logger: Logger
@@ -68,14 +69,14 @@ public struct Delivery {
     }
 
     /// lastmile's environment without the warehouse's credentials: the delivery program never needs them.
-    static func childEnvironment(_ environment: [String: String]) -> [String: String] {
+    package static func childEnvironment(_ environment: [String: String]) -> [String: String] {
         environment.filter { key, _ in
             key != WarehouseLocation.environmentVariable && key != "LASTMILE_TEST_DATABASE_URL" && !key.hasPrefix("PG")
         }
     }
 
     /// Runs one argument vector with the timeout; returns its exit status.
-    func run(_ argv: [String]) -> Int32 {
+    package func run(_ argv: [String]) -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())

@@ -1,5 +1,6 @@
 import Foundation
 import LastMileCore
+import Store
 
 extension AbsenteeismReport {
     /// Deletes the outbox files of lists past the pipeline's `outbox_retention_days`; returns their report ids.

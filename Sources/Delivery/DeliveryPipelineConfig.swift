@@ -2,6 +2,7 @@ import Consent
 import Foundation
 import LastMileCore
 import Reports
+import Store
 import YAMLConfig
 import Yams
 
@@ -75,7 +76,7 @@ public typealias DeliveryPipelineError = ConfigError
 
 extension DeliveryPipelineConfig {
     /// The keys a pipeline file may have, at the top level.
-    static let topKeys = [
+    package static let topKeys = [
         "pipeline", "description", "owner", "purpose", "practices", "recipient_roles", "consent_policy", "templates",
         "outbox", "outbox_retention_days", "list", "delivery",
     ]

@@ -1,18 +1,18 @@
 import Extractors
 import Foundation
-import Logging
 import LastMileCore
+import Logging
 import Warehouse
 
 /// The active patients of the MPI snapshot in the warehouse, as the matcher needs them.
-struct PatientSnapshot {
-    var ids: [String] = []
-    var people: [PersonIdentity] = []
-    var index: [String: Int] = [:]
+package struct PatientSnapshot {
+    package var ids: [String] = []
+    package var people: [PersonIdentity] = []
+    package var index: [String: Int] = [:]
 
-    func birthDate(of patientId: String) -> CivilDate? { index[patientId].flatMap { people[$0].birthDate } }
+    package func birthDate(of patientId: String) -> CivilDate? { index[patientId].flatMap { people[$0].birthDate } }
 
-    static func load(_ connection: Connection) throws -> PatientSnapshot {
+    package static func load(_ connection: Connection) throws -> PatientSnapshot {
         var snapshot = PatientSnapshot()
         let rows = try connection.execute(
             """
