@@ -116,7 +116,7 @@ public struct AbsenteeismReport {
         {
             logger.info(
                 "list already delivered; not sent again",
-                metadata: ["practice": "\(practice.id)", "week": "\(monday)", "report.id": "\(existing.reportId)"])
+                metadata: ["practice": "\(practice.id)", "week": "\(monday)", "report.id": .number(existing.reportId)])
             return Outcome(
                 practiceId: practice.id, weekOf: monday, reportName: name, reportId: existing.reportId,
                 action: .alreadyDelivered, patients: existing.patients, flags: existing.flags, files: existing.files)
@@ -137,8 +137,8 @@ public struct AbsenteeismReport {
         logger.info(
             "list written",
             metadata: [
-                "practice": "\(practice.id)", "week": "\(monday)", "report.id": "\(reportId)",
-                "patients": "\(list.rows.count)", "flags.disclosed": "\(disclosed.count)",
+                "practice": "\(practice.id)", "week": "\(monday)", "report.id": .number(reportId),
+                "patients": .number(list.rows.count), "flags.disclosed": .number(disclosed.count),
             ])
         return Outcome(
             practiceId: practice.id, weekOf: monday, reportName: name, reportId: reportId, action: .written,
@@ -227,7 +227,8 @@ public struct AbsenteeismReport {
         logger.debug(
             "consent checked at report time",
             metadata: [
-                "practice": "\(practiceId)", "consent.passed": "\(tally.passed)", "consent.stopped": "\(tally.stopped)",
+                "practice": "\(practiceId)", "consent.passed": .number(tally.passed),
+                "consent.stopped": .number(tally.stopped),
             ])
         let list = AbsenteeismList(
             practiceId: practiceId, practiceName: practiceName, weekOf: monday, patients: listed,

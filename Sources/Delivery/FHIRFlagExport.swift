@@ -102,8 +102,9 @@ public struct FHIRFlagExport {
         logger.info(
             "FHIR export written",
             metadata: [
-                "report.id": "\(reportId)", "flags": "\(permitted.count)", "patients": "\(exportedPatients.count)",
-                "consent.stopped": "\(tally.stopped)",
+                "report.id": .number(reportId), "flags": .number(permitted.count),
+                "patients": .number(exportedPatients.count),
+                "consent.stopped": .number(tally.stopped),
             ])
         return Outcome(
             reportName: name, reportId: reportId, flags: permitted.count, patients: exportedPatients.count,

@@ -55,8 +55,8 @@ public struct OutboxDelivery {
             }
             try ledger.recordAttempt(reportId: report.reportId, exitStatus: status, at: clock.now)
             let metadata: Logger.Metadata = [
-                "report.id": "\(report.reportId)", "practice": "\(report.practiceId ?? "-")",
-                "exit.status": "\(status)", "attempt": "\(report.attempts + 1)",
+                "report.id": .number(report.reportId), "practice": "\(report.practiceId ?? "-")",
+                "exit.status": .number(status), "attempt": .number(report.attempts + 1),
             ]
             if status == 0 {
                 logger.info("report delivered", metadata: metadata)
@@ -93,7 +93,8 @@ public struct OutboxDelivery {
             return Self.cannotStart
         }
         if finished.wait(timeout: .now() + .seconds(command.timeoutSeconds)) == .timedOut {
-            logger.warning("delivery command timed out", metadata: ["timeout.seconds": "\(command.timeoutSeconds)"])
+            logger.warning(
+                "delivery command timed out", metadata: ["timeout.seconds": .stringConvertible(command.timeoutSeconds)])
             process.terminate()
             if finished.wait(timeout: .now() + .seconds(2)) == .timedOut {
                 kill(process.processIdentifier, SIGKILL)

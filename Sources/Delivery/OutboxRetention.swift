@@ -32,7 +32,7 @@ extension AbsenteeismReport {
             logger.info(
                 "list files past retention deleted",
                 metadata: [
-                    "report.id": "\(entry.reportId)", "practice": "\(entry.practiceId ?? "")", "week": "\(monday)",
+                    "report.id": .number(entry.reportId), "practice": "\(entry.practiceId ?? "")", "week": "\(monday)",
                 ])
         }
         return pruned

@@ -185,7 +185,7 @@ public enum AttributionImport {
         try connection.execute(unsafeSQL: "DROP TABLE pg_temp.attribution_stage")
 
         var metadata: Logger.Metadata = ["file": "\(summary.file)"]
-        for (name, value) in summary.counts { metadata[name] = "\(value)" }
+        for (name, value) in summary.counts { metadata[name] = .number(value) }
         logger.info("attribution loaded", metadata: metadata)
         return summary
     }

@@ -122,8 +122,8 @@ public enum ConsentImport {
         logger.info(
             "consent directives imported",
             metadata: [
-                "files": "\(summary.files)", "directives.read": "\(summary.directivesRead)",
-                "directives.stored": "\(summary.stored)", "problems": "\(summary.problems.count)",
+                "files": .number(summary.files), "directives.read": .number(summary.directivesRead),
+                "directives.stored": .number(summary.stored), "problems": .number(summary.problems.count),
             ])
         return summary
     }

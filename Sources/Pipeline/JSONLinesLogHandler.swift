@@ -4,7 +4,10 @@ import Store
 
 /// A swift-log handler writing one JSON object per line to standard error, for cron and log shippers.
 ///
-/// Each line has `ts` (ISO 8601, UTC), `level`, `label`, `msg` and the merged metadata under their own keys.
+/// Each line has `ts` (ISO 8601, UTC), `level`, `label`, `msg` and the merged metadata under their own keys
+/// (`docs/operations.md`, "Log lines"). A `.stringConvertible` integer, floating-point number or boolean is
+/// written as a JSON number or boolean; everything else as a string. Call sites pass counts with
+/// `.number(_:)` and durations with `.seconds(_:)`.
 /// - Important: the handler redacts nothing. Callers log counts, file ids and line numbers, never personal data.
 public struct JSONLinesLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
@@ -34,7 +37,9 @@ public struct JSONLinesLogHandler: LogHandler {
         for (key, value) in merged where object[key] == nil {
             object[key] = Self.jsonValue(value)
         }
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]),
+        guard
+            let data = try? JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]),
             let line = String(data: data, encoding: .utf8)
         else { return }
         write(line + "\n")
@@ -44,17 +49,27 @@ public struct JSONLinesLogHandler: LogHandler {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
-    private static func jsonValue(_ value: Logger.MetadataValue) -> Any {
+    /// The JSON form of one metadata value: numbers and booleans typed, a non-finite number as a string.
+    static func jsonValue(_ value: Logger.MetadataValue) -> Any {
         switch value {
         case .string(let s): return s
-        case .stringConvertible(let c):
-            if let i = c as? Int { return i }
-            if let d = c as? Double { return d }
-            if let b = c as? Bool { return b }
-            return c.description
+        case .stringConvertible(let c): return typedValue(c)
         case .array(let a): return a.map(jsonValue)
         case .dictionary(let d): return d.mapValues(jsonValue)
         }
+    }
+
+    private static func typedValue(_ value: any CustomStringConvertible & Sendable) -> Any {
+        if let b = value as? Bool { return b }
+        if let i = value as? any BinaryInteger {
+            if let exact = Int64(exactly: i) { return exact }
+            return value.description
+        }
+        if let d = value as? any BinaryFloatingPoint {
+            let double = Double(d)
+            return double.isFinite ? double : value.description
+        }
+        return value.description
     }
 
     private static func timestamp() -> String {
@@ -67,5 +82,24 @@ public struct JSONLinesLogHandler: LogHandler {
         return String(
             format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
             Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), ms)
+    }
+}
+
+/// Log metadata keys: dot-separated segments of lower-case words joined by `_` (`run.id`, `rows.read`,
+/// `run.as_of`), as `docs/operations.md` documents.
+public enum LogKey {
+    /// `text` as one key segment: lower case, every run of other characters than letters and digits as `_`.
+    /// `"given+family names"` becomes `"given_family_names"`.
+    public static func segment(_ text: String) -> String {
+        var out = ""
+        for scalar in text.lowercased().unicodeScalars {
+            if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) {
+                out.unicodeScalars.append(scalar)
+            } else if !out.isEmpty, !out.hasSuffix("_") {
+                out += "_"
+            }
+        }
+        while out.hasSuffix("_") { out.removeLast() }
+        return out
     }
 }

@@ -104,8 +104,8 @@ struct RunState {
                     VALUES ($1, $2, $3, $4, $5, $6)
                     """, [source.name, sha, name, bytes, rowsRead, runId])
                 logger.info("extracted", metadata: [
-                    "source": "\(source.name)", "file": "\(name)", "rows.read": "\(rowsRead)",
-                    "rows.rejected": "\(sink.rejections.count)",
+                    "source": "\(source.name)", "file": "\(name)", "rows.read": .number(rowsRead),
+                    "rows.rejected": .number(sink.rejections.count),
                 ])
             }
             counts[source.name] = c

@@ -68,14 +68,20 @@ public struct NightlyRun {
         defer { _ = try? connection.advisoryUnlock(Self.lockKey) }
         let ledger = RunLedger(connection: connection)
         let abandoned = try ledger.closeAbandonedRuns(at: clock.now)
-        if abandoned > 0 { logger.warning("closed runs left running by a killed process", metadata: ["runs": "\(abandoned)"]) }
+        if abandoned > 0 {
+            logger.warning("closed runs left running by a killed process", metadata: ["runs": .number(abandoned)])
+        }
 
         var summary = RunSummary(pipeline: config.name, asOf: options.asOf.description, dryRun: options.dryRun)
         let runId: Int64? = options.dryRun ? nil : try ledger.start(pipeline: config.name, asOf: options.asOf, at: clock.now)
         summary.runId = runId
         var log = logger
-        log[metadataKey: "run.id"] = "\(runId.map(String.init) ?? "dry-run")"
-        log.info("run started", metadata: ["pipeline": "\(config.name)", "as_of": "\(options.asOf)"])
+        if let runId {
+            log[metadataKey: "run.id"] = .number(runId)
+        } else {
+            log[metadataKey: "run.dry_run"] = .stringConvertible(true)
+        }
+        log.info("run started", metadata: ["pipeline": "\(config.name)", "run.as_of": "\(options.asOf)"])
 
         let rejects: RejectsLocation
         do {
@@ -134,8 +140,8 @@ public struct NightlyRun {
             }
         }
         log.info("run succeeded", metadata: [
-            "rows.read": "\(summary.sources.map(\.rowsRead).reduce(0, +))",
-            "flags.active": "\(summary.flags.active)", "seconds": "\(String(format: "%.2f", summary.seconds))",
+            "rows.read": .number(summary.sources.map(\.rowsRead).reduce(0, +)),
+            "flags.active": .number(summary.flags.active), "seconds": .seconds(summary.seconds),
         ])
         return summary
     }

@@ -183,10 +183,11 @@ public enum PatientImport {
         logger.info(
             "mpi snapshot loaded",
             metadata: [
-                "file": "\(summary.file)", "rows.read": "\(summary.rowsRead)", "inserted": "\(summary.inserted)",
-                "updated": "\(summary.updated)", "unchanged": "\(summary.unchanged)", "retired": "\(summary.retired)",
-                "reactivated": "\(summary.reactivated)", "rejected": "\(summary.rejected)",
-                "seconds": "\(String(format: "%.2f", (ContinuousClock.now - started).seconds))",
+                "file": "\(summary.file)", "rows.read": .number(summary.rowsRead),
+                "inserted": .number(summary.inserted), "updated": .number(summary.updated),
+                "unchanged": .number(summary.unchanged), "retired": .number(summary.retired),
+                "reactivated": .number(summary.reactivated), "rejected": .number(summary.rejected),
+                "seconds": .seconds((ContinuousClock.now - started).seconds),
             ])
         return summary
     }

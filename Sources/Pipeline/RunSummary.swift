@@ -88,6 +88,26 @@ public struct RunSummary: Sendable, Codable, Equatable {
         return lines.joined(separator: "\n")
     }
 
+    /// The summary as one JSON object on one line (`lastmile run --summary-format json`): the keys the ledger
+    /// stores in `lastmile.run.counts` (counts as JSON numbers, seconds as numbers) plus `balanced`.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(JSONDocument(summary: self)), as: UTF8.self)
+    }
+
+    /// The summary's own keys and `balanced`, in one object.
+    private struct JSONDocument: Encodable {
+        let summary: RunSummary
+        enum Key: String, CodingKey { case balanced }
+
+        func encode(to encoder: any Encoder) throws {
+            try summary.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(summary.isBalanced, forKey: .balanced)
+        }
+    }
+
     private static func detail(_ d: [String: Int]) -> String {
         d.isEmpty ? "" : "  (" + d.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
     }

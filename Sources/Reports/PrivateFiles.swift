@@ -12,11 +12,13 @@ import Foundation
 /// half a report and a crash leaves the previous version.
 public enum PrivateFiles {
     /// Creates `root/components…` as needed; every directory it creates or passes below `root` is made 0700.
-    /// `root` itself is created 0700 when missing and otherwise left as it is.
+    /// `root` itself, and any of its missing parent folders, is created 0700 when missing; an existing one is
+    /// left as it is.
     /// - Throws: `ReportError` for an unsafe component, a non-directory in the way, or a failed call.
     @discardableResult
     public static func directory(_ root: URL, _ components: [(role: String, name: String)]) throws -> URL {
-        try makeDirectory(root.path, tighten: false)
+        try makeParents(of: root.path)
+        try makeDirectory(root.path, tighten: false, named: root.path)
         var url = root
         for (role, name) in components {
             guard isSafeComponent(name) else { throw ReportError.unsafePathComponent(role: role) }
@@ -96,21 +98,38 @@ public enum PrivateFiles {
         }
     }
 
-    private static func makeDirectory(_ path: String, tighten: Bool) throws {
+    /// Creates the missing folders above `path` (0700), like `mkdir -p`; existing ones (or links to them) are
+    /// left as they are.
+    private static func makeParents(of path: String) throws {
+        let parent = (path as NSString).deletingLastPathComponent
+        guard !parent.isEmpty, parent != "/", parent != path else { return }
+        var st = stat()
+        if stat(parent, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFDIR else { throw ReportError.notADirectory(path: parent) }
+            return
+        }
+        guard errno == ENOENT else { throw ReportError.cannotWrite(path: parent, call: "stat", errno: errno) }
+        try makeParents(of: parent)
+        try makeDirectory(parent, tighten: false, named: parent)
+    }
+
+    /// Creates `path` 0700 when missing; `name` is how errors name it (the root as given, else the last component).
+    private static func makeDirectory(_ path: String, tighten: Bool, named name: String? = nil) throws {
+        let name = name ?? lastComponent(path)
         var st = stat()
         if lstat(path, &st) == 0 {
-            guard (st.st_mode & S_IFMT) == S_IFDIR else { throw ReportError.notADirectory(path: lastComponent(path)) }
+            guard (st.st_mode & S_IFMT) == S_IFDIR else { throw ReportError.notADirectory(path: name) }
             if tighten, (st.st_mode & 0o777) != 0o700, chmod(path, 0o700) != 0 {
-                throw ReportError.cannotWrite(path: lastComponent(path), call: "chmod", errno: errno)
+                throw ReportError.cannotWrite(path: name, call: "chmod", errno: errno)
             }
             return
         }
         if mkdir(path, 0o700) != 0, errno != EEXIST {
-            throw ReportError.cannotWrite(path: lastComponent(path), call: "mkdir", errno: errno)
+            throw ReportError.cannotWrite(path: name, call: "mkdir", errno: errno)
         }
         // mkdir's mode is filtered by the umask; set it exactly.
         if chmod(path, 0o700) != 0 {
-            throw ReportError.cannotWrite(path: lastComponent(path), call: "chmod", errno: errno)
+            throw ReportError.cannotWrite(path: name, call: "chmod", errno: errno)
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import LastMileCore
 
 /// A report or export that could not be written. Messages name paths relative to the output root and the
@@ -22,7 +23,8 @@ public enum ReportError: Error, ClassifiedError, CustomStringConvertible, Equata
         switch self {
         case .unsafePathComponent(let role):
             "the \(role) cannot be used as a directory name; expected letters, digits, '.', '_' or '-'"
-        case .cannotWrite(let path, let call, let errno): "\(path): \(call) failed (errno \(errno))"
+        case .cannotWrite(let path, let call, let errno):
+            "\(path): \(call) failed: \(String(cString: strerror(errno))) (errno \(errno))"
         case .notADirectory(let path): "\(path): expected a directory, found something else (a file or a link)"
         case .templateUnreadable(let file): "\(file): template missing or not UTF-8 text"
         }

@@ -125,10 +125,10 @@ package struct StagedMerge {
         logger?.debug(
             "merged",
             metadata: [
-                "table": "\(table)", "path": "\(path.rawValue)", "rows": "\(rows.count)",
-                "keys.repeated": "\(counts.repeatedKeys)",
-                "rows.inserted": "\(counts.inserted)", "rows.updated": "\(counts.updated)",
-                "seconds": "\(String(format: "%.3f", (ContinuousClock.now - started).seconds))",
+                "table": "\(table)", "path": "\(path.rawValue)", "rows": .number(rows.count),
+                "keys.repeated": .stringConvertible(counts.repeatedKeys),
+                "rows.inserted": .number(counts.inserted), "rows.updated": .number(counts.updated),
+                "seconds": .seconds((ContinuousClock.now - started).seconds),
             ])
         return counts
     }

@@ -69,7 +69,7 @@ public struct Migrator {
                     "INSERT INTO lastmile.schema_migration (version, name, checksum) VALUES ($1, $2, md5($3))",
                     [migration.version, migration.name, migration.sql])
             }
-            logger.info("applied migration", metadata: ["migration.version": "\(migration.version)"])
+            logger.info("applied migration", metadata: ["migration.version": .stringConvertible(migration.version)])
             done.append(migration)
         }
         return done

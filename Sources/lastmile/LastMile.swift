@@ -54,7 +54,7 @@ struct LastMile: ParsableCommand {
         JSONLinesLogHandler(label: "lastmile").log(
             event: LogEvent(
                 level: .error, message: "command failed",
-                metadata: ["error": "\(message)", "exit_status": .stringConvertible(Int(status.rawValue))], source: "lastmile",
+                metadata: ["error": "\(message)", "exit.status": .number(status.rawValue)], source: "lastmile",
                 file: #fileID, function: #function, line: #line))
     }
 

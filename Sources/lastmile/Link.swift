@@ -3,6 +3,7 @@ import Foundation
 import LastMileCore
 import Logging
 import Matching
+import Pipeline
 
 /// `lastmile link`: links incoming people to MPI patients, one auto-link at most per incoming record.
 struct Link: ParsableCommand {
@@ -69,13 +70,18 @@ struct Link: ParsableCommand {
         try links.close()
         try review?.close()
         var metadata: Logger.Metadata = [
-            "links": "\(counts[.match, default: 0])", "review": "\(counts[.review, default: 0])",
-            "no_match": "\(counts[.noMatch, default: 0])", "pairs.candidate": "\(run.blocking.candidatePairs)",
-            "blocks.skipped": "\(run.blocking.skippedBlocks)",
-            "seconds.link": "\(MatchFiles.seconds(since: linkStarted))", "seconds.total": "\(MatchFiles.seconds(since: started))",
+            "links": .number(counts[.match, default: 0]), "review": .number(counts[.review, default: 0]),
+            "no_match": .number(counts[.noMatch, default: 0]), "pairs.candidate": .number(run.blocking.candidatePairs),
+            "blocks.skipped": .number(run.blocking.skippedBlocks),
+            "seconds.link": .seconds((ContinuousClock.now - linkStarted).seconds),
+            "seconds.total": .seconds((ContinuousClock.now - started).seconds),
         ]
-        if let recall = run.blocking.estimatedRecall { metadata["blocking.recall_estimate"] = "\(String(format: "%.4f", recall))" }
-        for (rule, pairs) in run.blocking.pairsByRule { metadata["pairs.\(rule.rawValue)"] = "\(pairs)" }
+        if let recall = run.blocking.estimatedRecall {
+            metadata["blocking.recall_estimate"] = .stringConvertible(recall)
+        }
+        for (rule, pairs) in run.blocking.pairsByRule {
+            metadata["pairs.\(LogKey.segment(rule.rawValue))"] = .number(pairs)
+        }
         logger.info("linked", metadata: metadata)
     }
 

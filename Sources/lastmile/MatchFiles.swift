@@ -3,6 +3,7 @@ import Foundation
 import LastMileCore
 import Logging
 import Matching
+import Pipeline
 
 /// The MPI and incoming files of `link` and `match`, read and encoded for the matcher.
 struct MatchFiles {
@@ -21,8 +22,8 @@ struct MatchFiles {
         logger.info(
             "inputs encoded",
             metadata: [
-                "mpi.records": "\(mpiIds.count)", "incoming.records": "\(incomingIds.count)",
-                "seconds": "\(seconds(since: started))",
+                "mpi.records": .number(mpiIds.count), "incoming.records": .number(incomingIds.count),
+                "seconds": .seconds((ContinuousClock.now - started).seconds),
             ])
         return MatchFiles(mpiPath: mpi, incomingPath: incoming, mpiIds: mpiIds, incomingIds: incomingIds, inputs: inputs)
     }
@@ -42,7 +43,9 @@ struct MatchFiles {
                 if rejected <= 10 { logger.warning("row rejected", metadata: ["rejection": "\(rejection)"]) }
             }
         }
-        logger.info("file read", metadata: ["file": "\(reader.csv.file)", "rows": "\(ids.count)", "rows.rejected": "\(rejected)"])
+        logger.info(
+            "file read",
+            metadata: ["file": "\(reader.csv.file)", "rows": .number(ids.count), "rows.rejected": .number(rejected)])
         return (people, ids)
     }
 
@@ -51,7 +54,7 @@ struct MatchFiles {
         guard let path else {
             let started = ContinuousClock.now
             let model = ModelTrainer.train(inputs)
-            logger.info("model trained", metadata: ["seconds": "\(Self.seconds(since: started))"])
+            logger.info("model trained", metadata: ["seconds": .seconds((ContinuousClock.now - started).seconds)])
             return model
         }
         let data: Data
@@ -75,10 +78,6 @@ struct MatchFiles {
             throw MatchCommandError.unknownId(file: inMPI ? "--mpi" : "--incoming")
         }
         return k
-    }
-
-    static func seconds(since start: ContinuousClock.Instant) -> String {
-        String(format: "%.2f", (ContinuousClock.now - start).seconds)
     }
 }
 

@@ -34,6 +34,13 @@ struct Run: ParsableCommand {
     @Option(help: "Write a Prometheus textfile (node_exporter textfile collector) when the run ends, however it ends.")
     var metricsFile: String?
 
+    @Option(help: "The summary on standard output: text, or json (one object, counts as numbers).")
+    var summaryFormat: SummaryFormat = .text
+
+    enum SummaryFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
     func validate() throws {
         if let asOf, CivilDate(iso: asOf) == nil { throw ValidationError("--as-of takes a date as YYYY-MM-DD") }
     }
@@ -56,7 +63,10 @@ struct Run: ParsableCommand {
         options.showProgress = global.logFormat == .text && isatty(2) == 1
         let connection = try global.warehouse(pipelineWarehouse: config.warehouse).connectMigrated(logger: logger)
         let summary = try NightlyRun(config: config, options: options, logger: logger).run(connection: connection)
-        print(summary.rendered())
+        switch summaryFormat {
+        case .text: print(summary.rendered())
+        case .json: print(try summary.json())
+        }
         if !summary.refusedInputs.isEmpty { throw InputsRefused(inputs: summary.refusedInputs) }
     }
 }

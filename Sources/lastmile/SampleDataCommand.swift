@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import LastMileCore
+import Logging
+import Pipeline
 import SampleData
 
 /// `lastmile sample-data …`: synthetic worlds for demos, tests and benchmarks.
@@ -79,8 +81,9 @@ struct SampleDataCommand: ParsableCommand {
                 logger.info(
                     "benchmark world written",
                     metadata: [
-                        "mpi.records": "\(summary.mpiRecords)", "incoming.records": "\(summary.incomingRecords)",
-                        "seconds": "\(String(format: "%.2f", (ContinuousClock.now - started).seconds))",
+                        "mpi.records": .number(summary.mpiRecords),
+                        "incoming.records": .number(summary.incomingRecords),
+                        "seconds": .seconds((ContinuousClock.now - started).seconds),
                     ])
                 let share =
                     summary.incomingRecords == 0
@@ -94,8 +97,8 @@ struct SampleDataCommand: ParsableCommand {
                 logger.info(
                     "sample world written",
                     metadata: [
-                        "people": "\(summary.people)", "files": "\(summary.files.count)",
-                        "seconds": "\(String(format: "%.2f", (ContinuousClock.now - started).seconds))",
+                        "people": .number(summary.people), "files": .number(summary.files.count),
+                        "seconds": .seconds((ContinuousClock.now - started).seconds),
                     ])
                 for (file, rows) in summary.files {
                     print("\(file)\t\(rows) rows")
