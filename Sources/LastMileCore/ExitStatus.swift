@@ -13,6 +13,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case cannotCreate = 73
     /// A temporary failure: the server went away, another run holds the lock. Try again later.
     case temporaryFailure = 75
+    /// The warehouse login lacks a privilege the command needs (its role does not allow it).
+    case permission = 77
     /// A configuration file is invalid.
     case configuration = 78
 }

@@ -84,6 +84,7 @@ public struct CommandOutcome: Sendable, Equatable {
         case .software: "software"
         case .cannotCreate: "cannot_create"
         case .temporaryFailure: "temporary_failure"
+        case .permission: "permission"
         case .configuration: "configuration"
         }
     }

@@ -147,7 +147,14 @@ public struct ReportLedger {
             guard existing["delivery_status"] != DeliveryStatus.delivered.rawValue else {
                 throw ReportAlreadyDelivered(name: report.name)
             }
-            try connection.execute("SELECT lastmile.withdraw_undelivered_disclosures($1)", [Int(id)])
+            // Disclosures of an attempt that never left (pending or failed delivery) are replaced; those of a
+            // list without a delivery command stay (its outbox was the hand-over), and duplicates are not
+            // written again (`DisclosureLog.record`). The function runs as the schema owner: the disclosure log
+            // is append-only for every other role (migration 5).
+            let status = existing["delivery_status"] ?? ""
+            if status == DeliveryStatus.pending.rawValue || status == DeliveryStatus.failed.rawValue {
+                try connection.execute("SELECT lastmile.forget_undelivered_disclosures($1)", [Int(id)])
+            }
             try connection.execute(
                 """
                 UPDATE lastmile.report SET directory = $2, files = $3::jsonb, sha256 = $4, patients = $5, flags = $6,

@@ -1,33 +1,16 @@
 extension Migration {
     /// The accounting of disclosures lists what left the HIE, once.
     ///
-    /// - `lastmile.withdraw_undelivered_disclosures(report_id)`: removes the disclosures of a report whose
-    ///   delivery is `pending` or `failed` (its files never left the outbox), in the transaction that makes the
-    ///   report again and records the new version's disclosures. It runs as the schema owner, so the disclosure
-    ///   table itself can stay append-only for every other role; it removes nothing of a delivered report, nor
-    ///   of one without a delivery command (its outbox is the hand-over: what was written there counts).
+    /// - A report re-made while its delivery is `pending` or `failed` (its files never left the outbox) has its
+    ///   disclosures replaced through migration 5's owner-run `lastmile.forget_undelivered_disclosures`, in the
+    ///   transaction that records the new version's; nothing of a delivered report is removed, nor of one
+    ///   without a delivery command (its outbox is the hand-over: what was written there counts).
     /// - `lastmile.practice_flag` (and the reader's row policy on `lastmile.flag`) show a flag only once it was
     ///   disclosed: through a delivered report, a report without a delivery command, or a disclosure recorded
     ///   without a report. A list still waiting for (or failing) delivery shows nothing to the practice.
     static let disclosureOnce = Migration(
         version: 6, name: "disclosures of undelivered reports are replaced; readers see only what was disclosed",
         sql: """
-            CREATE FUNCTION lastmile.withdraw_undelivered_disclosures(withdrawn_report bigint) RETURNS bigint
-                LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, lastmile
-                AS $fn$
-                DECLARE removed bigint;
-                BEGIN
-                    DELETE FROM lastmile.disclosure d
-                    USING lastmile.report r
-                    WHERE d.report_id = withdrawn_report AND r.report_id = withdrawn_report
-                      AND r.delivery_status IN ('pending', 'failed');
-                    GET DIAGNOSTICS removed = ROW_COUNT;
-                    RETURN removed;
-                END
-                $fn$;
-            REVOKE ALL ON FUNCTION lastmile.withdraw_undelivered_disclosures(bigint) FROM PUBLIC;
-            GRANT EXECUTE ON FUNCTION lastmile.withdraw_undelivered_disclosures(bigint) TO lastmile_loader;
-
             -- Whether a disclosure left the HIE (its report was delivered or has no delivery command).
             CREATE FUNCTION lastmile.disclosure_left(disclosed_report bigint) RETURNS boolean
                 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, lastmile

@@ -32,6 +32,10 @@ public struct WarehouseError: ClassifiedError, CustomStringConvertible, Sendable
         case migrationChanged
         /// The embedded cluster could not be created, started or stopped.
         case embeddedCluster
+        /// Migrations are pending and this login may not apply them (it does not own the schema).
+        case schemaBehind
+        /// The warehouse has a migration newer than this binary.
+        case schemaAhead
     }
 
     /// Which step of a transaction failed, when inside one.
@@ -72,10 +76,12 @@ public struct WarehouseError: ClassifiedError, CustomStringConvertible, Sendable
             // are worth retrying later; anything else is a bug or bad data.
             if let code = server?.sqlState, code.hasPrefix("08") || code.hasPrefix("57P") || code.hasPrefix("53") {
                 .temporaryFailure
+            } else if server?.sqlState == SQLState.insufficientPrivilege.rawValue {
+                .permission
             } else {
                 .software
             }
-        case .migrationChanged: .configuration
+        case .migrationChanged, .schemaBehind, .schemaAhead: .configuration
         case .embeddedCluster: .unavailable
         }
     }
@@ -102,6 +108,8 @@ public struct WarehouseError: ClassifiedError, CustomStringConvertible, Sendable
             text += " — the warehouse is temporarily unavailable; retry later"
         case .lockHeld:
             text += " — another lastmile run holds the lock; it will be free when that run ends"
+        case .server where server?.sqlState == SQLState.insufficientPrivilege.rawValue:
+            text += " — this login's roles do not allow this command; see the README's least-privilege section"
         default: break
         }
         return text
@@ -151,6 +159,7 @@ public struct SQLState: RawRepresentable, Sendable, Hashable {
     public static let lockNotAvailable = SQLState(rawValue: "55P03")
     public static let serializationFailure = SQLState(rawValue: "40001")
     public static let deadlockDetected = SQLState(rawValue: "40P01")
+    public static let insufficientPrivilege = SQLState(rawValue: "42501")
 
     static let names: [String: String] = [
         "23505": "unique_violation", "23503": "foreign_key_violation", "23502": "not_null_violation",

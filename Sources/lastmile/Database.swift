@@ -22,9 +22,11 @@ struct Database: ParsableCommand {
             abstract: "Apply pending warehouse migrations.",
             discussion: """
                 Each migration runs in its own transaction and is recorded in lastmile.schema_migration, so \
-                running this twice equals once. An applied migration whose text changed is refused (exit 78).
+                running this twice equals once. An applied migration whose text changed is refused (exit 78). \
+                Run it as the login that owns the lastmile schema; any other login only checks that the schema \
+                is current (exit 78 when it is behind or ahead of this lastmile).
 
-                Example:  lastmile db migrate --database 'postgresql://loader@db.hie.example/hie?sslmode=verify-full'
+                Example:  lastmile db migrate --database 'postgresql://lastmile_owner@db.hie.example/hie'
                 """)
         @OptionGroup var global: GlobalOptions
 

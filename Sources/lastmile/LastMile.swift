@@ -18,7 +18,8 @@ struct LastMile: ParsableCommand {
             PostgreSQL. With no --database, it uses a private PostgreSQL cluster under .lastmile/.
 
             Exit codes: 0 ok, 64 usage, 65 unusable input data, 69 warehouse unavailable, 70 internal error, \
-            73 output not writable, 75 temporary failure (retry later), 78 invalid configuration.
+            73 output not writable, 75 temporary failure (retry later), 77 permission (the warehouse login's roles), \
+            78 invalid configuration.
 
             Example:  lastmile db start && lastmile db status
             """,

@@ -221,8 +221,10 @@ extension DisclosureOnceTests {
                 #expect(throws: WarehouseError.self) {
                     try db.execute("DELETE FROM lastmile.disclosure WHERE report_id = $1", [id])
                 }
-                // Delivered: the withdrawal removes nothing.
-                #expect(try db.execute("SELECT lastmile.withdraw_undelivered_disclosures($1)", [id]).scalar == "0")
+                // Delivered: the owner-run withdrawal refuses, and removes nothing.
+                #expect(throws: WarehouseError.self) {
+                    try db.execute("SELECT lastmile.forget_undelivered_disclosures($1)", [id])
+                }
                 #expect(try db.execute(count, [id]).scalar == "\(retry.flags)")
             }
         }
