@@ -141,7 +141,8 @@ public enum DecisionReason: String, Sendable, Hashable, Codable {
     case belowMatchThreshold = "below-match-threshold"
     /// Another patient scored within the tie margin.
     case nearTie = "near-tie"
-    /// Another incoming record claims the same patient with a similar weight.
+    /// Another incoming record that does not look like the same person (a twin, a parent or child) claims the
+    /// same patient, and no claim beats the others by the tie margin (see `Linker.resolveContestedPatients`).
     case contestedPatient = "contested-patient"
     /// The pair shares an address or phone and neither given name with birth date, nor the SSN, tells the
     /// person from a relative (see `Linker.householdIdentityIsClear`).
@@ -345,36 +346,20 @@ public final class Linker: Sendable {
     /// both agree closely; or the full SSN agrees (and not both name and date disagree); or the birth date is
     /// missing, the given name agrees exactly (or as a nickname) and no generational suffixes conflict.
     func householdIdentityIsClear(_ s: Scored, incoming i: Int) -> Bool {
-        let v = s.bestLevels
+        Self.identityIsClear(s.bestLevels, inputs.incoming.records[i].suffix, inputs.mpi.records[Int(s.best)].suffix)
+    }
+
+    /// `householdIdentityIsClear` for any pair: its levels and both generational suffix codes (0 when none).
+    static func identityIsClear(_ v: LevelVector, _ suffixA: UInt8, _ suffixB: UInt8) -> Bool {
         let g = v.level(PairComparer.given)
         let b = v.level(PairComparer.birth)
         if g <= 2 && b <= 2 { return true }
         if v.level(PairComparer.ssnF) == 0 && !(g == ScoringTables.givenElse && b != 15 && b >= 3) { return true }
-        let suffixA = inputs.incoming.records[i].suffix
-        let suffixB = inputs.mpi.records[Int(s.best)].suffix
-        let suffixesConflict = suffixA != 0 && suffixB != 0 && suffixA != suffixB
-        return b == 15 && g <= 1 && !suffixesConflict
+        return b == 15 && g <= 1 && !suffixesConflict(suffixA, suffixB)
     }
 
-    /// One patient, one auto-link per run: when several incoming records would link to the same patient, the
-    /// strongest keeps it only with the tie margin over the next; the others go to review.
-    func resolveContestedPatients(_ decisions: inout [LinkDecision]) {
-        var byPatient: [Int: [Int]] = [:]
-        for (k, d) in decisions.enumerated() where d.decision == .match {
-            byPatient[d.mpi!, default: []].append(k)
-        }
-        for (_, claims) in byPatient where claims.count > 1 {
-            let sorted = claims.sorted {
-                decisions[$0].matchWeight != decisions[$1].matchWeight
-                    ? decisions[$0].matchWeight > decisions[$1].matchWeight : $0 < $1
-            }
-            let keepsIt = decisions[sorted[0]].matchWeight - decisions[sorted[1]].matchWeight >= model.thresholds.tieMarginBits
-            for (n, k) in sorted.enumerated() where n > 0 || !keepsIt {
-                decisions[k].decision = .review
-                decisions[k].reason = .contestedPatient
-            }
-        }
-    }
+    /// Both records carry a generational suffix and they differ (JR against SR, II against III).
+    static func suffixesConflict(_ a: UInt8, _ b: UInt8) -> Bool { a != 0 && b != 0 && a != b }
 
     func estimateRecall(_ decisions: [LinkDecision], into report: inout BlockingReport) {
         let links = decisions.filter { $0.decision == .match }

@@ -5,7 +5,8 @@ import Logging
 import Matching
 import Pipeline
 
-/// `lastmile link`: links incoming people to MPI patients, one auto-link at most per incoming record.
+/// `lastmile link`: links incoming people to MPI patients, one auto-link at most per incoming record (several
+/// incoming records, when they are one person, may link to one patient).
 struct Link: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Link incoming people to MPI patients (Fellegi–Sunter); needs no warehouse.",
@@ -13,9 +14,10 @@ struct Link: ParsableCommand {
             Both files use the canonical person CSV schema \
             (id,given_name,family_name,birth_date,sex,street,city,state,postal_code,phone,ssn). Writes \
             incoming_id,mpi_id,match_probability for each auto-link. A record links only when its best \
-            candidate reaches the match threshold with no near tie and no other record claiming the same patient; \
-            uncertain records go to --review-out. Without --model, a model is trained on the inputs first (no \
-            labels needed). Counts and timings go to standard error; no personal data is printed.
+            candidate reaches the match threshold with no near tie; records of the file that claim one patient \
+            all link when they look like one person (a duplicate), and go to review when they do not (twins, a \
+            parent and a child). Uncertain records go to --review-out. Without --model, a model is trained on \
+            the inputs first (no labels needed). Counts and timings go to standard error; no personal data is printed.
 
             Example:  lastmile link --mpi sample-data/mpi.csv --incoming roster.csv --out links.csv \
             --model pipelines/match-model.json --review-out review.csv

@@ -128,14 +128,4 @@ import Testing
         #expect(run.decisions[0].reason == .nearTie)
         #expect(run.decisions[0].probability > 0.99)
     }
-
-    @Test func twoIncomingRecordsCannotBothAutoLinkOnePatient() {
-        let person = PersonIdentity(
-            givenName: "Temperance", familyName: "Wainwright", birthDate: CivilDate(year: 2011, month: 6, day: 9),
-            sex: .female, street: "88 Cedar Lane", postalCode: "94120", phone: "415-555-9812")
-        let inputs = MatchInputs(mpi: Self.world.mpi + [person], incoming: [person, person])
-        let run = Linker(model: Self.model, inputs: inputs).link()
-        #expect(run.decisions.map(\.decision) == [.review, .review])
-        #expect(run.decisions.allSatisfy { $0.reason == .contestedPatient })
-    }
 }

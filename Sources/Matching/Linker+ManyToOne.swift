@@ -1,0 +1,126 @@
+/// Many-to-one linking: an MPI is de-duplicated, an incoming file is not. A client entered twice in a shelter's
+/// HMIS, a student under two ids, a booking and a re-booking all claim one patient, and all of them should link
+/// to it. Records that claim one patient but do not look like one person (twins, a parent and a child) contest it.
+extension Linker {
+    /// Above this many claims on one patient the pairwise comparison of claimants is skipped and the claimants
+    /// are treated as disagreeing: no file of real people holds one person hundreds of times.
+    static let maxClaimsCompared = 256
+
+    /// Decides, per patient claimed by several auto-links, which claims keep it.
+    ///
+    /// The claimants are compared with each other (the same comparators and weights as against the MPI) and
+    /// gathered into groups of records that agree (connected components of `ClaimRelation.agree`). A group in
+    /// which no pair conflicts is one person; all its records link. When several groups claim the patient,
+    /// the group with the strongest claim keeps it only if that claim beats every other group's by the tie
+    /// margin; the other groups, and any group whose members do not all agree, go to review as contested.
+    /// The outcome does not depend on the order of the incoming records.
+    func resolveContestedPatients(_ decisions: inout [LinkDecision]) {
+        var byPatient: [Int: [Int]] = [:]
+        for (k, d) in decisions.enumerated() where d.decision == .match {
+            guard let patient = d.mpi else { continue }
+            byPatient[patient, default: []].append(k)
+        }
+        let comparer = PairComparer(lexicon: inputs.lexicon, left: inputs.incoming, right: inputs.incoming)
+        for (_, claims) in byPatient where claims.count > 1 {
+            let groups = agreeingGroups(claims, decisions, comparer)
+            for (n, group) in groups.enumerated() {
+                let keepsIt = n == 0 && group.isOnePerson && (groups.count == 1 || wins(group, over: groups[1]))
+                guard !keepsIt else { continue }
+                for k in group.members {
+                    decisions[k].decision = .review
+                    decisions[k].reason = .contestedPatient
+                }
+            }
+        }
+    }
+
+    /// Incoming records (positions in `decisions`) that claim one patient and are linked by agreement.
+    struct ClaimGroup {
+        var members: [Int]
+        /// The strongest match weight among the members.
+        var bestWeight: Double
+        /// No pair of members conflicts (members are chained by agreement, not every pair need agree).
+        var isOnePerson: Bool
+    }
+
+    /// Groups the claims on one patient by pairwise agreement, strongest group first.
+    func agreeingGroups(_ claims: [Int], _ decisions: [LinkDecision], _ comparer: PairComparer) -> [ClaimGroup] {
+        let n = claims.count
+        var related = [ClaimRelation](repeating: .conflict, count: n * n)
+        var root = Array(0..<n)
+        func find(_ x: Int) -> Int {
+            var x = x
+            while root[x] != x { x = root[x] }
+            return x
+        }
+        if n <= Self.maxClaimsCompared {
+            for a in 0..<n {
+                for b in (a + 1)..<n {
+                    let r = relation(claims[a], claims[b], comparer)
+                    related[a * n + b] = r
+                    related[b * n + a] = r
+                    guard r == .agree else { continue }
+                    let (ra, rb) = (find(a), find(b))
+                    root[max(ra, rb)] = min(ra, rb)
+                }
+            }
+        }
+        var membersByRoot: [Int: [Int]] = [:]
+        for a in 0..<n { membersByRoot[find(a), default: []].append(a) }
+        let groups = membersByRoot.values.map { local in
+            let noConflict = local.allSatisfy { a in local.allSatisfy { a == $0 || related[a * n + $0] != .conflict } }
+            return ClaimGroup(
+                members: local.map { claims[$0] },
+                bestWeight: local.map { decisions[claims[$0]].matchWeight }.max() ?? -.infinity,
+                isOnePerson: noConflict)
+        }
+        // Ties in weight are broken by the smallest incoming position only to fix the order of the list; a tie
+        // never wins (see `wins`), so which group comes first among equals does not change a decision.
+        return groups.sorted {
+            $0.bestWeight != $1.bestWeight
+                ? $0.bestWeight > $1.bestWeight : ($0.members.min() ?? 0) < ($1.members.min() ?? 0)
+        }
+    }
+
+    /// Whether the strongest group's claim beats the runner-up group's by the tie margin (and not by zero).
+    func wins(_ best: ClaimGroup, over next: ClaimGroup) -> Bool {
+        let margin = best.bestWeight - next.bestWeight
+        return margin > 0 && margin >= model.thresholds.tieMarginBits
+    }
+
+    /// How two incoming records that claim one patient compare with each other.
+    enum ClaimRelation {
+        /// They look like one person: compared with each other as a pair would be against the MPI, they reach
+        /// the match threshold; their given names agree closely (exact, nickname, Jaro–Winkler ≥ 0.92 or one
+        /// edit); and, when they share an address or phone, the household identity rule tells them from a
+        /// relative.
+        case agree
+        /// Not close enough to tell on their own (two different typos of one name), but nothing contradicts.
+        case compatible
+        /// Different people: given names disagree (twins), or birth dates (a parent and a child), sex, SSN or
+        /// generational suffixes (JR against SR) do.
+        case conflict
+    }
+
+    /// Compares incoming records `a` and `b` (positions in the inputs).
+    func relation(_ a: Int, _ b: Int, _ comparer: PairComparer) -> ClaimRelation {
+        let records = inputs.incoming.records
+        let v = comparer.levels(a, b)
+        let given = v.level(PairComparer.given)
+        let birth = v.level(PairComparer.birth)
+        guard given != ScoringTables.givenElse,
+            birth == 15 || birth <= 2,
+            v.level(PairComparer.sexF) != 1,
+            v.level(PairComparer.ssnF) != MatchField.ssn.elseLevel,
+            !Self.suffixesConflict(records[a].suffix, records[b].suffix)
+        else { return .conflict }
+        guard given <= 2 else { return .compatible }
+        if tables.capsHouseholdEvidence && v.isHousehold
+            && !Self.identityIsClear(v, records[a].suffix, records[b].suffix)
+        {
+            return .compatible
+        }
+        let weight = tables.weight(v, given: records[a].given, family: records[a].family)
+        return tables.probability(bits: weight) >= model.thresholds.match ? .agree : .compatible
+    }
+}
