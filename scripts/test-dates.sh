@@ -12,9 +12,5 @@ fi
 swift build --build-tests
 for when in '+365d' '@2026-09-01 12:00:00'; do
     echo "== swift test under faketime $when"
-    if [[ $when == +* ]]; then
-        faketime -f "$when" swift test --skip-build --no-parallel
-    else
-        faketime "$when" swift test --skip-build --no-parallel
-    fi
+    faketime -f "$when" swift test --skip-build --no-parallel
 done
