@@ -126,7 +126,10 @@ func loadWorld(_ url: String) throws -> Connection {
     let db = try Connection(url)
     try Migrator().migrate(db, logger: Logger(label: "test-migrate", factory: { _ in SwiftLogNoOpLogHandler() }))
     try db.execute(
-        "INSERT INTO lastmile.run (pipeline, as_of, status) VALUES ('nightly', '2026-11-20', 'succeeded')")
+        """
+        INSERT INTO lastmile.run (pipeline, as_of, status, started_at, finished_at)
+        VALUES ('nightly', '2026-11-20', 'succeeded', '2026-11-21T02:00:00Z', '2026-11-21T02:01:00Z')
+        """)  // stamped by the test, not by the server's clock (docs/architecture.md, "Time")
     for (id, name) in [("riverside-peds", "Riverside Pediatrics"), ("lakeside-peds", "Lakeside Pediatrics")] {
         try db.execute("INSERT INTO lastmile.practice (practice_id, name) VALUES ($1, $2)", [id, name])
     }
