@@ -74,8 +74,7 @@ public struct AbsenteeismReport {
     /// The practices to report to: every one when `allPractices`, else `only` when given (each must exist),
     /// else the config's list, else every practice in `lastmile.practice`.
     public func practices(only: [String]? = nil, allPractices: Bool = false) throws -> [(id: String, name: String)] {
-        let all = try connection.execute("SELECT practice_id, name FROM lastmile.practice ORDER BY practice_id").rows
-            .map { (id: $0["practice_id"] ?? "", name: $0["name"] ?? "") }
+        let all = try queries.practices()
         guard !allPractices, let wanted = only ?? config.practices else { return all }
         return try wanted.map { id in
             guard let found = all.first(where: { $0.id == id }) else { throw UnknownPractice(practiceId: id) }
@@ -105,71 +104,39 @@ public struct AbsenteeismReport {
         return outcomes
     }
 
+    /// Releases one practice's list through the release path (delivery is left to the caller).
     package func report(
         practice: (id: String, name: String), weekOf monday: CivilDate, on date: CivilDate, template: HTMLTemplate?
-    )
-        throws -> Outcome
-    {
-        let name = "\(Self.kind)-\(practice.id)-\(monday)"
-        if let existing = try ReportLedger(connection: connection).report(named: name),
-            existing.deliveryStatus == .delivered
-        {
-            logger.info(
-                "list already delivered; not sent again",
-                metadata: ["practice": "\(practice.id)", "week": "\(monday)", "report.id": .number(existing.reportId)])
-            return Outcome(
-                practiceId: practice.id, weekOf: monday, reportName: name, reportId: existing.reportId,
-                action: .alreadyDelivered, patients: existing.patients, flags: existing.flags, files: existing.files)
-        }
-        let (list, flagIds) = try build(practiceId: practice.id, practiceName: practice.name, weekOf: monday, on: date)
-        let files = try list.write(toOutbox: config.outbox, template: template)
-        let disclosed = list.disclosedFlags.compactMap { flag in
-            flagIds[flag].map { (patientId: flag.patientId, flagId: $0) }
-        }
-        let madeAt = clock.now
-        let reportId = try Self.removing(files) {
-            try connection.withTransaction {
-                try record(
-                    name: name, practiceId: practice.id, weekOf: monday, files: files, list: list, disclosed: disclosed,
-                    madeAt: madeAt)
-            }
-        }
-        logger.info(
-            "list written",
-            metadata: [
-                "practice": "\(practice.id)", "week": "\(monday)", "report.id": .number(reportId),
-                "patients": .number(list.rows.count), "flags.disclosed": .number(disclosed.count),
-            ])
+    ) throws -> Outcome {
+        let outcome = try path.release(release(practice: practice, weekOf: monday, template: template), on: date)
         return Outcome(
-            practiceId: practice.id, weekOf: monday, reportName: name, reportId: reportId, action: .written,
-            patients: list.rows.count, flags: disclosed.count, files: files)
+            practiceId: practice.id, weekOf: monday, reportName: outcome.name, reportId: outcome.reportId,
+            action: outcome.action == .written ? .written : .alreadyDelivered, patients: outcome.patients,
+            flags: outcome.flags, files: outcome.files)
     }
 
-    /// Records the written list and its disclosures (call inside a transaction); returns the report's id.
-    private func record(
-        name: String, practiceId: String, weekOf monday: CivilDate, files: [URL], list: AbsenteeismList,
-        disclosed: [(patientId: String, flagId: Int64)], madeAt: Date
-    ) throws -> Int64 {
-        let id = try ReportLedger(connection: connection).record(
-            ReportLedger.NewReport(
-                kind: Self.kind, name: name, practiceId: practiceId, recipient: "practice:\(practiceId)",
-                purpose: config.purpose.rawValue, weekOf: monday, directory: files[0].deletingLastPathComponent(),
-                files: files, patients: list.rows.count, flags: disclosed.count,
-                deliveryStatus: config.delivery == nil ? .notConfigured : .pending, createdAt: madeAt))
-        try DisclosureLog(connection: connection).record(
-            disclosed, recipient: "practice:\(practiceId)", purpose: config.purpose.rawValue, reportName: name,
-            reportId: id, at: madeAt)
-        return id
-    }
-
-    /// Runs `body`; when it throws, removes `files` first: a list the ledger does not record stays nowhere.
-    package static func removing<T>(_ files: [URL], after body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch {
-            for file in files { try? FileManager.default.removeItem(at: file) }
-            throw error
-        }
+    /// One practice's Monday list as a release: the practice's attributed patients with an active
+    /// `chronic-absenteeism` flag (query), rendered as CSV and, with a template, HTML under
+    /// `outbox/PRACTICE/WEEK/`.
+    package func release(practice: (id: String, name: String), weekOf monday: CivilDate, template: HTMLTemplate?)
+        throws -> Release
+    {
+        let lastWeek = try lastWeeksPatients(practiceId: practice.id, weekOf: monday)
+        let options = config.listOptions
+        return Release(
+            kind: Self.kind, name: "\(Self.kind)-\(practice.id)-\(monday)", audience: audience(practice.id),
+            weekOf: monday, root: config.outbox, folders: [("practice id", practice.id), ("week", monday.description)],
+            delivery: config.delivery,
+            query: { try $0.activeFlags(attributedTo: practice.id, requiring: .chronicAbsenteeism) },
+            render: { permitted in
+                let (list, flagIds) = Self.list(
+                    permitted, practice: practice, weekOf: monday, lastWeek: lastWeek, options: options)
+                let disclosed = list.disclosedFlags.compactMap { flag in
+                    flagIds[flag].map { StoredFlag(flagId: $0, flag: flag) }
+                }
+                return RenderedRelease(
+                    files: try list.files(template: template), disclosed: disclosed, patients: list.rows.count)
+            })
     }
 
     /// The practice's list for the week, without writing it, and the row id of every flag it may show.
@@ -177,81 +144,52 @@ public struct AbsenteeismReport {
         -> (AbsenteeismList, [Flag: Int64])
     {
         let monday = weekOf.mondayOfWeek
-        let rows = try connection.execute(
-            """
-            SELECT \(WarehouseRows.flagColumns), \(WarehouseRows.patientColumns), a.practice_patient_id
-            FROM lastmile.attribution a
-            JOIN lastmile.patient p ON p.patient_id = a.patient_id AND p.active
-            JOIN lastmile.flag f ON f.patient_id = a.patient_id AND f.status = 'active'
-            WHERE a.practice_id = $1
-              AND EXISTS (SELECT 1 FROM lastmile.flag c WHERE c.patient_id = a.patient_id
-                          AND c.kind = 'chronic-absenteeism' AND c.status = 'active')
-            ORDER BY f.patient_id, f.flag_id
-            """, [practiceId]
-        ).rows
-        var patients: [String: StoredPatient] = [:]
-        var flagsByPatient: [String: [StoredFlag]] = [:]
-        for row in rows {
-            let stored = try WarehouseRows.flag(from: row)
-            patients[stored.flag.patientId] = patients[stored.flag.patientId] ?? WarehouseRows.patient(from: row)
-            flagsByPatient[stored.flag.patientId, default: []].append(stored)
-        }
-        let directives = try ConsentStore(connection: connection).directives(forPatients: Array(patients.keys))
-        let lastWeek = try lastWeeksPatients(practiceId: practiceId, weekOf: monday)
-        let recipient = config.recipient(forPractice: practiceId)
-        var tally = DecisionTally()
+        let candidates = try queries.activeFlags(attributedTo: practiceId, requiring: .chronicAbsenteeism)
+        let permitted = try path.permitted(candidates, for: audience(practiceId), on: date)
+        return Self.list(
+            permitted, practice: (practiceId, practiceName), weekOf: monday,
+            lastWeek: try lastWeeksPatients(practiceId: practiceId, weekOf: monday), options: config.listOptions)
+    }
+
+    /// The renderer's first half: the list of the flags consent permitted, and the row id of each.
+    private static func list(
+        _ permitted: ReleaseCandidates, practice: (id: String, name: String), weekOf monday: CivilDate,
+        lastWeek: Set<String>?, options: AbsenteeismListOptions
+    ) -> (AbsenteeismList, [Flag: Int64]) {
         var listed: [ListedPatient] = []
         var flagIds: [Flag: Int64] = [:]
-        for (patientId, stored) in flagsByPatient.sorted(by: { $0.key < $1.key }) {
-            guard let patient = patients[patientId] else { continue }
-            let permitted = stored.filter { s in
-                let decision = gate.evaluate(
-                    ConsentRequest(
-                        flag: s.flag, purpose: config.purpose, recipient: recipient, date: date,
-                        patientBirthDate: patient.birthDate),
-                    directives: directives[patientId] ?? [])
-                tally.record(decision)
-                return decision.passes
-            }
-            for s in permitted { flagIds[s.flag] = s.flagId }
-            let others = permitted.map(\.flag).filter { $0.kind != .chronicAbsenteeism }
-            for s in permitted where s.flag.kind == .chronicAbsenteeism {
+        for (patient, stored) in permitted.byPatient {
+            for s in stored { flagIds[s.flag] = s.flagId }
+            let others = stored.map(\.flag).filter { $0.kind != .chronicAbsenteeism }
+            for s in stored where s.flag.kind == .chronicAbsenteeism {
                 listed.append(
                     ListedPatient(
-                        patientId: patientId, givenName: patient.givenName, familyName: patient.familyName,
+                        patientId: patient.patientId, givenName: patient.givenName, familyName: patient.familyName,
                         birthDate: patient.birthDate, practicePatientId: patient.practicePatientId,
                         absenteeism: s.flag, otherFlags: others,
-                        onLastWeeksList: lastWeek.map { $0.contains(patientId) }))
+                        onLastWeeksList: lastWeek.map { $0.contains(patient.patientId) }))
             }
         }
-        logger.debug(
-            "consent checked at report time",
-            metadata: [
-                "practice": "\(practiceId)", "consent.passed": .number(tally.passed),
-                "consent.stopped": .number(tally.stopped),
-            ])
         let list = AbsenteeismList(
-            practiceId: practiceId, practiceName: practiceName, weekOf: monday, patients: listed,
-            options: config.listOptions)
+            practiceId: practice.id, practiceName: practice.name, weekOf: monday, patients: listed, options: options)
         return (list, flagIds)
+    }
+
+    /// Who a practice's list goes to: `practice:<id>` in the pipeline's roles, for the pipeline's purpose.
+    private func audience(_ practiceId: String) -> ReleaseAudience {
+        ReleaseAudience(
+            recipient: config.recipient(forPractice: practiceId), token: "practice:\(practiceId)",
+            purpose: config.purpose)
     }
 
     /// The patients on the practice's list of the week before, from that report's disclosures (of its
     /// delivered version, or every version written to an outbox without a delivery command); nil when no list
     /// was made that week (the flags' `previous_rate` then decides what is new).
     package func lastWeeksPatients(practiceId: String, weekOf monday: CivilDate) throws -> Set<String>? {
-        let previous = try connection.execute(
-            "SELECT report_id FROM lastmile.report WHERE kind = $1 AND practice_id = $2 AND week_of = $3::date",
-            [Self.kind, practiceId, monday.adding(days: -7)]
-        ).scalar
-        guard let previous, let id = Int(previous) else { return nil }
-        let rows = try connection.execute(
-            """
-            SELECT DISTINCT d.patient_id FROM lastmile.disclosure d
-            JOIN lastmile.flag f ON f.flag_id = d.flag_id
-            WHERE d.report_id = $1 AND f.kind = 'chronic-absenteeism'
-            """, [id]
-        ).rows
-        return Set(rows.compactMap { $0["patient_id"] })
+        try queries.patientsDisclosed(
+            byReport: Self.kind, practiceId: practiceId, weekOf: monday.adding(days: -7), flagKind: .chronicAbsenteeism)
     }
+
+    private var queries: ReleaseQueries { ReleaseQueries(connection: connection) }
+    private var path: ReleasePath { ReleasePath(connection: connection, gate: gate, clock: clock, logger: logger) }
 }

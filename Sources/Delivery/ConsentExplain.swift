@@ -36,19 +36,17 @@ public enum ConsentExplain {
         policy: ConsentPolicy, connection: Connection
     ) throws -> [String] {
         let directives = try ConsentStore(connection: connection).directives(forPatients: [patientId])[patientId] ?? []
-        let row = try connection.execute(
-            "SELECT birth_date, active FROM lastmile.patient WHERE patient_id = $1", [patientId]
-        ).rows.first
+        let subject = try ConsentStore(connection: connection).subject(patientId: patientId)
         var lines: [String] = []
-        if let row {
-            if row.bool("active") == false { lines.append("note: the patient is retired from the MPI snapshot") }
-            if row.date("birth_date") == nil { lines.append("note: no birth date in the MPI snapshot; age unknown") }
+        if let subject {
+            if !subject.active { lines.append("note: the patient is retired from the MPI snapshot") }
+            if subject.birthDate == nil { lines.append("note: no birth date in the MPI snapshot; age unknown") }
         } else {
             lines.append("note: the patient is not in the MPI snapshot; age unknown")
         }
         lines.append("directives on record: \(directives.count)")
         lines += ConsentGate(policy: policy).explain(
-            patientId: patientId, directives: directives, patientBirthDate: row?.date("birth_date"), source: source,
+            patientId: patientId, directives: directives, patientBirthDate: subject?.birthDate, source: source,
             recipient: recipient, purpose: purpose, on: date)
         return lines
     }

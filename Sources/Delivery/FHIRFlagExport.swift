@@ -45,70 +45,32 @@ public struct FHIRFlagExport {
         since: CivilDate, recipient: Recipient, recipientToken: String, purpose: PurposeOfUse, to directory: URL,
         on date: CivilDate
     ) throws -> Outcome {
-        let rows = try connection.execute(
-            """
-            SELECT \(WarehouseRows.flagColumns), \(WarehouseRows.patientColumns), NULL AS practice_patient_id
-            FROM lastmile.flag f
-            JOIN lastmile.patient p ON p.patient_id = f.patient_id AND p.active
-            JOIN lastmile.run r ON r.run_id = f.updated_run
-            WHERE (r.started_at >= ($1::date AT TIME ZONE 'UTC') OR f.period_start >= $1::date
-                   OR f.period_end >= $1::date)
-              AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM lastmile.attribution a
-                                               WHERE a.patient_id = f.patient_id AND a.practice_id = $2))
-            ORDER BY f.patient_id, f.flag_id
-            """, [since, recipient.practiceId]
-        ).rows
-        var stored: [StoredFlag] = []
-        var patients: [String: StoredPatient] = [:]
-        for row in rows {
-            let s = try WarehouseRows.flag(from: row)
-            stored.append(s)
-            patients[s.flag.patientId] = patients[s.flag.patientId] ?? WarehouseRows.patient(from: row)
-        }
-        let directives = try ConsentStore(connection: connection).directives(forPatients: Array(patients.keys))
-        var tally = DecisionTally()
-        let permitted = stored.filter { s in
-            let decision = gate.evaluate(
-                ConsentRequest(
-                    flag: s.flag, purpose: purpose, recipient: recipient, date: date,
-                    patientBirthDate: patients[s.flag.patientId]?.birthDate),
-                directives: directives[s.flag.patientId] ?? [])
-            tally.record(decision)
-            return decision.passes
-        }
-        let exportedPatients = Set(permitted.map(\.flag.patientId)).sorted().compactMap { id in
-            patients[id].map {
-                FHIRPatient(
-                    id: id, givenName: $0.givenName, familyName: $0.familyName, birthDate: $0.birthDate, sex: $0.sex)
-            }
-        }
-        let files = try FHIRExport().write(flags: permitted.map(\.flag), patients: exportedPatients, to: directory)
+        // One instant for the export's name, its report row and its disclosures.
         let madeAt = clock.now
-        let name = Self.kind + "-" + Self.timestamp(madeAt) + "-" + UUID().uuidString.prefix(8).lowercased()
-        let reportId = try AbsenteeismReport.removing(files) {
-            try connection.withTransaction {
-                let id = try ReportLedger(connection: connection).record(
-                    ReportLedger.NewReport(
-                        kind: Self.kind, name: name, practiceId: recipient.practiceId, recipient: recipientToken,
-                        purpose: purpose.rawValue, weekOf: nil, directory: files[0].deletingLastPathComponent(),
-                        files: files, patients: exportedPatients.count, flags: permitted.count,
-                        deliveryStatus: .notConfigured, createdAt: madeAt))
-                try DisclosureLog(connection: connection).record(
-                    permitted.map { (patientId: $0.flag.patientId, flagId: $0.flagId) }, recipient: recipientToken,
-                    purpose: purpose.rawValue, reportName: name, reportId: id, at: madeAt)
-                return id
-            }
-        }
-        logger.info(
-            "FHIR export written",
-            metadata: [
-                "report.id": .number(reportId), "flags": .number(permitted.count),
-                "patients": .number(exportedPatients.count),
-                "consent.stopped": .number(tally.stopped),
-            ])
+        let release = Release(
+            kind: Self.kind,
+            name: Self.kind + "-" + Self.timestamp(madeAt) + "-" + UUID().uuidString.prefix(8).lowercased(),
+            audience: ReleaseAudience(recipient: recipient, token: recipientToken, purpose: purpose), root: directory,
+            query: { try $0.changedFlags(since: since, attributedTo: recipient.practiceId) },
+            render: Self.render)
+        let outcome = try ReleasePath(
+            connection: connection, gate: gate, clock: .fixed(madeAt, timeZone: clock.timeZone), logger: logger
+        ).release(release, on: date)
         return Outcome(
-            reportName: name, reportId: reportId, flags: permitted.count, patients: exportedPatients.count,
-            withheld: stored.count - permitted.count, files: files)
+            reportName: outcome.name, reportId: outcome.reportId, flags: outcome.flags, patients: outcome.patients,
+            withheld: outcome.withheld, files: outcome.files)
+    }
+
+    /// The renderer: every permitted flag as a FHIR Flag, and a Patient for each of their subjects.
+    package static func render(_ permitted: ReleaseCandidates) -> RenderedRelease {
+        let patients = permitted.patients.values.sorted { $0.patientId < $1.patientId }.map {
+            FHIRPatient(
+                id: $0.patientId, givenName: $0.givenName, familyName: $0.familyName, birthDate: $0.birthDate,
+                sex: $0.sex)
+        }
+        return RenderedRelease(
+            files: FHIRExport().files(flags: permitted.flags.map(\.flag), patients: patients),
+            disclosed: permitted.flags, patients: patients.count)
     }
 
     package static func timestamp(_ instant: Date) -> String {

@@ -173,14 +173,18 @@ public struct FHIRExport: Sendable {
         return out
     }
 
-    /// Writes `Flag.ndjson` and `Patient.ndjson` into `directory` (created 0700; files 0600).
-    ///
-    /// Flags are written in key order, patients in id order; a patient is written once however many flags
-    /// reference it. Flags whose subject is not among `patients` are still written (the caller decides).
+    /// Writes `Flag.ndjson` and `Patient.ndjson` into `directory` (created 0700; files 0600), both or neither.
     /// - Returns: the two files, Flag first.
     @discardableResult
     public func write(flags: [Flag], patients: [FHIRPatient], to directory: URL) throws -> [URL] {
-        let dir = try PrivateFiles.directory(directory, [])
+        try PrivateFiles.writeAll(files(flags: flags, patients: patients), in: PrivateFiles.directory(directory, []))
+    }
+
+    /// The contents of `Flag.ndjson` and `Patient.ndjson`, Flag first, without writing them.
+    ///
+    /// Flags are written in key order, patients in id order; a patient is written once however many flags
+    /// reference it. Flags whose subject is not among `patients` are still written (the caller decides).
+    public func files(flags: [Flag], patients: [FHIRPatient]) -> [(name: String, data: Data)] {
         let sortedFlags = flags.sorted {
             ($0.patientId, $0.kind.rawValue, $0.source, $0.periodStart) < (
                 $1.patientId, $1.kind.rawValue, $1.source, $1.periodStart
@@ -188,14 +192,10 @@ public struct FHIRExport: Sendable {
         }
         var seen = Set<String>()
         let uniquePatients = patients.sorted { $0.id < $1.id }.filter { seen.insert($0.id).inserted }
-        return try PrivateFiles.writeAll(
-            [
-                (name: "Flag.ndjson", data: Data(FHIRExport.ndjsonBytes(sortedFlags.map { flagResource($0) }))),
-                (
-                    name: "Patient.ndjson",
-                    data: Data(FHIRExport.ndjsonBytes(uniquePatients.map { patientResource($0) }))
-                ),
-            ], in: dir)
+        return [
+            (name: "Flag.ndjson", data: Data(FHIRExport.ndjsonBytes(sortedFlags.map { flagResource($0) }))),
+            (name: "Patient.ndjson", data: Data(FHIRExport.ndjsonBytes(uniquePatients.map { patientResource($0) }))),
+        ]
     }
 
     static func concept(_ system: String, _ code: String) -> JSONValue {

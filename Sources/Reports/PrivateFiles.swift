@@ -149,9 +149,19 @@ extension AbsenteeismList {
     /// - Returns: the files written, CSV first.
     @discardableResult
     public func write(toOutbox outbox: URL, template: HTMLTemplate?) throws -> [URL] {
-        let dir = try PrivateFiles.directory(outbox, [("practice id", practiceId), ("week", weekOf.description)])
+        let dir = try PrivateFiles.directory(outbox, outboxFolders)
+        return try PrivateFiles.writeAll(files(template: template), in: dir)
+    }
+
+    /// The folders under the outbox root this list's files go in: `PRACTICE/WEEK`.
+    public var outboxFolders: [(role: String, name: String)] {
+        [("practice id", practiceId), ("week", weekOf.description)]
+    }
+
+    /// The CSV list and, with a template, the HTML list (CSV first), without writing them.
+    public func files(template: HTMLTemplate?) throws -> [(name: String, data: Data)] {
         var files = [(name: fileBaseName + ".csv", data: Data(csv().utf8))]
         if let template { files.append((name: fileBaseName + ".html", data: Data(try html(using: template).utf8))) }
-        return try PrivateFiles.writeAll(files, in: dir)
+        return files
     }
 }

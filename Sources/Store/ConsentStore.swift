@@ -63,9 +63,20 @@ public struct ConsentStore {
         return byPatient
     }
 
+    /// What the consent explainer needs of a patient in the MPI snapshot: the birth date (age decides minors'
+    /// rules) and whether the patient is active; nil when the patient is not in the snapshot.
+    package func subject(patientId: String) throws -> (birthDate: CivilDate?, active: Bool)? {
+        try connection.execute("SELECT birth_date, active FROM lastmile.patient WHERE patient_id = $1", [patientId])
+            .rows.first.map { (birthDate: $0.date("birth_date"), active: $0.bool("active") != false) }
+    }
+
     /// A PostgreSQL text-array literal for binding as one parameter (`$1::text[]`); every element is quoted.
     package static func textArray(_ values: [String]) -> String {
-        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        "{"
+            + values.map {
+                "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                    + "\""
+            }
             .joined(separator: ",") + "}"
     }
 }

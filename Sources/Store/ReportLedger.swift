@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import LastMileCore
 import Warehouse
@@ -122,27 +123,10 @@ public struct ReportLedger {
     /// counts); `DisclosureLog.record` then adds only the flags it did not list yet. Call inside the
     /// transaction that records the report's disclosures.
     package func record(_ report: NewReport) throws -> Int64 {
-        var fileObjects: [String] = []
-        var hashes: [String] = []
-        for url in report.files {
-            let data = try Data(contentsOf: url)
-            let hash =
-                try connection.execute(
-                    "SELECT encode(sha256(decode($1, 'hex')), 'hex')", [Self.hex(data)]
-                ).scalar ?? ""
-            hashes.append(hash)
-            fileObjects.append(
-                "{\"name\":\(Self.jsonString(url.lastPathComponent)),\"sha256\":\"\(hash)\",\"bytes\":\(data.count)}")
-        }
-        let combined =
-            hashes.count == 1
-            ? hashes[0]
-            : try connection.execute("SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')", [hashes.joined()]).scalar
-                ?? ""
+        let (filesJSON, combined) = try Self.fileHashes(report.files)
         let existing = try connection.execute(
             "SELECT report_id, delivery_status FROM lastmile.report WHERE name = $1 FOR UPDATE", [report.name]
         ).rows.first
-        let filesJSON = "[" + fileObjects.joined(separator: ",") + "]"
         if let existing, let id = existing["report_id"].flatMap({ Int64($0) }) {
             guard existing["delivery_status"] != DeliveryStatus.delivered.rawValue else {
                 throw ReportAlreadyDelivered(name: report.name)
@@ -199,12 +183,9 @@ public struct ReportLedger {
     }
 
     package static func entry(_ row: QueryResult.Row) -> Entry {
-        var names: [String] = []
-        if let json = row["files"],
-            let array = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]]
-        {
-            names = array.compactMap { $0["name"] as? String }
-        }
+        let names =
+            row["files"].flatMap { try? JSONDecoder().decode([RecordedFile].self, from: Data($0.utf8)) }?
+            .map(\.name) ?? []
         return Entry(
             reportId: Int64(row["report_id"] ?? "") ?? 0, kind: row["kind"] ?? "", name: row["name"] ?? "",
             practiceId: row["practice_id"], weekOf: row.date("week_of"),
@@ -214,20 +195,30 @@ public struct ReportLedger {
             attempts: row.int("attempts") ?? 0, lastExitStatus: row.int("last_exit_status"))
     }
 
-    package static func hex(_ data: Data) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(data.count * 2)
-        for b in data {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
+    /// One file as the `files` column lists it.
+    package struct RecordedFile: Codable, Hashable {
+        package var name: String
+        package var sha256: String
+        package var bytes: Int
     }
 
-    package static func jsonString(_ s: String) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: [s], options: [])) ?? Data("[\"\"]".utf8)
-        return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+    /// The `files` column's JSON (name, SHA-256 and size of each file) and the report's SHA-256: the file's
+    /// own for one file, else the SHA-256 of the files' hex digests concatenated in order.
+    package static func fileHashes(_ files: [URL]) throws -> (json: String, combined: String) {
+        var recorded: [RecordedFile] = []
+        for url in files {
+            let data = try Data(contentsOf: url)
+            recorded.append(RecordedFile(name: url.lastPathComponent, sha256: sha256Hex(data), bytes: data.count))
+        }
+        let combined =
+            recorded.count == 1 ? recorded[0].sha256 : sha256Hex(Data(recorded.map(\.sha256).joined().utf8))
+        let json = String(decoding: try JSONEncoder().encode(recorded), as: UTF8.self)
+        return (json, combined)
+    }
+
+    /// The lower-case hex SHA-256 of `data`.
+    package static func sha256Hex(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 }
 

@@ -7,6 +7,11 @@ import Warehouse
 package struct StoredFlag: Hashable {
     package var flagId: Int64
     package var flag: Flag
+
+    package init(flagId: Int64, flag: Flag) {
+        self.flagId = flagId
+        self.flag = flag
+    }
 }
 
 /// Who a stored flag is about, as the reports need them.
