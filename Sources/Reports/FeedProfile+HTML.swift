@@ -25,7 +25,7 @@ public enum FeedProfilePage {
         .card b{display:block;font-size:18px}.warn{color:#b42318}.ok{color:#067647}
         svg text{font:12px system-ui,sans-serif;fill:#1f2933}.bar{fill:#4e79a7}.unmapped{fill:#e15759}
         .configured{fill:#59a14f}.muted{fill:#9aa5b1}.line{fill:none;stroke:#4e79a7;stroke-width:2}
-        ul{margin:4px 0}footer{margin-top:32px;color:#52606d;font-size:12px}
+        ul{margin:4px 0}.grid{display:flex;flex-wrap:wrap;gap:0 36px}.grid p{margin:2px 0}footer{margin-top:32px;color:#52606d;font-size:12px}
         """
 
     private static func section(_ p: FeedProfile) -> String {
@@ -39,6 +39,8 @@ public enum FeedProfilePage {
                 + [Bar(label: "unmapped", value: Double(a.unmapped), text: String(a.unmapped), style: "unmapped")]
             out += barChart(bars)
         }
+        let details = p.columns.map(codes) + p.columns.map(dates)
+        out += "<div class=\"grid\">" + details.filter { !$0.isEmpty }.map { "<div>\($0)</div>" }.joined() + "</div>\n"
         if p.rowsPerDay.count > 1 {
             out += "<h3>Rows per day</h3>\n" + lineChart(p.rowsPerDay)
         }
@@ -49,7 +51,6 @@ public enum FeedProfilePage {
                     label: "\(c.position) \(c.label)", value: c.fillRate, text: percent(c.fillRate),
                     style: c.role == .undeclared ? "muted" : "bar")
             }, maximum: 1)
-        for c in p.columns { out += codes(c) + dates(c) }
         return out + "</section>\n"
     }
 
@@ -106,7 +107,7 @@ public enum FeedProfilePage {
                     return Bar(
                         label: code.display + meaning, value: Double(code.count), text: String(code.count),
                         style: code.mapped == false ? "unmapped" : "bar")
-                })
+                }, compact: true)
     }
 
     private static func dates(_ c: ColumnProfile) -> String {
@@ -120,7 +121,7 @@ public enum FeedProfilePage {
                     Bar(
                         label: $0.format + ($0.configured ? " (configured)" : ""), value: $0.share,
                         text: percent($0.share), style: $0.configured ? "configured" : "bar")
-                }, maximum: 1)
+                }, maximum: 1, compact: true)
     }
 
     // MARK: - Charts
@@ -133,8 +134,8 @@ public enum FeedProfilePage {
     }
 
     /// Horizontal bars, one row each, label on the left and the value's text on the right.
-    static func barChart(_ bars: [Bar], maximum: Double? = nil) -> String {
-        let labelWidth = 230.0, barWidth = 520.0, rowHeight = 20.0
+    static func barChart(_ bars: [Bar], maximum: Double? = nil, compact: Bool = false) -> String {
+        let labelWidth = compact ? 190.0 : 230.0, barWidth = compact ? 230.0 : 520.0, rowHeight = 20.0
         let top = max(maximum ?? 0, bars.map(\.value).max() ?? 0)
         let height = rowHeight * Double(bars.count) + 4
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(labelWidth + barWidth + 90))\" "
@@ -143,7 +144,7 @@ public enum FeedProfilePage {
             let y = Double(i) * rowHeight + 2
             let width = top > 0 ? max(bar.value / top * barWidth, bar.value > 0 ? 1 : 0) : 0
             out += "<text x=\"\(Int(labelWidth - 6))\" y=\"\(Int(y + 14))\" text-anchor=\"end\">"
-            out += "\(HTML.escape(clipped(bar.label, 34)))</text>"
+            out += "\(HTML.escape(clipped(bar.label, compact ? 28 : 34)))</text>"
             out += "<rect class=\"\(bar.style)\" x=\"\(Int(labelWidth))\" y=\"\(Int(y + 3))\" "
             out += "width=\"\(String(format: "%.1f", width))\" height=\"\(Int(rowHeight - 6))\"/>"
             out += "<text x=\"\(Int(labelWidth + width + 6))\" y=\"\(Int(y + 14))\">\(HTML.escape(bar.text))</text>"
