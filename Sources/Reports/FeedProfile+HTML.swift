@@ -35,7 +35,8 @@ public enum FeedProfilePage {
         out += cards(p) + drift(p)
         if let a = p.attendance {
             out += "<h3>Attendance codes by meaning</h3>\n"
-            let bars = a.byStatus.map { Bar(label: $0.status, value: Double($0.rows), text: String($0.rows)) }
+            let bars =
+                a.byStatus.map { Bar(label: $0.status, value: Double($0.rows), text: String($0.rows)) }
                 + [Bar(label: "unmapped", value: Double(a.unmapped), text: String(a.unmapped), style: "unmapped")]
             out += barChart(bars)
         }
@@ -90,7 +91,8 @@ public enum FeedProfilePage {
         if !p.drift.undeclaredPositions.isEmpty {
             let positions = p.drift.undeclaredPositions.map(String.init).joined(separator: ", ")
             items.append(
-                "<li>\(p.drift.undeclaredPositions.count) column(s) not in the config, at position(s) \(positions)</li>")
+                "<li>\(p.drift.undeclaredPositions.count) column(s) not in the config, at position(s) \(positions)</li>"
+            )
         }
         return "<h3>Header drift</h3><ul>" + items.joined() + "</ul>\n"
     }
@@ -98,7 +100,9 @@ public enum FeedProfilePage {
     private static func codes(_ c: ColumnProfile) -> String {
         guard let codes = c.codes, !codes.isEmpty else { return "" }
         var out = "<h3>Codes of \(HTML.escape(c.label))"
-        if let unmapped = c.unmapped, unmapped > 0 { out += " <span class=\"warn\">(\(unmapped) row(s) unmapped)</span>" }
+        if let unmapped = c.unmapped, unmapped > 0 {
+            out += " <span class=\"warn\">(\(unmapped) row(s) unmapped)</span>"
+        }
         out += "</h3>\n"
         return out
             + barChart(
@@ -135,7 +139,9 @@ public enum FeedProfilePage {
 
     /// Horizontal bars, one row each, label on the left and the value's text on the right.
     static func barChart(_ bars: [Bar], maximum: Double? = nil, compact: Bool = false) -> String {
-        let labelWidth = compact ? 190.0 : 230.0, barWidth = compact ? 230.0 : 520.0, rowHeight = 20.0
+        let labelWidth = compact ? 190.0 : 230.0
+        let barWidth = compact ? 230.0 : 520.0
+        let rowHeight = 20.0
         let top = max(maximum ?? 0, bars.map(\.value).max() ?? 0)
         let height = rowHeight * Double(bars.count) + 4
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(labelWidth + barWidth + 90))\" "
@@ -154,7 +160,11 @@ public enum FeedProfilePage {
 
     /// A line of rows per day, with the first and last day and the highest count labelled.
     static func lineChart(_ days: [DayCount]) -> String {
-        let width = 760.0, height = 160.0, left = 50.0, bottom = 24.0, top = 10.0
+        let width = 760.0
+        let height = 160.0
+        let left = 50.0
+        let bottom = 24.0
+        let top = 10.0
         let highest = Double(days.map(\.rows).max() ?? 1)
         let step = (width - left - 10) / Double(max(days.count - 1, 1))
         let points = days.enumerated().map { i, day in

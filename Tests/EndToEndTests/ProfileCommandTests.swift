@@ -14,10 +14,13 @@ import Testing
     /// Names, birth dates, phones and addresses of the sample file (values of 5 characters or more).
     func personalValues(_ workspace: SampleWorkspace) throws -> Set<String> {
         let text = try String(contentsOf: workspace.root.appendingPathComponent(Self.file), encoding: .utf8)
-        let rows = text.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let rows = text.split(separator: "\n").dropFirst().map {
+            $0.split(separator: ",", omittingEmptySubsequences: false)
+        }
         let personal = [0, 1, 2, 3, 5, 13, 14, 15]  // ids, names, birth date, guardian, phone, address
-        return Set(rows.flatMap { row in personal.compactMap { $0 < row.count ? String(row[$0]) : nil } }
-            .filter { $0.count >= 5 })
+        return Set(
+            rows.flatMap { row in personal.compactMap { $0 < row.count ? String(row[$0]) : nil } }
+                .filter { $0.count >= 5 })
     }
 
     @Test func theTextReportsTheCodeMixAndDateFormat() throws {
@@ -38,7 +41,8 @@ import Testing
 
     @Test func jsonComparesWithThePreviousFileAndHTMLIsSelfContained() throws {
         let workspace = try SampleWorkspace()
-        let previous = workspace.root.appendingPathComponent("sample-data/inbox/riverside-usd/attendance-2026-11-19.csv")
+        let previous = workspace.root.appendingPathComponent(
+            "sample-data/inbox/riverside-usd/attendance-2026-11-19.csv")
         let sample = try String(contentsOf: workspace.root.appendingPathComponent(Self.file), encoding: .utf8)
         try sample.split(separator: "\n").prefix(3).joined(separator: "\n").appending("\n")
             .write(to: previous, atomically: true, encoding: .utf8)

@@ -84,7 +84,8 @@ import Testing
         ])
         let dates = try #require(try Self.column(p, "birth_date").dates)
         let share = Dictionary(uniqueKeysWithValues: dates.formats.map { ($0.format, $0.share) })
-        #expect(share == ["YYYY-MM-DD": 0.25, "MM/DD/YYYY": 0.25, "M/D/YYYY": 0.25, "D/M/YYYY": 0.25, "YYYYMMDD": 0.25])
+        #expect(
+            share == ["YYYY-MM-DD": 0.25, "MM/DD/YYYY": 0.25, "M/D/YYYY": 0.25, "D/M/YYYY": 0.25, "YYYYMMDD": 0.25])
         #expect(dates.formats.filter(\.configured).map(\.format) == ["YYYY-MM-DD", "MM/DD/YYYY"])
         #expect(dates.unparsed == 1)
         #expect(dates.order == .ambiguous)
@@ -114,8 +115,10 @@ import Testing
     }
 
     @Test func headerDriftNamesConfigColumnsAndPositionsOnly() throws {
-        let header = ["Student ID", "first_name", "last_name", "birth_date", "Nickname", "attendance_date",
-                      "attendance_code"]
+        let header = [
+            "Student ID", "first_name", "last_name", "birth_date", "Nickname", "attendance_date",
+            "attendance_code",
+        ]
         let p = Self.profile(
             [["1", "Quintessa", "Vandermeer", "2011-04-17", "Quin", "2026-11-20", "P"]], header: header)
         #expect(p.drift.undeclaredPositions == [5])
@@ -143,8 +146,10 @@ import Testing
     }
 
     @Test func plantedPersonalValuesNeverAppear() throws {
-        let planted = ["Quintessa", "Vandermeer", "Rosalind Okwell", "2011-04-17", "1999-02-28", "Bartholomew Smythe",
-                       "s-9041"]
+        let planted = [
+            "Quintessa", "Vandermeer", "Rosalind Okwell", "2011-04-17", "1999-02-28", "Bartholomew Smythe",
+            "s-9041",
+        ]
         var rows = (0..<40).map { Self.row("s-9041", code: "P", birth: $0 % 2 == 0 ? "2011-04-17" : "1999-02-28") }
         // A name shifted into the code column (a ragged export): long, with a space — described by its length.
         rows.append(Self.row("s-9041", code: "Bartholomew Smythe"))
@@ -169,7 +174,8 @@ import Testing
     }
 
     @Test func shortCodesAreShortAndPlain() {
-        #expect(ShortCode.isShortCode("ED") && ShortCode.isShortCode("absent-excused") && ShortCode.isShortCode("v1.2_x"))
+        #expect(
+            ShortCode.isShortCode("ED") && ShortCode.isShortCode("absent-excused") && ShortCode.isShortCode("v1.2_x"))
         #expect(!ShortCode.isShortCode("In Attendance"))
         #expect(!ShortCode.isShortCode("uri://ed-fi.org/X#Y"))
         #expect(!ShortCode.isShortCode("abcdefghijklmnopq"))

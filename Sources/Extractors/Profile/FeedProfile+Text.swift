@@ -43,7 +43,8 @@ extension FeedProfile {
         }
         if !drift.undeclaredPositions.isEmpty {
             let positions = drift.undeclaredPositions.map(String.init).joined(separator: ", ")
-            lines.append("    \(drift.undeclaredPositions.count) column(s) not in the config, at position(s) \(positions)")
+            lines.append(
+                "    \(drift.undeclaredPositions.count) column(s) not in the config, at position(s) \(positions)")
         }
         return lines
     }

@@ -52,7 +52,8 @@ public struct FeedProfiler {
         var missing: [HeaderDrift.Missing] = []
         for spec in layout.columns where !claimed.values.contains(spec.name) {
             let o = config.columns[spec.name]
-            missing.append(.init(name: spec.name, header: o?.header ?? spec.header, required: o?.required ?? spec.required))
+            missing.append(
+                .init(name: spec.name, header: o?.header ?? spec.header, required: o?.required ?? spec.required))
         }
         let undeclared = header.indices.filter { claimed[$0] == nil }.map { $0 + 1 }
         drift = HeaderDrift(missing: missing, undeclaredPositions: undeclared)
@@ -167,7 +168,8 @@ public struct FeedProfiler {
         let present = statusRows[AttendanceStatus.present.rawValue, default: 0]
         return AttendanceMix(
             byStatus: statuses.map { StatusCount(status: $0, rows: statusRows[$0, default: 0]) },
-            unmapped: attendanceUnmapped, empty: attendanceEmpty, absenceOnly: statusRows.values.reduce(0, +) > 0 && present == 0)
+            unmapped: attendanceUnmapped, empty: attendanceEmpty,
+            absenceOnly: statusRows.values.reduce(0, +) > 0 && present == 0)
     }
 }
 
