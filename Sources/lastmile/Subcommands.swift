@@ -8,6 +8,7 @@ extension LastMile {
         Database.self,
         Extract.self,
         Validate.self,
+        Profile.self,
         Link.self,
         Match.self,
         SampleDataCommand.self,
