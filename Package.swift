@@ -40,7 +40,7 @@ let package = Package(
             dependencies: ["LastMileCore", "CLibPQ", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .target(name: "Flags", dependencies: ["LastMileCore"], swiftSettings: strict),
-        .target(name: "Reports", dependencies: ["LastMileCore", "Extractors"], swiftSettings: strict),
+        .target(name: "Reports", dependencies: ["LastMileCore"], swiftSettings: strict),
         // Synthetic worlds (never real people) for demos, tests and the matching benchmark.
         .target(name: "SampleData", dependencies: ["LastMileCore"], swiftSettings: strict),
         // Typed access to every warehouse table: the only SQL outside Warehouse (docs/architecture.md).

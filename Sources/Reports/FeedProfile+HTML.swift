@@ -1,5 +1,5 @@
-import Extractors
 import Foundation
+import LastMileCore
 
 /// `lastmile profile --html`: one self-contained page (inline CSS and SVG, no external assets) showing each
 /// file's profile as small charts. Everything from a file or a config is HTML-escaped; like the profile

@@ -1,4 +1,5 @@
 import Foundation
+import LastMileCore
 
 extension FeedProfile {
     /// The profile as console text: counts, shares, formats, configured names and short codes only.

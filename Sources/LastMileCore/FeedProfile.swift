@@ -25,6 +25,22 @@ public struct FeedProfile: Codable, Sendable, Equatable {
     public var rowsPerDay: [DayCount]
     /// The row count of the source's previous file, when there is one.
     public var previous: PreviousFile?
+
+    public init(file: String, source: String, extractor: String, layout: String, rows: Int, unreadableRows: Int, headerFields: Int, columns: [ColumnProfile], drift: HeaderDrift, personKey: KeyRepeats? = nil, attendance: AttendanceMix? = nil, rowsPerDay: [DayCount], previous: PreviousFile? = nil) {
+        self.file = file
+        self.source = source
+        self.extractor = extractor
+        self.layout = layout
+        self.rows = rows
+        self.unreadableRows = unreadableRows
+        self.headerFields = headerFields
+        self.columns = columns
+        self.drift = drift
+        self.personKey = personKey
+        self.attendance = attendance
+        self.rowsPerDay = rowsPerDay
+        self.previous = previous
+    }
 }
 
 /// One column: how full it is and, by its role, its codes or its date formats.
@@ -67,6 +83,21 @@ public struct ColumnProfile: Codable, Sendable, Equatable {
     /// For date columns, and undeclared columns whose values are mostly dates.
     public var dates: DateProfile?
 
+    public init(position: Int, name: String? = nil, header: String? = nil, role: Role, filled: Int, fillRate: Double, minLength: Int? = nil, maxLength: Int? = nil, distinct: Int? = nil, codes: [CodeCount]? = nil, unmapped: Int? = nil, dates: DateProfile? = nil) {
+        self.position = position
+        self.name = name
+        self.header = header
+        self.role = role
+        self.filled = filled
+        self.fillRate = fillRate
+        self.minLength = minLength
+        self.maxLength = maxLength
+        self.distinct = distinct
+        self.codes = codes
+        self.unmapped = unmapped
+        self.dates = dates
+    }
+
     /// How the column is called in output: its lastmile name, or `column N`.
     public var label: String { name ?? "column \(position)" }
 }
@@ -82,6 +113,14 @@ public struct CodeCount: Codable, Sendable, Equatable {
     public var mapped: Bool?
     /// The lastmile value it maps to (e.g. `absent-unexcused`).
     public var value: String?
+
+    public init(code: String? = nil, length: Int, count: Int, mapped: Bool? = nil, value: String? = nil) {
+        self.code = code
+        self.length = length
+        self.count = count
+        self.mapped = mapped
+        self.value = value
+    }
 
     /// `P`, or `a value of 12 characters`.
     public var display: String { code ?? "a value of \(length) character\(length == 1 ? "" : "s")" }
@@ -110,6 +149,12 @@ public struct DateProfile: Codable, Sendable, Equatable {
     public var order: Order
     /// Filled values no candidate format parses.
     public var unparsed: Int
+
+    public init(formats: [FormatShare], order: Order, unparsed: Int) {
+        self.formats = formats
+        self.order = order
+        self.unparsed = unparsed
+    }
 }
 
 /// One candidate date format.
@@ -120,6 +165,13 @@ public struct FormatShare: Codable, Sendable, Equatable {
     public var parsed: Int
     /// `parsed` over the column's filled values, 0…1.
     public var share: Double
+
+    public init(format: String, configured: Bool, parsed: Int, share: Double) {
+        self.format = format
+        self.configured = configured
+        self.parsed = parsed
+        self.share = share
+    }
 }
 
 /// Header differences against the config: missing layout columns and columns the config does not know.
@@ -129,11 +181,22 @@ public struct HeaderDrift: Codable, Sendable, Equatable {
         public var name: String
         public var header: String
         public var required: Bool
+
+        public init(name: String, header: String, required: Bool) {
+            self.name = name
+            self.header = header
+            self.required = required
+        }
     }
 
     public var missing: [Missing]
     /// 1-based positions of header cells no layout column claims (named by position: they could be data).
     public var undeclaredPositions: [Int]
+
+    public init(missing: [Missing], undeclaredPositions: [Int]) {
+        self.missing = missing
+        self.undeclaredPositions = undeclaredPositions
+    }
 
     public var isEmpty: Bool { missing.isEmpty && undeclaredPositions.isEmpty }
 }
@@ -150,6 +213,15 @@ public struct KeyRepeats: Codable, Sendable, Equatable {
     public var rowsWithRepeatedKey: Int
     /// Rows whose key and event date are both on another row (a person twice on one day); nil without a date.
     public var rowsWithRepeatedKeyAndDate: Int?
+
+    public init(column: String, rowsWithKey: Int, distinct: Int, repeatedKeys: Int, rowsWithRepeatedKey: Int, rowsWithRepeatedKeyAndDate: Int? = nil) {
+        self.column = column
+        self.rowsWithKey = rowsWithKey
+        self.distinct = distinct
+        self.repeatedKeys = repeatedKeys
+        self.rowsWithRepeatedKey = rowsWithRepeatedKey
+        self.rowsWithRepeatedKeyAndDate = rowsWithRepeatedKeyAndDate
+    }
 }
 
 /// Attendance codes by what they mean.
@@ -163,12 +235,24 @@ public struct AttendanceMix: Codable, Sendable, Equatable {
     /// True when no row is present: the district sends absences only, and the absence rate cannot be computed
     /// from this file alone.
     public var absenceOnly: Bool
+
+    public init(byStatus: [StatusCount], unmapped: Int, empty: Int, absenceOnly: Bool) {
+        self.byStatus = byStatus
+        self.unmapped = unmapped
+        self.empty = empty
+        self.absenceOnly = absenceOnly
+    }
 }
 
 /// Rows of one attendance status.
 public struct StatusCount: Codable, Sendable, Equatable {
     public var status: String
     public var rows: Int
+
+    public init(status: String, rows: Int) {
+        self.status = status
+        self.rows = rows
+    }
 }
 
 /// Rows on one day.
@@ -176,6 +260,11 @@ public struct DayCount: Codable, Sendable, Equatable {
     /// `YYYY-MM-DD`.
     public var date: String
     public var rows: Int
+
+    public init(date: String, rows: Int) {
+        self.date = date
+        self.rows = rows
+    }
 }
 
 /// The source's previous file and how the row count moved.
@@ -186,4 +275,11 @@ public struct PreviousFile: Codable, Sendable, Equatable {
     public var change: Int
     /// `change` over the previous rows, 0 when it had none.
     public var changeRate: Double
+
+    public init(file: String, rows: Int, change: Int, changeRate: Double) {
+        self.file = file
+        self.rows = rows
+        self.change = change
+        self.changeRate = changeRate
+    }
 }
