@@ -4,7 +4,7 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -32,7 +32,8 @@ let package = Package(
         .target(name: "YAMLConfig", dependencies: ["LastMileCore", "Yams"], swiftSettings: strict),
 
         // Stages.
-        .target(name: "Extractors", dependencies: ["LastMileCore", "YAMLConfig", "CLibCSV", "Yams"], swiftSettings: strict),
+        .target(
+            name: "Extractors", dependencies: ["LastMileCore", "YAMLConfig", "CLibCSV", "Yams"], swiftSettings: strict),
         .target(name: "Consent", dependencies: ["LastMileCore", "YAMLConfig", "Yams"], swiftSettings: strict),
         .target(name: "Matching", dependencies: ["LastMileCore"], swiftSettings: strict),
         .target(
@@ -101,7 +102,9 @@ let package = Package(
         .testTarget(name: "YAMLConfigTests", dependencies: ["YAMLConfig", "LastMileCore"], swiftSettings: strict),
         .testTarget(
             name: "WarehouseTests",
-            dependencies: ["Warehouse", "LastMileCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Warehouse", "LastMileCore", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(
@@ -152,7 +155,8 @@ let package = Package(
             swiftSettings: strict),
         // Fuzz targets' bodies (docs/fuzzing.md): run by the libFuzzer executables in Fuzz/ and, on the kept
         // inputs, by FuzzRegressionTests.
-        .target(name: "FuzzEntryPoints", dependencies: ["Extractors", "Consent", "LastMileCore"], swiftSettings: strict),
+        .target(
+            name: "FuzzEntryPoints", dependencies: ["Extractors", "Consent", "LastMileCore"], swiftSettings: strict),
         .testTarget(
             name: "FuzzRegressionTests", dependencies: ["FuzzEntryPoints"], exclude: ["Inputs"], swiftSettings: strict),
     ]

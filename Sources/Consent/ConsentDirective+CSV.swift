@@ -43,7 +43,8 @@ extension ConsentDirective {
             throw DirectiveImportError(
                 location: "\(file):1", path: "header",
                 expected:
-                    "missing column(s) \(missing.joined(separator: ", ")); expected \(csvColumns.joined(separator: ","))"
+                    "missing column(s) \(missing.joined(separator: ", ")); "
+                    + "expected \(csvColumns.joined(separator: ","))"
             )
         }
     }

@@ -305,7 +305,8 @@ private struct FHIRConsentReader {
                 default:
                     throw fail(
                         "\(ap).reference.identifier.system",
-                        "\(ConsentCodeSystem.recipientRole), \(ConsentCodeSystem.practice) or \(ConsentCodeSystem.source)"
+                        "\(ConsentCodeSystem.recipientRole), \(ConsentCodeSystem.practice) "
+                            + "or \(ConsentCodeSystem.source)"
                     )
                 }
             } else {

@@ -42,7 +42,8 @@ extension ConsentGate {
         recipient: Recipient? = nil, purpose: PurposeOfUse = .treatment, on date: CivilDate
     ) -> [String] {
         var lines = [
-            "consent model: \(policy.model.rawValue); date \(date); purpose \(purpose.rawValue); recipient \(recipient?.description ?? "(warehouse load)")"
+            "consent model: \(policy.model.rawValue); date \(date); purpose \(purpose.rawValue); "
+                + "recipient \(recipient?.description ?? "(warehouse load)")"
         ]
         var pairs: [(String, DataCategory)] = []
         for a in policy.agreements where source == nil || a.source == source {
@@ -98,7 +99,8 @@ extension ConsentGate {
             return ConsentDecision(
                 reason: .denyMinorProtectedCategory, rule: "minors.adolescent_protected_categories",
                 explanation:
-                    "\(request.category.rawValue) data of a minor (or of unknown age) never goes to a parent-facing recipient"
+                    "\(request.category.rawValue) data of a minor (or of unknown age) "
+                    + "never goes to a parent-facing recipient"
             )
         }
 
@@ -113,7 +115,8 @@ extension ConsentGate {
                 trace.note("directive \(d.id): ignored, \(when) (period \(period))")
             } else if !guardians.acceptedGrantorRoles.contains(d.grantorRole) {
                 trace.note(
-                    "directive \(d.id): ignored, grantor role \(d.grantorRole.rawValue) not accepted (guardians.accepted_grantor_roles)"
+                    "directive \(d.id): ignored, grantor role \(d.grantorRole.rawValue) not accepted "
+                        + "(guardians.accepted_grantor_roles)"
                 )
             } else {
                 inForce.append(d)
@@ -144,19 +147,22 @@ extension ConsentGate {
         for d in remaining {
             guard let effect = d.provision.effect(request) else {
                 trace.note(
-                    "directive \(d.id): does not cover this (\(d.provision.mismatch(request) ?? "no provision applies"))"
+                    "directive \(d.id): does not cover this "
+                        + "(\(d.provision.mismatch(request) ?? "no provision applies"))"
                 )
                 continue
             }
             if effect == .permit, lapsed(d) {
                 lapsedPermits.append(d.id)
                 trace.note(
-                    "directive \(d.id): a \(d.grantorRole.rawValue)'s permit, no longer valid at the age of majority (minors.parental_authority_ends_at_majority)"
+                    "directive \(d.id): a \(d.grantorRole.rawValue)'s permit, no longer valid at the age of majority "
+                        + "(minors.parental_authority_ends_at_majority)"
                 )
                 continue
             }
             trace.note(
-                "directive \(d.id): \(effect == .deny ? "denies" : "permits") (\(d.grantorRole.rawValue), recorded \(d.recorded))"
+                "directive \(d.id): \(effect == .deny ? "denies" : "permits") "
+                    + "(\(d.grantorRole.rawValue), recorded \(d.recorded))"
             )
             if effect == .deny { denies.append(d.id) } else { permits.append(d.id) }
         }
@@ -179,7 +185,8 @@ extension ConsentGate {
                 reason: .denyMinorParentalExpired, directiveIds: lapsedPermits,
                 rule: "minors.parental_authority_ends_at_majority",
                 explanation:
-                    "the only permit (\(lapsedPermits.joined(separator: ", "))) came from a parent or guardian and ended at \(minors.ageOfMajority); the patient's own permit is needed"
+                    "the only permit (\(lapsedPermits.joined(separator: ", "))) came from a parent or guardian "
+                    + "and ended at \(minors.ageOfMajority); the patient's own permit is needed"
             )
         }
         if agreement.patientPermitRequired {

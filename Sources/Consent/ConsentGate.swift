@@ -233,7 +233,8 @@ public struct ConsentGate: Sendable {
                 return .refused(
                     .missing, rule: "agreements",
                     explanation:
-                        "the source config's agreement \(agreementId) is not a \(category.rawValue) agreement with \(source)"
+                        "the source config's agreement \(agreementId) is not a \(category.rawValue) agreement "
+                        + "with \(source)"
                 )
             }
             return .refused(

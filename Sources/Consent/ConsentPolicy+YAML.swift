@@ -100,14 +100,16 @@ private struct PolicyReader {
                 for field in eventFields.subtracting(existing).sorted() {
                     report(
                         fieldsMap["event"], "\(path).fields.event",
-                        "\(field.rawValue) is not a \(category.rawValue) field; expected among \(existing.sorted().map(\.rawValue).joined(separator: ", "))"
+                        "\(field.rawValue) is not a \(category.rawValue) field; expected among "
+                            + existing.sorted().map(\.rawValue).joined(separator: ", ")
                     )
                 }
                 let missing = EventField.required(for: category).subtracting(eventFields)
                 if fieldsMap["event"] != nil, !missing.isEmpty {
                     report(
                         fieldsMap["event"], "\(path).fields.event",
-                        "a \(category.rawValue) record cannot pass without \(missing.sorted().map(\.rawValue).joined(separator: ", "))"
+                        "a \(category.rawValue) record cannot pass without "
+                            + missing.sorted().map(\.rawValue).joined(separator: ", ")
                     )
                 }
             }
@@ -133,7 +135,8 @@ private struct PolicyReader {
                 if a.effective <= b.expires && b.effective <= a.expires {
                     report(
                         node, "agreements[\(i)]",
-                        "in force at the same time as \(b.id) for the same source and category; end one before the other starts"
+                        "in force at the same time as \(b.id) for the same source and category; "
+                            + "end one before the other starts"
                     )
                 }
             }

@@ -29,7 +29,8 @@ public enum FlagEvidenceKey {
     public static let releasedOn = "released_on"
     public static let daysInCustody = "days_in_custody"
     public static let windowDays = "window_days"
-    /// What kind of record the housing evidence came from: `by-name-list`, `eviction-filing`, `prevention`, `hmis-exit`, `move-in`.
+    /// What kind of record the housing evidence came from: `by-name-list`, `eviction-filing`, `prevention`,
+    /// `hmis-exit`, `move-in`.
     public static let basis = "basis"
     public static let lastStatus = "last_status"
     public static let lastStatusDate = "last_status_date"

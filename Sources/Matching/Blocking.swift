@@ -60,7 +60,8 @@ public enum BlockingRule: String, CaseIterable, Codable, Sendable {
             let f = p.records[i].family
             let g = p.records[i].given
             guard f >= 0, g >= 0, p.records[i].birth != 0 else { return nil }
-            return UInt64(UInt32(lex.phonetic[Int(f)])) << 24 | UInt64(p.birthYear(i)) << 8 | UInt64(lex.canonicalInitial[Int(g)])
+            return UInt64(UInt32(lex.phonetic[Int(f)])) << 24 | UInt64(p.birthYear(i)) << 8
+                | UInt64(lex.canonicalInitial[Int(g)])
         case .givenPhoneticBirthYearMonth:
             let g = p.records[i].given
             guard g >= 0, p.records[i].birth != 0 else { return nil }
@@ -107,7 +108,9 @@ public final class BlockingIndex: Sendable {
     let keys: [[UInt64]]
     let members: [[Int32]]
 
-    public init(mpi: EncodedPeople, lexicon: Lexicon, rules: [BlockingRule] = BlockingRule.forLinking, maxBlockSize: Int = 5000) {
+    public init(
+        mpi: EncodedPeople, lexicon: Lexicon, rules: [BlockingRule] = BlockingRule.forLinking, maxBlockSize: Int = 5000
+    ) {
         self.rules = rules
         self.maxBlockSize = maxBlockSize
         let built = Parallel.map(count: rules.count, chunkSize: 1) { r -> [KeyColumn] in

@@ -16,7 +16,10 @@ public enum MatchField: String, CaseIterable, Codable, Sendable {
     public var levelLabels: [String] {
         switch self {
         case .givenName:
-            ["exact", "nickname", "Jaro-Winkler >= 0.92 or one edit", "Jaro-Winkler >= 0.80 or same NYSIIS", "initial or prefix", "else"]
+            [
+                "exact", "nickname", "Jaro-Winkler >= 0.92 or one edit", "Jaro-Winkler >= 0.80 or same NYSIIS",
+                "initial or prefix", "else",
+            ]
         case .familyName:
             ["exact", "compound part", "Jaro-Winkler >= 0.92", "Jaro-Winkler >= 0.80 or same NYSIIS", "else"]
         case .birthDate: ["exact", "day/month swapped", "one component off", "within a year", "else"]
@@ -160,7 +163,8 @@ struct PairComparer: Sendable {
     func ssnLevel(_ a: Int64, _ a4: Int16, _ b: Int64, _ b4: Int16) -> Int {
         if a >= 0 && b >= 0 {
             if a == b { return 0 }
-            if a / 10_000_000_000 == b / 10_000_000_000 && digitsDifferByOneEdit(a % 10_000_000_000, b % 10_000_000_000) {
+            if a / 10_000_000_000 == b / 10_000_000_000 && digitsDifferByOneEdit(a % 10_000_000_000, b % 10_000_000_000)
+            {
                 return 1
             }
             return 3
@@ -209,7 +213,10 @@ struct PairComparer: Sendable {
         var diffs = 0
         var firstPos = -1
         var pos = 0
-        var a0: Int64 = 0, a1: Int64 = 0, b0: Int64 = 0, b1: Int64 = 0
+        var a0: Int64 = 0
+        var a1: Int64 = 0
+        var b0: Int64 = 0
+        var b1: Int64 = 0
         while x > 0 || y > 0 {
             let p = x % 10
             let q = y % 10

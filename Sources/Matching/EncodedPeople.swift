@@ -39,7 +39,9 @@ public final class EncodedPeople: Sendable {
                 r.given = name(p.givenName)
                 r.family = name(p.familyName)
                 r.familyPart1 = p.familyNameParts.count > 0 ? lexicon.internName(p.familyNameParts[0]) : -1
-                r.familyPart2 = p.familyNameParts.count > 1 ? lexicon.internName(p.familyNameParts[p.familyNameParts.count - 1]) : -1
+                r.familyPart2 =
+                    p.familyNameParts.count > 1
+                    ? lexicon.internName(p.familyNameParts[p.familyNameParts.count - 1]) : -1
                 if let d = p.birthDate {
                     r.birth = Int32(d.year * 10_000 + d.month * 100 + d.day)
                     r.birthDay = Int32(d.dayNumber)

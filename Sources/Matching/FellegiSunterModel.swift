@@ -65,7 +65,8 @@ public struct FellegiSunterModel: Codable, Sendable, Equatable {
             }
             for l in c.levels {
                 guard l.m > 0, l.m <= 1, l.u > 0, l.u <= 1 else {
-                    throw ModelError.invalid("comparison \(c.field.rawValue), level \(l.label): m and u must be in (0, 1]")
+                    throw ModelError.invalid(
+                        "comparison \(c.field.rawValue), level \(l.label): m and u must be in (0, 1]")
                 }
             }
         }

@@ -127,7 +127,13 @@ public struct LexiconBuilder {
         canonicalInitial.append(0)
         var set: UInt64 = 0
         for c in s.utf8 {
-            if c >= 65 && c <= 90 { set |= 1 << UInt64(c - 65) } else if c >= 48 && c <= 57 { set |= 1 << UInt64(26 + c - 48) } else { set |= 1 << 36 }
+            if c >= 65 && c <= 90 {
+                set |= 1 << UInt64(c - 65)
+            } else if c >= 48 && c <= 57 {
+                set |= 1 << UInt64(26 + c - 48)
+            } else {
+                set |= 1 << 36
+            }
         }
         characterSets.append(set)
         return id

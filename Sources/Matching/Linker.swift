@@ -68,7 +68,9 @@ struct ScoringTables: Sendable {
 
     /// Sum of field weights for a pair (without the prior), optionally explaining each term.
     @inline(__always)
-    func weight(_ v: LevelVector, given: Int32, family: Int32, explain: UnsafeMutablePointer<[FieldWeight]>? = nil) -> Double {
+    func weight(_ v: LevelVector, given: Int32, family: Int32, explain: UnsafeMutablePointer<[FieldWeight]>? = nil)
+        -> Double
+    {
         let household = v.isHousehold
         let g = v.level(PairComparer.given)
         let b = v.level(PairComparer.birth)
@@ -96,7 +98,9 @@ struct ScoringTables: Sendable {
                     note = " (term frequency)"
                 }
             }
-            if household && !isHouseholdField && householdWeights[f * Self.stride + level] != weights[f * Self.stride + level] {
+            if household && !isHouseholdField
+                && householdWeights[f * Self.stride + level] != weights[f * Self.stride + level]
+            {
                 note = " (household u)"
             }
             if isHouseholdField && identityDisagrees && w > 0 {
@@ -114,11 +118,13 @@ struct ScoringTables: Sendable {
                     note += " (overlaps a stronger address/phone agreement)"
                     w = 0
                 }
-                explain?.pointee.append(FieldWeight(field: field.rawValue, level: field.levelLabels[level] + note, weight: w))
+                explain?.pointee.append(
+                    FieldWeight(field: field.rawValue, level: field.levelLabels[level] + note, weight: w))
                 continue
             }
             total += w
-            explain?.pointee.append(FieldWeight(field: field.rawValue, level: field.levelLabels[level] + note, weight: w))
+            explain?.pointee.append(
+                FieldWeight(field: field.rawValue, level: field.levelLabels[level] + note, weight: w))
         }
         return total
     }
@@ -309,7 +315,8 @@ public final class Linker: Sendable {
     func decide(_ i: Int, _ s: Scored) -> LinkDecision {
         guard s.best >= 0 else {
             return LinkDecision(
-                incoming: i, decision: .noMatch, reason: .noCandidate, mpi: nil, probability: 0, matchWeight: -.infinity,
+                incoming: i, decision: .noMatch, reason: .noCandidate, mpi: nil, probability: 0,
+                matchWeight: -.infinity,
                 runnerUp: nil, runnerUpProbability: nil, rulesMask: 0)
         }
         let t = model.thresholds
@@ -317,7 +324,9 @@ public final class Linker: Sendable {
         let p2 = s.second >= 0 ? tables.probability(bits: s.secondWeight) : nil
         var mask: UInt8 = 0
         for (r, rule) in index.rules.enumerated() {
-            if let a = rule.key(inputs.incoming, i, inputs.lexicon), a == rule.key(inputs.mpi, Int(s.best), inputs.lexicon) {
+            if let a = rule.key(inputs.incoming, i, inputs.lexicon),
+                a == rule.key(inputs.mpi, Int(s.best), inputs.lexicon)
+            {
                 mask |= 1 << UInt8(r)
             }
         }
@@ -338,7 +347,8 @@ public final class Linker: Sendable {
             (decision, reason) = (.review, .belowMatchThreshold)
         }
         return LinkDecision(
-            incoming: i, decision: decision, reason: reason, mpi: Int(s.best), probability: p, matchWeight: s.bestWeight,
+            incoming: i, decision: decision, reason: reason, mpi: Int(s.best), probability: p,
+            matchWeight: s.bestWeight,
             runnerUp: s.second >= 0 ? Int(s.second) : nil, runnerUpProbability: p2, rulesMask: mask)
     }
 
@@ -381,7 +391,8 @@ public final class Linker: Sendable {
         let v = inputs.comparer.levels(i, j)
         var fields: [FieldWeight] = []
         let w = withUnsafeMutablePointer(to: &fields) {
-            tables.weight(v, given: inputs.incoming.records[i].given, family: inputs.incoming.records[i].family, explain: $0)
+            tables.weight(
+                v, given: inputs.incoming.records[i].given, family: inputs.incoming.records[i].family, explain: $0)
         }
         return PairExplanation(
             fields: fields, priorWeight: tables.priorBits, totalWeight: w + tables.priorBits,
@@ -392,6 +403,7 @@ public final class Linker: Sendable {
 extension LinkDecision {
     /// The core `MatchResult`, with patient ids looked up by position.
     public func matchResult(mpiIds: [String], fieldWeights: [FieldWeight] = []) -> MatchResult {
-        MatchResult(decision: decision, patientId: mpi.map { mpiIds[$0] }, probability: probability, fieldWeights: fieldWeights)
+        MatchResult(
+            decision: decision, patientId: mpi.map { mpiIds[$0] }, probability: probability, fieldWeights: fieldWeights)
     }
 }

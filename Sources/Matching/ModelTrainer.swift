@@ -46,7 +46,8 @@ public enum ModelTrainer {
 
         // m by EM on two blocks.
         let sample = Swift.stride(from: 0, to: nIn, by: max(1, nIn / max(1, options.maxIncomingForEM))).map { $0 }
-        let index = BlockingIndex(mpi: inputs.mpi, lexicon: inputs.lexicon, rules: [.birthDate, .names], maxBlockSize: 2000)
+        let index = BlockingIndex(
+            mpi: inputs.mpi, lexicon: inputs.lexicon, rules: [.birthDate, .names], maxBlockSize: 2000)
         // EM is driven by identity fields only; household fields ride along (their m comes from the posteriors),
         // so twins in the birth-date block and juniors in the names block are not taken for matches.
         let identity = fields.filter { !$0.isHouseholdField }
@@ -55,7 +56,8 @@ public enum ModelTrainer {
         let nameFields = identity.filter { $0 != .givenName && $0 != .familyName }
         let dobPatterns = blockPatterns(inputs, index: index, rule: 0, sample: sample) { _, _ in true }
         let namePatterns = blockPatterns(inputs, index: index, rule: 1, sample: sample) { i, j in
-            inputs.incoming.records[i].given == inputs.mpi.records[j].given && inputs.incoming.records[i].family == inputs.mpi.records[j].family
+            inputs.incoming.records[i].given == inputs.mpi.records[j].given
+                && inputs.incoming.records[i].family == inputs.mpi.records[j].family
         }
         let a = expectationMaximisation(
             dobPatterns, fields: dobFields, passengers: household, u: u, maxIterations: options.maxEMIterations)
@@ -81,7 +83,9 @@ public enum ModelTrainer {
         for f in fields {
             let estimates = [a.m[f.ordinal], b.m[f.ordinal]].compactMap { $0 }
             guard !estimates.isEmpty else { continue }
-            m[f.ordinal] = (0..<estimates[0].count).map { l in estimates.map { $0[l] }.reduce(0, +) / Double(estimates.count) }
+            m[f.ordinal] = (0..<estimates[0].count).map { l in
+                estimates.map { $0[l] }.reduce(0, +) / Double(estimates.count)
+            }
         }
 
         // The prior: matches in the birth-date block, scaled to all incoming records and divided by the share
@@ -110,14 +114,16 @@ public enum ModelTrainer {
             ComparisonModel(
                 field: f, termFrequencyAdjusted: f == .givenName || f == .familyName,
                 levels: f.levelLabels.enumerated().map { l, label in
-                    LevelModel(label: label, m: m[f.ordinal][l], u: u[f.ordinal][l], uHousehold: uHousehold[f.ordinal]?[l])
+                    LevelModel(
+                        label: label, m: m[f.ordinal][l], u: u[f.ordinal][l], uHousehold: uHousehold[f.ordinal]?[l])
                 })
         }
         let summary = TrainingSummary(
             randomPairsForU: randomPairs, householdPairsForU: hhPairs,
             emSessions: [
                 EMSessionSummary(
-                    blockedOn: "birth date", pairs: dobPairs, iterations: a.iterations, estimatedFields: dobFields + household,
+                    blockedOn: "birth date", pairs: dobPairs, iterations: a.iterations,
+                    estimatedFields: dobFields + household,
                     proportionMatched: a.lambda),
                 EMSessionSummary(
                     blockedOn: "given and family name", pairs: namePatterns.reduce(0) { $0 + $1.1 },
@@ -178,7 +184,9 @@ public enum ModelTrainer {
         var groups: [UInt64: [Int32]] = [:]
         for i in 0..<mpi.count {
             if mpi.records[i].street >= 0 {
-                let key = UInt64(UInt32(mpi.records[i].street)) << 32 ^ UInt64(UInt32(bitPattern: mpi.records[i].unit)) << 8 ^ UInt64(UInt32(max(0, mpi.records[i].postal)))
+                let key =
+                    UInt64(UInt32(mpi.records[i].street)) << 32 ^ UInt64(UInt32(bitPattern: mpi.records[i].unit)) << 8
+                    ^ UInt64(UInt32(max(0, mpi.records[i].postal)))
                 groups[key | 1 << 63, default: []].append(Int32(i))
             }
             if mpi.records[i].phone >= 0 { groups[UInt64(mpi.records[i].phone), default: []].append(Int32(i)) }

@@ -93,7 +93,9 @@ public enum Normalizer {
         return tokens
     }
 
-    static let particles: Set<String> = ["DE", "DEL", "DELA", "LA", "LE", "VAN", "VON", "DER", "DEN", "DI", "DA", "DOS", "DAS", "DU", "Y", "ST"]
+    static let particles: Set<String> = [
+        "DE", "DEL", "DELA", "LA", "LE", "VAN", "VON", "DER", "DEN", "DI", "DA", "DOS", "DAS", "DU", "Y", "ST",
+    ]
 
     /// Splits a name into its joined form and its parts, moving a trailing generational suffix to `suffix`.
     static func splitName(_ raw: String?, suffix: inout String?) -> (joined: String, parts: [String]) {
@@ -136,7 +138,8 @@ public enum Normalizer {
         var digits = raw.utf8.filter { $0 >= 48 && $0 <= 57 }
         if digits.count == 11 && digits[0] == 49 { digits.removeFirst() }
         guard digits.count == 10 else { return nil }
-        // Area codes and exchanges never start with 0 or 1; 555-01xx is reserved for fiction; one repeated digit is filler.
+        // Area codes and exchanges never start with 0 or 1; 555-01xx is reserved for fiction; one repeated digit
+        // is filler.
         if digits[0] <= 49 || digits[3] <= 49 { return nil }
         if digits[3] == 53 && digits[4] == 53 && digits[5] == 53 && digits[6] == 48 && digits[7] == 49 { return nil }
         if digits.allSatisfy({ $0 == digits[0] }) { return nil }
@@ -152,7 +155,8 @@ public enum Normalizer {
         return String(decoding: digits, as: UTF8.self)
     }
 
-    /// Full SSN and its last four; invalid SSNs (area 000, 666 or 9xx, group 00, serial 0000, placeholders) are missing.
+    /// Full SSN and its last four; invalid SSNs (area 000, 666 or 9xx, group 00, serial 0000, placeholders) are
+    /// missing.
     ///
     /// Numbers of five to eight digits are kept as opaque identifiers (some registries use such ids instead).
     /// Four digits alone (or `XXX-XX-1234`) give the last four only.
@@ -166,14 +170,18 @@ public enum Normalizer {
             let area = s.prefix(3)
             let group = s.dropFirst(3).prefix(2)
             let serial = s.suffix(4)
-            if area == "000" || area == "666" || area.hasPrefix("9") || group == "00" || serial == "0000" { return (nil, nil) }
+            if area == "000" || area == "666" || area.hasPrefix("9") || group == "00" || serial == "0000" {
+                return (nil, nil)
+            }
             if placeholderSSNs.contains(s) { return (nil, nil) }
             return (s, String(serial))
         }
         return (s, nil)
     }
 
-    static let placeholderSSNs: Set<String> = ["123456789", "987654321", "078051120", "219099999", "012345678", "111223333"]
+    static let placeholderSSNs: Set<String> = [
+        "123456789", "987654321", "078051120", "219099999", "012345678", "111223333",
+    ]
 
     /// Four digits, not 0000; nil otherwise.
     public static func normalizeSSNLast4(_ raw: String?) -> String? {
@@ -198,8 +206,12 @@ public enum Normalizer {
         "NORTHEAST": "NE", "NORTHWEST": "NW", "SOUTHEAST": "SE", "SOUTHWEST": "SW", "FIRST": "1ST",
         "SECOND": "2ND", "THIRD": "3RD", "FOURTH": "4TH", "FIFTH": "5TH",
     ]
-    static let unitDesignators: Set<String> = ["APT", "APARTMENT", "UNIT", "STE", "SUITE", "RM", "ROOM", "FL", "FLOOR", "LOT", "SPC", "TRLR", "BLDG"]
-    static let noAddress: Set<String> = ["HOMELESS", "TRANSIENT", "NONE", "UNKNOWN", "NA", "N/A", "NOADDRESS", "UNHOUSED", "REFUSED"]
+    static let unitDesignators: Set<String> = [
+        "APT", "APARTMENT", "UNIT", "STE", "SUITE", "RM", "ROOM", "FL", "FLOOR", "LOT", "SPC", "TRLR", "BLDG",
+    ]
+    static let noAddress: Set<String> = [
+        "HOMELESS", "TRANSIENT", "NONE", "UNKNOWN", "NA", "N/A", "NOADDRESS", "UNHOUSED", "REFUSED",
+    ]
 
     /// Street line in USPS style and the unit split off it; nil for empty and "homeless"-style placeholders.
     public static func normalizeStreet(_ raw: String?) -> (street: String?, unit: String?) {
@@ -210,7 +222,10 @@ public enum Normalizer {
             if (b >= 65 && b <= 90) || (b >= 48 && b <= 57) {
                 cur.append(b)
             } else if b == 35 {  // '#' starts a unit
-                if !cur.isEmpty { tokens.append(String(decoding: cur, as: UTF8.self)); cur.removeAll() }
+                if !cur.isEmpty {
+                    tokens.append(String(decoding: cur, as: UTF8.self))
+                    cur.removeAll()
+                }
                 tokens.append("#")
             } else if b == 46 || b == 39 {
                 continue

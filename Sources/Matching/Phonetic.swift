@@ -8,19 +8,30 @@ public enum Phonetic {
         var chars = name.utf8.filter { $0 >= 65 && $0 <= 90 }
         if chars.isEmpty { return "" }
         func hasPrefix(_ p: String) -> Bool { chars.starts(with: p.utf8) }
-        func hasSuffix(_ s: String) -> Bool { chars.count >= s.utf8.count && Array(chars.suffix(s.utf8.count)) == Array(s.utf8) }
+        func hasSuffix(_ s: String) -> Bool {
+            chars.count >= s.utf8.count && Array(chars.suffix(s.utf8.count)) == Array(s.utf8)
+        }
         func replacePrefix(_ n: Int, _ with: String) { chars.replaceSubrange(0..<n, with: with.utf8) }
-        func replaceSuffix(_ n: Int, _ with: String) { chars.replaceSubrange((chars.count - n)..<chars.count, with: with.utf8) }
-        if hasPrefix("MAC") { replacePrefix(3, "MCC") }
-        else if hasPrefix("KN") { replacePrefix(2, "NN") }
-        else if hasPrefix("K") { replacePrefix(1, "C") }
-        else if hasPrefix("PH") || hasPrefix("PF") { replacePrefix(2, "FF") }
-        else if hasPrefix("SCH") { replacePrefix(3, "SSS") }
-        if hasSuffix("EE") || hasSuffix("IE") { replaceSuffix(2, "Y") }
-        else if hasSuffix("DT") || hasSuffix("RT") || hasSuffix("RD") || hasSuffix("NT") || hasSuffix("ND") {
+        func replaceSuffix(_ n: Int, _ with: String) {
+            chars.replaceSubrange((chars.count - n)..<chars.count, with: with.utf8)
+        }
+        if hasPrefix("MAC") {
+            replacePrefix(3, "MCC")
+        } else if hasPrefix("KN") {
+            replacePrefix(2, "NN")
+        } else if hasPrefix("K") {
+            replacePrefix(1, "C")
+        } else if hasPrefix("PH") || hasPrefix("PF") {
+            replacePrefix(2, "FF")
+        } else if hasPrefix("SCH") {
+            replacePrefix(3, "SSS")
+        }
+        if hasSuffix("EE") || hasSuffix("IE") {
+            replaceSuffix(2, "Y")
+        } else if hasSuffix("DT") || hasSuffix("RT") || hasSuffix("RD") || hasSuffix("NT") || hasSuffix("ND") {
             replaceSuffix(2, "D")
         }
-        let A: UInt8 = 65
+        let letterA: UInt8 = 65
         func isVowel(_ c: UInt8) -> Bool { c == 65 || c == 69 || c == 73 || c == 79 || c == 85 }
         var key: [UInt8] = [chars[0]]
         var i = 1
@@ -30,9 +41,9 @@ public enum Phonetic {
             var out: [UInt8]
             switch c {
             case 69 where next == 86:  // EV -> AF
-                out = [A, 70]
+                out = [letterA, 70]
                 chars[i + 1] = 70
-            case _ where isVowel(c): out = [A]
+            case _ where isVowel(c): out = [letterA]
             case 81: out = [71]  // Q -> G
             case 90: out = [83]  // Z -> S
             case 77: out = [78]  // M -> N
@@ -55,8 +66,11 @@ public enum Phonetic {
             i += 1
         }
         if key.count > 1 && key.last == 83 { key.removeLast() }  // trailing S
-        if key.count > 1 && key.suffix(2) == [A, 89] { key.removeLast(2); key.append(89) }  // AY -> Y
-        if key.count > 1 && key.last == A { key.removeLast() }  // trailing A
+        if key.count > 1 && key.suffix(2) == [letterA, 89] {
+            key.removeLast(2)
+            key.append(89)
+        }  // AY -> Y
+        if key.count > 1 && key.last == letterA { key.removeLast() }  // trailing A
         return String(decoding: key.prefix(8), as: UTF8.self)
     }
 }

@@ -60,7 +60,8 @@ public enum StringComparators {
     }
 
     /// Optimal-string-alignment distance, giving up (returning `limit + 1`) once it must exceed `limit`.
-    static func damerauLevenshtein(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, limit: Int) -> Int {
+    static func damerauLevenshtein(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, limit: Int) -> Int
+    {
         let n = a.count
         let m = b.count
         if abs(n - m) > limit { return limit == Int.max ? abs(n - m) : limit + 1 }

@@ -29,7 +29,8 @@ public struct BenchmarkOptions: Sendable {
             throw SampleDataError.invalidOption("--incoming-ratio must be in (0, 1.5]")
         }
         guard notInMPI >= 0, notInMPI < 1, incomingRatio * (1 - notInMPI) <= 1 else {
-            throw SampleDataError.invalidOption("--not-in-mpi must be in [0, 1) with incoming-ratio × (1 − it) ≤ 1")
+            throw SampleDataError.invalidOption(
+                "--not-in-mpi must be in [0, 1) with incoming-ratio × (1 − it) ≤ 1")
         }
     }
 }

@@ -180,11 +180,25 @@ public struct CopyWriter: ~Copyable {
             if used + 2 > capacity { try flush() }
             let out = buffer.assumingMemoryBound(to: UInt8.self)
             switch b {
-            case 0x5C: out[used] = 0x5C; out[used + 1] = 0x5C; used += 2
-            case 0x09: out[used] = 0x5C; out[used + 1] = UInt8(ascii: "t"); used += 2
-            case 0x0A: out[used] = 0x5C; out[used + 1] = UInt8(ascii: "n"); used += 2
-            case 0x0D: out[used] = 0x5C; out[used + 1] = UInt8(ascii: "r"); used += 2
-            default: out[used] = b; used += 1
+            case 0x5C:
+                out[used] = 0x5C
+                out[used + 1] = 0x5C
+                used += 2
+            case 0x09:
+                out[used] = 0x5C
+                out[used + 1] = UInt8(ascii: "t")
+                used += 2
+            case 0x0A:
+                out[used] = 0x5C
+                out[used + 1] = UInt8(ascii: "n")
+                used += 2
+            case 0x0D:
+                out[used] = 0x5C
+                out[used + 1] = UInt8(ascii: "r")
+                used += 2
+            default:
+                out[used] = b
+                used += 1
             }
         }
     }

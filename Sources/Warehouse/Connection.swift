@@ -60,7 +60,8 @@ public final class Connection {
     public init(_ conninfo: String) throws(WarehouseError) {
         let target = try ConnectionTarget.redacted(conninfo)
         guard let handle = PQConnectionHandle.connect(ConnectionTarget.withApplicationName(conninfo)) else {
-            throw WarehouseError(kind: .connectionFailed(retryable: true), context: "connect to \(target)",
+            throw WarehouseError(
+                kind: .connectionFailed(retryable: true), context: "connect to \(target)",
                 clientMessage: "out of memory")
         }
         guard handle.isOK else {

@@ -45,7 +45,8 @@ public enum ConnectionTarget {
     /// Removes the password (and the whole connection string) from a libpq message, should it quote them.
     static func scrub(_ message: String, conninfo: String) -> String {
         var text = message
-        if case .success(let pairs) = parseConninfo(conninfo), let password = pairs.first(where: { $0.keyword == "password" })?.value,
+        if case .success(let pairs) = parseConninfo(conninfo),
+            let password = pairs.first(where: { $0.keyword == "password" })?.value,
             !password.isEmpty
         {
             text = text.replacingOccurrences(of: password, with: "****")

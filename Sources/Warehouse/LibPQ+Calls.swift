@@ -31,7 +31,7 @@ struct PQConnectionHandle {
     /// Calls `PQexecParams` with every parameter sent as text with server-inferred type (OID 0).
     func execParams(_ sql: String, _ params: [String?]) -> PQResultHandle? {
         var cStrings: [UnsafeMutablePointer<CChar>?] = params.map { $0.flatMap { strdup($0) } }
-        defer { cStrings.forEach { free($0) } }
+        defer { for pointer in cStrings { free(pointer) } }
         let result = cStrings.withUnsafeMutableBufferPointer { buffer in
             buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, buffer.count)) {
                 values in

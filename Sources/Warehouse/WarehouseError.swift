@@ -100,8 +100,10 @@ public struct WarehouseError: ClassifiedError, CustomStringConvertible, Sendable
             if !located.isEmpty { text += " [" + located.joined(separator: ", ") + "]" }
             if let hint = server.hint { text += " hint: \(Self.withoutValues(hint, sqlState: server.sqlState))" }
         } else if let clientMessage {
-            text += ": " + clientMessage.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(
-                of: "\n", with: "; ")
+            text +=
+                ": "
+                + clientMessage.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(
+                    of: "\n", with: "; ")
         }
         switch kind {
         case .connectionFailed(true), .connectionLost:

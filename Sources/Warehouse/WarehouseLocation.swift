@@ -16,7 +16,9 @@ public enum WarehouseLocation: Sendable {
     ) -> WarehouseLocation {
         if let option, !option.isEmpty { return .url(option, origin: "--database") }
         if let env = environment[environmentVariable], !env.isEmpty { return .url(env, origin: environmentVariable) }
-        if let pipelineWarehouse, !pipelineWarehouse.isEmpty { return .url(pipelineWarehouse, origin: "pipeline warehouse:") }
+        if let pipelineWarehouse, !pipelineWarehouse.isEmpty {
+            return .url(pipelineWarehouse, origin: "pipeline warehouse:")
+        }
         return .embedded(EmbeddedCluster(workingDirectory: workingDirectory))
     }
 
@@ -27,8 +29,11 @@ public enum WarehouseLocation: Sendable {
             logger.debug("connecting to configured warehouse", metadata: ["warehouse.origin": "\(origin)"])
             return try Connection(url)
         case .embedded(let cluster):
-            if case .running = try cluster.status() {} else {
-                logger.info("starting embedded warehouse", metadata: ["warehouse.state": "\(cluster.stateDirectory.path)"])
+            switch try cluster.status() {
+            case .running: break
+            case .notCreated, .stopped:
+                logger.info(
+                    "starting embedded warehouse", metadata: ["warehouse.state": "\(cluster.stateDirectory.path)"])
             }
             return try Connection(try cluster.start())
         }

@@ -12,7 +12,9 @@ struct CountingSink: RecordSink {
 
     mutating func accept(_ record: SourceRecord) {
         records += 1
-        if case .attendance(let day) = record.event { checksum &+= day.date.dayNumber &+ day.status.rawValue.utf8.count }
+        if case .attendance(let day) = record.event {
+            checksum &+= day.date.dayNumber &+ day.status.rawValue.utf8.count
+        }
         checksum &+= (record.person.familyName?.utf8.count ?? 0) &+ (record.person.birthDate?.dayNumber ?? 0)
     }
 
@@ -53,7 +55,10 @@ let cpu = cpuSeconds() - cpuStart
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 var usage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &usage)
-print(String(
-    format: "ours_cpu_mb_s=%.1f ours_wall_mb_s=%.1f records=%d rejected=%d cpu_seconds=%.3f peak_rss_mb=%.1f checksum=%d",
-    Double(bytes) / cpu / 1e6, Double(bytes) / seconds / 1e6, sink.records, sink.rejected, cpu,
-    Double(usage.ru_maxrss) / 1024, sink.checksum))
+print(
+    String(
+        format:
+            "ours_cpu_mb_s=%.1f ours_wall_mb_s=%.1f records=%d rejected=%d "
+            + "cpu_seconds=%.3f peak_rss_mb=%.1f checksum=%d",
+        Double(bytes) / cpu / 1e6, Double(bytes) / seconds / 1e6, sink.records, sink.rejected, cpu,
+        Double(usage.ru_maxrss) / 1024, sink.checksum))

@@ -102,7 +102,8 @@ let decisionTable: [DecisionCase] = [
         reason: .denyDirective, ids: ["d1"]),
     DecisionCase(
         name: "not-yet-effective deny is ignored",
-        directives: [directive("d1", .deny, period: DateRange(start: day("2026-11-21")))], reason: .permitDefaultOptOut),
+        directives: [directive("d1", .deny, period: DateRange(start: day("2026-11-21")))],
+        reason: .permitDefaultOptOut),
     DecisionCase(
         name: "opt-in: expired permit is ignored", policy: tablePolicy(model: .optIn),
         directives: [directive("d1", .permit, period: DateRange(end: day("2026-06-30")))], reason: .denyDefaultOptIn),

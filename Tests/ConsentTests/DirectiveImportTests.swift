@@ -150,7 +150,8 @@ struct DirectiveImportTests {
             result.problems.map(\.description) == [
                 "c.ndjson:4: $: valid JSON",
                 "c.ndjson:5: status: one of draft, proposed, active, rejected, inactive, entered-in-error",
-                "c.ndjson:7: provision.provision[0].period.start: a FHIR date YYYY-MM-DD or dateTime YYYY-MM-DDThh:mm:ss+zz:zz",
+                "c.ndjson:7: provision.provision[0].period.start: "
+                    + "a FHIR date YYYY-MM-DD or dateTime YYYY-MM-DDThh:mm:ss+zz:zz",
             ])
     }
 
@@ -164,7 +165,8 @@ struct DirectiveImportTests {
             "bad.json entry[3]: provision.provision[1].type: permit or deny",
             "bad.json entry[4]: provision.class[0].code: one of education, shelter, justice, housing",
             "bad.json entry[5]: provision.actor[0].reference.reference: Organization/<practice-id or source name>",
-            "bad.json entry[6]: provision.data: not supported by lastmile; scope with class, securityLabel, actor or purpose",
+            "bad.json entry[6]: provision.data: not supported by lastmile; "
+                + "scope with class, securityLabel, actor or purpose",
             "bad.json entry[7]: provision.purpose[0].code: a v3 PurposeOfUse code such as TREAT or PUBHLTH",
             "bad.json entry[8]: provision.period.end: on or after period.start",
             "bad.json entry[9]: provision: a provision, or a policyRule coding OPTIN or OPTOUT",

@@ -347,7 +347,10 @@ struct RandomisedConsentTests {
                         failures += 1
                         if failures < 5 {
                             Issue.record(
-                                "engine \(decision.reason.rawValue) vs oracle passes=\(oracle.passes) for \(recipient?.description ?? "load")"
+                                """
+                                engine \(decision.reason.rawValue) vs oracle passes=\(oracle.passes) \
+                                for \(recipient?.description ?? "load")
+                                """
                             )
                         }
                     }

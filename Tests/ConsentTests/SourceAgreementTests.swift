@@ -38,7 +38,8 @@ import Testing
                 "coc-hmis.yaml:7:1: agreement: not in the consent policy; expected hmis-roi",
                 "county-jail.yaml:7:1: agreement: hmis-roi is an agreement with source coc-hmis, not county-jail",
                 "coc-hmis.yaml:7:1: agreement: hmis-roi covers shelter data, not housing",
-                "old-district.yaml:7:1: agreement: old-dsa expired 2025-12-31 (the run is for 2026-11-20); renew it in the consent policy",
+                "old-district.yaml:7:1: agreement: old-dsa expired 2025-12-31 (the run is for 2026-11-20); "
+                    + "renew it in the consent policy",
                 "new-district.yaml:7:1: agreement: future-dsa takes effect 2027-01-01, after the run date 2026-11-20",
             ])
     }

@@ -28,9 +28,11 @@ enum ReferenceDataFiles {
     @Test func mpiAndAttributionImportsPrintTheirCounts() throws {
         let directory = try TemporaryDirectory()
         let mpiFile = try file(mpi, "mpi.csv", in: directory)
-        let practices = try file("practice_id,practice_name\nriverside-peds,Riverside Pediatrics\n", "practices.csv", in: directory)
+        let practices = try file(
+            "practice_id,practice_name\nriverside-peds,Riverside Pediatrics\n", "practices.csv", in: directory)
         let panel = try file(
-            "patient_id,practice_id,provider_name,practice_patient_id\nP000101,riverside-peds,,RP-1\nP000999,riverside-peds,,RP-9\n",
+            "patient_id,practice_id,provider_name,practice_patient_id\n"
+                + "P000101,riverside-peds,,RP-1\nP000999,riverside-peds,,RP-9\n",
             "attribution.csv", in: directory)
         try TestDatabase.withFreshDatabase { url in
             let first = try LastMileBinary.run(["mpi", "import", mpiFile, "--database", url])
@@ -61,7 +63,8 @@ enum ReferenceDataFiles {
         let directory = try TemporaryDirectory()
         let noColumn = try file("id,given_name\nP000101,Zelda\n", "short.csv", in: directory)
         let allBad = try file(
-            "id,given_name,family_name,birth_date,sex,street,city,state,postal_code,phone,ssn\nP000101,Zelda,Marchetti,09/07/2014,F,,,,,,\n",
+            "id,given_name,family_name,birth_date,sex,street,city,state,postal_code,phone,ssn\n"
+                + "P000101,Zelda,Marchetti,09/07/2014,F,,,,,,\n",
             "bad.csv", in: directory)
         try TestDatabase.withFreshDatabase { url in
             let missing = try LastMileBinary.run(["mpi", "import", noColumn, "--database", url])
@@ -81,7 +84,9 @@ enum ReferenceDataFiles {
         let directory = try TemporaryDirectory()
         let mpiFile = try file(mpi, "mpi.csv", in: directory)
         let sample = ReferenceDataFiles.repositoryRoot.appendingPathComponent("sample-data/consent-directives.csv").path
-        let bundle = ReferenceDataFiles.repositoryRoot.appendingPathComponent("Tests/PipelineTests/Fixtures/consent-bundle-valid.json").path
+        let bundle = ReferenceDataFiles.repositoryRoot.appendingPathComponent(
+            "Tests/PipelineTests/Fixtures/consent-bundle-valid.json"
+        ).path
         let policy = ReferenceDataFiles.repositoryRoot.appendingPathComponent("pipelines/consent-policy.yaml").path
         let notJSON = try file("{ not json", "consents.json", in: directory)
         try TestDatabase.withFreshDatabase { url in

@@ -19,7 +19,8 @@ import Testing
         for n in stride(from: -719_162, through: 2_932_896, by: 2_003) {  // 0001-01-01 … 9999-12-31
             let d = CivilDate(dayNumber: n)
             #expect(d.writeISO(to: out))
-            let written = String(decoding: UnsafeRawBufferPointer(start: out, count: CivilDate.isoByteCount), as: UTF8.self)
+            let written = String(
+                decoding: UnsafeRawBufferPointer(start: out, count: CivilDate.isoByteCount), as: UTF8.self)
             #expect(written == d.description)
         }
         #expect(!CivilDate(iso: "9999-12-31")!.adding(days: 1).writeISO(to: out))

@@ -1,5 +1,6 @@
 // Proves the string comparators, the phonetic code and the nickname table give the published values.
 import Testing
+
 @testable import Matching
 
 @Suite struct ComparatorTests {

@@ -3,16 +3,19 @@
 // auto-link a sibling who shares a patient's household.
 import LastMileCore
 import Testing
+
 @testable import Matching
 
 @Suite struct ModelTests {
     static let world = SyntheticWorld(households: 1500, seed: 7)
     static let inputs = MatchInputs(mpi: world.mpi, incoming: world.incoming)
-    static let model = ModelTrainer.train(inputs, options: {
-        var o = TrainingOptions()
-        o.randomPairs = 400_000
-        return o
-    }())
+    static let model = ModelTrainer.train(
+        inputs,
+        options: {
+            var o = TrainingOptions()
+            o.randomPairs = 400_000
+            return o
+        }())
 
     @Test func emRecoversKnownM() throws {
         // Given names were corrupted with probability 0.1 (one letter; a few land on another name), birth
@@ -28,7 +31,8 @@ import Testing
     }
 
     @Test func priorIsNearTheTrueMatchRate() {
-        let trueRate = Double(Self.world.truth.count) / (Double(Self.world.mpi.count) * Double(Self.world.incoming.count))
+        let trueRate =
+            Double(Self.world.truth.count) / (Double(Self.world.mpi.count) * Double(Self.world.incoming.count))
         let estimated = Self.model.probabilityTwoRandomRecordsMatch
         #expect(estimated > trueRate / 1.6 && estimated < trueRate * 1.6, "λ \(estimated) vs \(trueRate)")
     }
@@ -76,7 +80,8 @@ import Testing
 
     @Test func linkingIsDeterministicAndPrecise() {
         let a = Linker(model: Self.model, inputs: Self.inputs).link()
-        let b = Linker(model: Self.model, inputs: MatchInputs(mpi: Self.world.mpi, incoming: Self.world.incoming)).link()
+        let b = Linker(model: Self.model, inputs: MatchInputs(mpi: Self.world.mpi, incoming: Self.world.incoming))
+            .link()
         #expect(a.decisions == b.decisions)
         let links = a.decisions.filter { $0.decision == .match }
         let correct = links.filter { Self.world.truth[$0.incoming] == $0.mpi }.count
@@ -114,7 +119,10 @@ import Testing
         #expect(run.decisions[1].mpi == Self.world.mpi.count)
         let explanation = Linker(model: Self.model, inputs: inputs).explain(incoming: 0, mpi: Self.world.mpi.count)
         #expect(explanation.sharesHousehold)
-        #expect(explanation.fields.filter { ["street", "phone", "postal_code", "city"].contains($0.field) }.allSatisfy { $0.weight <= 0 })
+        #expect(
+            explanation.fields.filter { ["street", "phone", "postal_code", "city"].contains($0.field) }.allSatisfy {
+                $0.weight <= 0
+            })
     }
 
     @Test func nearTiesGoToReview() {

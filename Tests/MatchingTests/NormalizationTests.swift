@@ -1,6 +1,7 @@
 // Proves each field's normalisation: folding, suffixes, compound names, placeholders treated as missing.
 import LastMileCore
 import Testing
+
 @testable import Matching
 
 @Suite struct NormalizationTests {
@@ -64,9 +65,12 @@ import Testing
     }
 
     @Test func fingerprintIgnoresFormattingButNotValues() {
-        let a = PersonIdentity(givenName: "José", familyName: "Smith", birthDate: CivilDate(year: 2012, month: 3, day: 4))
-        let b = PersonIdentity(givenName: " JOSE ", familyName: "smith", birthDate: CivilDate(year: 2012, month: 3, day: 4))
-        let c = PersonIdentity(givenName: "José", familyName: "Smith", birthDate: CivilDate(year: 2012, month: 3, day: 5))
+        let a = PersonIdentity(
+            givenName: "José", familyName: "Smith", birthDate: CivilDate(year: 2012, month: 3, day: 4))
+        let b = PersonIdentity(
+            givenName: " JOSE ", familyName: "smith", birthDate: CivilDate(year: 2012, month: 3, day: 4))
+        let c = PersonIdentity(
+            givenName: "José", familyName: "Smith", birthDate: CivilDate(year: 2012, month: 3, day: 5))
         #expect(DemographicsFingerprint.of(a) == DemographicsFingerprint.of(b))
         #expect(DemographicsFingerprint.of(a) != DemographicsFingerprint.of(c))
         #expect(DemographicsFingerprint.of(a).count == 32)

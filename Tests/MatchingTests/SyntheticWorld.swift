@@ -2,6 +2,7 @@
 // phone; twins; juniors; incoming copies with known corruption rates; and incoming people not in the MPI,
 // some of them siblings of patients. Deterministic for a seed. All names are invented combinations.
 import LastMileCore
+
 @testable import Matching
 
 struct SyntheticWorld {
@@ -39,7 +40,9 @@ struct SyntheticWorld {
         func pick<T>(_ a: [T]) -> T { a[Int(rng.next() % UInt64(a.count))] }
         func chance(_ p: Double) -> Bool { Double(rng.next() % 1_000_000) / 1_000_000 < p }
         func date(_ yearLo: Int, _ yearHi: Int) -> CivilDate {
-            CivilDate(year: yearLo + Int(rng.next() % UInt64(yearHi - yearLo + 1)), month: 1 + Int(rng.next() % 12), day: 1 + Int(rng.next() % 28))!
+            CivilDate(
+                year: yearLo + Int(rng.next() % UInt64(yearHi - yearLo + 1)), month: 1 + Int(rng.next() % 12),
+                day: 1 + Int(rng.next() % 28))!
         }
         var people: [(PersonIdentity, household: Int)] = []
         for h in 0..<households {
@@ -51,14 +54,17 @@ struct SyntheticWorld {
                 PersonIdentity(
                     givenName: given, familyName: family, suffix: suffix, birthDate: birth, sex: sex, street: street,
                     city: "RIVERSIDE", state: "CA", postalCode: postal, phone: phone,
-                    ssn: chance(0.5) ? String(100 + Int(rng.next() % 600)) + "\(10 + rng.next() % 89)\(1000 + rng.next() % 8999)" : nil)
+                    ssn: chance(0.5)
+                        ? String(100 + Int(rng.next() % 600)) + "\(10 + rng.next() % 89)\(1000 + rng.next() % 8999)"
+                        : nil)
             }
             let parentName = pick(Self.givenNames)
             people.append((member(parentName, date(1965, 1992), chance(0.5) ? .female : .male), h))
             let children = Int(rng.next() % 4)
             for c in 0..<children {
                 let birth = date(2008, 2022)
-                let child = member(c == 0 && chance(0.2) ? parentName : pick(Self.givenNames), birth, chance(0.5) ? .female : .male)
+                let child = member(
+                    c == 0 && chance(0.2) ? parentName : pick(Self.givenNames), birth, chance(0.5) ? .female : .male)
                 people.append((child, h))
                 if chance(0.1) {  // a twin
                     people.append((member(pick(Self.givenNames), birth, chance(0.5) ? .female : .male), h))
@@ -81,9 +87,15 @@ struct SyntheticWorld {
             if chance(givenCorruption) { q.givenName = Self.typo(q.givenName!, &rng) }
             if chance(0.03) { q.familyName = Self.typo(q.familyName!, &rng) }
             if chance(birthCorruption), let d = q.birthDate {
-                q.birthDate = d.day <= 12 && chance(0.5) ? CivilDate(year: d.year, month: d.day, day: d.month) : CivilDate(year: d.year + 1, month: d.month, day: d.day)
+                q.birthDate =
+                    d.day <= 12 && chance(0.5)
+                    ? CivilDate(year: d.year, month: d.day, day: d.month)
+                    : CivilDate(year: d.year + 1, month: d.month, day: d.day)
             }
-            if chance(0.2) { q.street = "\(1 + rng.next() % 9000) \(pick(Self.streets))"; q.phone = nil }
+            if chance(0.2) {
+                q.street = "\(1 + rng.next() % 9000) \(pick(Self.streets))"
+                q.phone = nil
+            }
             if inMPI[k] {
                 truth[incoming.count] = mpiPosition[k]
             } else if householdHasPatient.contains(p.household) {
@@ -92,7 +104,6 @@ struct SyntheticWorld {
             incoming.append(q)
         }
     }
-
 
     /// One substitution of an inner letter.
     static func typo(_ s: String, _ rng: inout SplitMix64) -> String {

@@ -34,7 +34,8 @@ public final class SampleWorkspace {
     public static func dataDigest(_ connection: Connection) throws -> [String: String] {
         let tables: [String: String] = [
             "patient": "patient_id, given_name, family_name, birth_date, sex, demographics_hash, active",
-            "attendance_day": "source, student_id, attendance_date, patient_id, school_id, grade, status, minutes_absent",
+            "attendance_day":
+                "source, student_id, attendance_date, patient_id, school_id, grade, status, minutes_absent",
             "shelter_stay": "source, enrollment_id, patient_id, project_type, entry_date, exit_date, move_in_date",
             "bed_night": "source, enrollment_id, night, patient_id",
             "booking": "source, booking_number, patient_id, booked_at, released_at, facility, charge_count",
@@ -57,12 +58,13 @@ public final class SampleWorkspace {
         for (table, columns) in tables {
             let exists = try connection.execute("SELECT to_regclass($1) IS NOT NULL", ["lastmile." + table]).scalar
             guard exists == "t" else { continue }
-            digest[table] = try connection.execute(
-                unsafeSQL: """
-                    SELECT count(*) || ':' || coalesce(md5(string_agg(r::text, '|' ORDER BY r::text)), '')
-                    FROM (SELECT \(columns) FROM lastmile.\(table)) r
-                    """
-            ).scalar ?? ""
+            digest[table] =
+                try connection.execute(
+                    unsafeSQL: """
+                        SELECT count(*) || ':' || coalesce(md5(string_agg(r::text, '|' ORDER BY r::text)), '')
+                        FROM (SELECT \(columns) FROM lastmile.\(table)) r
+                        """
+                ).scalar ?? ""
         }
         return digest
     }

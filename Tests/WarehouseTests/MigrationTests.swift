@@ -36,9 +36,10 @@ import Warehouse
     @Test func failingMigrationLeavesNoTrace() throws {
         try TestDatabase.withFreshDatabase { url in
             let db = try Connection(url)
-            let broken = Migration.all + [
-                Migration(version: 999, name: "broken", sql: "CREATE TABLE lastmile.half (id int); SELECT 1/0;")
-            ]
+            let broken =
+                Migration.all + [
+                    Migration(version: 999, name: "broken", sql: "CREATE TABLE lastmile.half (id int); SELECT 1/0;")
+                ]
             #expect(throws: WarehouseError.self) { try Migrator(migrations: broken).migrate(db, logger: logger) }
             #expect(try db.execute("SELECT to_regclass('lastmile.half') IS NULL").scalar == "t")
             #expect(try Migrator().currentVersion(db) == Migration.all.map(\.version).max())

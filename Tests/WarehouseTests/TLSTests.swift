@@ -21,15 +21,28 @@ import Warehouse
 
     /// A self-signed CA and a server certificate for `localhost` signed by it; plus an unrelated CA.
     func makeCertificates(in dir: URL) throws {
-        try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=lastmile test CA",
-            "-keyout", "ca.key", "-out", "ca.pem"], in: dir)
-        try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=other CA",
-            "-keyout", "other.key", "-out", "other.pem"], in: dir)
-        try openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "server.key",
-            "-out", "server.csr"], in: dir)
-        try "subjectAltName=DNS:localhost\n".write(to: dir.appendingPathComponent("san.ext"), atomically: true, encoding: .utf8)
-        try openssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-            "-days", "2", "-extfile", "san.ext", "-out", "server.pem"], in: dir)
+        try openssl(
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=lastmile test CA",
+                "-keyout", "ca.key", "-out", "ca.pem",
+            ], in: dir)
+        try openssl(
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=other CA",
+                "-keyout", "other.key", "-out", "other.pem",
+            ], in: dir)
+        try openssl(
+            [
+                "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "server.key",
+                "-out", "server.csr",
+            ], in: dir)
+        try "subjectAltName=DNS:localhost\n".write(
+            to: dir.appendingPathComponent("san.ext"), atomically: true, encoding: .utf8)
+        try openssl(
+            [
+                "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-days", "2", "-extfile", "san.ext", "-out", "server.pem",
+            ], in: dir)
     }
 
     @Test func verifyFullAgainstALocalServerWithASelfSignedCA() throws {
@@ -38,7 +51,8 @@ import Warehouse
         try FileManager.default.createDirectory(at: certs, withIntermediateDirectories: true)
         try makeCertificates(in: certs)
         let port = Int.random(in: 20_000...40_000)
-        var cluster = EmbeddedCluster(stateDirectory: directory.url.appendingPathComponent(".lastmile"), throwaway: true)
+        var cluster = EmbeddedCluster(
+            stateDirectory: directory.url.appendingPathComponent(".lastmile"), throwaway: true)
         cluster.port = port
         cluster.listenAddresses = "127.0.0.1"
         cluster.additionalAuthentication = "hostssl all all 127.0.0.1/32 trust"
@@ -75,7 +89,10 @@ import Warehouse
 
         // The certificate names localhost, not 127.0.0.1: verify-full checks the host name too.
         let wrongHost = try #require(throws: WarehouseError.self) {
-            try Connection("host=127.0.0.1 port=\(port) user=lastmile dbname=postgres sslmode=verify-full sslrootcert=\(certs.path)/ca.pem")
+            try Connection(
+                "host=127.0.0.1 port=\(port) user=lastmile dbname=postgres "
+                    + "sslmode=verify-full sslrootcert=\(certs.path)/ca.pem"
+            )
         }
         #expect(wrongHost.exitStatus == .unavailable)
     }

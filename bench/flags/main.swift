@@ -57,7 +57,8 @@ for p in 0..<patientCount {
             e.append(
                 .bedNight(
                     BedNight(
-                        enrollmentId: "E\(p)", projectType: 1, date: CivilDate(iso: "2026-09-01")!.adding(days: n * 3))),
+                        enrollmentId: "E\(p)", projectType: 1,
+                        date: CivilDate(iso: "2026-09-01")!.adding(days: n * 3))),
                 from: "coc")
         }
     }
@@ -134,7 +135,8 @@ let codable = flags.map { f in
             .init(coding: [.init(system: FHIRExport.usCoreCategorySystem, code: "sdoh", display: "")], text: nil)
         ],
         code: .init(
-            coding: f.codes.map { .init(system: $0.system, code: $0.code, display: $0.display) }, text: f.kind.rawValue),
+            coding: f.codes.map { .init(system: $0.system, code: $0.code, display: $0.display) },
+            text: f.kind.rawValue),
         subject: .init(reference: "Patient/\(f.patientId)"),
         period: .init(start: f.periodStart.description, end: f.periodEnd?.description))
 }
@@ -163,9 +165,11 @@ let render = median(5) { out = ((try? list.html(using: template))?.utf8.count ??
 func f(_ x: Double) -> String { String(format: "%.3f", x) }
 print("patients \(patientCount), events \(eventCount), flags \(flags.count) (checksum \(checksum % 10))")
 print(
-    "derive flags      \(f(derive)) s  \(Int(Double(eventCount) / derive)) events/s  ratio to sort-and-count reference \(f(derive / reference)) (reference \(f(reference)) s)"
+    "derive flags      \(f(derive)) s  \(Int(Double(eventCount) / derive)) events/s  "
+        + "ratio to sort-and-count reference \(f(derive / reference)) (reference \(f(reference)) s)"
 )
 print(
-    "Flag NDJSON       \(f(ndjson)) s  \(Int(Double(flags.count) / ndjson)) flags/s  ratio to JSONEncoder \(f(ndjson / jsonReference)) (JSONEncoder \(f(jsonReference)) s)"
+    "Flag NDJSON       \(f(ndjson)) s  \(Int(Double(flags.count) / ndjson)) flags/s  "
+        + "ratio to JSONEncoder \(f(ndjson / jsonReference)) (JSONEncoder \(f(jsonReference)) s)"
 )
 print("500-row list      \(f(render * 1000)) ms for HTML + CSV (\(out) bytes)")
