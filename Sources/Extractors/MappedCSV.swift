@@ -64,7 +64,8 @@ public final class MappedCSV {
         let file = reader.file
         while let row = try reader.nextRow() {
             if let problem = row.problem {
-                try sink.reject(RowRejection(problem, row: row, reader: reader), raw: RawRow(personalDataFields: row.allFields))
+                try sink.reject(
+                    RowRejection(problem, row: row, reader: reader), raw: RawRow(personalDataFields: row.allFields))
                 continue
             }
             let mapped = MappedRow(row: row, file: file, interner: interner)
@@ -309,9 +310,10 @@ extension ColumnSpec {
             "sex", header: header,
             .code(
                 values: ["F", "M", "X"],
-                defaults: ["F": "F", "M": "M", "X": "X", "Female": "F", "Male": "M", "Non-binary": "X",
-                           "Nonbinary": "X"],
+                defaults: [
+                    "F": "F", "M": "M", "X": "X", "Female": "F", "Male": "M", "Non-binary": "X",
+                    "Nonbinary": "X",
+                ],
                 namespaced: true))
     }
 }
-

@@ -41,7 +41,9 @@ public struct ColumnSpec: Sendable, Hashable {
     public var required: Bool
     public var kind: Kind
 
-    public init(_ name: String, header: String? = nil, aliases: [String] = [], required: Bool = false, _ kind: Kind = .text) {
+    public init(
+        _ name: String, header: String? = nil, aliases: [String] = [], required: Bool = false, _ kind: Kind = .text
+    ) {
         self.name = name
         self.header = header ?? name
         self.aliases = aliases

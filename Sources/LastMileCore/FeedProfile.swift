@@ -26,7 +26,11 @@ public struct FeedProfile: Codable, Sendable, Equatable {
     /// The row count of the source's previous file, when there is one.
     public var previous: PreviousFile?
 
-    public init(file: String, source: String, extractor: String, layout: String, rows: Int, unreadableRows: Int, headerFields: Int, columns: [ColumnProfile], drift: HeaderDrift, personKey: KeyRepeats? = nil, attendance: AttendanceMix? = nil, rowsPerDay: [DayCount], previous: PreviousFile? = nil) {
+    public init(
+        file: String, source: String, extractor: String, layout: String, rows: Int, unreadableRows: Int,
+        headerFields: Int, columns: [ColumnProfile], drift: HeaderDrift, personKey: KeyRepeats? = nil,
+        attendance: AttendanceMix? = nil, rowsPerDay: [DayCount], previous: PreviousFile? = nil
+    ) {
         self.file = file
         self.source = source
         self.extractor = extractor
@@ -83,7 +87,11 @@ public struct ColumnProfile: Codable, Sendable, Equatable {
     /// For date columns, and undeclared columns whose values are mostly dates.
     public var dates: DateProfile?
 
-    public init(position: Int, name: String? = nil, header: String? = nil, role: Role, filled: Int, fillRate: Double, minLength: Int? = nil, maxLength: Int? = nil, distinct: Int? = nil, codes: [CodeCount]? = nil, unmapped: Int? = nil, dates: DateProfile? = nil) {
+    public init(
+        position: Int, name: String? = nil, header: String? = nil, role: Role, filled: Int, fillRate: Double,
+        minLength: Int? = nil, maxLength: Int? = nil, distinct: Int? = nil, codes: [CodeCount]? = nil,
+        unmapped: Int? = nil, dates: DateProfile? = nil
+    ) {
         self.position = position
         self.name = name
         self.header = header
@@ -214,7 +222,10 @@ public struct KeyRepeats: Codable, Sendable, Equatable {
     /// Rows whose key and event date are both on another row (a person twice on one day); nil without a date.
     public var rowsWithRepeatedKeyAndDate: Int?
 
-    public init(column: String, rowsWithKey: Int, distinct: Int, repeatedKeys: Int, rowsWithRepeatedKey: Int, rowsWithRepeatedKeyAndDate: Int? = nil) {
+    public init(
+        column: String, rowsWithKey: Int, distinct: Int, repeatedKeys: Int, rowsWithRepeatedKey: Int,
+        rowsWithRepeatedKeyAndDate: Int? = nil
+    ) {
         self.column = column
         self.rowsWithKey = rowsWithKey
         self.distinct = distinct

@@ -213,9 +213,9 @@ public enum HTML {
 /// id `abc‮fdp.exe` would read `abcexe.pdf`). The weak marks U+200E/F, which real right-to-left names may
 /// carry, are kept.
 func visibleDirectionalOverrides(_ s: String) -> String {
-    s.replacingScalars(where: { (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) }) {
-        "[U+" + String($0.value, radix: 16, uppercase: true) + "]"
-    }
+    s.replacingScalars(
+        where: { (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) },
+        with: { "[U+" + String($0.value, radix: 16, uppercase: true) + "]" })
 }
 
 extension String {

@@ -11,7 +11,8 @@ struct AttributionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attribution",
         abstract: "Manage the patient → practice attribution panel in the warehouse.",
-        discussion: "Example:  lastmile attribution import sample-data/attribution.csv --practices sample-data/practices.csv",
+        discussion:
+            "Example:  lastmile attribution import sample-data/attribution.csv --practices sample-data/practices.csv",
         subcommands: [Import.self])
 
     struct Import: ParsableCommand {

@@ -47,7 +47,8 @@ struct ConsentCommand: ParsableCommand {
             if format == nil {
                 for file in files where ConsentFileFormat(fileExtensionOf: file) == nil {
                     throw ValidationError(
-                        "cannot tell the format of \(URL(fileURLWithPath: file).lastPathComponent) from its extension; pass --format")
+                        "cannot tell the format of \(URL(fileURLWithPath: file).lastPathComponent) from its extension; pass --format"
+                    )
                 }
             }
         }
@@ -95,13 +96,18 @@ struct ConsentCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Explain only this source (default: every agreement's source).", valueName: "name"))
         var source: String?
 
-        @Option(help: ArgumentHelp("practice:<id> (with role pediatrics) or role:<role>; none = the warehouse load.", valueName: "recipient"))
+        @Option(
+            help: ArgumentHelp(
+                "practice:<id> (with role pediatrics) or role:<role>; none = the warehouse load.",
+                valueName: "recipient"))
         var recipient: String?
 
         @Option(help: ArgumentHelp("A v3 PurposeOfUse code.", valueName: "code"))
         var purpose = "TREAT"
 
-        @Option(name: .customLong("as-of"), help: ArgumentHelp("The decision date (default today).", valueName: "YYYY-MM-DD"))
+        @Option(
+            name: .customLong("as-of"),
+            help: ArgumentHelp("The decision date (default today).", valueName: "YYYY-MM-DD"))
         var asOf: String?
 
         @Option(help: ArgumentHelp("The consent policy file.", valueName: "file"))
@@ -124,7 +130,8 @@ struct ConsentCommand: ParsableCommand {
             let lines = try ConsentExplain.lines(
                 patientId: patient, source: source,
                 recipient: recipient.flatMap { Recipient(token: $0, practiceRoles: ["pediatrics"]) },
-                purpose: PurposeOfUse(rawValue: purpose), on: try asOf.flatMap { CivilDate(iso: $0) } ?? global.clock().today,
+                purpose: PurposeOfUse(rawValue: purpose),
+                on: try asOf.flatMap { CivilDate(iso: $0) } ?? global.clock().today,
                 policy: consentPolicy, connection: connection)
             print("patient \(patient)")
             for line in lines { print(line) }

@@ -55,7 +55,9 @@ struct Database: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
-            if global.database != nil { throw ValidationError("db start manages the embedded cluster; drop --database") }
+            if global.database != nil {
+                throw ValidationError("db start manages the embedded cluster; drop --database")
+            }
         }
 
         func run() throws {

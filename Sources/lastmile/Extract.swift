@@ -25,7 +25,9 @@ struct Extract: ParsableCommand {
     @Option(name: .long, help: "A source config name: reads PIPELINES/sources/NAME.yaml.")
     var source: String?
 
-    @Option(name: .long, help: "An extractor kind, with its default layout: \(ExtractorRegistry.kinds.joined(separator: ", ")).")
+    @Option(
+        name: .long,
+        help: "An extractor kind, with its default layout: \(ExtractorRegistry.kinds.joined(separator: ", ")).")
     var extractor: String?
 
     @Option(name: .long, help: "With --extractor: another layout of it (e.g. edfi for school-attendance).")
@@ -51,12 +53,17 @@ struct Extract: ParsableCommand {
     }
 
     func validate() throws {
-        if (source == nil) == (extractor == nil) { throw ValidationError("Give exactly one of --source NAME or --extractor KIND.") }
-        if layout != nil && extractor == nil { throw ValidationError("--layout goes with --extractor; a source config names its layout.") }
+        if (source == nil) == (extractor == nil) {
+            throw ValidationError("Give exactly one of --source NAME or --extractor KIND.")
+        }
+        if layout != nil && extractor == nil {
+            throw ValidationError("--layout goes with --extractor; a source config names its layout.")
+        }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
         if files.isEmpty { throw ValidationError("Give at least one input file.") }
         if let extractor, ExtractorRegistry.extractor(kind: extractor) == nil {
-            throw ValidationError("Unknown extractor \(extractor); expected one of \(ExtractorRegistry.kinds.joined(separator: ", ")).")
+            throw ValidationError(
+                "Unknown extractor \(extractor); expected one of \(ExtractorRegistry.kinds.joined(separator: ", ")).")
         }
     }
 
@@ -83,7 +90,9 @@ struct Extract: ParsableCommand {
                 failures.append(error)
             }
             remaining = sink.remaining
-            let summary = sink.summary(file: InputLocation(path: file).name, stopped: stopped, failed: failures.last?.file == InputLocation(path: file).name ? failures.last : nil)
+            let summary = sink.summary(
+                file: InputLocation(path: file).name, stopped: stopped,
+                failed: failures.last?.file == InputLocation(path: file).name ? failures.last : nil)
             if format == .jsonl { standardError(summary) } else { print(summary, terminator: "") }
         }
         if !failures.isEmpty {
@@ -150,13 +159,18 @@ struct RecordPrinter {
 
     func printHeader() {
         guard format == .table else { return }
-        Swift.print(row(["line", "record", "event", "when", "detail", "given", "family", "birth", "sex", "ssn", "phone", "address", "labels"]))
+        Swift.print(
+            row([
+                "line", "record", "event", "when", "detail", "given", "family", "birth", "sex", "ssn", "phone",
+                "address", "labels",
+            ]))
     }
 
     private func row(_ cells: [String]) -> String {
         let widths = [6, 14, 14, 19, 26, 10, 10, 10, 3, 9, 8, 8, 0]
         return zip(cells.map(terminalSafe), widths).map { cell, width in
-            width == 0 || cell.count >= width ? cell + " " : cell + String(repeating: " ", count: width - cell.count + 1)
+            width == 0 || cell.count >= width
+                ? cell + " " : cell + String(repeating: " ", count: width - cell.count + 1)
         }.joined().trimmingCharacters(in: .whitespaces)
     }
 
@@ -166,12 +180,15 @@ struct RecordPrinter {
         let address = [p.street, p.city, p.state, p.postalCode].compactMap { $0 }.joined(separator: ", ")
         switch format {
         case .table:
-            Swift.print(row([
-                String(record.provenance.line), personal(record.recordId), kind, when, detail, personal(p.givenName),
-                personal(p.familyName), personal(p.birthDate?.description), p.sex?.rawValue ?? "", personal(p.ssn ?? p.ssnLast4),
-                personal(p.phone), personal(address.isEmpty ? nil : address),
-                record.labels.map(\.rawValue).sorted().joined(separator: ","),
-            ]))
+            Swift.print(
+                row([
+                    String(record.provenance.line), personal(record.recordId), kind, when, detail,
+                    personal(p.givenName),
+                    personal(p.familyName), personal(p.birthDate?.description), p.sex?.rawValue ?? "",
+                    personal(p.ssn ?? p.ssnLast4),
+                    personal(p.phone), personal(address.isEmpty ? nil : address),
+                    record.labels.map(\.rawValue).sorted().joined(separator: ","),
+                ]))
         case .jsonl:
             var person: [String: String] = [:]
             let fields: [(String, String?)] = [
@@ -187,7 +204,9 @@ struct RecordPrinter {
                 "line": record.provenance.line, "event": kind, "when": when, "detail": detail, "person": person,
                 "labels": record.labels.map(\.rawValue).sorted(),
             ]
-            if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
+            if let data = try? JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            {
                 Swift.print(String(decoding: data, as: UTF8.self))
             }
         }
@@ -196,19 +215,29 @@ struct RecordPrinter {
     private func describe(_ event: SourceEvent) -> (String, String, String) {
         switch event {
         case .attendance(let day):
-            return ("attendance", day.date.description, "school \(day.schoolId) \(personal(day.status.rawValue))"
-                + (day.minutesAbsent.map { " \(personal(String($0)))m" } ?? ""))
+            return (
+                "attendance", day.date.description,
+                "school \(day.schoolId) \(personal(day.status.rawValue))"
+                    + (day.minutesAbsent.map { " \(personal(String($0)))m" } ?? "")
+            )
         case .shelterStay(let stay):
-            return ("shelter-stay", stay.entryDate.description + (stay.exitDate.map { "..\($0)" } ?? ".."),
-                    "project \(stay.projectId) type \(stay.projectType)")
+            return (
+                "shelter-stay", stay.entryDate.description + (stay.exitDate.map { "..\($0)" } ?? ".."),
+                "project \(stay.projectId) type \(stay.projectType)"
+            )
         case .bedNight(let night):
             return ("bed-night", night.date.description, "type \(night.projectType)")
         case .booking(let booking):
-            return ("booking", booking.bookedAt.description,
-                    (booking.releasedAt.map { "released \($0)" } ?? "in custody")
-                    + (booking.chargeCount.map { " charges \(personal(String($0)))" } ?? ""))
+            return (
+                "booking", booking.bookedAt.description,
+                (booking.releasedAt.map { "released \($0)" } ?? "in custody")
+                    + (booking.chargeCount.map { " charges \(personal(String($0)))" } ?? "")
+            )
         case .housingStatus(let status):
-            return ("housing", status.statusDate.description, "\(status.recordType.rawValue) \(personal(status.status.rawValue))")
+            return (
+                "housing", status.statusDate.description,
+                "\(status.recordType.rawValue) \(personal(status.status.rawValue))"
+            )
         }
     }
 }

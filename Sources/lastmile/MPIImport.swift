@@ -36,9 +36,10 @@ struct MPICommand: ParsableCommand {
         @Argument(help: ArgumentHelp("The MPI extract (canonical person CSV).", valueName: "file"))
         var file: String
 
-        @Option(help: ArgumentHelp(
-            "Refuse (exit 65) a snapshot that would retire more than this share of the active patients; 100 allows any.",
-            valueName: "percent"))
+        @Option(
+            help: ArgumentHelp(
+                "Refuse (exit 65) a snapshot that would retire more than this share of the active patients; 100 allows any.",
+                valueName: "percent"))
         var maxRetiredPercent: Double = 25
 
         func validate() throws {
@@ -52,7 +53,9 @@ struct MPICommand: ParsableCommand {
             let connection = try global.warehouse().connectMigrated(logger: logger)
             let summary = try PatientImport.run(
                 file: file, maxRetiredPercent: maxRetiredPercent, connection: connection, logger: logger)
-            print("mpi import \(summary.file): " + summary.counts.map { "\($0.name) \($0.value)" }.joined(separator: ", "))
+            print(
+                "mpi import \(summary.file): " + summary.counts.map { "\($0.name) \($0.value)" }.joined(separator: ", ")
+            )
             printRejections(summary.rejections.map(\.description))
         }
     }

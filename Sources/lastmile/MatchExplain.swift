@@ -24,7 +24,8 @@ struct MatchExplain: ParsableCommand {
     @Option(help: "Trained model JSON; default: train on the inputs.") var model: String?
     @Option(help: "The incoming record's id.") var incomingId: String
     @Option(help: "The MPI patient's id.") var mpiId: String
-    @ArgumentParser.Flag(help: "Also print both records' normalised values (personal data).") var showPersonalData = false
+    @ArgumentParser.Flag(help: "Also print both records' normalised values (personal data).") var showPersonalData =
+        false
 
     func run() throws {
         let logger = global.makeLogger()
@@ -77,7 +78,9 @@ struct MatchExplain: ParsableCommand {
         }
         var lines = [pad("field", 13) + pad("level", 58) + "  weight   running"]
         var running = e.priorWeight
-        lines.append(pad("prior", 13) + pad("λ, log2 prior odds", 58) + num(e.priorWeight) + num(running) + "  " + bar(e.priorWeight))
+        lines.append(
+            pad("prior", 13) + pad("λ, log2 prior odds", 58) + num(e.priorWeight) + num(running) + "  "
+                + bar(e.priorWeight))
         for f in e.fields {
             running += f.weight
             var line = pad(f.field, 13) + pad(f.level, 58) + num(f.weight) + num(running) + "  " + bar(f.weight)
@@ -85,7 +88,9 @@ struct MatchExplain: ParsableCommand {
             lines.append(line)
         }
         lines.append(pad("total", 71) + num(e.totalWeight))
-        lines.append("match probability \(String(format: "%.6f", e.probability))" + (e.sharesHousehold ? "  (pair shares an address or phone: identity fields use household u)" : ""))
+        lines.append(
+            "match probability \(String(format: "%.6f", e.probability))"
+                + (e.sharesHousehold ? "  (pair shares an address or phone: identity fields use household u)" : ""))
         return lines.joined(separator: "\n")
     }
 }

@@ -25,7 +25,8 @@ struct MatchFiles {
                 "mpi.records": .number(mpiIds.count), "incoming.records": .number(incomingIds.count),
                 "seconds": .seconds((ContinuousClock.now - started).seconds),
             ])
-        return MatchFiles(mpiPath: mpi, incomingPath: incoming, mpiIds: mpiIds, incomingIds: incomingIds, inputs: inputs)
+        return MatchFiles(
+            mpiPath: mpi, incomingPath: incoming, mpiIds: mpiIds, incomingIds: incomingIds, inputs: inputs)
     }
 
     private static func read(_ path: String, logger: Logger) throws -> ([PersonIdentity], [String]) {
@@ -112,7 +113,8 @@ struct CSVLineWriter {
 
     init(path: String, header: String) throws {
         self.path = path
-        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path)
+        else {
             throw MatchCommandError.cannotWrite(path: path)
         }
         handle = h

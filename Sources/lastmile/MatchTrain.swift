@@ -21,7 +21,8 @@ struct MatchTrain: ParsableCommand {
     @Option(help: "Review threshold stored in the model.") var reviewThreshold: Double = DecisionThresholds().review
 
     func validate() throws {
-        guard (0...1).contains(matchThreshold), (0...1).contains(reviewThreshold), reviewThreshold <= matchThreshold else {
+        guard (0...1).contains(matchThreshold), (0...1).contains(reviewThreshold), reviewThreshold <= matchThreshold
+        else {
             throw ValidationError("need 0 <= --review-threshold <= --match-threshold <= 1")
         }
     }
@@ -38,9 +39,13 @@ struct MatchTrain: ParsableCommand {
         } catch {
             throw MatchCommandError.cannotWrite(path: out)
         }
-        print("wrote \(out): λ = \(String(format: "%.3g", model.probabilityTwoRandomRecordsMatch)), \(model.comparisons.count) comparisons")
+        print(
+            "wrote \(out): λ = \(String(format: "%.3g", model.probabilityTwoRandomRecordsMatch)), \(model.comparisons.count) comparisons"
+        )
         for s in model.training?.emSessions ?? [] {
-            print("  EM on \(s.blockedOn): \(s.pairs) pairs, \(s.iterations) iterations, \(String(format: "%.3f", s.proportionMatched)) matched")
+            print(
+                "  EM on \(s.blockedOn): \(s.pairs) pairs, \(s.iterations) iterations, \(String(format: "%.3f", s.proportionMatched)) matched"
+            )
         }
     }
 }

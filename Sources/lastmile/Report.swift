@@ -103,8 +103,10 @@ struct Report: ParsableCommand {
                     )
                 }
                 guard let command = config.delivery, !noDeliver else { return }
-                let attempts = try OutboxDelivery(connection: connection, command: command, clock: clock, logger: logger)
-                    .deliver(reportNames: outcomes.filter { $0.action == .written }.map(\.reportName))
+                let attempts = try OutboxDelivery(
+                    connection: connection, command: command, clock: clock, logger: logger
+                )
+                .deliver(reportNames: outcomes.filter { $0.action == .written }.map(\.reportName))
                 for a in attempts {
                     print(
                         "\(a.reportName): "

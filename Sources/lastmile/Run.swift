@@ -51,7 +51,8 @@ struct Run: ParsableCommand {
         let config = try PipelineConfig.load(path: pipeline)
         let known = Set(config.sources.map(\.name))
         for s in sources where !known.contains(s) {
-            throw ValidationError("--source \(s) is not a source of \(pipeline) (it has \(known.sorted().joined(separator: ", ")))")
+            throw ValidationError(
+                "--source \(s) is not a source of \(pipeline) (it has \(known.sorted().joined(separator: ", ")))")
         }
         let clock = try global.clock()
         var options = RunOptions(asOf: asOf.flatMap { CivilDate(iso: $0) } ?? clock.today, clock: clock)
@@ -105,4 +106,3 @@ struct Runs: ParsableCommand {
         }
     }
 }
-

@@ -20,7 +20,8 @@ import Warehouse
             let db = try loadWorld(url)
             let out = try TemporaryDirectory()
             let report = AbsenteeismReport(
-                connection: db, config: testConfig(outbox: out.url), gate: try testGate(), clock: reportClock, logger: quiet)
+                connection: db, config: testConfig(outbox: out.url), gate: try testGate(), clock: reportClock,
+                logger: quiet)
             let outcomes = try report.run(weekOf: day("2026-11-25"), practices: ["riverside-peds"], on: reportDay)
             let outcome = try #require(outcomes.first)
             #expect(outcomes.count == 1)
@@ -67,7 +68,8 @@ import Warehouse
             let db = try loadWorld(url)
             let out = try TemporaryDirectory()
             let report = AbsenteeismReport(
-                connection: db, config: testConfig(outbox: out.url), gate: try testGate(), clock: reportClock, logger: quiet)
+                connection: db, config: testConfig(outbox: out.url), gate: try testGate(), clock: reportClock,
+                logger: quiet)
             let outcomes = try report.run(weekOf: week1, on: reportDay)
             #expect(outcomes.map(\.practiceId) == ["lakeside-peds", "riverside-peds"])
             let lakeside = try csvRows(outcomes[0].files[0])
@@ -91,7 +93,8 @@ import Warehouse
             try db.execute("INSERT INTO lastmile.practice (practice_id, name) VALUES ('hilltop-peds', 'Hilltop Peds')")
             let out = try TemporaryDirectory()
             let report = AbsenteeismReport(
-                connection: db, config: testConfig(outbox: out.url), gate: try testGate(), clock: reportClock, logger: quiet)
+                connection: db, config: testConfig(outbox: out.url), gate: try testGate(), clock: reportClock,
+                logger: quiet)
             let outcome = try #require(try report.run(weekOf: week1, practices: ["hilltop-peds"], on: reportDay).first)
             #expect(outcome.patients == 0)
             #expect(try csvRows(outcome.files[0]).first?.first == "No patients this week")
@@ -107,7 +110,8 @@ import Warehouse
             let db = try loadWorld(url)
             let out = try TemporaryDirectory()
             let report = AbsenteeismReport(
-                connection: db, config: testConfig(outbox: out.url), gate: try testGate(), clock: reportClock, logger: quiet)
+                connection: db, config: testConfig(outbox: out.url), gate: try testGate(), clock: reportClock,
+                logger: quiet)
             let first = try report.run(weekOf: week1, practices: ["riverside-peds"], on: reportDay)[0]
             #expect(try csvRows(first.files[0]).map { $0[4] }.contains("P900004"))
 
@@ -148,7 +152,8 @@ import Warehouse
             let db = try loadWorld(url)
             let out = try TemporaryDirectory()
             let report = AbsenteeismReport(
-                connection: db, config: testConfig(outbox: out.url), gate: try testGate(), clock: reportClock, logger: quiet)
+                connection: db, config: testConfig(outbox: out.url), gate: try testGate(), clock: reportClock,
+                logger: quiet)
             let outcome = try report.run(weekOf: week1, practices: ["riverside-peds"], on: reportDay)[0]
             let log = DisclosureLog(connection: db)
             let first = try log.entries(patientId: "P900001")
@@ -182,12 +187,15 @@ import Warehouse
             let report = AbsenteeismReport(
                 connection: db, config: config, gate: try testGate(), clock: reportClock, logger: capture.logger())
             let outcomes = try report.run(weekOf: week1, on: reportDay)
-            _ = try OutboxDelivery(connection: db, command: config.delivery!, clock: reportClock, logger: capture.logger())
-                .deliver(reportNames: outcomes.map(\.reportName))
-            _ = try FHIRFlagExport(connection: db, gate: try testGate(), clock: reportClock, logger: capture.logger()).run(
-                since: day("2026-01-01"), recipient: .pediatricPractice("riverside-peds"),
-                recipientToken: "practice:riverside-peds", purpose: .treatment,
-                to: out.url.appendingPathComponent("fhir"), on: reportDay)
+            _ = try OutboxDelivery(
+                connection: db, command: config.delivery!, clock: reportClock, logger: capture.logger()
+            )
+            .deliver(reportNames: outcomes.map(\.reportName))
+            _ = try FHIRFlagExport(connection: db, gate: try testGate(), clock: reportClock, logger: capture.logger())
+                .run(
+                    since: day("2026-01-01"), recipient: .pediatricPractice("riverside-peds"),
+                    recipientToken: "practice:riverside-peds", purpose: .treatment,
+                    to: out.url.appendingPathComponent("fhir"), on: reportDay)
             let lines = capture.lines
             #expect(lines.count >= 5)
             for p in patients {

@@ -23,7 +23,8 @@ import Warehouse
             let command = DeliveryCommand(
                 arguments: ["/bin/sh", script.path, "{practice_id}", "{file}"], timeoutSeconds: 30)
             let config = testConfig(outbox: dir.url.appendingPathComponent("outbox"), delivery: command)
-            let report = AbsenteeismReport(connection: db, config: config, gate: try testGate(), clock: reportClock, logger: quiet)
+            let report = AbsenteeismReport(
+                connection: db, config: config, gate: try testGate(), clock: reportClock, logger: quiet)
             let delivery = OutboxDelivery(connection: db, command: command, clock: reportClock, logger: quiet)
             let ledger = ReportLedger(connection: db)
             let calls = dir.url.appendingPathComponent("calls.log")
@@ -78,7 +79,8 @@ import Warehouse
             let dir = try TemporaryDirectory()
             let command = DeliveryCommand(arguments: ["/bin/sleep", "30"], timeoutSeconds: 1)
             let config = testConfig(outbox: dir.url, delivery: command)
-            let report = AbsenteeismReport(connection: db, config: config, gate: try testGate(), clock: reportClock, logger: quiet)
+            let report = AbsenteeismReport(
+                connection: db, config: config, gate: try testGate(), clock: reportClock, logger: quiet)
             let outcomes = try report.run(weekOf: week1, practices: ["lakeside-peds"], on: reportDay)
             let attempts = try OutboxDelivery(connection: db, command: command, clock: reportClock, logger: quiet)
                 .deliver(reportNames: outcomes.map(\.reportName))

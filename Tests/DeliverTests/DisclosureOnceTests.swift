@@ -43,10 +43,12 @@ import Warehouse
             let db = try loadWorld(url)
             let dir = try TemporaryDirectory()
             let config = testConfig(outbox: dir.url, delivery: failing)
-            let report = AbsenteeismReport(connection: db, config: config, gate: try testGate(), clock: reportClock, logger: quiet)
+            let report = AbsenteeismReport(
+                connection: db, config: config, gate: try testGate(), clock: reportClock, logger: quiet)
             let first = try report.run(weekOf: week1, practices: ["riverside-peds"], on: reportDay)[0]
             #expect(try csvRows(first.files[0]).map { $0[4] }.contains("P900004"))
-            _ = try OutboxDelivery(connection: db, command: failing, clock: reportClock, logger: quiet).deliver(reportNames: [first.reportName])
+            _ = try OutboxDelivery(connection: db, command: failing, clock: reportClock, logger: quiet).deliver(
+                reportNames: [first.reportName])
             #expect(try ReportLedger(connection: db).report(named: first.reportName)?.deliveryStatus == .failed)
             try withReader(for: "riverside-peds", db, url: url) { reader in
                 // Nothing was delivered yet: the practice has seen nothing.
@@ -90,7 +92,8 @@ import Warehouse
             let db = try loadWorld(url)
             let dir = try TemporaryDirectory()
             let report = AbsenteeismReport(
-                connection: db, config: testConfig(outbox: dir.url), gate: try testGate(), clock: reportClock, logger: quiet)
+                connection: db, config: testConfig(outbox: dir.url), gate: try testGate(), clock: reportClock,
+                logger: quiet)
             let first = try report.run(weekOf: week1, practices: ["riverside-peds"], on: reportDay)[0]
             _ = try report.run(weekOf: week1, practices: ["riverside-peds"], on: reportDay)
             let repeated = try db.execute(
@@ -207,11 +210,13 @@ extension DisclosureOnceTests {
             let dir = try TemporaryDirectory()
             try withLoader(owner, url: url) { db in
                 let config = testConfig(outbox: dir.url, delivery: failing)
-                let report = AbsenteeismReport(connection: db, config: config, gate: try testGate(), clock: reportClock, logger: quiet)
+                let report = AbsenteeismReport(
+                    connection: db, config: config, gate: try testGate(), clock: reportClock, logger: quiet)
                 let first = try report.run(weekOf: week1, practices: ["riverside-peds"], on: reportDay)[0]
-                _ = try OutboxDelivery(connection: db, command: failing, clock: reportClock, logger: quiet).deliver(reportNames: [
-                    first.reportName
-                ])
+                _ = try OutboxDelivery(connection: db, command: failing, clock: reportClock, logger: quiet).deliver(
+                    reportNames: [
+                        first.reportName
+                    ])
                 let retry = try report.run(weekOf: week1, practices: ["riverside-peds"], on: reportDay)[0]
                 _ = try OutboxDelivery(connection: db, command: succeeding, clock: reportClock, logger: quiet)
                     .deliver(reportNames: [retry.reportName])

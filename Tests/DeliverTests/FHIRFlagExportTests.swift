@@ -78,9 +78,10 @@ import Warehouse
         try TestDatabase.withFreshDatabase { url in
             let db = try loadWorld(url)
             let dir = try TemporaryDirectory()
-            let outcome = try FHIRFlagExport(connection: db, gate: try testGate(), clock: reportClock, logger: quiet).run(
-                since: day("2026-11-01"), recipient: Recipient(roles: ["care-coordination"]),
-                recipientToken: "role:care-coordination", purpose: .research, to: dir.url, on: reportDay)
+            let outcome = try FHIRFlagExport(connection: db, gate: try testGate(), clock: reportClock, logger: quiet)
+                .run(
+                    since: day("2026-11-01"), recipient: Recipient(roles: ["care-coordination"]),
+                    recipientToken: "role:care-coordination", purpose: .research, to: dir.url, on: reportDay)
             #expect(outcome.flags == 0)
             #expect(try String(contentsOf: outcome.files[0], encoding: .utf8).isEmpty)
             #expect(try db.execute("SELECT count(*) FROM lastmile.disclosure").scalar == "0")

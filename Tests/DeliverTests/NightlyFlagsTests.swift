@@ -16,7 +16,8 @@ import Warehouse
     @Test func flagsWrittenByTheNightlyStoreReachTheListIntact() throws {
         try TestDatabase.withFreshDatabase { url in
             let db = try loadWorld(url)
-            let runId = try RunLedger(connection: db).start(pipeline: "nightly", asOf: day("2026-11-20"), at: reportClock.now)
+            let runId = try RunLedger(connection: db).start(
+                pipeline: "nightly", asOf: day("2026-11-20"), at: reportClock.now)
             let evidence = [
                 FlagEvidenceKey.daysAbsent: "14.5", FlagEvidenceKey.daysEnrolled: "66", FlagEvidenceKey.rate: "0.2197",
                 FlagEvidenceKey.lastAbsence: "2026-11-20", FlagEvidenceKey.schoolId: "LK-3",

@@ -23,9 +23,12 @@ import Warehouse
             byHand.outboxRetentionDays = 14
             var pending = testConfig(outbox: outbox, delivery: DeliveryCommand(arguments: ["/bin/false"]))
             pending.outboxRetentionDays = 14
-            let kept = try AbsenteeismReport(connection: db, config: pending, gate: try testGate(), clock: reportClock, logger: quiet)
-                .run(weekOf: week1, practices: ["lakeside-peds"], on: reportDay)
-            let report = AbsenteeismReport(connection: db, config: byHand, gate: try testGate(), clock: reportClock, logger: quiet)
+            let kept = try AbsenteeismReport(
+                connection: db, config: pending, gate: try testGate(), clock: reportClock, logger: quiet
+            )
+            .run(weekOf: week1, practices: ["lakeside-peds"], on: reportDay)
+            let report = AbsenteeismReport(
+                connection: db, config: byHand, gate: try testGate(), clock: reportClock, logger: quiet)
             let old = try report.run(weekOf: week1, practices: ["riverside-peds"], on: reportDay)
             let oldFolder = old[0].files[0].deletingLastPathComponent()
             #expect(old[0].files.allSatisfy { FileManager.default.fileExists(atPath: $0.path) })
@@ -48,8 +51,10 @@ import Warehouse
             var forever = byHand
             forever.outboxRetentionDays = nil
             #expect(
-                try AbsenteeismReport(connection: db, config: forever, gate: try testGate(), clock: reportClock, logger: quiet)
-                    .pruneOutbox(on: week1.adding(days: 400)).isEmpty)
+                try AbsenteeismReport(
+                    connection: db, config: forever, gate: try testGate(), clock: reportClock, logger: quiet
+                )
+                .pruneOutbox(on: week1.adding(days: 400)).isEmpty)
             #expect(new[0].files.allSatisfy { FileManager.default.fileExists(atPath: $0.path) })
         }
     }

@@ -20,7 +20,10 @@ import Testing
         let statuses = sink.records.compactMap { r -> AttendanceStatus? in
             if case .attendance(let d) = r.event { d.status } else { nil }
         }
-        #expect(statuses == [.present, .absentUnexcused, .absentExcused, .tardy, .partialDay, .partialDay, .absentExcused, .present])
+        #expect(
+            statuses == [
+                .present, .absentUnexcused, .absentExcused, .tardy, .partialDay, .partialDay, .absentExcused, .present,
+            ])
         // MM/DD/YYYY is a default date format.
         #expect(sink.records[2].person.birthDate == CivilDate(year: 2012, month: 4, day: 30))
         // An empty ferpa_basis labels the record; a present one does not.
@@ -31,7 +34,10 @@ import Testing
         #expect(sink.records[4].person.familyName == "O'Brien, Jr")
         // A quoted newline in a name: the next row's line number is one further on.
         #expect(sink.records[7].provenance.line == 13 && sink.records[7].person.familyName == "Bell\nSmith")
-        #expect(sink.rejections.map(\.code) == ["unparseable-date", "unknown-code", "missing-required", "not-an-integer", "wrong-field-count"])
+        #expect(
+            sink.rejections.map(\.code) == [
+                "unparseable-date", "unknown-code", "missing-required", "not-an-integer", "wrong-field-count",
+            ])
         #expect(sink.rejections.map(\.line) == [9, 10, 11, 12, 15])
         #expect(sink.rawRows.allSatisfy { $0 != nil })
     }
@@ -84,11 +90,16 @@ import Testing
         if case .shelterStay(let stay)? = byId["enrollment:E3"]?.event { #expect(stay.exitDate == nil) }
         #expect(byId["enrollment:E6"] == nil && byId["enrollment:E7"] == nil)
         // Only RecordType 200 rows that are not deleted become bed nights.
-        #expect(sink.records.filter { $0.recordId.hasPrefix("bed-night:") }.map(\.recordId) == ["bed-night:S1", "bed-night:S2"])
+        #expect(
+            sink.records.filter { $0.recordId.hasPrefix("bed-night:") }.map(\.recordId) == [
+                "bed-night:S1", "bed-night:S2",
+            ])
         #expect(sink.rejections.map(\.code) == ["unknown-reference"])
         #expect(sink.rejections.first?.file == "hmis-fy2026/Enrollment.csv")
         // M/D/YYYY (an Excel re-save) still reads.
-        if case .shelterStay(let stay)? = byId["enrollment:E9"]?.event { #expect(stay.entryDate == CivilDate(year: 2026, month: 11, day: 2)) }
+        if case .shelterStay(let stay)? = byId["enrollment:E9"]?.event {
+            #expect(stay.entryDate == CivilDate(year: 2026, month: 11, day: 2))
+        }
     }
 
     @Test func fy2024HasNoSexButSamePeople() throws {
@@ -103,7 +114,8 @@ import Testing
         let dir = Scratch.root.appendingPathComponent("hmis-missing-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         for name in ["Export.csv", "Organization.csv", "Project.csv", "Enrollment.csv", "Exit.csv"] {
-            try FileManager.default.copyItem(atPath: Fixtures.path("hmis-fy2026/\(name)"), toPath: dir.appendingPathComponent(name).path)
+            try FileManager.default.copyItem(
+                atPath: Fixtures.path("hmis-fy2026/\(name)"), toPath: dir.appendingPathComponent(name).path)
         }
         let error = inputError { _ = try extract(.defaults(for: "hmis-csv"), dir.path) }
         #expect(error?.problem == .missingFile(name: "Client.csv"))
@@ -138,7 +150,9 @@ import Testing
     @Test func golden() throws {
         let sink = try extract(.defaults(for: "housing-registry"), Fixtures.path("housing-registry.csv"))
         assertGolden(render(sink), "housing-registry.txt")
-        let events = sink.records.compactMap { r -> HousingStatusEvent? in if case .housingStatus(let h) = r.event { h } else { nil } }
+        let events = sink.records.compactMap { r -> HousingStatusEvent? in
+            if case .housingStatus(let h) = r.event { h } else { nil }
+        }
         #expect(events.map(\.status) == [.active, .housed, .filed, .judgment])
         #expect(events.map(\.recordType) == [.byNameList, .byNameList, .evictionFiling, .evictionFiling])
         #expect(sink.records[0].person.sourcePersonId == "C-77" && sink.records[2].person.sourcePersonId == nil)

@@ -180,7 +180,8 @@ import Testing
                         let unquoted = value.replacing("\"\"", with: "\"")
                         fields.append(unquoted)
                         let bytes = Array(unquoted.utf8)
-                        for (i, b) in bytes.enumerated() where b == 10 || (b == 13 && (i + 1 == bytes.count || bytes[i + 1] != 10)) {
+                        for (i, b) in bytes.enumerated()
+                        where b == 10 || (b == 13 && (i + 1 == bytes.count || bytes[i + 1] != 10)) {
                             line += 1
                         }
                     } else {
@@ -212,10 +213,11 @@ import Testing
         let formats = [DateFormat.iso, DateFormat("MM/DD/YYYY")!, DateFormat("M/D/YYYY")!]
         var dates: [CivilDate?] = []
         while let row = try reader.nextRow() { dates.append(row.date(0, formats: formats)) }
-        #expect(dates == [
-            CivilDate(year: 2026, month: 11, day: 20), CivilDate(year: 2026, month: 11, day: 20),
-            CivilDate(year: 2026, month: 1, day: 2), nil, nil, nil,
-        ])
+        #expect(
+            dates == [
+                CivilDate(year: 2026, month: 11, day: 20), CivilDate(year: 2026, month: 11, day: 20),
+                CivilDate(year: 2026, month: 1, day: 2), nil, nil, nil,
+            ])
         #expect(DateFormat("YYYY-QQ-DD") == nil)
         #expect(DateFormat("HH:mm") == nil)
     }

@@ -10,14 +10,15 @@ import Testing
     static let header = "id,given_name,family_name,birth_date,sex,street,city,state,postal_code,phone,ssn\n"
 
     @Test func readsPeopleAndRejectsBadRows() throws {
-        let text = Self.header + """
-            P000001,Maria,Lopez,2014-03-09,F,12 Oak St,Riverside,CA,92501,555-0100,123-45-6789
-            P000002,Sam,,,,,,,,,
-            ,No,Id,2014-01-01,M,,,,,,
-            P000004,Bad,Date,03/09/2014,M,,,,,,
-            P000005,Bad,Sex,2014-01-01,Q,,,,,,
+        let text =
+            Self.header + """
+                P000001,Maria,Lopez,2014-03-09,F,12 Oak St,Riverside,CA,92501,555-0100,123-45-6789
+                P000002,Sam,,,,,,,,,
+                ,No,Id,2014-01-01,M,,,,,,
+                P000004,Bad,Date,03/09/2014,M,,,,,,
+                P000005,Bad,Sex,2014-01-01,Q,,,,,,
 
-            """
+                """
         let path = Scratch.csv(text, name: "mpi.csv")
         let (people, rejections) = try CanonicalPersonReader.readAll(path: path)
         #expect(people.map(\.id) == ["P000001", "P000002"])
@@ -37,7 +38,8 @@ import Testing
     }
 
     @Test func columnsMayComeInAnyOrderAndCase() throws {
-        let path = Scratch.csv("SSN,ID,Given Name,Family_Name,Birth_Date,Sex,Street,City,State,Postal Code,Phone\n,9,A,B,,,,,,,\n")
+        let path = Scratch.csv(
+            "SSN,ID,Given Name,Family_Name,Birth_Date,Sex,Street,City,State,Postal Code,Phone\n,9,A,B,,,,,,,\n")
         let (people, _) = try CanonicalPersonReader.readAll(path: path)
         #expect(people.first?.id == "9" && people.first?.person.givenName == "A" && people.first?.person.ssn == nil)
     }

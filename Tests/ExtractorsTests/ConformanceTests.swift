@@ -19,8 +19,10 @@ import Testing
             ("jail-bookings.csv", .defaults(for: "jail-bookings")),
             ("housing-registry.csv", .defaults(for: "housing-registry")),
         ]
-        for name in ["truncated-quote.csv", "ragged.csv", "invalid-utf8.csv", "duplicate-headers.csv", "no-header.csv",
-                     "wrong-delimiter.csv"] {
+        for name in [
+            "truncated-quote.csv", "ragged.csv", "invalid-utf8.csv", "duplicate-headers.csv", "no-header.csv",
+            "wrong-delimiter.csv",
+        ] {
             list.append(("malformed/\(name)", .defaults(for: "school-attendance")))
         }
         return list
@@ -31,7 +33,8 @@ import Testing
     static func values(_ path: String) throws -> Set<String> {
         var isDirectory: ObjCBool = false
         _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-        let files = isDirectory.boolValue
+        let files =
+            isDirectory.boolValue
             ? try FileManager.default.contentsOfDirectory(atPath: path).map { "\(path)/\($0)" } : [path]
         var values: Set<String> = []
         var headers: Set<String> = []
@@ -42,9 +45,11 @@ import Testing
                 for field in row.allFields where field.count >= 3 { values.insert(field) }
             }
         }
-        let allowed: Set<String> = ["Partial", "Tardy", "Early departure", "Excused Absence", "Unexcused Absence",
-                                    "In Attendance", "active", "housed", "inactive", "deceased", "filed", "judgment",
-                                    "dismissed", "by-name-list", "eviction-filing"]
+        let allowed: Set<String> = [
+            "Partial", "Tardy", "Early departure", "Excused Absence", "Unexcused Absence",
+            "In Attendance", "active", "housed", "inactive", "deceased", "filed", "judgment",
+            "dismissed", "by-name-list", "eviction-filing",
+        ]
         return values.subtracting(headers).subtracting(allowed)
     }
 

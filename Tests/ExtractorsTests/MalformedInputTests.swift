@@ -119,9 +119,9 @@ import Testing
                 }
             } catch {
                 // Only the documented file-level errors may escape.
-                #expect(["empty", "not-text", "field-too-long", "row-too-long", "too-many-fields"].contains(error.code))
+                #expect(
+                    ["empty", "not-text", "field-too-long", "row-too-long", "too-many-fields"].contains(error.code))
             }
         }
     }
 }
-

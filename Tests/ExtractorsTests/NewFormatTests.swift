@@ -22,8 +22,11 @@ struct ProbationCheckinsExtractor: Extractor {
 
     func extract(_ input: InputLocation, into sink: inout some RecordSink) throws {
         let csv = try MappedCSV(input, layout: Self.defaultLayout, config: source)
-        let number = csv["case_number"], first = csv["first_name"], last = csv["last_name"]
-        let birth = csv["birth_date"], released = csv["released_at"]
+        let number = csv["case_number"]
+        let first = csv["first_name"]
+        let last = csv["last_name"]
+        let birth = csv["birth_date"]
+        let released = csv["released_at"]
         try csv.forEachRow(into: &sink) { row in
             let caseNumber = try row.requiredText(number)
             guard let at = try row.dateTime(released) else { throw row.rejection(released, .missingRequired) }
@@ -39,15 +42,23 @@ struct ProbationCheckinsExtractor: Extractor {
 
 @Suite struct NewFormatTests {
     @Test func theDocumentedExampleExtracts() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lastmile-newformat-\(UUID().uuidString)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "lastmile-newformat-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let file = dir.appendingPathComponent("checkins.csv")
-        try Data("Case Number,First Name,Last Name,Birth Date,Released At\nPC-1,Ana,Lee,1990-01-02,2026-11-18 09:30\nPC-2,Bo,Kim,1991-02-03,yesterday\n".utf8).write(to: file)
-        let extractor = try ProbationCheckinsExtractor(source: SourceConfig(name: "county-probation", extractor: "probation-checkins"))
+        try Data(
+            "Case Number,First Name,Last Name,Birth Date,Released At\nPC-1,Ana,Lee,1990-01-02,2026-11-18 09:30\nPC-2,Bo,Kim,1991-02-03,yesterday\n"
+                .utf8
+        ).write(to: file)
+        let extractor = try ProbationCheckinsExtractor(
+            source: SourceConfig(name: "county-probation", extractor: "probation-checkins"))
         var sink = CollectingSink()
         try extractor.extract(InputLocation(path: file.path), into: &sink)
         #expect(sink.records.map(\.recordId) == ["PC-1"])
         #expect(sink.records.first?.person.birthDate == CivilDate(year: 1990, month: 1, day: 2))
-        #expect(sink.rejections.map(\.description) == ["checkins.csv:3, column \"released_at\": not a date-time in YYYY-MM-DD HH:mm"])
+        #expect(
+            sink.rejections.map(\.description) == [
+                "checkins.csv:3, column \"released_at\": not a date-time in YYYY-MM-DD HH:mm"
+            ])
     }
 }

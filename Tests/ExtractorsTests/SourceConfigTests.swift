@@ -33,7 +33,9 @@ import Testing
         #expect(config.validate().isEmpty)
         // "Zoë" and "Ñúñez" in code page 1252, as the district's SIS writes them.
         var bytes = Array("Student Number|Legal First|Legal Last|DOB|Campus|Absence Date|Code|Mins\r\n".utf8)
-        bytes += Array("H-77|Zo".utf8) + [0xEB] + Array("|".utf8) + [0xD1, 0xFA, 0xF1] + Array("ez|09.03.2014|HC-1|17.11.2026|U|\r\n".utf8)
+        bytes +=
+            Array("H-77|Zo".utf8) + [0xEB] + Array("|".utf8) + [0xD1, 0xFA, 0xF1]
+            + Array("ez|09.03.2014|HC-1|17.11.2026|U|\r\n".utf8)
         bytes += Array("H-78|Sam|Ode|01.12.2013|HC-1|2026-11-17|X|90\r\n".utf8)
         bytes += Array("H-79|Ida|Ode|01.12.2013|HC-1|11/17/2026|PR|\r\n".utf8)
         let sink = try extract(config, Scratch.bytes(bytes, name: "hillcrest-2026-11-17.csv"))
@@ -49,9 +51,10 @@ import Testing
         #expect(day.status == .absentUnexcused && day.schoolId == "HC-1")
         #expect(second.status == .absentExcused && second.minutesAbsent == 90)
         // The date format not configured for this feed is a row error naming the accepted ones.
-        #expect(sink.rejections.map(\.description) == [
-            "hillcrest-2026-11-17.csv:4, column \"Absence Date\": not a date in DD.MM.YYYY or YYYY-MM-DD"
-        ])
+        #expect(
+            sink.rejections.map(\.description) == [
+                "hillcrest-2026-11-17.csv:4, column \"Absence Date\": not a date in DD.MM.YYYY or YYYY-MM-DD"
+            ])
     }
 
     @Test func everyProblemIsReportedWithItsKeyPath() throws {
@@ -74,11 +77,12 @@ import Testing
         let (parsed, problems) = SourceConfig.parse(yaml: yaml, file: "bad.yaml")
         let all = problems + (parsed?.validate() ?? [])
         let paths = Set(all.map(\.keyPath))
-        #expect(paths == [
-            "agreement", "source", "colums", "csv.delimiter", "csv.encoding", "csv.quote", "columns.shoe_size",
-            "columns.birth_date.formats[1]", "columns.school_id.heading", "codes.attendance_code.U", "codes.grade",
-            "labels[1]", "category",
-        ])
+        #expect(
+            paths == [
+                "agreement", "source", "colums", "csv.delimiter", "csv.encoding", "csv.quote", "columns.shoe_size",
+                "columns.birth_date.formats[1]", "columns.school_id.heading", "codes.attendance_code.U", "codes.grade",
+                "labels[1]", "category",
+            ])
         let text = all.map(\.description).joined(separator: "\n")
         #expect(text.contains("bad.yaml:4:1: colums: unknown key (did you mean columns?)"))
         // A nested mistake names its own line, not that of `columns:`.
@@ -89,7 +93,8 @@ import Testing
     }
 
     @Test func unknownExtractorAndLayoutAreReported() {
-        let (a, _) = SourceConfig.parse(yaml: "source: x\nextractor: fax-machine\ncategory: housing\nagreement: a", file: "x.yaml")
+        let (a, _) = SourceConfig.parse(
+            yaml: "source: x\nextractor: fax-machine\ncategory: housing\nagreement: a", file: "x.yaml")
         #expect(a?.validate().map(\.keyPath) == ["extractor"])
         let (b, _) = SourceConfig.parse(
             yaml: "source: x\nextractor: jail-bookings\ncategory: justice\nagreement: a\nlayout: niem", file: "x.yaml")
@@ -114,12 +119,17 @@ import Testing
     @Test func theCommittedSourceConfigsAreValid() throws {
         let folder = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("pipelines/sources")
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
-        #expect(names == ["ce-by-name-list.yaml", "coc-hmis.yaml", "county-jail.yaml", "lakeside-edfi.yaml", "riverside-usd.yaml"])
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }
+            .sorted()
+        #expect(
+            names == [
+                "ce-by-name-list.yaml", "coc-hmis.yaml", "county-jail.yaml", "lakeside-edfi.yaml", "riverside-usd.yaml",
+            ])
         // Each names an agreement the committed consent policy signs with that source (the policy is the truth;
         // `lastmile validate` checks the same through the Consent module).
         let policy = try String(
-            contentsOf: folder.deletingLastPathComponent().appendingPathComponent("consent-policy.yaml"), encoding: .utf8)
+            contentsOf: folder.deletingLastPathComponent().appendingPathComponent("consent-policy.yaml"),
+            encoding: .utf8)
         for name in names {
             let config = try SourceConfig.load(path: folder.appendingPathComponent(name).path)
             let agreement = try #require(config.agreement)
@@ -129,7 +139,8 @@ import Testing
     }
 
     @Test func theFileMustBeNamedAfterItsSource() {
-        let path = Scratch.csv("source: other\nextractor: jail-bookings\ncategory: justice\nagreement: a\n", name: "county.yaml")
+        let path = Scratch.csv(
+            "source: other\nextractor: jail-bookings\ncategory: justice\nagreement: a\n", name: "county.yaml")
         #expect(throws: SourceConfigError.self) { try SourceConfig.load(path: path) }
     }
 }
@@ -161,7 +172,8 @@ import Testing
 
     @Test(arguments: ["riverside-usd", "lakeside-edfi", "coc-hmis", "county-jail", "ce-by-name-list"])
     func everySourceReadsItsSample(source: String) throws {
-        let config = try SourceConfig.load(path: Self.repository.appendingPathComponent("pipelines/sources/\(source).yaml").path)
+        let config = try SourceConfig.load(
+            path: Self.repository.appendingPathComponent("pipelines/sources/\(source).yaml").path)
         let inbox = Self.repository.appendingPathComponent("sample-data/inbox/\(source)")
         let inputs = try FileManager.default.contentsOfDirectory(atPath: inbox.path).sorted()
         try #require(!inputs.isEmpty, "no sample input for \(source)")
@@ -169,7 +181,9 @@ import Testing
             let sink = try extract(config, inbox.appendingPathComponent(input).path)
             #expect(sink.records.count > 5, "\(source)/\(input): \(sink.records.count) records")
             // The sample carries a few deliberately broken rows; everything else must read.
-            #expect(sink.rejections.count <= max(5, sink.records.count / 10), "\(source)/\(input): \(sink.rejections.count) rejected")
+            #expect(
+                sink.rejections.count <= max(5, sink.records.count / 10),
+                "\(source)/\(input): \(sink.rejections.count) rejected")
             #expect(sink.records.allSatisfy { $0.source == source && $0.event.category == config.category })
         }
     }

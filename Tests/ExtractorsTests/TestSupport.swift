@@ -24,7 +24,9 @@ enum Scratch {
 }
 
 /// Every row of a file as (line, fields or problem).
-func readAll(_ path: String, dialect: CSVDialect = CSVDialect()) throws -> (header: [String], rows: [(line: Int, fields: [String], problem: CSVRowProblem?)]) {
+func readAll(_ path: String, dialect: CSVDialect = CSVDialect()) throws -> (
+    header: [String], rows: [(line: Int, fields: [String], problem: CSVRowProblem?)]
+) {
     let reader = try CSVReader(path: path, dialect: dialect)
     var rows: [(Int, [String], CSVRowProblem?)] = []
     while let row = try reader.nextRow() {
@@ -75,15 +77,19 @@ func render(_ sink: CollectingSink) -> String {
         let event: String
         switch r.event {
         case .attendance(let d):
-            event = "attendance \(d.date) school=\(d.schoolId) name=\(d.schoolName ?? "-") grade=\(d.grade ?? "-") \(d.status.rawValue) minutes=\(d.minutesAbsent.map(String.init) ?? "-")"
+            event =
+                "attendance \(d.date) school=\(d.schoolId) name=\(d.schoolName ?? "-") grade=\(d.grade ?? "-") \(d.status.rawValue) minutes=\(d.minutesAbsent.map(String.init) ?? "-")"
         case .shelterStay(let s):
-            event = "stay \(s.enrollmentId) project=\(s.projectId) type=\(s.projectType) \(s.entryDate)..\(s.exitDate?.description ?? "") movein=\(s.moveInDate?.description ?? "-") destination=\(s.exitDestination.map(String.init) ?? "-")"
+            event =
+                "stay \(s.enrollmentId) project=\(s.projectId) type=\(s.projectType) \(s.entryDate)..\(s.exitDate?.description ?? "") movein=\(s.moveInDate?.description ?? "-") destination=\(s.exitDestination.map(String.init) ?? "-")"
         case .bedNight(let n):
             event = "bed-night \(n.enrollmentId) type=\(n.projectType) \(n.date)"
         case .booking(let b):
-            event = "booking \(b.bookingNumber) \(b.bookedAt)..\(b.releasedAt?.description ?? "") facility=\(b.facility ?? "-") charges=\(b.chargeCount.map(String.init) ?? "-") agency=\(b.agency ?? "-")"
+            event =
+                "booking \(b.bookingNumber) \(b.bookedAt)..\(b.releasedAt?.description ?? "") facility=\(b.facility ?? "-") charges=\(b.chargeCount.map(String.init) ?? "-") agency=\(b.agency ?? "-")"
         case .housingStatus(let h):
-            event = "housing \(h.recordId) \(h.recordType.rawValue) \(h.status.rawValue) \(h.statusDate) program=\(h.program ?? "-") household=\(h.householdId ?? "-")"
+            event =
+                "housing \(h.recordId) \(h.recordType.rawValue) \(h.status.rawValue) \(h.statusDate) program=\(h.program ?? "-") household=\(h.householdId ?? "-")"
         }
         let labels = r.labels.map(\.rawValue).sorted().joined(separator: ",")
         lines.append("\(r.provenance) [\(r.source)] \(r.recordId) | \(event) | \(personText) | labels=\(labels)")
@@ -101,13 +107,16 @@ func assertGolden(_ text: String, _ name: String, sourceLocation: SourceLocation
         return
     }
     guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
-        Issue.record("missing golden file \(name); record it with LASTMILE_RECORD_GOLDEN=1", sourceLocation: sourceLocation)
+        Issue.record(
+            "missing golden file \(name); record it with LASTMILE_RECORD_GOLDEN=1", sourceLocation: sourceLocation)
         return
     }
     if expected != text {
         let a = expected.split(separator: "\n", omittingEmptySubsequences: false)
         let b = text.split(separator: "\n", omittingEmptySubsequences: false)
         let first = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
-        Issue.record("\(name) differs at line \(first + 1):\n expected: \(first < a.count ? String(a[first]) : "<end>")\n actual:   \(first < b.count ? String(b[first]) : "<end>")", sourceLocation: sourceLocation)
+        Issue.record(
+            "\(name) differs at line \(first + 1):\n expected: \(first < a.count ? String(a[first]) : "<end>")\n actual:   \(first < b.count ? String(b[first]) : "<end>")",
+            sourceLocation: sourceLocation)
     }
 }

@@ -17,11 +17,14 @@ import Testing
         // Longer than 16 bytes, same first 8 and last 8 bytes: only a byte-for-byte comparison tells them apart.
         let schools = ["Riverside AAAA Elementary", "Riverside BBBB Elementary", "Riverside AAAB Elementary"]
         // Up to 16 bytes, differing in one byte only, at the start, middle or end.
-        let families = ["Okafor", "Okafar", "Okafor-Lee", "Okafor-Lea", "Xkafor", "Okafor-Lee-Park1", "Okafor-Lee-Park2"]
+        let families = [
+            "Okafor", "Okafar", "Okafor-Lee", "Okafor-Lea", "Xkafor", "Okafor-Lee-Park1", "Okafor-Lee-Park2",
+        ]
         var text = Self.header
         var expected: [(String, String)] = []
         for i in 0..<3000 {
-            let school = schools[(i * 7) % schools.count], family = families[(i * 5) % families.count]
+            let school = schools[(i * 7) % schools.count]
+            let family = families[(i * 5) % families.count]
             text += Self.row(i, family: family, school: school)
             expected.append((family, school))
         }
@@ -29,7 +32,10 @@ import Testing
         #expect(sink.rejections.isEmpty)
         try #require(sink.records.count == expected.count)
         for (record, want) in zip(sink.records, expected) {
-            guard case .attendance(let day) = record.event else { Issue.record("not an attendance day"); return }
+            guard case .attendance(let day) = record.event else {
+                Issue.record("not an attendance day")
+                return
+            }
             #expect(record.person.familyName == want.0)
             #expect(day.schoolName == want.1)
         }
@@ -47,7 +53,8 @@ import Testing
         // 0x93/0x94 are curly quotes in windows-1252; the same bytes on every row must decode the same way.
         var bytes = Array(Self.header.utf8)
         for i in 0..<50 {
-            bytes += Array("S\(i),Ana,,".utf8) + [0x93, 0x4F, 0x94] + Array(",,2012-01-02,F,03,SCH,Elm,2026-09-01,P\n".utf8)
+            bytes +=
+                Array("S\(i),Ana,,".utf8) + [0x93, 0x4F, 0x94] + Array(",,2012-01-02,F,03,SCH,Elm,2026-09-01,P\n".utf8)
         }
         var config = SourceConfig.defaults(for: "school-attendance")
         config.dialect.encoding = .windows1252

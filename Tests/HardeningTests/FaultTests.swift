@@ -118,13 +118,17 @@ let silent = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
             #expect(blocked.status == 73, "\(blocked.stderr)")
             #expect(blocked.stderr.contains("riverside-peds: expected a directory"), "\(blocked.stderr)")
             let db = try Connection(url)
-            #expect(try db.execute("SELECT count(*) FROM lastmile.report WHERE practice_id = 'riverside-peds'").scalar == "0")
+            #expect(
+                try db.execute("SELECT count(*) FROM lastmile.report WHERE practice_id = 'riverside-peds'").scalar
+                    == "0")
             #expect(
                 try db.execute(
                     "SELECT count(*) FROM lastmile.disclosure d JOIN lastmile.report r USING (report_id) WHERE r.practice_id = 'riverside-peds'"
                 ).scalar == "0")
             // Whatever was marked delivered exists on disk.
-            for row in try db.execute("SELECT files::text FROM lastmile.report WHERE delivery_status = 'delivered'").rows {
+            for row in try db.execute("SELECT files::text FROM lastmile.report WHERE delivery_status = 'delivered'")
+                .rows
+            {
                 let files = try JSONSerialization.jsonObject(with: Data((row[0] ?? "[]").utf8)) as? [String] ?? []
                 for file in files {
                     let path = file.hasPrefix("/") ? file : workspace.root.appendingPathComponent(file).path
@@ -187,7 +191,8 @@ let silent = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
     @Test func anInputStillBeingWrittenIsLeftForTheNextRun() throws {
         let workspace = try SampleWorkspace()
         try workspace.edit(
-            "pipelines/nightly.yaml", replacing: "lock_wait_seconds: 0", with: "lock_wait_seconds: 0\ninput_settle_seconds: 60")
+            "pipelines/nightly.yaml", replacing: "lock_wait_seconds: 0",
+            with: "lock_wait_seconds: 0\ninput_settle_seconds: 60")
         let inbox = workspace.sampleData.appendingPathComponent("inbox")
         // The runs' clock is fixed (LASTMILE_NOW) and the test sets every file's mtime itself, so the calendar
         // moves neither. Under faketime, stat() may report mtimes shifted by the fake offset: the clock given to
@@ -217,7 +222,9 @@ let silent = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
             let run = ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-21", "--database", url]
             let first = try LastMileBinary.run(run, in: workspace.root, environment: clock)
             #expect(first.status == 0, "\(first.stderr)")
-            #expect(first.stdout.contains("source riverside-usd: 1 file(s) read, 0 already loaded and skipped, 1 still being written"))
+            #expect(
+                first.stdout.contains(
+                    "source riverside-usd: 1 file(s) read, 0 already loaded and skipped, 1 still being written"))
             #expect(first.stderr.contains("input still being written; left for the next run"))
             let db = try Connection(url)
             let loaded = "SELECT count(*) FROM lastmile.ingested_file WHERE file_name = 'attendance-2026-11-21.csv'"
@@ -272,7 +279,8 @@ extension FaultTests {
         // No settle time configured: the check after reading is what catches the upload.
         let workspace = try SampleWorkspace()
         let inbox = workspace.sampleData.appendingPathComponent("inbox/riverside-usd")
-        let original = try String(contentsOf: inbox.appendingPathComponent("attendance-2026-11-20.csv"), encoding: .utf8)
+        let original = try String(
+            contentsOf: inbox.appendingPathComponent("attendance-2026-11-20.csv"), encoding: .utf8)
         let lines = original.split(separator: "\n").map(String.init)
         // The same students a day later, so the complete file is a valid new day.
         let nextDay = lines.dropFirst().map { $0.replacingOccurrences(of: ",2026-11-20,", with: ",2026-11-21,") }
@@ -288,11 +296,14 @@ extension FaultTests {
             #expect(upload.appended > 0)
             #expect(first.status == 0, "\(first.stderr)")
             #expect(first.stderr.contains("input changed while read; left for the next run"))
-            #expect(first.stdout.contains("source riverside-usd: 1 file(s) read, 0 already loaded and skipped, 1 still being written"))
+            #expect(
+                first.stdout.contains(
+                    "source riverside-usd: 1 file(s) read, 0 already loaded and skipped, 1 still being written"))
             let db = try Connection(url)
             let loaded = "SELECT count(*) FROM lastmile.ingested_file WHERE file_name = 'attendance-2026-11-21.csv'"
             #expect(try db.execute(loaded).scalar == "0")
-            let days = "SELECT count(*) FROM lastmile.attendance_day WHERE source = 'riverside-usd' AND attendance_date = '2026-11-21'"
+            let days =
+                "SELECT count(*) FROM lastmile.attendance_day WHERE source = 'riverside-usd' AND attendance_date = '2026-11-21'"
             #expect(try db.execute(days).scalar == "0")
 
             // The upload completes (whatever the appender reached, the file ends with the whole day) and the

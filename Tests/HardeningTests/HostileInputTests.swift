@@ -48,7 +48,8 @@ func csvField(_ s: String) -> String {
                 """
             ).rows.compactMap { $0[0] }
             #expect(students.count >= 3)
-            let original = try String(contentsOf: inbox.appendingPathComponent("attendance-2026-11-20.csv"), encoding: .utf8)
+            let original = try String(
+                contentsOf: inbox.appendingPathComponent("attendance-2026-11-20.csv"), encoding: .utf8)
             let columns = riversideHeader.split(separator: ",").map(String.init)
             #expect(original.hasPrefix(riversideHeader))
             let index = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1, $0) })
@@ -70,12 +71,15 @@ func csvField(_ s: String) -> String {
             }
             // Students no patient matches, whose names carry the same payloads and a 100 kB name.
             let huge = String(repeating: "Ab", count: 50_000)
-            let names = [sql, "=HYPERLINK(\"http://evil.example\")", "<script>alert(1)</script>", "$(touch \(marker))",
-                         "Ann\u{202E}eiL", huge]
+            let names = [
+                sql, "=HYPERLINK(\"http://evil.example\")", "<script>alert(1)</script>", "$(touch \(marker))",
+                "Ann\u{202E}eiL", huge,
+            ]
             for (n, name) in names.enumerated() {
                 resent.append(
                     [
-                        "99\(9000 + n)", name, "", name, "", "2015-03-0\(n + 1)", "F", "5", "102", "Millbrook Elementary School",
+                        "99\(9000 + n)", name, "", name, "", "2015-03-0\(n + 1)", "F", "5", "102",
+                        "Millbrook Elementary School",
                         "2026-11-18", "A", "", "", "", "", "Oakdale", "OR", "97420", "",
                     ].map(csvField).joined(separator: ","))
             }
@@ -87,14 +91,22 @@ func csvField(_ s: String) -> String {
             var nul = Data((riversideHeader + "\n").utf8)
             nul.append(Data("998001,Nul".utf8))
             nul.append(0)
-            nul.append(Data("ly,,Zero,,2015-04-04,F,5,102,Millbrook Elementary School,2026-11-18,A,,,,,Oakdale,OR,97420,\n".utf8))
-            nul.append(Data("998002,Plain,,Row,,2015-04-05,F,5,102,Millbrook Elementary School,2026-11-18,A,,,,,Oakdale,OR,97420,\n".utf8))
+            nul.append(
+                Data(
+                    "ly,,Zero,,2015-04-04,F,5,102,Millbrook Elementary School,2026-11-18,A,,,,,Oakdale,OR,97420,\n".utf8
+                ))
+            nul.append(
+                Data(
+                    "998002,Plain,,Row,,2015-04-05,F,5,102,Millbrook Elementary School,2026-11-18,A,,,,,Oakdale,OR,97420,\n"
+                        .utf8))
             try nul.write(to: inbox.appendingPathComponent("attendance-2026-11-21-..-nul.csv"))
 
             // extract (the dry run) reads every hostile file without crashing.
             let extract = try LastMileBinary.run(
-                ["extract", "--source", "riverside-usd", inbox.appendingPathComponent(hostileName).path,
-                 inbox.appendingPathComponent("attendance-2026-11-21-..-nul.csv").path],
+                [
+                    "extract", "--source", "riverside-usd", inbox.appendingPathComponent(hostileName).path,
+                    inbox.appendingPathComponent("attendance-2026-11-21-..-nul.csv").path,
+                ],
                 in: workspace.root)
             #expect(extract.status == 0, "\(extract.stderr)")
 
@@ -107,7 +119,9 @@ func csvField(_ s: String) -> String {
                 #expect(try db.execute("SELECT to_regclass($1) IS NOT NULL", ["lastmile." + table]).scalar == "t")
             }
             #expect(Int(try db.execute("SELECT count(*) FROM lastmile.flag").scalar ?? "") ?? 0 > 0)
-            #expect(try db.execute("SELECT count(*) FROM lastmile.ingested_file WHERE file_name = $1", [hostileName]).scalar == "1")
+            #expect(
+                try db.execute("SELECT count(*) FROM lastmile.ingested_file WHERE file_name = $1", [hostileName]).scalar
+                    == "1")
             for (student, value) in hostileOf {
                 let stored = try db.execute(
                     "SELECT DISTINCT school_id FROM lastmile.attendance_day WHERE source = 'riverside-usd' AND student_id = $1",
@@ -120,7 +134,10 @@ func csvField(_ s: String) -> String {
                 "SELECT line FROM lastmile.rejected_row WHERE file_name = 'attendance-2026-11-21-..-nul.csv'"
             ).rows.compactMap { $0.int("line") }
             #expect(nulRejects == [2])
-            #expect(try db.execute("SELECT status FROM lastmile.run ORDER BY run_id").rows.compactMap { $0[0] } == ["succeeded", "succeeded"])
+            #expect(
+                try db.execute("SELECT status FROM lastmile.run ORDER BY run_id").rows.compactMap { $0[0] } == [
+                    "succeeded", "succeeded",
+                ])
 
             let report = try LastMileBinary.run(
                 [
@@ -129,17 +146,22 @@ func csvField(_ s: String) -> String {
                 ], in: workspace.root, environment: env)
             #expect(report.status == 0, "\(report.stderr)")
             let lists = try PrivacyAuditTests.files(under: workspace.root.appendingPathComponent("outbox"))
-            let csv = try lists.filter { $0.hasSuffix(".csv") }.map { try String(contentsOfFile: $0, encoding: .utf8) }.joined()
-            let html = try lists.filter { $0.hasSuffix(".html") }.map { try String(contentsOfFile: $0, encoding: .utf8) }.joined()
+            let csv = try lists.filter { $0.hasSuffix(".csv") }.map { try String(contentsOfFile: $0, encoding: .utf8) }
+                .joined()
+            let html = try lists.filter { $0.hasSuffix(".html") }.map {
+                try String(contentsOfFile: $0, encoding: .utf8)
+            }.joined()
             // Each payload reached a list, neutralised: formulas start with ', HTML is escaped.
             for value in Set(hostileOf.values) {
                 if let c = value.first, "=+-@".contains(c) {
                     #expect(csv.contains("'" + value.prefix(8)) || csv.contains("\"'" + value.prefix(8)), "\(value)")
                 }
-                #expect(html.contains(HTMLEscapeForTest(value)), "\(value) not escaped in the HTML")
+                #expect(html.contains(htmlEscapeForTest(value)), "\(value) not escaped in the HTML")
             }
             for cell in Self.csvCells(csv) {
-                if let c = cell.first { #expect(!"=+-@\t\r".contains(c) || Double(cell) != nil, "formula cell \(cell)") }
+                if let c = cell.first {
+                    #expect(!"=+-@\t\r".contains(c) || Double(cell) != nil, "formula cell \(cell)")
+                }
             }
             // A right-to-left override is shown, not obeyed, in both lists (when a flagged student carries it,
             // the loop above finds it written out as [U+202E]).
@@ -194,9 +216,18 @@ func csvField(_ s: String) -> String {
             if quoted {
                 if c == "\"" {
                     if let next = iterator.next() {
-                        if next == "\"" { cell.append("\"") } else { quoted = false; pending = next }
-                    } else { quoted = false }
-                } else { cell.append(c) }
+                        if next == "\"" {
+                            cell.append("\"")
+                        } else {
+                            quoted = false
+                            pending = next
+                        }
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    cell.append(c)
+                }
             } else if c == "\"" {
                 quoted = true
             } else if c == "," || c == "\n" || c == "\r\n" {
@@ -212,8 +243,9 @@ func csvField(_ s: String) -> String {
 }
 
 /// What an HTML-escaped value must look like (the five characters that matter).
-func HTMLEscapeForTest(_ s: String) -> String {
-    s.replacingOccurrences(of: "\u{202E}", with: "[U+202E]").replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+func htmlEscapeForTest(_ s: String) -> String {
+    s.replacingOccurrences(of: "\u{202E}", with: "[U+202E]").replacingOccurrences(of: "&", with: "&amp;")
+        .replacingOccurrences(of: "<", with: "&lt;")
         .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
         .replacingOccurrences(of: "'", with: "&#39;")
 }
@@ -279,8 +311,11 @@ extension HostileInputTests {
             let db = try Connection(url)
             let loaded = Set(
                 try db.execute("SELECT file_name FROM lastmile.ingested_file").rows.compactMap { $0["file_name"] })
-            #expect(loaded == ["attendance-2026-11-20.csv", "attendance-events-2026-11-20.csv",
-                "bookings-2026-11-20.csv", "housing-2026-11-20.csv"])
+            #expect(
+                loaded == [
+                    "attendance-2026-11-20.csv", "attendance-events-2026-11-20.csv",
+                    "bookings-2026-11-20.csv", "housing-2026-11-20.csv",
+                ])
             #expect(try db.execute("SELECT status FROM lastmile.run").scalar == "succeeded")
         }
     }

@@ -107,7 +107,8 @@ struct AuditedOutput {
                     #expect(mode == 0o600, "\(path) has mode \(String(mode ?? 0, radix: 8))")
                 } else if path != metrics.path && !path.hasSuffix("/pipelines/broken.yaml") {
                     outputs.append(
-                        AuditedOutput(name: "file \(path)", text: (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""))
+                        AuditedOutput(
+                            name: "file \(path)", text: (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""))
                 }
             }
             #expect(listFiles >= 2, "the lists were written")
@@ -115,14 +116,19 @@ struct AuditedOutput {
             let rejectsDirectory = try FileManager.default.attributesOfItem(atPath: rejects)[.posixPermissions] as? Int
             #expect(rejectsDirectory == 0o700)
             // The export went where it was told, and nowhere else.
-            #expect(try Set(FileManager.default.contentsOfDirectory(atPath: export.url.path)).isSubset(of: ["Flag.ndjson", "Patient.ndjson"]))
+            #expect(
+                try Set(FileManager.default.contentsOfDirectory(atPath: export.url.path)).isSubset(of: [
+                    "Flag.ndjson", "Patient.ndjson",
+                ]))
 
             for output in outputs {
                 let leaks = personal.leaks(in: output.text)
                 #expect(leaks.isEmpty, "\(output.name) shows \(leaks.prefix(5).joined(separator: ", "))")
             }
             // The audit can see a leak: the lists it exempts do carry the people's names.
-            let lists = try created.filter { $0.hasPrefix(outbox) }.map { try String(contentsOfFile: $0, encoding: .utf8) }
+            let lists = try created.filter { $0.hasPrefix(outbox) }.map {
+                try String(contentsOfFile: $0, encoding: .utf8)
+            }
             #expect(!personal.leaks(in: lists.joined()).isEmpty)
             #expect(outputs.count >= 20)
         }

@@ -24,7 +24,9 @@ public struct HMISCSVExtractor: Extractor {
     public static let inputKind = InputKind.folder
     public static let defaultLayout = SourceLayout(
         columns: [],
-        files: ["Export.csv", "Organization.csv", "Project.csv", "Client.csv", "Enrollment.csv", "Exit.csv", "Services.csv"])
+        files: [
+            "Export.csv", "Organization.csv", "Project.csv", "Client.csv", "Enrollment.csv", "Exit.csv", "Services.csv",
+        ])
 
     static let dates = [DateFormat.iso, DateFormat("M/D/YYYY")!]
     static let dateNames = ["YYYY-MM-DD", "M/D/YYYY"]
@@ -53,7 +55,9 @@ public struct HMISCSVExtractor: Extractor {
         var isDirectory: Bool = false
         var info = stat()
         if stat(input.path, &info) == 0 { isDirectory = (info.st_mode & S_IFMT) == S_IFDIR }
-        guard isDirectory else { throw InputError(file: input.name, problem: .wrongKind(expected: "an HMIS CSV export folder")) }
+        guard isDirectory else {
+            throw InputError(file: input.name, problem: .wrongKind(expected: "an HMIS CSV export folder"))
+        }
         for name in Self.defaultLayout.files where access(input.path + "/" + name, R_OK) != 0 {
             // Services.csv is optional: not every export has bed nights.
             if name == "Services.csv" { continue }
@@ -70,19 +74,26 @@ public struct HMISCSVExtractor: Extractor {
         }
 
         var projects: [String: ProjectInfo] = [:]
-        try load(input, "Project.csv", ["ProjectID", "OrganizationID", "ProjectType", "?TargetPopulation"], into: &sink) { r, c in
+        try load(
+            input, "Project.csv", ["ProjectID", "OrganizationID", "ProjectType", "?TargetPopulation"], into: &sink
+        ) { r, c in
             let id = try r.requiredText(c[0])
             let org = try r.requiredText(c[1])
-            guard organizations.contains(org) else { throw r.rejection(c[1], .unknownReference(file: "Organization.csv")) }
+            guard organizations.contains(org) else {
+                throw r.rejection(c[1], .unknownReference(file: "Organization.csv"))
+            }
             let type = try r.int(c[2])
-            projects[id] = ProjectInfo(type: type, restricted: vspOrganizations.contains(org) || r.row.int(c[3].index) == 1)
+            projects[id] = ProjectInfo(
+                type: type, restricted: vspOrganizations.contains(org) || r.row.int(c[3].index) == 1)
         }
 
         var people: [String: PersonIdentity] = [:]
         let deletedClients = try load(
             input, "Client.csv",
-            ["PersonalID", "?FirstName", "?MiddleName", "?LastName", "?NameSuffix", "NameDataQuality", "?SSN",
-             "SSNDataQuality", "?DOB", "DOBDataQuality", "?Sex"],
+            [
+                "PersonalID", "?FirstName", "?MiddleName", "?LastName", "?NameSuffix", "NameDataQuality", "?SSN",
+                "SSNDataQuality", "?DOB", "DOBDataQuality", "?Sex",
+            ],
             into: &sink
         ) { r, c in
             let id = try r.requiredText(c[0])
@@ -127,8 +138,12 @@ public struct HMISCSVExtractor: Extractor {
             let personalId = try r.requiredText(c[1])
             let projectId = try r.requiredText(c[2])
             if deletedClients.contains(personalId) { return nil }
-            guard let person = people[personalId] else { throw r.rejection(c[1], .unknownReference(file: "Client.csv")) }
-            guard let project = projects[projectId] else { throw r.rejection(c[2], .unknownReference(file: "Project.csv")) }
+            guard let person = people[personalId] else {
+                throw r.rejection(c[1], .unknownReference(file: "Client.csv"))
+            }
+            guard let project = projects[projectId] else {
+                throw r.rejection(c[2], .unknownReference(file: "Project.csv"))
+            }
             guard let projectType = project.type else {
                 throw r.rejection(c[2], .invalid(expected: "a project with a ProjectType in Project.csv"))
             }
@@ -137,9 +152,11 @@ public struct HMISCSVExtractor: Extractor {
             if let exit, exit.date < entry {
                 throw r.rejection(c[3], .invalid(expected: "an EntryDate on or before the enrollment's ExitDate"))
             }
-            enrollments[id] = EnrollmentInfo(projectType: projectType, personalId: personalId, restricted: project.restricted)
+            enrollments[id] = EnrollmentInfo(
+                projectType: projectType, personalId: personalId, restricted: project.restricted)
             let stay = ShelterStay(
-                enrollmentId: id, projectId: projectId, projectType: projectType, entryDate: entry, exitDate: exit?.date,
+                enrollmentId: id, projectId: projectId, projectType: projectType, entryDate: entry,
+                exitDate: exit?.date,
                 moveInDate: try r.date(c[4]), exitDestination: exit?.destination)
             var recordLabels = labels
             if project.restricted { recordLabels.insert(.victimServiceProvider) }
@@ -160,7 +177,8 @@ public struct HMISCSVExtractor: Extractor {
             guard let enrollment = enrollments[enrollmentId], let person = people[enrollment.personalId] else {
                 throw r.rejection(c[1], .unknownReference(file: "Enrollment.csv"))
             }
-            let night = BedNight(enrollmentId: enrollmentId, projectType: enrollment.projectType, date: try r.requiredDate(c[2]))
+            let night = BedNight(
+                enrollmentId: enrollmentId, projectType: enrollment.projectType, date: try r.requiredDate(c[2]))
             var recordLabels = labels
             if enrollment.restricted { recordLabels.insert(.victimServiceProvider) }
             return SourceRecord(
@@ -176,12 +194,13 @@ public struct HMISCSVExtractor: Extractor {
         _ folder: InputLocation, _ file: String, _ names: [String], into sink: inout some RecordSink,
         _ body: (MappedRow, [MappedColumn]) throws -> SourceRecord?
     ) throws -> Set<String> {
-        let columns = names.map { name -> ColumnSpec in
-            let optional = name.hasPrefix("?")
-            let header = optional ? String(name.dropFirst()) : name
-            let isDate = ["ExitDate", "EntryDate", "MoveInDate", "DateProvided"].contains(header)
-            return ColumnSpec(header, required: !optional, isDate ? .date(formats: Self.dateNames) : .text)
-        } + [ColumnSpec("DateDeleted")]
+        let columns =
+            names.map { name -> ColumnSpec in
+                let optional = name.hasPrefix("?")
+                let header = optional ? String(name.dropFirst()) : name
+                let isDate = ["ExitDate", "EntryDate", "MoveInDate", "DateProvided"].contains(header)
+                return ColumnSpec(header, required: !optional, isDate ? .date(formats: Self.dateNames) : .text)
+            } + [ColumnSpec("DateDeleted")]
         let layout = SourceLayout(name: "hmis", columns: columns)
         let csv = try MappedCSV(
             InputLocation(path: folder.path + "/" + file, name: folder.name + "/" + file), layout: layout,
@@ -220,8 +239,11 @@ public struct HMISCSVExtractor: Extractor {
         let last4Known = last4.allSatisfy { $0.isASCII && $0.isNumber } && last4 != "0000"
         guard digits, quality == 1 else { return (nil, last4Known ? last4 : nil) }
         // Placeholders and numbers the SSA never issues: area 000, 666 or 9xx, group 00, serial 0000.
-        let area = text.prefix(3), group = text.dropFirst(3).prefix(2)
-        if area == "000" || area == "666" || area.hasPrefix("9") || group == "00" || last4 == "0000" || Set(text).count == 1 {
+        let area = text.prefix(3)
+        let group = text.dropFirst(3).prefix(2)
+        if area == "000" || area == "666" || area.hasPrefix("9") || group == "00" || last4 == "0000"
+            || Set(text).count == 1
+        {
             return (nil, nil)
         }
         return (text, last4)

@@ -24,8 +24,10 @@ public struct HousingRegistryExtractor: Extractor {
             "record_type", required: true,
             .code(
                 values: HousingRecordType.allCases.map(\.rawValue),
-                defaults: ["by-name-list": "by-name-list", "eviction-filing": "eviction-filing",
-                           "bnl": "by-name-list", "eviction": "eviction-filing"],
+                defaults: [
+                    "by-name-list": "by-name-list", "eviction-filing": "eviction-filing",
+                    "bnl": "by-name-list", "eviction": "eviction-filing",
+                ],
                 namespaced: false)),
         ColumnSpec(
             "status", required: true,
@@ -46,12 +48,24 @@ public struct HousingRegistryExtractor: Extractor {
 
     public func extract(_ input: InputLocation, into sink: inout some RecordSink) throws {
         let csv = try MappedCSV(input, layout: Self.defaultLayout, config: source)
-        let recordIdColumn = csv["record_id"], client = csv["client_id"], first = csv["first_name"]
-        let last = csv["last_name"], birth = csv["birth_date"], sex = csv["sex"], phone = csv["phone"]
-        let street = csv["address_line"], city = csv["city"], state = csv["state"], postal = csv["postal_code"]
-        let type = csv["record_type"], status = csv["status"], date = csv["status_date"]
-        let program = csv["program"], household = csv["household_id"]
-        let types = HousingRecordType.allCases, statuses = HousingStatus.allCases
+        let recordIdColumn = csv["record_id"]
+        let client = csv["client_id"]
+        let first = csv["first_name"]
+        let last = csv["last_name"]
+        let birth = csv["birth_date"]
+        let sex = csv["sex"]
+        let phone = csv["phone"]
+        let street = csv["address_line"]
+        let city = csv["city"]
+        let state = csv["state"]
+        let postal = csv["postal_code"]
+        let type = csv["record_type"]
+        let status = csv["status"]
+        let date = csv["status_date"]
+        let program = csv["program"]
+        let household = csv["household_id"]
+        let types = HousingRecordType.allCases
+        let statuses = HousingStatus.allCases
         let name = source.name
         let labels = source.labels
 
@@ -59,17 +73,21 @@ public struct HousingRegistryExtractor: Extractor {
             let recordId = try row.requiredText(recordIdColumn)
             guard let t = try row.code(type) else { throw row.rejection(type, .missingRequired) }
             guard let s = try row.code(status) else { throw row.rejection(status, .missingRequired) }
-            let recordType = types[t], recordStatus = statuses[s]
+            let recordType = types[t]
+            let recordStatus = statuses[s]
             if (recordType == .byNameList) != Self.byNameStatuses.contains(recordStatus) {
-                let allowed = recordType == .byNameList ? "active, housed, inactive or deceased" : "filed, judgment or dismissed"
+                let allowed =
+                    recordType == .byNameList ? "active, housed, inactive or deceased" : "filed, judgment or dismissed"
                 throw row.rejection(status, .invalid(expected: "\(allowed) for \(recordType.rawValue)"))
             }
             let person = PersonIdentity(
                 sourcePersonId: try row.text(client), givenName: try row.text(first), familyName: try row.text(last),
-                birthDate: try row.date(birth), sex: row.sex(sex), street: try row.text(street), city: try row.text(city),
+                birthDate: try row.date(birth), sex: row.sex(sex), street: try row.text(street),
+                city: try row.text(city),
                 state: try row.text(state), postalCode: try row.text(postal), phone: try row.text(phone))
             let event = HousingStatusEvent(
-                recordId: recordId, recordType: recordType, status: recordStatus, statusDate: try row.requiredDate(date),
+                recordId: recordId, recordType: recordType, status: recordStatus,
+                statusDate: try row.requiredDate(date),
                 program: try row.text(program), householdId: try row.text(household))
             return SourceRecord(
                 source: name, recordId: recordId, person: person, event: .housingStatus(event), labels: labels,

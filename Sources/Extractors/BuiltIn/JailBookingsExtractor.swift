@@ -42,11 +42,23 @@ public struct JailBookingsExtractor: Extractor {
 
     public func extract(_ input: InputLocation, into sink: inout some RecordSink) throws {
         let csv = try MappedCSV(input, layout: Self.defaultLayout, config: source)
-        let number = csv["booking_number"], last = csv["last_name"], first = csv["first_name"]
-        let middle = csv["middle_name"], suffix = csv["suffix"], birth = csv["birth_date"], sex = csv["sex"]
-        let street = csv["address_line"], city = csv["city"], state = csv["state"], postal = csv["postal_code"]
-        let booked = csv["booking_datetime"], released = csv["release_datetime"], facility = csv["facility"]
-        let charges = csv["charges"], agency = csv["arresting_agency"], juvenile = csv["juvenile"]
+        let number = csv["booking_number"]
+        let last = csv["last_name"]
+        let first = csv["first_name"]
+        let middle = csv["middle_name"]
+        let suffix = csv["suffix"]
+        let birth = csv["birth_date"]
+        let sex = csv["sex"]
+        let street = csv["address_line"]
+        let city = csv["city"]
+        let state = csv["state"]
+        let postal = csv["postal_code"]
+        let booked = csv["booking_datetime"]
+        let released = csv["release_datetime"]
+        let facility = csv["facility"]
+        let charges = csv["charges"]
+        let agency = csv["arresting_agency"]
+        let juvenile = csv["juvenile"]
         let name = source.name
         let labels = source.labels
 
@@ -68,7 +80,8 @@ public struct JailBookingsExtractor: Extractor {
                 postalCode: try row.text(postal))
             let booking = Booking(
                 bookingNumber: bookingNumber, bookedAt: bookedAt, releasedAt: releasedAt,
-                facility: try row.text(facility), chargeCount: charges.isPresent ? Self.count(row.row.bytes(charges.index)) : nil,
+                facility: try row.text(facility),
+                chargeCount: charges.isPresent ? Self.count(row.row.bytes(charges.index)) : nil,
                 agency: try row.text(agency))
             return SourceRecord(
                 source: name, recordId: bookingNumber, person: person, event: .booking(booking), labels: recordLabels,

@@ -30,8 +30,10 @@ public struct SchoolAttendanceExtractor: Extractor {
             "attendance_code", required: true,
             .code(
                 values: statuses,
-                defaults: ["P": "present", "A": "absent-unexcused", "E": "absent-excused", "T": "tardy",
-                           "ED": "partial-day", "H": "partial-day"],
+                defaults: [
+                    "P": "present", "A": "absent-unexcused", "E": "absent-excused", "T": "tardy",
+                    "ED": "partial-day", "H": "partial-day",
+                ],
                 namespaced: false)),
         ColumnSpec("minutes_absent", .integer),
         ColumnSpec("guardian_name"),
@@ -44,25 +46,29 @@ public struct SchoolAttendanceExtractor: Extractor {
     ])
 
     public static let otherLayouts = [
-        SourceLayout(name: "edfi", columns: [
-            ColumnSpec("student_id", header: "StudentUniqueId", required: true),
-            ColumnSpec("first_name", header: "FirstName", required: true),
-            ColumnSpec("middle_name", header: "MiddleName"),
-            ColumnSpec("last_name", header: "LastSurname", required: true),
-            ColumnSpec("birth_date", header: "BirthDate", required: true, .date(formats: dates)),
-            .sex(header: "SexDescriptor"),
-            ColumnSpec("school_id", header: "SchoolId", required: true),
-            ColumnSpec("attendance_date", header: "EventDate", required: true, .date(formats: dates)),
-            ColumnSpec(
-                "attendance_code", header: "AttendanceEventCategoryDescriptor", required: true,
-                .code(
-                    values: statuses,
-                    defaults: ["In Attendance": "present", "Excused Absence": "absent-excused",
-                               "Unexcused Absence": "absent-unexcused", "Tardy": "tardy",
-                               "Early departure": "partial-day", "Partial": "partial-day"],
-                    namespaced: true)),
-            ColumnSpec("ferpa_basis"),
-        ])
+        SourceLayout(
+            name: "edfi",
+            columns: [
+                ColumnSpec("student_id", header: "StudentUniqueId", required: true),
+                ColumnSpec("first_name", header: "FirstName", required: true),
+                ColumnSpec("middle_name", header: "MiddleName"),
+                ColumnSpec("last_name", header: "LastSurname", required: true),
+                ColumnSpec("birth_date", header: "BirthDate", required: true, .date(formats: dates)),
+                .sex(header: "SexDescriptor"),
+                ColumnSpec("school_id", header: "SchoolId", required: true),
+                ColumnSpec("attendance_date", header: "EventDate", required: true, .date(formats: dates)),
+                ColumnSpec(
+                    "attendance_code", header: "AttendanceEventCategoryDescriptor", required: true,
+                    .code(
+                        values: statuses,
+                        defaults: [
+                            "In Attendance": "present", "Excused Absence": "absent-excused",
+                            "Unexcused Absence": "absent-unexcused", "Tardy": "tardy",
+                            "Early departure": "partial-day", "Partial": "partial-day",
+                        ],
+                        namespaced: true)),
+                ColumnSpec("ferpa_basis"),
+            ])
     ]
 
     let source: SourceConfig
@@ -78,15 +84,29 @@ public struct SchoolAttendanceExtractor: Extractor {
 
     public func extract(_ input: InputLocation, into sink: inout some RecordSink) throws {
         let csv = try MappedCSV(input, layout: layout, config: source)
-        let studentId = csv["student_id"], first = csv["first_name"], middle = csv["middle_name"]
-        let last = csv["last_name"], birth = csv["birth_date"], sex = csv["sex"]
-        let school = csv["school_id"], date = csv["attendance_date"], code = csv["attendance_code"]
+        let studentId = csv["student_id"]
+        let first = csv["first_name"]
+        let middle = csv["middle_name"]
+        let last = csv["last_name"]
+        let birth = csv["birth_date"]
+        let sex = csv["sex"]
+        let school = csv["school_id"]
+        let date = csv["attendance_date"]
+        let code = csv["attendance_code"]
         let ferpa = csv["ferpa_basis"]
         // Columns of the default layout only; absent (index -1) in the Ed-Fi one, where they read as nil.
-        let optional = { (name: String) in layout.column(name) != nil ? csv[name] : MappedColumn(name: name, index: -1, header: name, required: false) }
-        let suffix = optional("suffix"), grade = optional("grade"), schoolName = optional("school_name")
-        let minutes = optional("minutes_absent"), phone = optional("guardian_phone"), street = optional("address_line")
-        let city = optional("city"), state = optional("state"), postal = optional("postal_code")
+        let optional = { (name: String) in
+            layout.column(name) != nil ? csv[name] : MappedColumn(name: name, index: -1, header: name, required: false)
+        }
+        let suffix = optional("suffix")
+        let grade = optional("grade")
+        let schoolName = optional("school_name")
+        let minutes = optional("minutes_absent")
+        let phone = optional("guardian_phone")
+        let street = optional("address_line")
+        let city = optional("city")
+        let state = optional("state")
+        let postal = optional("postal_code")
         let statuses = AttendanceStatus.allCases
         let name = source.name
         let labels = source.labels
@@ -102,7 +122,8 @@ public struct SchoolAttendanceExtractor: Extractor {
                 sex: row.sex(sex), street: try row.text(street), city: try row.text(city),
                 state: try row.text(state), postalCode: try row.text(postal), phone: try row.text(phone))
             let event = AttendanceDay(
-                schoolId: try row.requiredText(school), schoolName: try row.text(schoolName), grade: try row.text(grade),
+                schoolId: try row.requiredText(school), schoolName: try row.text(schoolName),
+                grade: try row.text(grade),
                 date: day, status: statuses[status], minutesAbsent: try row.int(minutes))
             var recordLabels = labels
             if ferpa.isPresent, row.row.isEmpty(ferpa.index) { recordLabels.insert(.ferpaBasisMissing) }

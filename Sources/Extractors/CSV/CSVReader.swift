@@ -163,8 +163,8 @@ public final class CSVReader {
         state.pointee.compact()
         state.pointee.nextRowToHand = 0
         if reachedEOF {
-            // A quoted field still open at end of file: libcsv would submit it silently.
-            lastRowUnterminated = parser.pointee.pstate == 2 /* FIELD_BEGUN */ && parser.pointee.quoted != 0
+            // A quoted field still open at end of file: libcsv would submit it silently (pstate 2 = FIELD_BEGUN).
+            lastRowUnterminated = parser.pointee.pstate == 2 && parser.pointee.quoted != 0
             csv_fini(parser, fieldCallback, rowCallback, state)
             state.pointee.settleLines(breaksFed: 0)
             finished = true
@@ -178,7 +178,10 @@ public final class CSVReader {
                 if errno == EINTR { continue }
                 throw InputError(file: file, problem: .cannotRead(reason: Self.errnoText()))
             }
-            if n == 0 { reachedEOF = true; break }
+            if n == 0 {
+                reachedEOF = true
+                break
+            }
             count += n
             // The first chunk needs at least the three bytes of a possible byte-order mark.
         } while firstChunk && count < 3
@@ -489,7 +492,9 @@ struct ParseState {
             target.storeBytes(of: head, as: UInt32.self)
             target.storeBytes(of: tail, toByteOffset: n &- 4, as: UInt32.self)
         } else if n < 4 {
-            for i in 0..<n { target.storeBytes(of: source.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self) }
+            for i in 0..<n {
+                target.storeBytes(of: source.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self)
+            }
         } else {
             memcpy(target, source, n)
         }
@@ -568,7 +573,8 @@ struct ParseState {
             rows = grown
             rowsCapacity *= 2
         }
-        (rows + rowCount).initialize(to: RowMeta(firstField: rowFieldStart, fieldCount: fieldCount - rowFieldStart, line: rowLine))
+        (rows + rowCount).initialize(
+            to: RowMeta(firstField: rowFieldStart, fieldCount: fieldCount - rowFieldStart, line: rowLine))
         rowCount += 1
         rowStarted = false
         if terminator == 10 || terminator == 13 { line += 1 }

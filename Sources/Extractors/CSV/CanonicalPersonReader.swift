@@ -58,7 +58,11 @@ public final class CanonicalPersonReader {
         if let problem = row.problem {
             return .failure(RowRejection(problem, row: row, reader: csv))
         }
-        let id = index[0], given = index[1], family = index[2], birth = index[3], sex = index[4]
+        let id = index[0]
+        let given = index[1]
+        let family = index[2]
+        let birth = index[3]
+        let sex = index[4]
         guard let personId = row.string(id) else { return .failure(reject(row, id, .missingRequired)) }
         var birthDate: CivilDate?
         if !row.isEmpty(birth) {
@@ -79,7 +83,9 @@ public final class CanonicalPersonReader {
                 return .failure(reject(row, sex, .unknownCode(allowed: ["F", "M", "X", "(empty)"])))
             }
         }
-        let ssnDigits = row.string(index[10]).map { String($0.unicodeScalars.filter { $0.properties.numericType != nil && $0.isASCII }.map(Character.init)) }
+        let ssnDigits = row.string(index[10]).map {
+            String($0.unicodeScalars.filter { $0.properties.numericType != nil && $0.isASCII }.map(Character.init))
+        }
         let ssn = ssnDigits.flatMap { $0.isEmpty ? nil : $0 }
         let person = PersonIdentity(
             sourcePersonId: personId, givenName: row.string(given), familyName: row.string(family),
@@ -90,7 +96,9 @@ public final class CanonicalPersonReader {
     }
 
     /// Reads the whole file into memory.
-    public static func readAll(path: String) throws(InputError) -> (people: [CanonicalPerson], rejections: [RowRejection]) {
+    public static func readAll(path: String) throws(InputError) -> (
+        people: [CanonicalPerson], rejections: [RowRejection]
+    ) {
         let reader = try CanonicalPersonReader(path: path)
         var people: [CanonicalPerson] = []
         var rejections: [RowRejection] = []

@@ -89,7 +89,12 @@ public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
     @inline(__always)
     private func parse(_ b: UnsafeRawBufferPointer) -> CivilDateTime? {
         var i = 0
-        var year = -1, month = -1, day = -1, hour = 0, minute = 0, second = 0
+        var year = -1
+        var month = -1
+        var day = -1
+        var hour = 0
+        var minute = 0
+        var second = 0
         var pm: Bool?
         @inline(__always) func digits(_ minCount: Int, _ maxCount: Int) -> Int? {
             var v = 0
@@ -105,15 +110,33 @@ public struct DateFormat: Sendable, Hashable, CustomStringConvertible {
         }
         for piece in pieces {
             switch piece {
-            case .year: guard let v = digits(4, 4) else { return nil }; year = v
-            case .month2: guard let v = digits(2, 2) else { return nil }; month = v
-            case .month: guard let v = digits(1, 2) else { return nil }; month = v
-            case .day2: guard let v = digits(2, 2) else { return nil }; day = v
-            case .day: guard let v = digits(1, 2) else { return nil }; day = v
-            case .hour2: guard let v = digits(2, 2) else { return nil }; hour = v
-            case .hour: guard let v = digits(1, 2) else { return nil }; hour = v
-            case .minute: guard let v = digits(2, 2) else { return nil }; minute = v
-            case .second: guard let v = digits(2, 2) else { return nil }; second = v
+            case .year:
+                guard let v = digits(4, 4) else { return nil }
+                year = v
+            case .month2:
+                guard let v = digits(2, 2) else { return nil }
+                month = v
+            case .month:
+                guard let v = digits(1, 2) else { return nil }
+                month = v
+            case .day2:
+                guard let v = digits(2, 2) else { return nil }
+                day = v
+            case .day:
+                guard let v = digits(1, 2) else { return nil }
+                day = v
+            case .hour2:
+                guard let v = digits(2, 2) else { return nil }
+                hour = v
+            case .hour:
+                guard let v = digits(1, 2) else { return nil }
+                hour = v
+            case .minute:
+                guard let v = digits(2, 2) else { return nil }
+                minute = v
+            case .second:
+                guard let v = digits(2, 2) else { return nil }
+                second = v
             case .meridiem:
                 guard i + 2 <= b.count, CSVRow.lower(b[i + 1]) == UInt8(ascii: "m") else { return nil }
                 switch CSVRow.lower(b[i]) {

@@ -41,7 +41,8 @@ struct TextInterner {
     init(columns: Int) {
         self.columns = columns
         entries = .allocate(capacity: max(columns, 1) * Self.slotsPerColumn)
-        entries.initialize(repeating: Entry(head: 0, tail: 0, count: -1, text: ""), count: max(columns, 1) * Self.slotsPerColumn)
+        entries.initialize(
+            repeating: Entry(head: 0, tail: 0, count: -1, text: ""), count: max(columns, 1) * Self.slotsPerColumn)
         stats = .allocate(capacity: max(columns, 1))
         stats.initialize(repeating: ColumnStats(), count: max(columns, 1))
     }
@@ -85,7 +86,9 @@ struct TextInterner {
         let slot = interner.pointee.entries + (column &* slotsPerColumn &+ Int(truncatingIfNeeded: hash >> 58))
         stats.pointee.lookups &+= 1
         if slot.pointee.count == n, slot.pointee.head == head, slot.pointee.tail == tail,
-            n <= 16 || slot.pointee.text.utf8.withContiguousStorageIfAvailable({ memcmp($0.baseAddress!, p, n) == 0 }) == true
+            n <= 16
+                || slot.pointee.text.utf8.withContiguousStorageIfAvailable({ memcmp($0.baseAddress!, p, n) == 0 })
+                    == true
         {
             stats.pointee.hits &+= 1
             return slot.pointee.text
