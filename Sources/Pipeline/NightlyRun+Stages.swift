@@ -40,6 +40,7 @@ struct RunState {
         var admitted: [SourceRecord] = []
         var rejected: [RejectedRow] = []
         var gate1 = DecisionTally()
+        let ingested = IngestedFiles(connection: connection)
         for source in sources {
             var c = SourceRunCounts(source: source.name)
             let extractor = try ExtractorRegistry.makeExtractor(for: source)
@@ -68,9 +69,7 @@ struct RunState {
                 }
                 let before = InputFiles.state(path)
                 let (sha, bytes) = try InputFiles.sha256(path)
-                let seen = try connection.execute(
-                    "SELECT 1 FROM lastmile.ingested_file WHERE source = $1 AND sha256 = $2", [source.name, sha])
-                if !seen.rows.isEmpty {
+                if try ingested.contains(source: source.name, sha256: sha) {
                     c.filesSkipped += 1
                     inputs.append(RunInput(source: source.name, file: name, sha256: sha, bytes: bytes, skipped: true))
                     logger.info("input already loaded; skipped", metadata: ["source": "\(source.name)", "file": "\(name)", "file.sha256": "\(sha)"])
@@ -98,11 +97,8 @@ struct RunState {
                 for (reason, n) in tally.counts where !reason.passes { c.consentDropped[reason.rawValue, default: 0] += n }
                 gate1.merge(tally)
                 inputs.append(RunInput(source: source.name, file: name, sha256: sha, bytes: bytes, skipped: false))
-                try connection.execute(
-                    """
-                    INSERT INTO lastmile.ingested_file (source, sha256, file_name, bytes, rows_read, run_id)
-                    VALUES ($1, $2, $3, $4, $5, $6)
-                    """, [source.name, sha, name, bytes, rowsRead, runId])
+                try ingested.record(
+                    source: source.name, sha256: sha, fileName: name, bytes: bytes, rowsRead: rowsRead, runId: runId)
                 logger.info("extracted", metadata: [
                     "source": "\(source.name)", "file": "\(name)", "rows.read": .number(rowsRead),
                     "rows.rejected": .number(sink.rejections.count),

@@ -59,14 +59,12 @@ public struct NightlyRun {
         let gate = try config.consentGate(on: options.asOf, sources: options.onlySources)
         // If this process is killed mid-query, let the server notice within a second and roll back, so the
         // lock and the transaction do not outlive the process (PostgreSQL 14+).
-        if connection.serverVersion >= 140_000 {
-            try connection.execute(unsafeSQL: "SET client_connection_check_interval = 1000")
-        }
+        let ledger = RunLedger(connection: connection)
+        try ledger.checkClientEverySecond()
         guard try connection.advisoryLock(Self.lockKey, timeoutSeconds: config.lockWaitSeconds) else {
             throw WarehouseError(kind: .lockHeld, context: "start run of pipeline \(config.name)")
         }
         defer { _ = try? connection.advisoryUnlock(Self.lockKey) }
-        let ledger = RunLedger(connection: connection)
         let abandoned = try ledger.closeAbandonedRuns(at: clock.now)
         if abandoned > 0 {
             logger.warning("closed runs left running by a killed process", metadata: ["runs": .number(abandoned)])
