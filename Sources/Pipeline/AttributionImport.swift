@@ -5,10 +5,10 @@ import Logging
 import Store
 import Warehouse
 
-/// What one attribution load did to `lastmile.practice` and `lastmile.attribution`.
-public struct AttributionImportSummary: Sendable, Hashable {
-    /// The attribution file, as named in messages.
-    public var file: String
+/// What one attribution load did to `lastmile.practice` and `lastmile.attribution` (`inserted`, `updated`,
+/// `unchanged` count patient–practice pairs; the rejections are of either file).
+public struct AttributionImportSummary: Sendable, Hashable, ReferenceLoadSummary {
+    public var load: ReferenceLoadCounts
     /// Data rows read from the practices file (0 without one).
     public var practiceRowsRead = 0
     /// Practices new to the warehouse.
@@ -17,33 +17,19 @@ public struct AttributionImportSummary: Sendable, Hashable {
     public var practicesUpdated = 0
     /// Practices already stored with the same name.
     public var practicesUnchanged = 0
-    /// Data rows read from the attribution file.
-    public var rowsRead = 0
-    /// Patient–practice pairs new to the panel.
-    public var inserted = 0
-    /// Pairs whose provider or practice patient id changed.
-    public var updated = 0
-    /// Pairs already stored exactly so.
-    public var unchanged = 0
     /// Pairs dropped: a practice in the file no longer lists the patient, or the patient is now elsewhere.
     public var removed = 0
-    /// Rows of either file quarantined: where and why, never their values.
-    public var rejections: [RowRejection] = []
 
-    /// How many rows of either file were quarantined.
-    public var rejected: Int { rejections.count }
-
-    public init(file: String) {
-        self.file = file
-    }
+    public init(file: String) { load = ReferenceLoadCounts(file: file) }
 
     /// The counts as `name value` pairs, in the order the CLI prints them.
     public var counts: [(name: String, value: Int)] {
         [
             ("practices.read", practiceRowsRead), ("practices.inserted", practicesInserted),
             ("practices.updated", practicesUpdated), ("practices.unchanged", practicesUnchanged),
-            ("read", rowsRead), ("inserted", inserted), ("updated", updated), ("unchanged", unchanged),
-            ("removed", removed), ("rejected", rejected),
+            ("read", load.rowsRead), ("inserted", load.inserted), ("updated", load.updated),
+            ("unchanged", load.unchanged),
+            ("removed", removed), ("rejected", load.rejected),
         ]
     }
 }
@@ -84,11 +70,11 @@ public enum AttributionImport {
         try store.stage {
             while let row = try reader.nextRow() {
                 summary.rowsRead += 1
-                guard let fields = columns.required(row, reader: reader, rejections: &summary.rejections) else {
+                guard let fields = columns.required(row, reader: reader, rejections: &summary.load.rejections) else {
                     continue
                 }
                 guard seen.insert(fields).inserted else {
-                    summary.rejections.append(
+                    summary.load.rejections.append(
                         RowRejection(
                             file: reader.file, line: row.line,
                             reason: .invalid(expected: "a patient and practice pair not already on an earlier line")))
@@ -103,18 +89,18 @@ public enum AttributionImport {
 
         // References: the patient must be active in the MPI snapshot, the practice known.
         for line in try store.unstageUnknownPatients() {
-            summary.rejections.append(
+            summary.load.rejections.append(
                 RowRejection(
                     file: reader.file, line: line, column: columns.requiredNames[0],
                     reason: .unknownReference(file: "the MPI snapshot (active patients)")))
         }
         for line in try store.unstageUnknownPractices() {
-            summary.rejections.append(
+            summary.load.rejections.append(
                 RowRejection(
                     file: reader.file, line: line, column: columns.requiredNames[1],
                     reason: .unknownReference(file: "the practice list")))
         }
-        summary.rejections.sort { $0.file == $1.file ? $0.line < $1.line : $0.file < $1.file }
+        summary.load.rejections.sort { $0.file == $1.file ? $0.line < $1.line : $0.file < $1.file }
         let accepted = try store.stagedCount()
         if accepted == 0 && summary.rowsRead > 0 {
             throw ReferenceDataError(
@@ -141,11 +127,11 @@ public enum AttributionImport {
         var seen = Set<String>()
         while let row = try reader.nextRow() {
             summary.practiceRowsRead += 1
-            guard let fields = columns.required(row, reader: reader, rejections: &summary.rejections) else {
+            guard let fields = columns.required(row, reader: reader, rejections: &summary.load.rejections) else {
                 continue
             }
             guard seen.insert(fields[0]).inserted else {
-                summary.rejections.append(
+                summary.load.rejections.append(
                     RowRejection(
                         file: reader.file, line: row.line, column: columns.requiredNames[0],
                         reason: .invalid(expected: "a practice id not already on an earlier line")))

@@ -6,37 +6,22 @@ import Matching
 import Store
 import Warehouse
 
-/// What one MPI snapshot load did to `lastmile.patient`.
-public struct PatientImportSummary: Sendable, Hashable {
-    /// The snapshot file, as named in messages.
-    public var file: String
-    /// Data rows read (accepted and rejected).
-    public var rowsRead = 0
-    /// Patients new to the warehouse.
-    public var inserted = 0
-    /// Active patients whose demographics changed.
-    public var updated = 0
-    /// Active patients whose demographics did not change (rows left untouched).
-    public var unchanged = 0
+/// What one MPI snapshot load did to `lastmile.patient` (`inserted`, `updated`, `unchanged` count patients).
+public struct PatientImportSummary: Sendable, Hashable, ReferenceLoadSummary {
+    public var load: ReferenceLoadCounts
     /// Patients absent from this snapshot, now inactive (never deleted).
     public var retired = 0
     /// Retired patients back in this snapshot, active again (their demographics refreshed).
     public var reactivated = 0
-    /// Rows quarantined: where and why, never their values.
-    public var rejections: [RowRejection] = []
 
-    /// How many rows were quarantined.
-    public var rejected: Int { rejections.count }
-
-    public init(file: String) {
-        self.file = file
-    }
+    public init(file: String) { load = ReferenceLoadCounts(file: file) }
 
     /// The counts as `name value` pairs, in the order the CLI prints them.
     public var counts: [(name: String, value: Int)] {
         [
-            ("read", rowsRead), ("inserted", inserted), ("updated", updated), ("unchanged", unchanged),
-            ("retired", retired), ("reactivated", reactivated), ("rejected", rejected),
+            ("read", load.rowsRead), ("inserted", load.inserted), ("updated", load.updated),
+            ("unchanged", load.unchanged),
+            ("retired", retired), ("reactivated", reactivated), ("rejected", load.rejected),
         ]
     }
 }
@@ -81,10 +66,10 @@ public enum PatientImport {
                 summary.rowsRead += 1
                 switch result {
                 case .failure(let rejection):
-                    summary.rejections.append(rejection)
+                    summary.load.rejections.append(rejection)
                 case .success(let row):
                     guard seen.insert(row.id).inserted else {
-                        summary.rejections.append(
+                        summary.load.rejections.append(
                             RowRejection(
                                 file: summary.file, line: row.line, column: "id",
                                 reason: .invalid(expected: "a patient id not already on an earlier line")))
