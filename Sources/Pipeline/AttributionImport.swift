@@ -80,9 +80,10 @@ public enum AttributionImport {
                             reason: .invalid(expected: "a patient and practice pair not already on an earlier line")))
                     continue
                 }
-                return StagedAttribution(
+                return (
                     line: row.line, patientId: fields[0], practiceId: fields[1],
-                    providerName: columns.optional(0, of: row), practicePatientId: columns.optional(1, of: row))
+                    providerName: columns.optional(0, of: row), practicePatientId: columns.optional(1, of: row)
+                )
             }
             return nil
         }

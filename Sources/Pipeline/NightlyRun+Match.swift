@@ -39,16 +39,18 @@ struct MatchedNight {
             patientOf[index] = patientId
             if g.hasSourcePersonId {
                 crosswalkRows.append(
-                    CrosswalkRow(
+                    (
                         source: g.source, sourcePersonId: g.key, patientId: patientId, probability: d.probability,
-                        fingerprint: DemographicsFingerprint.of(g.person)))
+                        fingerprint: DemographicsFingerprint.of(g.person)
+                    ))
             }
         case .review:
             reviewRows.append(
-                ReviewRow(
+                (
                     source: g.source, sourcePersonId: g.key, candidate: d.mpi.map { patients.ids[$0] },
                     runnerUp: d.runnerUp.map { patients.ids[$0] }, probability: d.probability,
-                    reason: d.reason.rawValue))
+                    reason: d.reason.rawValue
+                ))
             counts[g.source].review += g.records.count
         case .noMatch:
             counts[g.source].unmatched += g.records.count

@@ -75,9 +75,7 @@ public enum PatientImport {
                                 reason: .invalid(expected: "a patient id not already on an earlier line")))
                         continue
                     }
-                    return StagedPatient(
-                        patientId: row.id, person: row.person,
-                        demographicsHash: DemographicsFingerprint.of(row.person))
+                    return (row.id, row.person, DemographicsFingerprint.of(row.person))
                 }
             }
             return nil

@@ -3,21 +3,9 @@ import LastMileCore
 import Warehouse
 
 /// One attribution row, ready to stage: its line in the file, the pair and the optional details.
-package struct StagedAttribution {
-    package var line: Int
-    package var patientId: String
-    package var practiceId: String
-    package var providerName: String?
-    package var practicePatientId: String?
-
-    package init(line: Int, patientId: String, practiceId: String, providerName: String?, practicePatientId: String?) {
-        self.line = line
-        self.patientId = patientId
-        self.practiceId = practiceId
-        self.providerName = providerName
-        self.practicePatientId = practicePatientId
-    }
-}
+package typealias StagedAttribution = (
+    line: Int, patientId: String, practiceId: String, providerName: String?, practicePatientId: String?
+)
 
 /// What applying a staged attribution file did to `lastmile.attribution`.
 package struct AttributionChanges: Equatable {

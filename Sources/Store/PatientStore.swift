@@ -4,17 +4,7 @@ import Warehouse
 
 /// One patient of an MPI snapshot, ready to stage: the HIE patient id, the demographics and their hash
 /// (`DemographicsFingerprint.of`, which decides whether a stored patient changed).
-package struct StagedPatient {
-    package var patientId: String
-    package var person: PersonIdentity
-    package var demographicsHash: String
-
-    package init(patientId: String, person: PersonIdentity, demographicsHash: String) {
-        self.patientId = patientId
-        self.person = person
-        self.demographicsHash = demographicsHash
-    }
-}
+package typealias StagedPatient = (patientId: String, person: PersonIdentity, demographicsHash: String)
 
 /// What applying a staged snapshot did to `lastmile.patient`.
 package struct PatientSnapshotChanges: Equatable {
