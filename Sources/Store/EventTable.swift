@@ -17,6 +17,11 @@ package struct EventTable<Event> {
             self.write = write
         }
 
+        /// A column holding one of the event's values.
+        package init<Value: CopyField>(_ name: String, _ value: KeyPath<Event, Value>) {
+            self.init(name) { w, _, e in try e[keyPath: value].append(to: &w) }
+        }
+
         /// The source the record came from (the first key column of every event table).
         package static var source: Column { Column("source") { w, r, _ in try w.append(r.record.source) } }
         /// The patient the record was linked to.
@@ -40,11 +45,9 @@ extension EventTable where Event == AttendanceDay {
             rowKey: { r, e in RowKey(r.record.source, studentId(r), date: e.date) },
             columns: [
                 .source, Column("student_id") { w, r, _ in try w.append(studentId(r)) },
-                Column("attendance_date") { w, _, e in try w.append(e.date) }, .patientId,
-                Column("school_id") { w, _, e in try w.append(e.schoolId) },
-                Column("grade") { w, _, e in try w.append(e.grade) },
-                Column("status") { w, _, e in try w.append(e.status.rawValue) },
-                Column("minutes_absent") { w, _, e in try w.append(e.minutesAbsent) },
+                Column("attendance_date", \.date), .patientId, Column("school_id", \.schoolId),
+                Column("grade", \.grade), Column("status", \.status.rawValue),
+                Column("minutes_absent", \.minutesAbsent),
             ])
     }
 
@@ -60,13 +63,10 @@ extension EventTable where Event == ShelterStay {
             name: "shelter_stay", key: ["source", "enrollment_id"],
             rowKey: { r, e in RowKey(r.record.source, e.enrollmentId) },
             columns: [
-                .source, Column("enrollment_id") { w, _, e in try w.append(e.enrollmentId) }, .patientId,
-                Column("project_id") { w, _, e in try w.append(e.projectId) },
-                Column("project_type") { w, _, e in try w.append(e.projectType) },
-                Column("entry_date") { w, _, e in try w.append(e.entryDate) },
-                Column("exit_date") { w, _, e in try w.append(e.exitDate) },
-                Column("move_in_date") { w, _, e in try w.append(e.moveInDate) },
-                Column("exit_destination") { w, _, e in try w.append(e.exitDestination) },
+                .source, Column("enrollment_id", \.enrollmentId), .patientId, Column("project_id", \.projectId),
+                Column("project_type", \.projectType), Column("entry_date", \.entryDate),
+                Column("exit_date", \.exitDate), Column("move_in_date", \.moveInDate),
+                Column("exit_destination", \.exitDestination),
             ])
     }
 }
@@ -77,9 +77,8 @@ extension EventTable where Event == BedNight {
             name: "bed_night", key: ["source", "enrollment_id", "night"],
             rowKey: { r, e in RowKey(r.record.source, e.enrollmentId, date: e.date) },
             columns: [
-                .source, Column("enrollment_id") { w, _, e in try w.append(e.enrollmentId) },
-                Column("night") { w, _, e in try w.append(e.date) }, .patientId,
-                Column("project_type") { w, _, e in try w.append(e.projectType) },
+                .source, Column("enrollment_id", \.enrollmentId), Column("night", \.date), .patientId,
+                Column("project_type", \.projectType),
             ])
     }
 }
@@ -90,12 +89,9 @@ extension EventTable where Event == Booking {
             name: "booking", key: ["source", "booking_number"],
             rowKey: { r, e in RowKey(r.record.source, e.bookingNumber) },
             columns: [
-                .source, Column("booking_number") { w, _, e in try w.append(e.bookingNumber) }, .patientId,
-                Column("booked_at") { w, _, e in try w.append(e.bookedAt) },
-                Column("released_at") { w, _, e in try w.append(e.releasedAt) },
-                Column("facility") { w, _, e in try w.append(e.facility) },
-                Column("charge_count") { w, _, e in try w.append(e.chargeCount) },
-                Column("agency") { w, _, e in try w.append(e.agency) },
+                .source, Column("booking_number", \.bookingNumber), .patientId, Column("booked_at", \.bookedAt),
+                Column("released_at", \.releasedAt), Column("facility", \.facility),
+                Column("charge_count", \.chargeCount), Column("agency", \.agency),
             ])
     }
 }
@@ -106,12 +102,29 @@ extension EventTable where Event == HousingStatusEvent {
             name: "housing_status", key: ["source", "record_id"],
             rowKey: { r, e in RowKey(r.record.source, e.recordId) },
             columns: [
-                .source, Column("record_id") { w, _, e in try w.append(e.recordId) }, .patientId,
-                Column("record_type") { w, _, e in try w.append(e.recordType.rawValue) },
-                Column("status") { w, _, e in try w.append(e.status.rawValue) },
-                Column("status_date") { w, _, e in try w.append(e.statusDate) },
-                Column("program") { w, _, e in try w.append(e.program) },
-                Column("household_id") { w, _, e in try w.append(e.householdId) },
+                .source, Column("record_id", \.recordId), .patientId, Column("record_type", \.recordType.rawValue),
+                Column("status", \.status.rawValue), Column("status_date", \.statusDate), Column("program", \.program),
+                Column("household_id", \.householdId),
             ])
+    }
+}
+
+/// A value `CopyWriter` appends as one field (through its fast paths for integers and dates).
+package protocol CopyField {
+    func append(to writer: inout CopyWriter) throws
+}
+
+extension String: CopyField { package func append(to writer: inout CopyWriter) throws { try writer.append(self) } }
+extension Int: CopyField { package func append(to writer: inout CopyWriter) throws { try writer.append(self) } }
+extension CivilDate: CopyField { package func append(to writer: inout CopyWriter) throws { try writer.append(self) } }
+extension CivilDateTime: CopyField {
+    package func append(to writer: inout CopyWriter) throws { try writer.append(self) }
+}
+
+extension Optional: CopyField where Wrapped: CopyField {
+    /// nil is SQL NULL.
+    package func append(to writer: inout CopyWriter) throws {
+        guard let self else { return try writer.append(nil as String?) }
+        try self.append(to: &writer)
     }
 }
