@@ -282,7 +282,10 @@ extension KeyedDecodingContainer {
     /// A window in days: a whole number ≥ 1, or `value` when the key is absent.
     fileprivate func decodeDays(_ key: Key, default value: Int) throws -> Int {
         let days = try decodeIfPresent(Int.self, forKey: key) ?? value
-        if days < 1 { throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "a whole number of days ≥ 1") }
+        if days < 1 {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: self, debugDescription: "a whole number of days ≥ 1")
+        }
         return days
     }
 }

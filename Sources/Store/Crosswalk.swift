@@ -63,12 +63,12 @@ package enum Crosswalk {
             try target.mergeBySourcePerson(
                 links, table: "source_crosswalk", columns: ["patient_id", "match_probability", "demographics_hash"],
                 compared: ["patient_id", "demographics_hash"], runColumns: ["decided_run"],
-                onUpdate: ["decided_run = $1", "decided_at = now()"], person: { ($0.source, $0.sourcePersonId) }
-            ) { w, link in
-                try w.append(link.patientId)
-                try w.append(link.probability)
-                try w.append(link.fingerprint)
-            }
+                onUpdate: ["decided_run = $1", "decided_at = now()"], person: { ($0.source, $0.sourcePersonId) },
+                write: { w, link in
+                    try w.append(link.patientId)
+                    try w.append(link.probability)
+                    try w.append(link.fingerprint)
+                })
             try connection.execute(
                 """
                 DELETE FROM lastmile.review_queue q USING unnest($1::text[], $2::text[]) AS s(source, source_person_id)
@@ -81,13 +81,13 @@ package enum Crosswalk {
             try target.mergeBySourcePerson(
                 reviews, table: "review_queue", columns: values,
                 compared: ["candidate_patient_id", "runner_up_patient_id", "reason"], runColumns: ["run_id"],
-                person: { ($0.source, $0.sourcePersonId) }
-            ) { w, review in
-                try w.append(review.candidate)
-                try w.append(review.runnerUp)
-                try w.append(review.probability)
-                try w.append(review.reason)
-            }
+                person: { ($0.source, $0.sourcePersonId) },
+                write: { w, review in
+                    try w.append(review.candidate)
+                    try w.append(review.runnerUp)
+                    try w.append(review.probability)
+                    try w.append(review.reason)
+                })
         }
         if !rejected.isEmpty {
             try connection.withCopy(
@@ -127,12 +127,12 @@ private struct MergeTarget {
             onUpdate: onUpdate, partitionColumn: "source")
         _ = try merge.run(
             rows, runId: runId, connection: connection, logger: logger, alwaysMerge: alwaysMerge,
-            rowKey: { RowKey(person($0).source, person($0).id) }, partition: { person($0).source }
-        ) { w, row in
-            let p = person(row)
-            try w.append(p.source)
-            try w.append(p.id)
-            try write(&w, row)
-        }
+            rowKey: { RowKey(person($0).source, person($0).id) }, partition: { person($0).source },
+            write: { w, row in
+                let p = person(row)
+                try w.append(p.source)
+                try w.append(p.id)
+                try write(&w, row)
+            })
     }
 }
