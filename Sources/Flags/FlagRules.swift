@@ -190,7 +190,7 @@ public struct AbsenteeismRules: Sendable, Hashable, Decodable {
 }
 
 /// Windows for homelessness evidence that has no exit date.
-public struct HomelessnessRules: Sendable, Hashable, Decodable {
+public struct HomelessnessRules: Sendable, Hashable, DayWindowRules {
     /// A night-by-night shelter stay counts as active this many days after its last bed night.
     public var bedNightWindowDays: Int
     /// A street-outreach contact shows unsheltered homelessness for this many days.
@@ -201,38 +201,33 @@ public struct HomelessnessRules: Sendable, Hashable, Decodable {
         self.outreachWindowDays = outreachWindowDays
     }
 
-    private enum CodingKeys: String, CodingKey, CaseIterable {
-        case bedNightWindowDays = "bed_night_window_days"
-        case outreachWindowDays = "outreach_window_days"
+    static var windows: [(key: String, days: WritableKeyPath<Self, Int>)] {
+        [("bed_night_window_days", \.bedNightWindowDays), ("outreach_window_days", \.outreachWindowDays)]
     }
 
-    public init(from decoder: any Decoder) throws {
-        try rejectUnknownKeys(decoder, known: CodingKeys.self)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = HomelessnessRules()
-        bedNightWindowDays = try c.decodeDays(.bedNightWindowDays, default: d.bedNightWindowDays)
-        outreachWindowDays = try c.decodeDays(.outreachWindowDays, default: d.outreachWindowDays)
-    }
+    static var defaults: Self { Self() }
+
+    public init(from decoder: any Decoder) throws { self = try Self.decodeWindows(decoder) }
 }
 
 /// The post-release window (formats.md §3.2: 14 days acute, 30/90 for care transition).
-public struct JusticeRules: Sendable, Hashable, Decodable {
+public struct JusticeRules: Sendable, Hashable, DayWindowRules {
     /// A release raises a recent-release flag for this many days.
     public var releaseWindowDays: Int
 
     public init(releaseWindowDays: Int = 30) { self.releaseWindowDays = releaseWindowDays }
 
-    private enum CodingKeys: String, CodingKey, CaseIterable { case releaseWindowDays = "release_window_days" }
-
-    public init(from decoder: any Decoder) throws {
-        try rejectUnknownKeys(decoder, known: CodingKeys.self)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        releaseWindowDays = try c.decodeDays(.releaseWindowDays, default: JusticeRules().releaseWindowDays)
+    static var windows: [(key: String, days: WritableKeyPath<Self, Int>)] {
+        [("release_window_days", \.releaseWindowDays)]
     }
+
+    static var defaults: Self { Self() }
+
+    public init(from decoder: any Decoder) throws { self = try Self.decodeWindows(decoder) }
 }
 
 /// Windows for housing-instability evidence.
-public struct HousingRules: Sendable, Hashable, Decodable {
+public struct HousingRules: Sendable, Hashable, DayWindowRules {
     /// An eviction filing or judgment with no later dismissal shows instability for this many days.
     public var evictionWindowDays: Int
     /// After a move to housing, a `housed` flag (Z59.812, homeless in the past 12 months) lasts this long.
@@ -243,17 +238,34 @@ public struct HousingRules: Sendable, Hashable, Decodable {
         self.housedWindowDays = housedWindowDays
     }
 
-    private enum CodingKeys: String, CodingKey, CaseIterable {
-        case evictionWindowDays = "eviction_window_days"
-        case housedWindowDays = "housed_window_days"
+    static var windows: [(key: String, days: WritableKeyPath<Self, Int>)] {
+        [("eviction_window_days", \.evictionWindowDays), ("housed_window_days", \.housedWindowDays)]
     }
 
-    public init(from decoder: any Decoder) throws {
-        try rejectUnknownKeys(decoder, known: CodingKeys.self)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = HousingRules()
-        evictionWindowDays = try c.decodeDays(.evictionWindowDays, default: d.evictionWindowDays)
-        housedWindowDays = try c.decodeDays(.housedWindowDays, default: d.housedWindowDays)
+    static var defaults: Self { Self() }
+
+    public init(from decoder: any Decoder) throws { self = try Self.decodeWindows(decoder) }
+}
+
+/// Rules made only of windows in days, each under its YAML key with a default; one decoder
+/// serves them all: an unknown key is refused, an absent one keeps its default, each is a whole number ≥ 1.
+protocol DayWindowRules: Decodable {
+    /// The rules with every window at its default.
+    static var defaults: Self { get }
+    /// Each window's YAML key and property.
+    static var windows: [(key: String, days: WritableKeyPath<Self, Int>)] { get }
+}
+
+extension DayWindowRules {
+    static func decodeWindows(_ decoder: any Decoder) throws -> Self {
+        try rejectUnknownKeys(decoder, known: windows.map(\.key))
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        var rules = defaults
+        for window in windows {
+            rules[keyPath: window.days] = try c.decodeDays(
+                AnyKey(stringValue: window.key), default: rules[keyPath: window.days])
+        }
+        return rules
     }
 }
 
@@ -270,13 +282,20 @@ extension KeyedDecodingContainer {
     /// A window in days: a whole number ≥ 1, or `value` when the key is absent.
     fileprivate func decodeDays(_ key: Key, default value: Int) throws -> Int {
         let days = try decodeIfPresent(Int.self, forKey: key) ?? value
-        if days < 1 { throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "a whole number of days ≥ 1") }
+        if days < 1 {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: self, debugDescription: "a whole number of days ≥ 1")
+        }
         return days
     }
 }
 
 private func rejectUnknownKeys<K: CodingKey & CaseIterable>(_ decoder: any Decoder, known: K.Type) throws {
-    let names = Set(K.allCases.map(\.stringValue))
+    try rejectUnknownKeys(decoder, known: K.allCases.map(\.stringValue))
+}
+
+private func rejectUnknownKeys(_ decoder: any Decoder, known: [String]) throws {
+    let names = Set(known)
     let c = try decoder.container(keyedBy: AnyKey.self)
     for key in c.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) where !names.contains(key.stringValue) {
         throw DecodingError.dataCorrupted(

@@ -5,10 +5,10 @@ import Logging
 import Store
 import Warehouse
 
-/// What one attribution load did to `lastmile.practice` and `lastmile.attribution`.
-public struct AttributionImportSummary: Sendable, Hashable {
-    /// The attribution file, as named in messages.
-    public var file: String
+/// What one attribution load did to `lastmile.practice` and `lastmile.attribution` (`inserted`, `updated`,
+/// `unchanged` count patient–practice pairs; the rejections are of either file).
+public struct AttributionImportSummary: Sendable, Hashable, ReferenceLoadSummary {
+    public var load: ReferenceLoadCounts
     /// Data rows read from the practices file (0 without one).
     public var practiceRowsRead = 0
     /// Practices new to the warehouse.
@@ -17,33 +17,19 @@ public struct AttributionImportSummary: Sendable, Hashable {
     public var practicesUpdated = 0
     /// Practices already stored with the same name.
     public var practicesUnchanged = 0
-    /// Data rows read from the attribution file.
-    public var rowsRead = 0
-    /// Patient–practice pairs new to the panel.
-    public var inserted = 0
-    /// Pairs whose provider or practice patient id changed.
-    public var updated = 0
-    /// Pairs already stored exactly so.
-    public var unchanged = 0
     /// Pairs dropped: a practice in the file no longer lists the patient, or the patient is now elsewhere.
     public var removed = 0
-    /// Rows of either file quarantined: where and why, never their values.
-    public var rejections: [RowRejection] = []
 
-    /// How many rows of either file were quarantined.
-    public var rejected: Int { rejections.count }
-
-    public init(file: String) {
-        self.file = file
-    }
+    public init(file: String) { load = ReferenceLoadCounts(file: file) }
 
     /// The counts as `name value` pairs, in the order the CLI prints them.
     public var counts: [(name: String, value: Int)] {
         [
             ("practices.read", practiceRowsRead), ("practices.inserted", practicesInserted),
             ("practices.updated", practicesUpdated), ("practices.unchanged", practicesUnchanged),
-            ("read", rowsRead), ("inserted", inserted), ("updated", updated), ("unchanged", unchanged),
-            ("removed", removed), ("rejected", rejected),
+            ("read", load.rowsRead), ("inserted", load.inserted), ("updated", load.updated),
+            ("unchanged", load.unchanged),
+            ("removed", removed), ("rejected", load.rejected),
         ]
     }
 }
@@ -73,116 +59,59 @@ public enum AttributionImport {
         file: String, practicesFile: String? = nil, connection: Connection, logger: Logger
     ) throws -> AttributionImportSummary {
         let reader = try CSVReader(path: file)
-        let columns = try resolve(["patient_id", "practice_id"], optional: ["provider_name", "practice_patient_id"], in: reader)
+        let columns = try Columns(
+            ["patient_id", "practice_id"], optional: ["provider_name", "practice_patient_id"], in: reader)
         var summary = AttributionImportSummary(file: reader.file)
+        let store = AttributionStore(connection: connection)
         if let practicesFile {
-            try loadPractices(practicesFile, connection: connection, into: &summary)
+            try loadPractices(practicesFile, store: store, into: &summary)
         }
-
-        try connection.execute(unsafeSQL: """
-            DROP TABLE IF EXISTS pg_temp.attribution_stage;
-            CREATE TEMP TABLE attribution_stage (
-                line integer NOT NULL, patient_id text NOT NULL, practice_id text NOT NULL, provider_name text,
-                practice_patient_id text, PRIMARY KEY (patient_id, practice_id)
-            ) ON COMMIT DROP;
-            """)
         var seen = Set<[String]>()
-        try connection.withCopy(
-            "COPY attribution_stage (line, patient_id, practice_id, provider_name, practice_patient_id) FROM STDIN"
-        ) { writer in
+        try store.stage {
             while let row = try reader.nextRow() {
                 summary.rowsRead += 1
-                if let problem = row.problem {
-                    summary.rejections.append(RowRejection(problem, row: row, file: reader.file, header: reader.header))
+                guard let fields = columns.required(row, reader: reader, rejections: &summary.load.rejections) else {
                     continue
                 }
-                guard let patient = row.string(columns[0]!) else {
-                    summary.rejections.append(missing(reader, row, columns[0]!))
-                    continue
-                }
-                guard let practice = row.string(columns[1]!) else {
-                    summary.rejections.append(missing(reader, row, columns[1]!))
-                    continue
-                }
-                guard seen.insert([patient, practice]).inserted else {
-                    summary.rejections.append(
+                guard seen.insert(fields).inserted else {
+                    summary.load.rejections.append(
                         RowRejection(
                             file: reader.file, line: row.line,
                             reason: .invalid(expected: "a patient and practice pair not already on an earlier line")))
                     continue
                 }
-                try writer.append(row.line)
-                try writer.append(patient)
-                try writer.append(practice)
-                try writer.append(columns[2].flatMap { row.string($0) })
-                try writer.append(columns[3].flatMap { row.string($0) })
-                try writer.endRow()
+                return (
+                    line: row.line, patientId: fields[0], practiceId: fields[1],
+                    providerName: columns.optional(0, of: row), practicePatientId: columns.optional(1, of: row)
+                )
             }
+            return nil
         }
 
         // References: the patient must be active in the MPI snapshot, the practice known.
-        for line in try lines(
-            connection,
-            """
-            DELETE FROM attribution_stage s
-            WHERE NOT EXISTS (SELECT 1 FROM lastmile.patient p WHERE p.patient_id = s.patient_id AND p.active)
-            RETURNING line
-            """)
-        {
-            summary.rejections.append(
+        for line in try store.unstageUnknownPatients() {
+            summary.load.rejections.append(
                 RowRejection(
-                    file: reader.file, line: line, column: reader.header[columns[0]!],
+                    file: reader.file, line: line, column: columns.requiredNames[0],
                     reason: .unknownReference(file: "the MPI snapshot (active patients)")))
         }
-        for line in try lines(
-            connection,
-            """
-            DELETE FROM attribution_stage s
-            WHERE NOT EXISTS (SELECT 1 FROM lastmile.practice r WHERE r.practice_id = s.practice_id)
-            RETURNING line
-            """)
-        {
-            summary.rejections.append(
+        for line in try store.unstageUnknownPractices() {
+            summary.load.rejections.append(
                 RowRejection(
-                    file: reader.file, line: line, column: reader.header[columns[1]!],
+                    file: reader.file, line: line, column: columns.requiredNames[1],
                     reason: .unknownReference(file: "the practice list")))
         }
-        summary.rejections.sort { $0.file == $1.file ? $0.line < $1.line : $0.file < $1.file }
-        let accepted = Int(try connection.execute("SELECT count(*) FROM attribution_stage").scalar ?? "0") ?? 0
+        summary.load.rejections.sort { $0.file == $1.file ? $0.line < $1.line : $0.file < $1.file }
+        let accepted = try store.stagedCount()
         if accepted == 0 && summary.rowsRead > 0 {
             throw ReferenceDataError(
                 file: reader.file, problem: "no usable attribution rows (\(summary.rejected) rejected)")
         }
-        try connection.execute(unsafeSQL: "ANALYZE attribution_stage")
-
-        summary.removed = try connection.execute(
-            """
-            DELETE FROM lastmile.attribution a
-            WHERE (a.practice_id IN (SELECT practice_id FROM attribution_stage)
-                   OR a.patient_id IN (SELECT patient_id FROM attribution_stage))
-              AND NOT EXISTS (
-                  SELECT 1 FROM attribution_stage s WHERE s.patient_id = a.patient_id AND s.practice_id = a.practice_id)
-            """
-        ).affectedRows ?? 0
-        summary.updated = try connection.execute(
-            """
-            UPDATE lastmile.attribution a
-            SET provider_name = s.provider_name, practice_patient_id = s.practice_patient_id, updated_at = now()
-            FROM attribution_stage s
-            WHERE s.patient_id = a.patient_id AND s.practice_id = a.practice_id
-              AND (a.provider_name, a.practice_patient_id) IS DISTINCT FROM (s.provider_name, s.practice_patient_id)
-            """
-        ).affectedRows ?? 0
-        summary.inserted = try connection.execute(
-            """
-            INSERT INTO lastmile.attribution (patient_id, practice_id, provider_name, practice_patient_id)
-            SELECT patient_id, practice_id, provider_name, practice_patient_id FROM attribution_stage s
-            WHERE NOT EXISTS (
-                SELECT 1 FROM lastmile.attribution a WHERE a.patient_id = s.patient_id AND a.practice_id = s.practice_id)
-            """
-        ).affectedRows ?? 0
+        let changes = try store.applyStage()
+        summary.removed = changes.removed
+        summary.updated = changes.updated
+        summary.inserted = changes.inserted
         summary.unchanged = accepted - summary.inserted - summary.updated
-        try connection.execute(unsafeSQL: "DROP TABLE pg_temp.attribution_stage")
 
         var metadata: Logger.Metadata = ["file": "\(summary.file)"]
         for (name, value) in summary.counts { metadata[name] = .number(value) }
@@ -192,66 +121,80 @@ public enum AttributionImport {
 
     /// Upserts `practice_id,practice_name` rows; a name that did not change leaves the row untouched.
     static func loadPractices(
-        _ path: String, connection: Connection, into summary: inout AttributionImportSummary
+        _ path: String, store: AttributionStore, into summary: inout AttributionImportSummary
     ) throws {
         let reader = try CSVReader(path: path)
-        let columns = try resolve(["practice_id", "practice_name"], optional: [], in: reader)
+        let columns = try Columns(["practice_id", "practice_name"], optional: [], in: reader)
         var seen = Set<String>()
         while let row = try reader.nextRow() {
             summary.practiceRowsRead += 1
-            if let problem = row.problem {
-                summary.rejections.append(RowRejection(problem, row: row, file: reader.file, header: reader.header))
+            guard let fields = columns.required(row, reader: reader, rejections: &summary.load.rejections) else {
                 continue
             }
-            guard let id = row.string(columns[0]!) else {
-                summary.rejections.append(missing(reader, row, columns[0]!))
-                continue
-            }
-            guard let name = row.string(columns[1]!) else {
-                summary.rejections.append(missing(reader, row, columns[1]!))
-                continue
-            }
-            guard seen.insert(id).inserted else {
-                summary.rejections.append(
+            guard seen.insert(fields[0]).inserted else {
+                summary.load.rejections.append(
                     RowRejection(
-                        file: reader.file, line: row.line, column: reader.header[columns[0]!],
+                        file: reader.file, line: row.line, column: columns.requiredNames[0],
                         reason: .invalid(expected: "a practice id not already on an earlier line")))
                 continue
             }
-            let result = try connection.execute(
-                """
-                INSERT INTO lastmile.practice (practice_id, name) VALUES ($1, $2)
-                ON CONFLICT (practice_id) DO UPDATE SET name = EXCLUDED.name, updated_at = now()
-                WHERE practice.name IS DISTINCT FROM EXCLUDED.name
-                RETURNING (xmax = 0) AS inserted
-                """, [id, name])
-            if let first = result.rows.first {
-                if first.bool("inserted") == true { summary.practicesInserted += 1 } else { summary.practicesUpdated += 1 }
-            } else {
-                summary.practicesUnchanged += 1
+            switch try store.upsertPractice(id: fields[0], name: fields[1]) {
+            case .inserted: summary.practicesInserted += 1
+            case .updated: summary.practicesUpdated += 1
+            case .unchanged: summary.practicesUnchanged += 1
             }
         }
     }
 
-    /// Column indices of `required` then `optional` headers; throws `InputError` (65) naming missing ones.
-    static func resolve(_ required: [String], optional: [String], in reader: CSVReader) throws(InputError) -> [Int?] {
-        let missingColumns = required.filter { reader.columnIndex(named: $0) == nil }
-        guard missingColumns.isEmpty else {
-            throw InputError(
-                file: reader.file,
-                problem: .missingColumns(
-                    missing: missingColumns, present: required.filter { reader.columnIndex(named: $0) != nil },
-                    firstLine: reader.headerShape))
+    /// The column indices of a reference file's required and optional headers.
+    struct Columns {
+        /// The required headers, as the file spells them.
+        let requiredNames: [String]
+        private let required: [Int]
+        private let optional: [Int?]
+
+        /// Resolves the headers; throws `InputError` (65) naming the required ones missing.
+        init(_ requiredNames: [String], optional: [String], in reader: CSVReader) throws(InputError) {
+            var indices: [Int] = []
+            var missing: [String] = []
+            for name in requiredNames {
+                if let index = reader.columnIndex(named: name) { indices.append(index) } else { missing.append(name) }
+            }
+            guard missing.isEmpty else {
+                throw InputError(
+                    file: reader.file,
+                    problem: .missingColumns(
+                        missing: missing, present: requiredNames.filter { !missing.contains($0) },
+                        firstLine: reader.headerShape))
+            }
+            self.requiredNames = indices.map { reader.header[$0] }
+            self.required = indices
+            self.optional = optional.map { reader.columnIndex(named: $0) }
         }
-        return (required + optional).map { reader.columnIndex(named: $0) }
-    }
 
-    static func missing(_ reader: CSVReader, _ row: CSVRow, _ column: Int) -> RowRejection {
-        RowRejection(file: reader.file, line: row.line, column: reader.header[column], reason: .missingRequired)
-    }
+        /// The row's required values in order, or nil after recording why the row is rejected (a problem the
+        /// CSV reader found, or an empty required value).
+        func required(_ row: CSVRow, reader: CSVReader, rejections: inout [RowRejection]) -> [String]? {
+            if let problem = row.problem {
+                rejections.append(RowRejection(problem, row: row, file: reader.file, header: reader.header))
+                return nil
+            }
+            var values: [String] = []
+            for (index, name) in zip(required, requiredNames) {
+                guard let value = row.string(index) else {
+                    rejections.append(
+                        RowRejection(file: reader.file, line: row.line, column: name, reason: .missingRequired))
+                    return nil
+                }
+                values.append(value)
+            }
+            return values
+        }
 
-    static func lines(_ connection: Connection, _ sql: String) throws -> [Int] {
-        try connection.execute(sql).rows.compactMap { $0[0].flatMap { Int($0) } }
+        /// The row's value of the `position`th optional column, nil when absent or empty.
+        func optional(_ position: Int, of row: CSVRow) -> String? {
+            optional[position].flatMap { row.string($0) }
+        }
     }
 }
 

@@ -160,7 +160,8 @@ public enum ConsentImport {
             while let row = try reader.nextRow() {
                 if let problem = row.problem {
                     problems.append(
-                        DirectiveImportError(location: "\(name):\(row.line)", path: "row", expected: problem.description))
+                        DirectiveImportError(
+                            location: "\(name):\(row.line)", path: "row", expected: problem.description))
                     continue
                 }
                 var fields: [String: String] = [:]

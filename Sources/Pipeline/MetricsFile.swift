@@ -122,15 +122,12 @@ public struct CommandOutcome: Sendable, Equatable {
 enum MetricsFile {
     /// Writes the metrics of a run that committed, its last success time the ledger's.
     static func write(path: String, summary: RunSummary, connection: Connection, pipeline: String) throws {
-        let committed = try connection.execute(
-            "SELECT extract(epoch FROM max(finished_at)) FROM lastmile.run WHERE status = 'succeeded' AND pipeline = $1",
-            [pipeline]
-        ).scalar.flatMap { Double($0) }
+        let committed = try RunLedger(connection: connection).lastSuccess(pipeline: pipeline)
         var metrics = MetricsText()
         let p = [("pipeline", pipeline)]
         CommandOutcome(exitStatus: .ok, finishedAt: Date()).addOutcome(
             to: &metrics, prefix: "lastmile", labels: p,
-            lastSuccess: committed.map { Date(timeIntervalSince1970: $0) }, path: path)
+            lastSuccess: committed, path: path)
         metrics.gauge(
             "lastmile_run_duration_seconds", help: "Duration of the last successful run.", labels: p,
             value: summary.seconds)
@@ -155,15 +152,12 @@ extension MetricsFile {
     /// Writes the metrics of a failed run: success 0, its failure class, the ledger's last success time.
     /// A failure to write is ignored: the run's own error is what the caller reports.
     static func writeFailure(path: String, error: any Error, connection: Connection, pipeline: String) {
-        let committed = try? connection.execute(
-            "SELECT extract(epoch FROM max(finished_at)) FROM lastmile.run WHERE status = 'succeeded' AND pipeline = $1",
-            [pipeline]
-        ).scalar.flatMap { Double($0) }
+        let committed = try? RunLedger(connection: connection).lastSuccess(pipeline: pipeline)
         var metrics = MetricsText()
         let status = (error as? any ClassifiedError)?.exitStatus ?? .software
         CommandOutcome(exitStatus: status, finishedAt: Date()).addOutcome(
             to: &metrics, prefix: "lastmile", labels: [("pipeline", pipeline)],
-            lastSuccess: committed.map { Date(timeIntervalSince1970: $0) }, path: path)
+            lastSuccess: committed, path: path)
         try? metrics.write(to: path)
     }
 }

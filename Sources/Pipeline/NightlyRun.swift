@@ -59,21 +59,20 @@ public struct NightlyRun {
         let gate = try config.consentGate(on: options.asOf, sources: options.onlySources)
         // If this process is killed mid-query, let the server notice within a second and roll back, so the
         // lock and the transaction do not outlive the process (PostgreSQL 14+).
-        if connection.serverVersion >= 140_000 {
-            try connection.execute(unsafeSQL: "SET client_connection_check_interval = 1000")
-        }
+        let ledger = RunLedger(connection: connection)
+        try ledger.checkClientEverySecond()
         guard try connection.advisoryLock(Self.lockKey, timeoutSeconds: config.lockWaitSeconds) else {
             throw WarehouseError(kind: .lockHeld, context: "start run of pipeline \(config.name)")
         }
         defer { _ = try? connection.advisoryUnlock(Self.lockKey) }
-        let ledger = RunLedger(connection: connection)
         let abandoned = try ledger.closeAbandonedRuns(at: clock.now)
         if abandoned > 0 {
             logger.warning("closed runs left running by a killed process", metadata: ["runs": .number(abandoned)])
         }
 
         var summary = RunSummary(pipeline: config.name, asOf: options.asOf.description, dryRun: options.dryRun)
-        let runId: Int64? = options.dryRun ? nil : try ledger.start(pipeline: config.name, asOf: options.asOf, at: clock.now)
+        let runId: Int64? =
+            options.dryRun ? nil : try ledger.start(pipeline: config.name, asOf: options.asOf, at: clock.now)
         summary.runId = runId
         var log = logger
         if let runId {
@@ -91,7 +90,8 @@ public struct NightlyRun {
         } catch {
             // Nothing was read yet; the ledger row must not stay `running` for a run that has ended.
             if let runId {
-                _ = try? ledger.finish(runId: runId, status: "failed", inputs: [], counts: summary,
+                _ = try? ledger.finish(
+                    runId: runId, status: "failed", inputs: [], counts: summary,
                     message: String(describing: error), at: clock.now)
             }
             log.error("run failed; nothing was committed")
@@ -102,7 +102,8 @@ public struct NightlyRun {
             try connection.withTransaction {
                 // A dry run needs a run row for its foreign keys; it is rolled back with everything else.
                 let effectiveRunId = try runId ?? ledger.start(pipeline: config.name, asOf: options.asOf, at: clock.now)
-                var state = RunState(config: config, options: options, logger: log, connection: connection,
+                let state = RunState(
+                    config: config, options: options, logger: log, connection: connection,
                     runId: effectiveRunId, rejects: rejects, gate: gate)
                 try state.execute(summary: &summary, inputs: &inputs)
                 summary.seconds = (ContinuousClock.now - started).seconds
@@ -122,7 +123,8 @@ public struct NightlyRun {
             rejects.discard()
             if let runId {
                 // The data rolled back; the ledger row (outside the transaction) says why the run failed.
-                _ = try? ledger.finish(runId: runId, status: "failed", inputs: inputs, counts: summary,
+                _ = try? ledger.finish(
+                    runId: runId, status: "failed", inputs: inputs, counts: summary,
                     message: String(describing: error), at: clock.now)
             }
             if let metrics = options.metricsFile {
@@ -139,10 +141,12 @@ public struct NightlyRun {
                 throw MetricsNotWrittenAfterCommit(path: metrics, summary: summary)
             }
         }
-        log.info("run succeeded", metadata: [
-            "rows.read": .number(summary.sources.map(\.rowsRead).reduce(0, +)),
-            "flags.active": .number(summary.flags.active), "seconds": .seconds(summary.seconds),
-        ])
+        log.info(
+            "run succeeded",
+            metadata: [
+                "rows.read": .number(summary.sources.map(\.rowsRead).reduce(0, +)),
+                "flags.active": .number(summary.flags.active), "seconds": .seconds(summary.seconds),
+            ])
         return summary
     }
 }
@@ -154,10 +158,12 @@ public enum PipelineError: ClassifiedError, CustomStringConvertible {
     case unbalanced(sources: [String])
     case cannotReadPolicy(path: String)
     case cannotReadModel(path: String)
+    /// The linker decided a match without naming the patient (a bug).
+    case matchWithoutCandidate
 
     public var exitStatus: ExitStatus {
         switch self {
-        case .unbalanced: .software
+        case .unbalanced, .matchWithoutCandidate: .software
         case .cannotReadPolicy, .cannotReadModel: .configuration
         }
     }
@@ -168,6 +174,7 @@ public enum PipelineError: ClassifiedError, CustomStringConvertible {
             "row accounting does not balance for \(sources.joined(separator: ", ")); nothing was committed (a bug)"
         case .cannotReadPolicy(let path): "\(path): cannot read the consent policy"
         case .cannotReadModel(let path): "\(path): cannot read the match model"
+        case .matchWithoutCandidate: "the linker decided a match without a patient; nothing was committed (a bug)"
         }
     }
 }

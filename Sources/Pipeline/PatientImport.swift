@@ -6,37 +6,22 @@ import Matching
 import Store
 import Warehouse
 
-/// What one MPI snapshot load did to `lastmile.patient`.
-public struct PatientImportSummary: Sendable, Hashable {
-    /// The snapshot file, as named in messages.
-    public var file: String
-    /// Data rows read (accepted and rejected).
-    public var rowsRead = 0
-    /// Patients new to the warehouse.
-    public var inserted = 0
-    /// Active patients whose demographics changed.
-    public var updated = 0
-    /// Active patients whose demographics did not change (rows left untouched).
-    public var unchanged = 0
+/// What one MPI snapshot load did to `lastmile.patient` (`inserted`, `updated`, `unchanged` count patients).
+public struct PatientImportSummary: Sendable, Hashable, ReferenceLoadSummary {
+    public var load: ReferenceLoadCounts
     /// Patients absent from this snapshot, now inactive (never deleted).
     public var retired = 0
     /// Retired patients back in this snapshot, active again (their demographics refreshed).
     public var reactivated = 0
-    /// Rows quarantined: where and why, never their values.
-    public var rejections: [RowRejection] = []
 
-    /// How many rows were quarantined.
-    public var rejected: Int { rejections.count }
-
-    public init(file: String) {
-        self.file = file
-    }
+    public init(file: String) { load = ReferenceLoadCounts(file: file) }
 
     /// The counts as `name value` pairs, in the order the CLI prints them.
     public var counts: [(name: String, value: Int)] {
         [
-            ("read", rowsRead), ("inserted", inserted), ("updated", updated), ("unchanged", unchanged),
-            ("retired", retired), ("reactivated", reactivated), ("rejected", rejected),
+            ("read", load.rowsRead), ("inserted", load.inserted), ("updated", load.updated),
+            ("unchanged", load.unchanged),
+            ("retired", retired), ("reactivated", reactivated), ("rejected", load.rejected),
         ]
     }
 }
@@ -74,111 +59,49 @@ public enum PatientImport {
         let reader = try CanonicalPersonReader(path: file)
         var summary = PatientImportSummary(file: reader.csv.file)
 
-        try connection.execute(unsafeSQL: """
-            DROP TABLE IF EXISTS pg_temp.mpi_stage;
-            CREATE TEMP TABLE mpi_stage (
-                patient_id text PRIMARY KEY, given_name text, family_name text, birth_date date, sex text,
-                street text, city text, state text, postal_code text, phone text, ssn text,
-                demographics_hash text NOT NULL
-            ) ON COMMIT DROP;
-            """)
+        let store = PatientStore(connection: connection)
         var seen = Set<String>()
-        try connection.withCopy(
-            """
-            COPY mpi_stage (patient_id, given_name, family_name, birth_date, sex, street, city, state, postal_code,
-                phone, ssn, demographics_hash) FROM STDIN
-            """
-        ) { writer in
+        try store.stage {
             while let result = try reader.next() {
                 summary.rowsRead += 1
                 switch result {
                 case .failure(let rejection):
-                    summary.rejections.append(rejection)
+                    summary.load.rejections.append(rejection)
                 case .success(let row):
                     guard seen.insert(row.id).inserted else {
-                        summary.rejections.append(
+                        summary.load.rejections.append(
                             RowRejection(
                                 file: summary.file, line: row.line, column: "id",
                                 reason: .invalid(expected: "a patient id not already on an earlier line")))
                         continue
                     }
-                    let p = row.person
-                    try writer.append(row.id)
-                    try writer.append(p.givenName)
-                    try writer.append(p.familyName)
-                    try writer.append(p.birthDate?.description)
-                    try writer.append(p.sex?.rawValue)
-                    try writer.append(p.street)
-                    try writer.append(p.city)
-                    try writer.append(p.state)
-                    try writer.append(p.postalCode)
-                    try writer.append(p.phone)
-                    try writer.append(p.ssn)
-                    try writer.append(DemographicsFingerprint.of(p))
-                    try writer.endRow()
+                    return (row.id, row.person, DemographicsFingerprint.of(row.person))
                 }
             }
+            return nil
         }
         guard !seen.isEmpty else {
             throw ReferenceDataError(
                 file: summary.file,
                 problem: "no usable patient rows (\(summary.rejected) rejected); refusing to retire every patient")
         }
-        try connection.execute(unsafeSQL: "ANALYZE mpi_stage")
+        try store.analyseStage()
         if let maxRetiredPercent {
-            let row = try connection.execute(
-                """
-                SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM mpi_stage s WHERE s.patient_id = p.patient_id))
-                           AS retiring,
-                       count(*) AS active
-                FROM lastmile.patient p WHERE p.active
-                """
-            ).rows.first
-            let retiring = row?.int("retiring") ?? 0
-            let active = row?.int("active") ?? 0
+            let (retiring, active) = try store.retirementPreview()
             if active > 0, Double(retiring) * 100 > maxRetiredPercent * Double(active) {
                 throw ReferenceDataError(
                     file: summary.file,
                     problem:
-                        "would retire \(retiring) of \(active) active patients, over the limit of \(maxRetiredPercent.formatted) %; "
-                        + "check that the extract is complete, or raise the limit")
+                        "would retire \(retiring) of \(active) active patients, over the limit of "
+                        + "\(maxRetiredPercent.formatted) %; check that the extract is complete, or raise the limit")
             }
         }
-
-        let assign = """
-            given_name = s.given_name, family_name = s.family_name, birth_date = s.birth_date, sex = s.sex,
-            street = s.street, city = s.city, state = s.state, postal_code = s.postal_code, phone = s.phone,
-            ssn = s.ssn, demographics_hash = s.demographics_hash, active = true, retired_at = NULL,
-            updated_at = now()
-            """
-        // Re-activations first, so the update below sees them as active and unchanged.
-        summary.reactivated = try connection.execute(
-            "UPDATE lastmile.patient p SET \(assign) FROM mpi_stage s WHERE p.patient_id = s.patient_id AND NOT p.active"
-        ).affectedRows ?? 0
-        summary.updated = try connection.execute(
-            """
-            UPDATE lastmile.patient p SET \(assign) FROM mpi_stage s
-            WHERE p.patient_id = s.patient_id AND p.active AND p.demographics_hash <> s.demographics_hash
-            """
-        ).affectedRows ?? 0
-        summary.inserted = try connection.execute(
-            """
-            INSERT INTO lastmile.patient (patient_id, given_name, family_name, birth_date, sex, street, city, state,
-                postal_code, phone, ssn, demographics_hash)
-            SELECT patient_id, given_name, family_name, birth_date, sex, street, city, state, postal_code, phone,
-                ssn, demographics_hash
-            FROM mpi_stage s
-            WHERE NOT EXISTS (SELECT 1 FROM lastmile.patient p WHERE p.patient_id = s.patient_id)
-            """
-        ).affectedRows ?? 0
-        summary.retired = try connection.execute(
-            """
-            UPDATE lastmile.patient p SET active = false, retired_at = now(), updated_at = now()
-            WHERE p.active AND NOT EXISTS (SELECT 1 FROM mpi_stage s WHERE s.patient_id = p.patient_id)
-            """
-        ).affectedRows ?? 0
+        let changes = try store.applyStage()
+        summary.reactivated = changes.reactivated
+        summary.updated = changes.updated
+        summary.inserted = changes.inserted
+        summary.retired = changes.retired
         summary.unchanged = seen.count - summary.inserted - summary.updated - summary.reactivated
-        try connection.execute(unsafeSQL: "DROP TABLE pg_temp.mpi_stage")
 
         logger.info(
             "mpi snapshot loaded",

@@ -19,14 +19,16 @@ final class RejectsLocation {
     ) throws {
         let directory = config.rejectsDirectory
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true,
                 attributes: [.posixPermissions: 0o700])
         } catch {
             throw OutputError(path: directory, what: "rejects folder")
         }
         path = directory + "/\(config.name)-run\(runId.map(String.init) ?? "dry-\(getpid())").csv"
         let cutoff = now.addingTimeInterval(-Double(config.rejectsRetentionDays) * 86_400)
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasSuffix(".csv") {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasSuffix(".csv")
+        {
             let file = directory + "/" + name
             if Self.isUncommitted(name, pipeline: config.name, uncommittedRuns: uncommittedRuns) {
                 try? FileManager.default.removeItem(atPath: file)

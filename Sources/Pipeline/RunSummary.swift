@@ -31,7 +31,8 @@ public struct SourceRunCounts: Sendable, Codable, Equatable {
 
     /// Whether every row read is accounted for in exactly one bucket.
     public var isBalanced: Bool {
-        rowsRead == Self.sum(rejected) + Self.sum(consentDropped) + unmatched + review + Self.sum(deniedAfterMatch) + loaded
+        rowsRead == Self.sum(rejected) + Self.sum(consentDropped) + unmatched + review + Self.sum(deniedAfterMatch)
+            + loaded
     }
 }
 
@@ -65,12 +66,17 @@ public struct RunSummary: Sendable, Codable, Equatable {
                     + (s.filesUnsettled > 0 ? ", \(s.filesUnsettled) still being written (left for the next run)" : ""))
             lines.append("  rows read            \(s.rowsRead)")
             lines.append("  rejected             \(SourceRunCounts.sum(s.rejected))" + Self.detail(s.rejected))
-            lines.append("  consent gate 1 drop  \(SourceRunCounts.sum(s.consentDropped))" + Self.detail(s.consentDropped))
+            lines.append(
+                "  consent gate 1 drop  \(SourceRunCounts.sum(s.consentDropped))" + Self.detail(s.consentDropped))
             lines.append("  unmatched            \(s.unmatched)")
             lines.append("  sent to review       \(s.review)")
-            lines.append("  consent gate 2 deny  \(SourceRunCounts.sum(s.deniedAfterMatch))" + Self.detail(s.deniedAfterMatch))
-            lines.append("  loaded               \(s.loaded) (\(s.linkedByCrosswalk) via crosswalk; events \(s.eventsInserted) new, \(s.eventsUpdated) corrected)")
-            lines.append("  balance              " + (s.isBalanced ? "ok: every row is in exactly one bucket" : "MISMATCH"))
+            lines.append(
+                "  consent gate 2 deny  \(SourceRunCounts.sum(s.deniedAfterMatch))" + Self.detail(s.deniedAfterMatch))
+            lines.append(
+                "  loaded               \(s.loaded) (\(s.linkedByCrosswalk) via crosswalk; events \(s.eventsInserted) new, \(s.eventsUpdated) corrected)"
+            )
+            lines.append(
+                "  balance              " + (s.isBalanced ? "ok: every row is in exactly one bucket" : "MISMATCH"))
         }
         if !refusedInputs.isEmpty {
             lines.append("")
@@ -79,12 +85,18 @@ public struct RunSummary: Sendable, Codable, Equatable {
         }
         if !reference.isEmpty {
             lines.append("")
-            lines.append("reference data: " + reference.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            lines.append(
+                "reference data: "
+                    + reference.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         lines.append("")
-        lines.append("flags: \(flags.created) created, \(flags.updated) updated, \(flags.closed) closed; \(flags.active) active in the warehouse")
+        lines.append(
+            "flags: \(flags.created) created, \(flags.updated) updated, \(flags.closed) closed; \(flags.active) active in the warehouse"
+        )
         let stages = stageSeconds.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.2f", $0.value))s" }
-        lines.append(String(format: "time: %.2f s", seconds) + (stages.isEmpty ? "" : " (" + stages.joined(separator: ", ") + ")"))
+        lines.append(
+            String(format: "time: %.2f s", seconds)
+                + (stages.isEmpty ? "" : " (" + stages.joined(separator: ", ") + ")"))
         return lines.joined(separator: "\n")
     }
 
@@ -109,7 +121,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     }
 
     private static func detail(_ d: [String: Int]) -> String {
-        d.isEmpty ? "" : "  (" + d.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+        d.isEmpty
+            ? "" : "  (" + d.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
     }
 }
 

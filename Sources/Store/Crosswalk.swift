@@ -4,39 +4,18 @@ import LastMileCore
 import Logging
 import Warehouse
 
-package struct CrosswalkRow {
-    package var source: String
-    package var sourcePersonId: String
-    package var patientId: String
-    package var probability: Double
-    package var fingerprint: String
+/// A link the matcher decided: the source person, the patient, the link's probability and the demographics hash
+/// it was decided on (a stored link is rewritten only when its patient or that hash changed).
+package typealias CrosswalkRow = (
+    source: String, sourcePersonId: String, patientId: String, probability: Double, fingerprint: String
+)
 
-    package init(source: String, sourcePersonId: String, patientId: String, probability: Double, fingerprint: String) {
-        self.source = source
-        self.sourcePersonId = sourcePersonId
-        self.patientId = patientId
-        self.probability = probability
-        self.fingerprint = fingerprint
-    }
-}
-
-package struct ReviewRow {
-    package var source: String
-    package var sourcePersonId: String
-    package var candidate: String?
-    package var runnerUp: String?
-    package var probability: Double
-    package var reason: String
-
-    package init(source: String, sourcePersonId: String, candidate: String? = nil, runnerUp: String? = nil, probability: Double, reason: String) {
-        self.source = source
-        self.sourcePersonId = sourcePersonId
-        self.candidate = candidate
-        self.runnerUp = runnerUp
-        self.probability = probability
-        self.reason = reason
-    }
-}
+/// A source person sent to review: the best candidate and the runner-up patient (when any), the probability and
+/// the reason.
+package typealias ReviewRow = (
+    source: String, sourcePersonId: String, candidate: String?, runnerUp: String?, probability: Double,
+    reason: String
+)
 
 /// A row an extractor rejected, quarantined in `lastmile.rejected_row` (its reason and place, never its text).
 package struct RejectedRow {
@@ -78,24 +57,18 @@ package enum Crosswalk {
         _ links: [CrosswalkRow], reviews: [ReviewRow], rejected: [RejectedRow], runId: Int64,
         connection: Connection, logger: Logger? = nil, alwaysMerge: Bool = false
     ) throws {
+        let target = MergeTarget(runId: runId, connection: connection, logger: logger, alwaysMerge: alwaysMerge)
         if !links.isEmpty {
             // A link is rewritten (and re-dated) only when its patient or the demographics it was decided on changed.
-            let merge = StagedMerge(
-                table: "source_crosswalk",
-                columns: ["source", "source_person_id", "patient_id", "match_probability", "demographics_hash"],
-                key: ["source", "source_person_id"], compared: ["patient_id", "demographics_hash"],
-                runColumns: ["decided_run"], onUpdate: ["decided_run = $1", "decided_at = now()"],
-                partitionColumn: "source")
-            _ = try merge.run(
-                links, runId: runId, connection: connection, logger: logger, alwaysMerge: alwaysMerge,
-                rowKey: { RowKey($0.source, $0.sourcePersonId) }, partition: { $0.source }
-            ) { w, link in
-                try w.append(link.source)
-                try w.append(link.sourcePersonId)
-                try w.append(link.patientId)
-                try w.append(link.probability)
-                try w.append(link.fingerprint)
-            }
+            try target.mergeBySourcePerson(
+                links, table: "source_crosswalk", columns: ["patient_id", "match_probability", "demographics_hash"],
+                compared: ["patient_id", "demographics_hash"], runColumns: ["decided_run"],
+                onUpdate: ["decided_run = $1", "decided_at = now()"], person: { ($0.source, $0.sourcePersonId) },
+                write: { w, link in
+                    try w.append(link.patientId)
+                    try w.append(link.probability)
+                    try w.append(link.fingerprint)
+                })
             try connection.execute(
                 """
                 DELETE FROM lastmile.review_queue q USING unnest($1::text[], $2::text[]) AS s(source, source_person_id)
@@ -104,25 +77,22 @@ package enum Crosswalk {
         }
         if !reviews.isEmpty {
             // An entry is rewritten only when its candidates or reason changed.
-            let merge = StagedMerge(
-                table: "review_queue",
-                columns: ["source", "source_person_id", "candidate_patient_id", "runner_up_patient_id", "match_probability", "reason"],
-                key: ["source", "source_person_id"], compared: ["candidate_patient_id", "runner_up_patient_id", "reason"],
-                runColumns: ["run_id"], partitionColumn: "source")
-            _ = try merge.run(
-                reviews, runId: runId, connection: connection, logger: logger, alwaysMerge: alwaysMerge,
-                rowKey: { RowKey($0.source, $0.sourcePersonId) }, partition: { $0.source }
-            ) { w, review in
-                try w.append(review.source)
-                try w.append(review.sourcePersonId)
-                try w.append(review.candidate)
-                try w.append(review.runnerUp)
-                try w.append(review.probability)
-                try w.append(review.reason)
-            }
+            let values = ["candidate_patient_id", "runner_up_patient_id", "match_probability", "reason"]
+            try target.mergeBySourcePerson(
+                reviews, table: "review_queue", columns: values,
+                compared: ["candidate_patient_id", "runner_up_patient_id", "reason"], runColumns: ["run_id"],
+                person: { ($0.source, $0.sourcePersonId) },
+                write: { w, review in
+                    try w.append(review.candidate)
+                    try w.append(review.runnerUp)
+                    try w.append(review.probability)
+                    try w.append(review.reason)
+                })
         }
         if !rejected.isEmpty {
-            try connection.withCopy("COPY lastmile.rejected_row (run_id, source, file_name, line, column_name, reason) FROM STDIN") { w in
+            try connection.withCopy(
+                "COPY lastmile.rejected_row (run_id, source, file_name, line, column_name, reason) FROM STDIN"
+            ) { w in
                 for r in rejected {
                     try w.append(runId)
                     try w.append(r.source)
@@ -134,5 +104,35 @@ package enum Crosswalk {
                 }
             }
         }
+    }
+}
+
+/// Where and how a run's rows are merged.
+private struct MergeTarget {
+    var runId: Int64
+    var connection: Connection
+    var logger: Logger?
+    var alwaysMerge: Bool
+
+    /// Merges rows keyed by source person (`source`, `source_person_id`, written first), partitioned by source;
+    /// `write` appends the further `columns` in order.
+    func mergeBySourcePerson<Row>(
+        _ rows: [Row], table: String, columns: [String], compared: [String], runColumns: [String],
+        onUpdate: [String] = [], person: (Row) -> (source: String, id: String),
+        write: (inout CopyWriter, Row) throws -> Void
+    ) throws {
+        let key = ["source", "source_person_id"]
+        let merge = StagedMerge(
+            table: table, columns: key + columns, key: key, compared: compared, runColumns: runColumns,
+            onUpdate: onUpdate, partitionColumn: "source")
+        _ = try merge.run(
+            rows, runId: runId, connection: connection, logger: logger, alwaysMerge: alwaysMerge,
+            rowKey: { RowKey(person($0).source, person($0).id) }, partition: { person($0).source },
+            write: { w, row in
+                let p = person(row)
+                try w.append(p.source)
+                try w.append(p.id)
+                try write(&w, row)
+            })
     }
 }

@@ -43,8 +43,8 @@ package struct EventStore {
         }
     }
 
+    /// Writes each kind's records into its table (see `EventTable`); a kind without records writes nothing.
     package func load(_ records: [LinkedRecord], runId: Int64) throws -> UpsertCounts {
-        var counts = UpsertCounts()
         // Each kind's rows are (index into `records`, event): the records themselves are not copied.
         var attendance: [(Int, AttendanceDay)] = []
         var stays: [(Int, ShelterStay)] = []
@@ -60,117 +60,34 @@ package struct EventStore {
             case .housingStatus(let e): housing.append((i, e))
             }
         }
-        if !attendance.isEmpty {
-            counts.add(
-                try merge(
-                    table: "attendance_day",
-                    columns: ["source", "student_id", "attendance_date", "patient_id", "school_id", "grade", "status", "minutes_absent"],
-                    key: ["source", "student_id", "attendance_date"], runId: runId, records: records, rows: attendance,
-                    rowKey: { RowKey(records[$0.0].record.source, Self.studentId(records[$0.0]), date: $0.1.date) }
-                ) { w, linked, e in
-                    try w.append(linked.record.source)
-                    try w.append(Self.studentId(linked))
-                    try w.append(e.date)
-                    try w.append(linked.patientId)
-                    try w.append(e.schoolId)
-                    try w.append(e.grade)
-                    try w.append(e.status.rawValue)
-                    try w.append(e.minutesAbsent)
-                })
-        }
-        if !stays.isEmpty {
-            counts.add(
-                try merge(
-                    table: "shelter_stay",
-                    columns: ["source", "enrollment_id", "patient_id", "project_id", "project_type", "entry_date", "exit_date", "move_in_date", "exit_destination"],
-                    key: ["source", "enrollment_id"], runId: runId, records: records, rows: stays,
-                    rowKey: { RowKey(records[$0.0].record.source, $0.1.enrollmentId) }
-                ) { w, linked, e in
-                    try w.append(linked.record.source)
-                    try w.append(e.enrollmentId)
-                    try w.append(linked.patientId)
-                    try w.append(e.projectId)
-                    try w.append(e.projectType)
-                    try w.append(e.entryDate)
-                    try w.append(e.exitDate)
-                    try w.append(e.moveInDate)
-                    try w.append(e.exitDestination)
-                })
-        }
-        if !nights.isEmpty {
-            counts.add(
-                try merge(
-                    table: "bed_night", columns: ["source", "enrollment_id", "night", "patient_id", "project_type"],
-                    key: ["source", "enrollment_id", "night"], runId: runId, records: records, rows: nights,
-                    rowKey: { RowKey(records[$0.0].record.source, $0.1.enrollmentId, date: $0.1.date) }
-                ) { w, linked, e in
-                    try w.append(linked.record.source)
-                    try w.append(e.enrollmentId)
-                    try w.append(e.date)
-                    try w.append(linked.patientId)
-                    try w.append(e.projectType)
-                })
-        }
-        if !bookings.isEmpty {
-            counts.add(
-                try merge(
-                    table: "booking",
-                    columns: ["source", "booking_number", "patient_id", "booked_at", "released_at", "facility", "charge_count", "agency"],
-                    key: ["source", "booking_number"], runId: runId, records: records, rows: bookings,
-                    rowKey: { RowKey(records[$0.0].record.source, $0.1.bookingNumber) }
-                ) { w, linked, e in
-                    try w.append(linked.record.source)
-                    try w.append(e.bookingNumber)
-                    try w.append(linked.patientId)
-                    try w.append(e.bookedAt)
-                    try w.append(e.releasedAt)
-                    try w.append(e.facility)
-                    try w.append(e.chargeCount)
-                    try w.append(e.agency)
-                })
-        }
-        if !housing.isEmpty {
-            counts.add(
-                try merge(
-                    table: "housing_status",
-                    columns: ["source", "record_id", "patient_id", "record_type", "status", "status_date", "program", "household_id"],
-                    key: ["source", "record_id"], runId: runId, records: records, rows: housing,
-                    rowKey: { RowKey(records[$0.0].record.source, $0.1.recordId) }
-                ) { w, linked, e in
-                    try w.append(linked.record.source)
-                    try w.append(e.recordId)
-                    try w.append(linked.patientId)
-                    try w.append(e.recordType.rawValue)
-                    try w.append(e.status.rawValue)
-                    try w.append(e.statusDate)
-                    try w.append(e.program)
-                    try w.append(e.householdId)
-                })
-        }
+        var counts = UpsertCounts()
+        counts.add(try merge(.attendanceDay, attendance, of: records, runId: runId))
+        counts.add(try merge(.shelterStay, stays, of: records, runId: runId))
+        counts.add(try merge(.bedNight, nights, of: records, runId: runId))
+        counts.add(try merge(.booking, bookings, of: records, runId: runId))
+        counts.add(try merge(.housingStatus, housing, of: records, runId: runId))
         return counts
     }
 
     /// One `StagedMerge` per kind, keyed by the source's record key and partitioned by source (so a first night
     /// or a new source's backfill is COPYed straight in); a rewrite records the run.
     private func merge<Event>(
-        table: String, columns: [String], key: [String], runId: Int64, records: [LinkedRecord], rows: [(Int, Event)],
-        rowKey: ((Int, Event)) -> RowKey, write: (inout CopyWriter, LinkedRecord, Event) throws -> Void
+        _ table: EventTable<Event>, _ rows: [(Int, Event)], of records: [LinkedRecord], runId: Int64
     ) throws -> UpsertCounts {
+        guard !rows.isEmpty else { return UpsertCounts() }
         let merge = StagedMerge(
-            table: table, columns: columns, key: key, runColumns: ["run_id"], onUpdate: ["run_id = $1"],
-            partitionColumn: "source")
+            table: table.name, columns: table.columns.map(\.name), key: table.key, runColumns: ["run_id"],
+            onUpdate: ["run_id = $1"], partitionColumn: "source")
         let counts = try merge.run(
-            rows, runId: runId, connection: connection, logger: logger, alwaysMerge: alwaysMerge, rowKey: rowKey,
-            partition: { records[$0.0].record.source }, write: { w, row in try write(&w, records[row.0], row.1) })
+            rows, runId: runId, connection: connection, logger: logger, alwaysMerge: alwaysMerge,
+            rowKey: { table.rowKey(records[$0.0], $0.1) }, partition: { records[$0.0].record.source },
+            write: { w, row in
+                for column in table.columns { try column.write(&w, records[row.0], row.1) }
+            })
         var upserted = UpsertCounts()
         upserted.inserted = counts.inserted
         upserted.updated = counts.updated
         return upserted
-    }
-
-    /// The attendance key's student: the source person id, or the record id when the source has none.
-    private static func studentId(_ linked: LinkedRecord) -> String {
-        linked.record.person.sourcePersonId ?? linked.record.recordId
     }
 
     /// Every stored event, grouped by patient, in a stable order (for deterministic flags).
@@ -189,7 +106,12 @@ package struct EventStore {
             guard let date = row.date("attendance_date"), let school = row["school_id"],
                 let status = row["status"].flatMap(AttendanceStatus.init(rawValue:))
             else { continue }
-            add(row, .attendance(AttendanceDay(schoolId: school, grade: row["grade"], date: date, status: status, minutesAbsent: row.int("minutes_absent"))))
+            add(
+                row,
+                .attendance(
+                    AttendanceDay(
+                        schoolId: school, grade: row["grade"], date: date, status: status,
+                        minutesAbsent: row.int("minutes_absent"))))
         }
         for row in try connection.execute(
             """
@@ -199,10 +121,13 @@ package struct EventStore {
             """
         ).rows {
             guard let entry = row.date("entry_date"), let type = row.int("project_type") else { continue }
-            add(row, .shelterStay(ShelterStay(
-                enrollmentId: row["enrollment_id"] ?? "", projectId: row["project_id"] ?? "", projectType: type,
-                entryDate: entry, exitDate: row.date("exit_date"), moveInDate: row.date("move_in_date"),
-                exitDestination: row.int("exit_destination"))))
+            add(
+                row,
+                .shelterStay(
+                    ShelterStay(
+                        enrollmentId: row["enrollment_id"] ?? "", projectId: row["project_id"] ?? "", projectType: type,
+                        entryDate: entry, exitDate: row.date("exit_date"), moveInDate: row.date("move_in_date"),
+                        exitDestination: row.int("exit_destination"))))
         }
         for row in try connection.execute(
             "SELECT source, patient_id, enrollment_id, project_type, night FROM lastmile.bed_night ORDER BY patient_id, source, night, enrollment_id"
@@ -217,10 +142,13 @@ package struct EventStore {
             """
         ).rows {
             guard let booked = row["booked_at"].flatMap(Self.dateTime) else { continue }
-            add(row, .booking(Booking(
-                bookingNumber: row["booking_number"] ?? "", bookedAt: booked,
-                releasedAt: row["released_at"].flatMap(Self.dateTime), facility: row["facility"],
-                chargeCount: row.int("charge_count"), agency: row["agency"])))
+            add(
+                row,
+                .booking(
+                    Booking(
+                        bookingNumber: row["booking_number"] ?? "", bookedAt: booked,
+                        releasedAt: row["released_at"].flatMap(Self.dateTime), facility: row["facility"],
+                        chargeCount: row.int("charge_count"), agency: row["agency"])))
         }
         for row in try connection.execute(
             """
@@ -231,9 +159,12 @@ package struct EventStore {
             guard let type = row["record_type"].flatMap(HousingRecordType.init(rawValue:)),
                 let status = row["status"].flatMap(HousingStatus.init(rawValue:)), let date = row.date("status_date")
             else { continue }
-            add(row, .housingStatus(HousingStatusEvent(
-                recordId: row["record_id"] ?? "", recordType: type, status: status, statusDate: date,
-                program: row["program"], householdId: row["household_id"])))
+            add(
+                row,
+                .housingStatus(
+                    HousingStatusEvent(
+                        recordId: row["record_id"] ?? "", recordType: type, status: status, statusDate: date,
+                        program: row["program"], householdId: row["household_id"])))
         }
         return byPatient
     }

@@ -81,6 +81,21 @@ public struct RunLedger {
             ])
     }
 
+    /// When the pipeline's last successful run finished, nil when none has.
+    package func lastSuccess(pipeline: String) throws -> Date? {
+        try connection.execute(
+            "SELECT extract(epoch FROM max(finished_at)) FROM lastmile.run WHERE status = 'succeeded' AND pipeline = $1",
+            [pipeline]
+        ).scalar.flatMap { Double($0) }.map { Date(timeIntervalSince1970: $0) }
+    }
+
+    /// Asks the server to check every second that this client is still there, so a killed run's transaction
+    /// and lock do not outlive it (PostgreSQL 14+; a no-op on older servers).
+    package func checkClientEverySecond() throws {
+        guard connection.serverVersion >= 140_000 else { return }
+        try connection.execute(unsafeSQL: "SET client_connection_check_interval = 1000")
+    }
+
     /// The last `limit` runs, newest first.
     public func recent(limit: Int) throws -> [QueryResult.Row] {
         try connection.execute(

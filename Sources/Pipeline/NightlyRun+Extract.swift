@@ -1,0 +1,168 @@
+import Consent
+import Extractors
+import Foundation
+import LastMileCore
+import Logging
+import Store
+
+/// The night as extracted: the records gate 1 admitted, the rows the extractors quarantined, gate 1's tally and
+/// the per-source counts so far.
+struct ExtractedNight {
+    var admitted: [SourceRecord] = []
+    var rejected: [RejectedRow] = []
+    var gate1 = DecisionTally()
+    var counts = NightCounts()
+}
+
+extension RunState {
+    /// Reads every new, settled input file of the sources, applies gate 1 and records each file read in the
+    /// input-file ledger. Files refused (not regular files) are named in `refused`.
+    func extract(_ sources: [SourceConfig], inputs: inout [RunInput], refused: inout [String]) throws -> ExtractedNight
+    {
+        var night = ExtractedNight()
+        let ingested = IngestedFiles(connection: connection)
+        for source in sources {
+            let extractor = try ExtractorRegistry.makeExtractor(for: source)
+            let paths = InputFiles.matching(source.input ?? "")
+            warnAboutWritableFolders(paths, source: source.name)
+            var counts = SourceRunCounts(source: source.name)
+            for path in paths {
+                let file = InputFile(source: source.name, path: path)
+                guard let ready = try readyToRead(file, counts: &counts, refused: &refused) else { continue }
+                if try ingested.contains(source: source.name, sha256: ready.sha256) {
+                    counts.filesSkipped += 1
+                    inputs.append(ready.input(skipped: true))
+                    logger.info(
+                        "input already loaded; skipped",
+                        metadata: [
+                            "source": "\(source.name)", "file": "\(file.name)", "file.sha256": "\(ready.sha256)",
+                        ])
+                    continue
+                }
+                guard let sink = try read(file, with: extractor, before: ready.state, counts: &counts) else { continue }
+                let rowsRead = try admit(sink, from: file, counts: &counts, into: &night)
+                inputs.append(ready.input(skipped: false))
+                try ingested.record(
+                    source: source.name, sha256: ready.sha256, fileName: file.name, bytes: ready.bytes,
+                    rowsRead: rowsRead, runId: runId)
+                logger.info(
+                    "extracted",
+                    metadata: [
+                        "source": "\(source.name)", "file": "\(file.name)", "rows.read": .number(rowsRead),
+                        "rows.rejected": .number(sink.rejections.count),
+                    ])
+            }
+            night.counts[source.name] = counts
+        }
+        try rejects.flush()
+        return night
+    }
+
+    /// One input file of a source.
+    struct InputFile {
+        var source: String
+        var path: String
+        var name: String { URL(fileURLWithPath: path).lastPathComponent }
+    }
+
+    /// A file that may be read: its state before reading, checksum and size.
+    struct ReadyFile {
+        var file: InputFile
+        var state: InputFiles.State
+        var sha256: String
+        var bytes: Int
+
+        func input(skipped: Bool) -> RunInput {
+            RunInput(source: file.source, file: file.name, sha256: sha256, bytes: bytes, skipped: skipped)
+        }
+    }
+
+    private func warnAboutWritableFolders(_ paths: [String], source: String) {
+        for folder in InputFiles.worldWritableFolders(paths) {
+            let folderName = URL(fileURLWithPath: folder).lastPathComponent
+            logger.warning(
+                "inbox is writable by other users (mode o+w); anyone on the machine can place inputs there",
+                metadata: ["source": "\(source)", "folder": "\(folderName)"])
+        }
+    }
+
+    /// The file's checksum and state, or nil when it is not a regular file (refused) or still being written.
+    private func readyToRead(_ file: InputFile, counts: inout SourceRunCounts, refused: inout [String]) throws
+        -> ReadyFile?
+    {
+        let metadata: Logger.Metadata = ["source": "\(file.source)", "file": "\(file.name)"]
+        if let problem = InputFiles.refusal(file.path, name: file.name) {
+            refused.append(problem)
+            logger.error("input is not a regular file; not read", metadata: metadata)
+            return nil
+        }
+        if config.inputSettleSeconds > 0, let modified = InputFiles.newestModification(file.path),
+            options.clock.now.timeIntervalSince(modified) < Double(config.inputSettleSeconds)
+        {
+            counts.filesUnsettled += 1
+            logger.warning("input still being written; left for the next run", metadata: metadata)
+            return nil
+        }
+        let state = InputFiles.state(file.path)
+        let (sha, bytes) = try InputFiles.sha256(file.path)
+        return ReadyFile(file: file, state: state, sha256: sha, bytes: bytes)
+    }
+
+    /// Extracts the file, or returns nil when it changed while read (an upload still under way: whatever
+    /// input_settle_seconds says, its complete version is loaded by the next run).
+    private func read(
+        _ file: InputFile, with extractor: any Extractor, before: InputFiles.State, counts: inout SourceRunCounts
+    ) throws -> RunSink? {
+        var sink = RunSink()
+        try extractor.extract(InputLocation(path: file.path, name: file.name), into: &sink)
+        guard InputFiles.state(file.path) == before else {
+            counts.filesUnsettled += 1
+            logger.warning(
+                "input changed while read; left for the next run",
+                metadata: ["source": "\(file.source)", "file": "\(file.name)"])
+            return nil
+        }
+        return sink
+    }
+
+    /// Writes the file's rejected rows to the rejects file, counts them, and admits its records through gate 1.
+    /// - Returns: the rows read (records and rejected rows).
+    private func admit(
+        _ sink: RunSink, from file: InputFile, counts: inout SourceRunCounts, into night: inout ExtractedNight
+    )
+        throws -> Int
+    {
+        if !sink.rejections.isEmpty { try sink.writeRejects(to: try rejects.writer()) }
+        counts.files += 1
+        let rowsRead = sink.records.count + sink.rejections.count
+        counts.rowsRead += rowsRead
+        for r in sink.rejections {
+            counts.rejected[r.code, default: 0] += 1
+            night.rejected.append(RejectedRow(source: file.source, rejection: r))
+        }
+        var tally = DecisionTally()
+        night.admitted += gate.admitAll(sink.records, purpose: config.purpose, on: options.asOf, tally: &tally)
+        for (reason, n) in tally.counts where !reason.passes { counts.consentDropped[reason.rawValue, default: 0] += n }
+        night.gate1.merge(tally)
+        return rowsRead
+    }
+}
+
+/// One input's records and rejected rows; the raw rows reach the rejects file only once the input is known
+/// to have been read whole (not changed while read), and go nowhere else (the 0600 rejects file only).
+struct RunSink: RecordSink {
+    var records: [SourceRecord] = []
+    var rejections: [RowRejection] = []
+    private var raw: [RawRow?] = []
+
+    mutating func accept(_ record: SourceRecord) { records.append(record) }
+
+    mutating func reject(_ rejection: RowRejection, raw: RawRow?) {
+        rejections.append(rejection)
+        self.raw.append(raw)
+    }
+
+    func writeRejects(to file: RejectsFileWriter) throws {
+        for (rejection, row) in zip(rejections, raw) { try file.write(rejection, raw: row) }
+    }
+}

@@ -1,0 +1,200 @@
+import Consent
+import Extractors
+import Foundation
+import LastMileCore
+import Matching
+import Store
+
+/// An incoming person to link: the latest demographics of one source person id (or of one record).
+struct PersonGroup {
+    var source: String
+    var key: String
+    var hasSourcePersonId: Bool
+    var person: PersonIdentity
+    var records: [SourceRecord] = []
+}
+
+/// The night after matching: its people (records grouped by source person, in first-seen order), the patient
+/// each linked person belongs to, and the crosswalk and review rows to store.
+struct MatchedNight {
+    var people: [PersonGroup]
+    /// The linked patient by index into `people`.
+    var patientOf: [Int: String] = [:]
+    /// Indices of the people linked through the stored crosswalk rather than the matcher.
+    var viaCrosswalk: Set<Int> = []
+    var crosswalkRows: [CrosswalkRow] = []
+    var reviewRows: [ReviewRow] = []
+    var rejected: [RejectedRow]
+    var counts: NightCounts
+    /// How many people went to the matcher.
+    var peopleMatched = 0
+
+    /// Records one decision of the matcher for the person at `index`.
+    mutating func record(_ d: LinkDecision, person index: Int, patients: PatientSnapshot) throws {
+        let g = people[index]
+        switch d.decision {
+        case .match:
+            guard let candidate = d.mpi else { throw PipelineError.matchWithoutCandidate }
+            let patientId = patients.ids[candidate]
+            patientOf[index] = patientId
+            if g.hasSourcePersonId {
+                crosswalkRows.append(
+                    (
+                        source: g.source, sourcePersonId: g.key, patientId: patientId, probability: d.probability,
+                        fingerprint: DemographicsFingerprint.of(g.person)
+                    ))
+            }
+        case .review:
+            reviewRows.append(
+                (
+                    source: g.source, sourcePersonId: g.key, candidate: d.mpi.map { patients.ids[$0] },
+                    runnerUp: d.runnerUp.map { patients.ids[$0] }, probability: d.probability,
+                    reason: d.reason.rawValue
+                ))
+            counts[g.source].review += g.records.count
+        case .noMatch:
+            counts[g.source].unmatched += g.records.count
+        }
+    }
+
+    /// Groups records by source person. Without a source person id, records with the same demographics are one
+    /// person: matching them apart would make them contest the same patient and send them all to review.
+    static func people(of records: [SourceRecord]) -> [PersonGroup] {
+        var index: [String: Int] = [:]
+        var groups: [PersonGroup] = []
+        for record in records {
+            let spid = record.person.sourcePersonId.flatMap { $0.isEmpty ? nil : $0 }
+            let personKey = spid ?? "fp:" + DemographicsFingerprint.of(record.person)
+            let key = record.source + "\u{1F}" + personKey
+            let i = index[key] ?? groups.count
+            if i == groups.count {
+                index[key] = i
+                groups.append(
+                    PersonGroup(
+                        source: record.source, key: personKey, hasSourcePersonId: spid != nil, person: record.person))
+            }
+            groups[i].person = record.person
+            groups[i].records.append(record)
+        }
+        return groups
+    }
+}
+
+extension RunState {
+    /// Groups the admitted records by person, links those the crosswalk knows, and matches the rest against the
+    /// MPI snapshot, each source on its own: one patient may rightly appear in several sources (a student who
+    /// is also in a shelter), while within one source two people claiming one patient is a reason to review.
+    func match(_ night: inout ExtractedNight, sources: [SourceConfig], patients: PatientSnapshot) throws
+        -> MatchedNight
+    {
+        var matched = MatchedNight(
+            people: MatchedNight.people(of: night.admitted), rejected: night.rejected, counts: night.counts)
+        // The people hold every admitted record from here on; a second copy of the night would only raise the
+        // peak memory of the match that follows.
+        night.admitted = []
+        let toMatch = try linkByCrosswalk(&matched, sources: sources, patients: patients)
+        matched.peopleMatched = toMatch.count
+        var model: FellegiSunterModel?
+        for source in sources {
+            let indices = toMatch.filter { matched.people[$0].source == source.name }
+            guard !indices.isEmpty else { continue }
+            guard !patients.people.isEmpty else {
+                for i in indices { matched.counts[source.name].unmatched += matched.people[i].records.count }
+                continue
+            }
+            let inputs = MatchInputs(mpi: patients.people, incoming: indices.map { matched.people[$0].person })
+            let sourceModel = try model ?? loadModel(inputs)
+            model = sourceModel
+            for d in Linker(model: sourceModel, inputs: inputs).link().decisions {
+                try matched.record(d, person: indices[d.incoming], patients: patients)
+            }
+        }
+        return matched
+    }
+
+    /// Links each person whose source person id the crosswalk holds with the same demographics and a patient
+    /// still active; returns the indices of the others, to be matched.
+    private func linkByCrosswalk(_ matched: inout MatchedNight, sources: [SourceConfig], patients: PatientSnapshot)
+        throws -> [Int]
+    {
+        let crosswalk = try Crosswalk.load(connection, sources: Set(sources.map(\.name)))
+        var toMatch: [Int] = []
+        for (i, g) in matched.people.enumerated() {
+            if g.hasSourcePersonId, let known = crosswalk[g.source + "\u{1F}" + g.key],
+                known.fingerprint == DemographicsFingerprint.of(g.person), patients.index[known.patientId] != nil
+            {
+                matched.patientOf[i] = known.patientId
+                matched.viaCrosswalk.insert(i)
+            } else {
+                toMatch.append(i)
+            }
+        }
+        return toMatch
+    }
+
+    private func loadModel(_ inputs: MatchInputs) throws -> FellegiSunterModel {
+        var model: FellegiSunterModel
+        if let path = config.matchModelPath {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw PipelineError.cannotReadModel(path: path)
+            }
+            model = try FellegiSunterModel.load(json: data)
+        } else {
+            logger.warning("no match model configured; training one on tonight's inputs")
+            model = ModelTrainer.train(inputs)
+        }
+        if let t = config.matchThreshold { model.thresholds.match = t }
+        if let t = config.reviewThreshold { model.thresholds.review = t }
+        model.thresholds.review = min(model.thresholds.review, model.thresholds.match)
+        return model
+    }
+}
+
+/// What the night will write: per source, the records that passed gate 2 with their patient, and the night's
+/// links, review entries and quarantine rows.
+struct LoadPlan {
+    var records: [String: [EventStore.LinkedRecord]] = [:]
+    var recordCount = 0
+    var crosswalkRows: [CrosswalkRow]
+    var reviewRows: [ReviewRow]
+    var rejected: [RejectedRow]
+    var counts: NightCounts
+}
+
+extension RunState {
+    /// Gate 2: each linked record passes only when its patient's directives allow it (a decision per patient,
+    /// source and category).
+    func planLoad(_ matched: MatchedNight, patients: PatientSnapshot) throws -> LoadPlan {
+        let linkedIds = Array(Set(matched.patientOf.values))
+        let directives = try ConsentStore(connection: connection).directives(forPatients: linkedIds)
+        var plan = LoadPlan(
+            crosswalkRows: matched.crosswalkRows, reviewRows: matched.reviewRows, rejected: matched.rejected,
+            counts: matched.counts)
+        var decisions: [String: ConsentDecision] = [:]
+        for (i, g) in matched.people.enumerated() {
+            guard let patientId = matched.patientOf[i] else { continue }
+            for record in g.records {
+                let cacheKey = patientId + "\u{1F}" + record.source + "\u{1F}" + record.event.category.rawValue
+                let decision =
+                    decisions[cacheKey]
+                    ?? gate.evaluate(
+                        ConsentRequest(
+                            patientId: patientId, category: record.event.category, source: record.source,
+                            purpose: config.purpose, recipient: nil, date: options.asOf,
+                            patientBirthDate: patients.birthDate(of: patientId)),
+                        directives: directives[patientId] ?? [])
+                decisions[cacheKey] = decision
+                if matched.viaCrosswalk.contains(i) { plan.counts[record.source].linkedByCrosswalk += 1 }
+                if decision.passes {
+                    plan.counts[record.source].loaded += 1
+                    plan.records[record.source, default: []].append(
+                        EventStore.LinkedRecord(record: record, patientId: patientId))
+                    plan.recordCount += 1
+                } else {
+                    plan.counts[record.source].deniedAfterMatch[decision.reason.rawValue, default: 0] += 1
+                }
+            }
+        }
+        return plan
+    }
+}

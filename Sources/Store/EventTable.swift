@@ -1,0 +1,130 @@
+import Foundation
+import LastMileCore
+import Warehouse
+
+/// One event table as `EventStore` writes it: the table, its key, and each column beside the value it takes
+/// from a linked record, so the column list and the row writer are one list and cannot drift apart.
+package struct EventTable<Event> {
+    /// A column and how a linked record's event fills it.
+    package struct Column {
+        package var name: String
+        package var write: (inout CopyWriter, EventStore.LinkedRecord, Event) throws -> Void
+
+        package init(
+            _ name: String, _ write: @escaping (inout CopyWriter, EventStore.LinkedRecord, Event) throws -> Void
+        ) {
+            self.name = name
+            self.write = write
+        }
+
+        /// A column holding one of the event's values.
+        package init<Value: CopyField>(_ name: String, _ value: KeyPath<Event, Value>) {
+            self.init(name) { w, _, e in try e[keyPath: value].append(to: &w) }
+        }
+
+        /// The source the record came from (the first key column of every event table).
+        package static var source: Column { Column("source") { w, r, _ in try w.append(r.record.source) } }
+        /// The patient the record was linked to.
+        package static var patientId: Column { Column("patient_id") { w, r, _ in try w.append(r.patientId) } }
+    }
+
+    /// The table in schema `lastmile`.
+    package var name: String
+    /// The primary key (a subset of the columns' names).
+    package var key: [String]
+    /// The row's key fields, in `key` order, as the columns write them.
+    package var rowKey: (EventStore.LinkedRecord, Event) -> RowKey
+    /// The columns, in the order they are written.
+    package var columns: [Column]
+}
+
+extension EventTable where Event == AttendanceDay {
+    package static var attendanceDay: Self {
+        Self(
+            name: "attendance_day", key: ["source", "student_id", "attendance_date"],
+            rowKey: { r, e in RowKey(r.record.source, studentId(r), date: e.date) },
+            columns: [
+                .source, Column("student_id") { w, r, _ in try w.append(studentId(r)) },
+                Column("attendance_date", \.date), .patientId, Column("school_id", \.schoolId),
+                Column("grade", \.grade), Column("status", \.status.rawValue),
+                Column("minutes_absent", \.minutesAbsent),
+            ])
+    }
+
+    /// The attendance key's student: the source person id, or the record id when the source has none.
+    private static func studentId(_ linked: EventStore.LinkedRecord) -> String {
+        linked.record.person.sourcePersonId ?? linked.record.recordId
+    }
+}
+
+extension EventTable where Event == ShelterStay {
+    package static var shelterStay: Self {
+        Self(
+            name: "shelter_stay", key: ["source", "enrollment_id"],
+            rowKey: { r, e in RowKey(r.record.source, e.enrollmentId) },
+            columns: [
+                .source, Column("enrollment_id", \.enrollmentId), .patientId, Column("project_id", \.projectId),
+                Column("project_type", \.projectType), Column("entry_date", \.entryDate),
+                Column("exit_date", \.exitDate), Column("move_in_date", \.moveInDate),
+                Column("exit_destination", \.exitDestination),
+            ])
+    }
+}
+
+extension EventTable where Event == BedNight {
+    package static var bedNight: Self {
+        Self(
+            name: "bed_night", key: ["source", "enrollment_id", "night"],
+            rowKey: { r, e in RowKey(r.record.source, e.enrollmentId, date: e.date) },
+            columns: [
+                .source, Column("enrollment_id", \.enrollmentId), Column("night", \.date), .patientId,
+                Column("project_type", \.projectType),
+            ])
+    }
+}
+
+extension EventTable where Event == Booking {
+    package static var booking: Self {
+        Self(
+            name: "booking", key: ["source", "booking_number"],
+            rowKey: { r, e in RowKey(r.record.source, e.bookingNumber) },
+            columns: [
+                .source, Column("booking_number", \.bookingNumber), .patientId, Column("booked_at", \.bookedAt),
+                Column("released_at", \.releasedAt), Column("facility", \.facility),
+                Column("charge_count", \.chargeCount), Column("agency", \.agency),
+            ])
+    }
+}
+
+extension EventTable where Event == HousingStatusEvent {
+    package static var housingStatus: Self {
+        Self(
+            name: "housing_status", key: ["source", "record_id"],
+            rowKey: { r, e in RowKey(r.record.source, e.recordId) },
+            columns: [
+                .source, Column("record_id", \.recordId), .patientId, Column("record_type", \.recordType.rawValue),
+                Column("status", \.status.rawValue), Column("status_date", \.statusDate), Column("program", \.program),
+                Column("household_id", \.householdId),
+            ])
+    }
+}
+
+/// A value `CopyWriter` appends as one field (through its fast paths for integers and dates).
+package protocol CopyField {
+    func append(to writer: inout CopyWriter) throws
+}
+
+extension String: CopyField { package func append(to writer: inout CopyWriter) throws { try writer.append(self) } }
+extension Int: CopyField { package func append(to writer: inout CopyWriter) throws { try writer.append(self) } }
+extension CivilDate: CopyField { package func append(to writer: inout CopyWriter) throws { try writer.append(self) } }
+extension CivilDateTime: CopyField {
+    package func append(to writer: inout CopyWriter) throws { try writer.append(self) }
+}
+
+extension Optional: CopyField where Wrapped: CopyField {
+    /// nil is SQL NULL.
+    package func append(to writer: inout CopyWriter) throws {
+        guard let self else { return try writer.append(nil as String?) }
+        try self.append(to: &writer)
+    }
+}
