@@ -34,7 +34,8 @@ package struct FlagStore {
                 let start = row.date("period_start")
             else { return nil }
             let codes = (try? decoder.decode([Coding].self, from: Data((row["codes"] ?? "[]").utf8))) ?? []
-            let evidence = (try? decoder.decode([String: String].self, from: Data((row["evidence"] ?? "{}").utf8))) ?? [:]
+            let evidence =
+                (try? decoder.decode([String: String].self, from: Data((row["evidence"] ?? "{}").utf8))) ?? [:]
             return Flag(
                 patientId: patient, kind: kind, tier: row["tier"] ?? "", codes: codes, status: status,
                 periodStart: start, periodEnd: row.date("period_end"), evidence: evidence, source: source)
@@ -57,27 +58,30 @@ package struct FlagStore {
         encoder.outputFormatting = [.sortedKeys]
         let merge = StagedMerge(
             table: "flag",
-            columns: ["patient_id", "kind", "source", "tier", "status", "period_start", "period_end", "codes", "evidence"],
+            columns: [
+                "patient_id", "kind", "source", "tier", "status", "period_start", "period_end", "codes", "evidence",
+            ],
             key: ["patient_id", "kind", "source", "period_start"], runColumns: ["created_run", "updated_run"],
             onUpdate: ["updated_run = $1"], countUpdatedBy: "status")
         let merged = try merge.run(
             flags, runId: runId, connection: connection, alwaysMerge: alwaysMerge,
-            rowKey: { RowKey($0.patientId, $0.kind.rawValue, $0.source, date: $0.periodStart) }
-        ) { writer, flag in
-            try writer.append(flag.patientId)
-            try writer.append(flag.kind.rawValue)
-            try writer.append(flag.source)
-            try writer.append(flag.tier)
-            try writer.append(flag.status.rawValue)
-            try writer.append(flag.periodStart)
-            try writer.append(flag.periodEnd)
-            try writer.append(String(decoding: try encoder.encode(flag.codes), as: UTF8.self))
-            try writer.append(String(decoding: try encoder.encode(flag.evidence), as: UTF8.self))
-        }
+            rowKey: { RowKey($0.patientId, $0.kind.rawValue, $0.source, date: $0.periodStart) },
+            write: { writer, flag in
+                try writer.append(flag.patientId)
+                try writer.append(flag.kind.rawValue)
+                try writer.append(flag.source)
+                try writer.append(flag.tier)
+                try writer.append(flag.status.rawValue)
+                try writer.append(flag.periodStart)
+                try writer.append(flag.periodEnd)
+                try writer.append(String(decoding: try encoder.encode(flag.codes), as: UTF8.self))
+                try writer.append(String(decoding: try encoder.encode(flag.evidence), as: UTF8.self))
+            })
         counts.created = merged.inserted
         counts.closed = closing
         counts.updated = merged.updated - closing
-        counts.active = Int(try connection.execute("SELECT count(*) FROM lastmile.flag WHERE status = 'active'").scalar ?? "0") ?? 0
+        counts.active =
+            Int(try connection.execute("SELECT count(*) FROM lastmile.flag WHERE status = 'active'").scalar ?? "0") ?? 0
         return counts
     }
 

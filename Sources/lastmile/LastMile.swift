@@ -49,7 +49,8 @@ struct LastMile: ParsableCommand {
     /// (a log shipper reading the cron log must not meet a multi-line text message).
     private static func report(_ message: String, status: ExitStatus) {
         let arguments = CommandLine.arguments
-        let json = zip(arguments, arguments.dropFirst()).contains { $0 == "--log-format" && $1 == "json" }
+        let json =
+            zip(arguments, arguments.dropFirst()).contains { $0 == "--log-format" && $1 == "json" }
             || arguments.contains("--log-format=json")
         guard json else { return standardError("lastmile: \(message)\n") }
         JSONLinesLogHandler(label: "lastmile").log(

@@ -39,7 +39,8 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
     let tables: [String: String] = [
         "attendance_day": "*", "shelter_stay": "*", "bed_night": "*", "booking": "*", "housing_status": "*",
         "source_crosswalk": "source, source_person_id, patient_id, match_probability, demographics_hash, decided_run",
-        "review_queue": "source, source_person_id, candidate_patient_id, runner_up_patient_id, match_probability, reason, run_id",
+        "review_queue":
+            "source, source_person_id, candidate_patient_id, runner_up_patient_id, match_probability, reason, run_id",
         "rejected_row": "*", "flag": "*",
     ]
     return try SampleWorkspace.digest(connection, tables: tables)
@@ -80,8 +81,12 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
             return (summary, try loadedRows(db))
         }
         #expect(copiedRows == mergedRows)
-        for table in ["attendance_day", "shelter_stay", "bed_night", "booking", "housing_status", "source_crosswalk", "review_queue", "flag"] {
-            #expect(copiedRows[table]?.hasPrefix("0:") == false, "\(table) is empty: the comparison would prove nothing")
+        for table in [
+            "attendance_day", "shelter_stay", "bed_night", "booking", "housing_status", "source_crosswalk",
+            "review_queue", "flag",
+        ] {
+            #expect(
+                copiedRows[table]?.hasPrefix("0:") == false, "\(table) is empty: the comparison would prove nothing")
         }
         #expect(copied.sources.map(\.eventsInserted) == merged.sources.map(\.eventsInserted))
         #expect(copied.sources.map(\.eventsUpdated) == merged.sources.map(\.eventsUpdated))
@@ -101,7 +106,10 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
             #expect(first.sources.map(\.source) == ["riverside-usd"])
             // The other sources arrive later: their tables (or their partitions) are empty, so they are copied in.
             let second = try runNight(workspace, db)
-            #expect(second.sources.filter { $0.source != "riverside-usd" }.allSatisfy { $0.files == 1 && $0.eventsUpdated == 0 })
+            #expect(
+                second.sources.filter { $0.source != "riverside-usd" }.allSatisfy {
+                    $0.files == 1 && $0.eventsUpdated == 0
+                })
             #expect(try SampleWorkspace.dataDigest(db) == together)
         }
     }
@@ -112,7 +120,8 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
             let db = try prepareWarehouse(url, workspace: workspace)
             let summary = try runNight(workspace, db)
             for s in summary.sources {
-                let buckets = s.rejected.values.reduce(0, +) + s.consentDropped.values.reduce(0, +) + s.unmatched
+                let buckets =
+                    s.rejected.values.reduce(0, +) + s.consentDropped.values.reduce(0, +) + s.unmatched
                     + s.review + s.deniedAfterMatch.values.reduce(0, +) + s.loaded
                 #expect(buckets == s.rowsRead, "\(s.source)")
             }
@@ -121,7 +130,9 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
             #expect(stored == summary.sources.map { $0.rejected.values.reduce(0, +) }.reduce(0, +))
             #expect(try db.execute("SELECT count(*) FROM lastmile.rejected_row WHERE line < 1").scalar == "0")
             // The sample's restricted records never reach the warehouse.
-            #expect(summary.sources.first { $0.source == "coc-hmis" }?.consentDropped["drop.label.victim-service-provider"] == 1)
+            #expect(
+                summary.sources.first { $0.source == "coc-hmis" }?.consentDropped["drop.label.victim-service-provider"]
+                    == 1)
             #expect(summary.sources.first { $0.source == "county-jail" }?.consentDropped["drop.label.juvenile"] == 1)
         }
     }
@@ -139,19 +150,27 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
             #expect(text.contains("lastmile_last_run_success{pipeline=\"nightly\"} 1"))
             #expect(!text.contains("lastmile_last_success_timestamp_seconds{pipeline=\"nightly\"} 0\n"))
             let riverside = try #require(summary.sources.first { $0.source == "riverside-usd" })
-            #expect(text.contains("lastmile_rows{pipeline=\"nightly\",source=\"riverside-usd\",outcome=\"read\"} \(riverside.rowsRead)"))
+            #expect(
+                text.contains(
+                    "lastmile_rows{pipeline=\"nightly\",source=\"riverside-usd\",outcome=\"read\"} \(riverside.rowsRead)"
+                ))
             #expect(text.contains("lastmile_flags_active{pipeline=\"nightly\"} \(summary.flags.active)"))
 
             // A failed run (an unusable input: an empty file) reports the failure and keeps the last success time.
-            let lastSuccess = text.split(separator: "\n").first { $0.hasPrefix("lastmile_last_success_timestamp_seconds") }
-            try Data().write(to: workspace.sampleData.appendingPathComponent("inbox/riverside-usd/attendance-2026-11-21.csv"))
+            let lastSuccess = text.split(separator: "\n").first {
+                $0.hasPrefix("lastmile_last_success_timestamp_seconds")
+            }
+            try Data().write(
+                to: workspace.sampleData.appendingPathComponent("inbox/riverside-usd/attendance-2026-11-21.csv"))
             let failure = try #require(throws: (any Error).self) {
                 try NightlyRun(config: config, options: options, logger: quiet).run(connection: db)
             }
             #expect((failure as? any ClassifiedError)?.exitStatus == .dataError)
             let after = try String(contentsOfFile: metrics, encoding: .utf8)
             #expect(after.contains("lastmile_last_run_success{pipeline=\"nightly\"} 0"))
-            #expect(after.split(separator: "\n").first { $0.hasPrefix("lastmile_last_success_timestamp_seconds") } == lastSuccess)
+            #expect(
+                after.split(separator: "\n").first { $0.hasPrefix("lastmile_last_success_timestamp_seconds") }
+                    == lastSuccess)
             #expect(try db.execute("SELECT status FROM lastmile.run ORDER BY run_id DESC LIMIT 1").scalar == "failed")
         }
     }
@@ -177,7 +196,8 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
             let day = try #require(row["attendance_date"])
             let absentBefore = try #require(row.int("absent"))
             let original = try String(
-                contentsOf: workspace.sampleData.appendingPathComponent("inbox/riverside-usd/attendance-2026-11-20.csv"),
+                contentsOf: workspace.sampleData.appendingPathComponent(
+                    "inbox/riverside-usd/attendance-2026-11-20.csv"),
                 encoding: .utf8)
             let lines = original.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             let header = lines[0]
@@ -185,10 +205,11 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
             let studentColumn = try #require(columns.firstIndex(of: "student_id"))
             let dateColumn = try #require(columns.firstIndex(of: "attendance_date"))
             let codeColumn = try #require(columns.firstIndex(of: "attendance_code"))
-            let originalRow = try #require(lines.last { line in
-                let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-                return f.count == columns.count && f[studentColumn] == student && f[dateColumn] == day
-            })
+            let originalRow = try #require(
+                lines.last { line in
+                    let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                    return f.count == columns.count && f[studentColumn] == student && f[dateColumn] == day
+                })
             var fields = originalRow.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             fields[codeColumn] = "P"
             try (header + "\n" + fields.joined(separator: ",") + "\n").write(
@@ -257,7 +278,8 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
             #expect(refused.description.contains("another lastmile run holds the lock"))
             #expect(try db.execute("SELECT count(*) FROM lastmile.ingested_file").scalar == "0")
 
-            try workspace.edit("pipelines/nightly.yaml", replacing: "lock_wait_seconds: 0", with: "lock_wait_seconds: 30")
+            try workspace.edit(
+                "pipelines/nightly.yaml", replacing: "lock_wait_seconds: 0", with: "lock_wait_seconds: 30")
             // The holder is used by that one closure only, after this thread is done with it.
             nonisolated(unsafe) let releasing = holder
             // A plain thread that sleeps, not a dispatch timer: under faketime a dispatch deadline never comes.
@@ -291,7 +313,8 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
             var generator = SplitMix64(seed: 20_261_124)  // reproducible kill points
             var killedInsideTheRun = 0
             for _ in 0..<5 {
-                let lastRunId = Int(try db.execute("SELECT coalesce(max(run_id), 0) FROM lastmile.run").scalar ?? "") ?? 0
+                let lastRunId =
+                    Int(try db.execute("SELECT coalesce(max(run_id), 0) FROM lastmile.run").scalar ?? "") ?? 0
                 let process = Process()
                 process.executableURL = LastMileBinary.url
                 process.arguments = ["run", workspace.nightlyPipeline, "--as-of", "2026-11-20", "--database", url]
@@ -307,7 +330,9 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
                     killedInsideTheRun += 1
                 }
                 process.waitUntilExit()
-                if try db.execute("SELECT count(*) FROM lastmile.run WHERE status = 'succeeded'").scalar != "0" { break }
+                if try db.execute("SELECT count(*) FROM lastmile.run WHERE status = 'succeeded'").scalar != "0" {
+                    break
+                }
             }
             _ = try runNight(workspace, db)
             #expect(try SampleWorkspace.dataDigest(db) == clean)
@@ -334,11 +359,14 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
     @Test func unreachableWarehouseExits75AndWritesNothing() throws {
         let workspace = try SampleWorkspace()
         let result = try LastMileBinary.run(
-            ["run", workspace.nightlyPipeline, "--as-of", "2026-11-20", "--database",
-             "host=\(workspace.root.path)/no-server user=lastmile dbname=lastmile"],
+            [
+                "run", workspace.nightlyPipeline, "--as-of", "2026-11-20", "--database",
+                "host=\(workspace.root.path)/no-server user=lastmile dbname=lastmile",
+            ],
             in: workspace.root)
         #expect(result.status == 75)
         #expect(result.stderr.contains("temporarily unavailable"))
-        #expect(!FileManager.default.fileExists(atPath: workspace.root.appendingPathComponent(".lastmile/rejects").path))
+        #expect(
+            !FileManager.default.fileExists(atPath: workspace.root.appendingPathComponent(".lastmile/rejects").path))
     }
 }

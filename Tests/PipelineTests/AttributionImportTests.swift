@@ -8,7 +8,8 @@ import Testing
 import Warehouse
 
 @Suite struct AttributionImportTests {
-    let practices = "practice_id,practice_name\nriverside-peds,Riverside Pediatrics\nlakeside-childrens,Lakeside Children's\n"
+    let practices =
+        "practice_id,practice_name\nriverside-peds,Riverside Pediatrics\nlakeside-childrens,Lakeside Children's\n"
     let header = "patient_id,practice_id,provider_name,practice_patient_id\n"
 
     /// Loads three patients and both practices, with P1 and P2 at riverside and P3 at lakeside.
@@ -19,7 +20,8 @@ import Warehouse
         try PatientImport.run(file: mpi, connection: db, logger: quietLogger)
         let practiceFile = try write(practices, to: "practices.csv", in: directory)
         let panel = try write(
-            header + "P000001,riverside-peds,\"Luis Galaki, MD\",RP-1\nP000002,riverside-peds,\"Luis Galaki, MD\",RP-2\n"
+            header
+                + "P000001,riverside-peds,\"Luis Galaki, MD\",RP-1\nP000002,riverside-peds,\"Luis Galaki, MD\",RP-2\n"
                 + "P000003,lakeside-childrens,\"Amanda Obardo, MD\",LC-3\n", to: "attribution.csv", in: directory)
         let summary = try AttributionImport.run(
             file: panel, practicesFile: practiceFile, connection: db, logger: quietLogger)
@@ -39,13 +41,15 @@ import Warehouse
         try withMigratedDatabase { db in
             _ = try seed(db, directory)
             let moved = try write(
-                header + "P000001,lakeside-childrens,\"Amanda Obardo, MD\",LC-1\nP000002,riverside-peds,\"Luis Galaki, MD\",RP-2\n"
+                header
+                    + "P000001,lakeside-childrens,\"Amanda Obardo, MD\",LC-1\nP000002,riverside-peds,\"Luis Galaki, MD\",RP-2\n"
                     + "P000003,lakeside-childrens,\"Amanda Obardo, MD\",LC-3\n", to: "moved.csv", in: directory)
             let summary = try AttributionImport.run(file: moved, connection: db, logger: quietLogger)
             #expect(summary.removed == 1)
             #expect(summary.inserted == 1)
             #expect(summary.unchanged == 2)
-            #expect(try panel(db) == ["P000001@lakeside-childrens", "P000002@riverside-peds", "P000003@lakeside-childrens"])
+            #expect(
+                try panel(db) == ["P000001@lakeside-childrens", "P000002@riverside-peds", "P000003@lakeside-childrens"])
             // The same file again changes nothing.
             let before = try dump(db, "lastmile.attribution", orderBy: "patient_id, practice_id")
             let again = try AttributionImport.run(file: moved, connection: db, logger: quietLogger)
@@ -64,7 +68,8 @@ import Warehouse
                 to: "lakeside.csv", in: directory)
             let summary = try AttributionImport.run(file: partial, connection: db, logger: quietLogger)
             #expect(summary.removed == 1)
-            #expect(try panel(db) == ["P000001@lakeside-childrens", "P000002@riverside-peds", "P000003@lakeside-childrens"])
+            #expect(
+                try panel(db) == ["P000001@lakeside-childrens", "P000002@riverside-peds", "P000003@lakeside-childrens"])
         }
     }
 
@@ -83,7 +88,10 @@ import Warehouse
             let summary = try AttributionImport.run(file: file, connection: db, logger: quietLogger)
             #expect(summary.rowsRead == 5)
             #expect(summary.rejections.map(\.line) == [3, 4, 5, 6])
-            #expect(summary.rejections.map(\.code) == ["unknown-reference", "unknown-reference", "missing-required", "invalid-value"])
+            #expect(
+                summary.rejections.map(\.code) == [
+                    "unknown-reference", "unknown-reference", "missing-required", "invalid-value",
+                ])
             let printed = summary.rejections.map(\.description).joined(separator: "\n")
             #expect(!printed.contains("P999999") && !printed.contains("nowhere-clinic"))
             // riverside is named, so P000002 (not in this file at riverside) leaves it; lakeside is untouched.
@@ -96,10 +104,12 @@ import Warehouse
         try withMigratedDatabase { db in
             _ = try seed(db, directory)
             let shrunk = try write(
-                mpiHeader + mpiRow("P000001", "Ada", "Quill", "2015-03-04") + mpiRow("P000002", "Ben", "Rook", "2012-11-30"),
+                mpiHeader + mpiRow("P000001", "Ada", "Quill", "2015-03-04")
+                    + mpiRow("P000002", "Ben", "Rook", "2012-11-30"),
                 to: "mpi2.csv", in: directory)
             try PatientImport.run(file: shrunk, connection: db, logger: quietLogger)
-            let file = try write(header + "P000003,riverside-peds,,\nP000001,riverside-peds,,\n", to: "a.csv", in: directory)
+            let file = try write(
+                header + "P000003,riverside-peds,,\nP000001,riverside-peds,,\n", to: "a.csv", in: directory)
             let summary = try AttributionImport.run(file: file, connection: db, logger: quietLogger)
             #expect(summary.rejections.map(\.line) == [2])
         }
@@ -112,12 +122,14 @@ import Warehouse
             let renamed = try write(
                 practices.replacingOccurrences(of: "Lakeside Children's", with: "Lakeside Children's Clinic"),
                 to: "practices2.csv", in: directory)
-            let panelFile = try write(header + "P000003,lakeside-childrens,\"Amanda Obardo, MD\",LC-3\n", to: "p.csv", in: directory)
+            let panelFile = try write(
+                header + "P000003,lakeside-childrens,\"Amanda Obardo, MD\",LC-3\n", to: "p.csv", in: directory)
             let summary = try AttributionImport.run(
                 file: panelFile, practicesFile: renamed, connection: db, logger: quietLogger)
             #expect(summary.practicesUpdated == 1 && summary.practicesUnchanged == 1 && summary.practicesInserted == 0)
             #expect(
-                try db.execute("SELECT name FROM lastmile.practice WHERE practice_id = $1", ["lakeside-childrens"]).scalar
+                try db.execute("SELECT name FROM lastmile.practice WHERE practice_id = $1", ["lakeside-childrens"])
+                    .scalar
                     == "Lakeside Children's Clinic")
 
             let before = try dump(db, "lastmile.attribution", orderBy: "patient_id, practice_id")

@@ -12,7 +12,8 @@ import Warehouse
     func files(_ directory: TemporaryDirectory) throws -> (mpi: String, practices: String, panel: String) {
         (
             try write(mpiHeader + mpiRow("P000001", "Ada", "Quill", "2015-03-04"), to: "mpi.csv", in: directory),
-            try write("practice_id,practice_name\nriverside-peds,Riverside Pediatrics\n", to: "practices.csv", in: directory),
+            try write(
+                "practice_id,practice_name\nriverside-peds,Riverside Pediatrics\n", to: "practices.csv", in: directory),
             try write(
                 "patient_id,practice_id,provider_name,practice_patient_id\nP000001,riverside-peds,,RP-1\n",
                 to: "attribution.csv", in: directory)
@@ -33,7 +34,8 @@ import Warehouse
             #expect(throws: Crash.self) {
                 try db.withTransaction {
                     try PatientImport.load(file: mpi, connection: db, logger: quietLogger)
-                    try AttributionImport.load(file: panel, practicesFile: practices, connection: db, logger: quietLogger)
+                    try AttributionImport.load(
+                        file: panel, practicesFile: practices, connection: db, logger: quietLogger)
                     try ConsentImport.load(
                         [ConsentImport.Input(path: fixture("consent-directives.csv"), format: .csv)], connection: db,
                         logger: quietLogger)
@@ -53,7 +55,8 @@ import Warehouse
             let (patients, attribution) = try db.withTransaction {
                 (
                     try PatientImport.load(file: mpi, connection: db, logger: quietLogger),
-                    try AttributionImport.load(file: panel, practicesFile: practices, connection: db, logger: quietLogger)
+                    try AttributionImport.load(
+                        file: panel, practicesFile: practices, connection: db, logger: quietLogger)
                 )
             }
             #expect(patients.inserted == 1)

@@ -47,12 +47,14 @@ import Warehouse
             let rows = try db.execute(
                 "SELECT directive_id, patient_id, status, source_format FROM lastmile.consent_directive ORDER BY 1"
             ).rows
-            #expect(rows.map { $0["directive_id"] ?? "" } == [
-                "fhir-deny-living-arrangement", "fhir-optout-except-peds", "fhir-parent-permit-education",
-                "fhir-policy-only-optout",
-            ])
+            #expect(
+                rows.map { $0["directive_id"] ?? "" } == [
+                    "fhir-deny-living-arrangement", "fhir-optout-except-peds", "fhir-parent-permit-education",
+                    "fhir-policy-only-optout",
+                ])
             #expect(rows.allSatisfy { $0["source_format"] == "fhir-json" })
-            let optOut = try #require(try ConsentStore(connection: db).directives(forPatients: ["P000101"])["P000101"]?.first)
+            let optOut = try #require(
+                try ConsentStore(connection: db).directives(forPatients: ["P000101"])["P000101"]?.first)
             #expect(optOut.provision.type == .deny)
             #expect(optOut.provision.provisions.first?.type == .permit)
         }
@@ -61,7 +63,8 @@ import Warehouse
     @Test func aMalformedFileStoresNothingFromAnyFile() throws {
         let directory = try TemporaryDirectory()
         let badRow = try write(
-            String(decoding: try Data(contentsOf: URL(fileURLWithPath: fixture("consent-directives.csv"))), as: UTF8.self)
+            String(
+                decoding: try Data(contentsOf: URL(fileURLWithPath: fixture("consent-directives.csv"))), as: UTF8.self)
                 + "CD-9999,P000777,allow,,,,,,,2026-01-01,active,self\n", to: "with-bad-row.csv", in: directory)
         let noColumns = try write("directive_id,patient_id\nCD-1,P1\n", to: "short.csv", in: directory)
         try withMigratedDatabase { db in

@@ -44,8 +44,10 @@ import Warehouse
             #expect(summary.updated == 1)
             #expect(summary.unchanged == 2)
             let row = try #require(
-                try db.execute("SELECT street, demographics_hash FROM lastmile.patient WHERE patient_id = $1", ["P000002"])
-                    .rows.first)
+                try db.execute(
+                    "SELECT street, demographics_hash FROM lastmile.patient WHERE patient_id = $1", ["P000002"]
+                )
+                .rows.first)
             #expect(row["street"] == "77 Elm Ave")
             #expect(row["demographics_hash"] != hashBefore)
             #expect(try dump(db, "lastmile.patient WHERE patient_id <> 'P000002'", orderBy: "patient_id") == others)
@@ -90,17 +92,22 @@ import Warehouse
     @Test func aSnapshotThatWouldRetireTooManyIsRefused() throws {
         let directory = try TemporaryDirectory()
         let full = try write(snapshot, to: "full.csv", in: directory)
-        let truncated = try write(mpiHeader + mpiRow("P000001", "Ada", "Quill", "2015-03-04"), to: "cut.csv", in: directory)
+        let truncated = try write(
+            mpiHeader + mpiRow("P000001", "Ada", "Quill", "2015-03-04"), to: "cut.csv", in: directory)
         try withMigratedDatabase { db in
             try PatientImport.run(file: full, connection: db, logger: quietLogger)
             let before = try dump(db, "lastmile.patient", orderBy: "patient_id")
             let error = #expect(throws: ReferenceDataError.self) {
                 try PatientImport.run(file: truncated, maxRetiredPercent: 50, connection: db, logger: quietLogger)
             }
-            #expect(error?.description == "cut.csv: would retire 2 of 3 active patients, over the limit of 50 %; check that the extract is complete, or raise the limit")
+            #expect(
+                error?.description
+                    == "cut.csv: would retire 2 of 3 active patients, over the limit of 50 %; check that the extract is complete, or raise the limit"
+            )
             #expect(try dump(db, "lastmile.patient", orderBy: "patient_id") == before)
             // Under a higher limit it goes through.
-            let allowed = try PatientImport.run(file: truncated, maxRetiredPercent: 67, connection: db, logger: quietLogger)
+            let allowed = try PatientImport.run(
+                file: truncated, maxRetiredPercent: 67, connection: db, logger: quietLogger)
             #expect(allowed.retired == 2)
         }
     }
@@ -139,7 +146,8 @@ import Warehouse
         let missingColumn = try write("id,given_name\nP000001,Ada\n", to: "short.csv", in: directory)
         // Good rows, then a field over the reader's 1 MiB limit: the file fails while its rows are being copied.
         let brokenHalfway = try write(
-            mpiHeader + mpiRow("P000009", "Ida", "Zorn", "2010-10-10") + "P000010,\"" + String(repeating: "x", count: 1_200_000)
+            mpiHeader + mpiRow("P000009", "Ida", "Zorn", "2010-10-10") + "P000010,\""
+                + String(repeating: "x", count: 1_200_000)
                 + "\n", to: "broken.csv", in: directory)
         try withMigratedDatabase { db in
             try PatientImport.run(file: good, connection: db, logger: quietLogger)
