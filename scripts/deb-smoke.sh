@@ -9,6 +9,7 @@
 #                        else http://deb.debian.org/debian)
 #   WITH_RECOMMENDS=1    install Recommends too (PostgreSQL for the embedded warehouse; slower)
 #   KEEP_ROOT=1          leave the root folder behind for a look around
+#   BASE_TARBALL=FILE    reuse the debootstrap root saved in FILE (made there by the first run that names it)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -25,6 +26,7 @@ mirror=${mirror:-http://deb.debian.org/debian}
 root=$(mktemp -d "${TMPDIR:-/var/tmp}/lastmile-smoke.XXXXXX")
 cleanup() {
     umount "$root/proc" 2>/dev/null || true
+    if mountpoint -q "$root/proc"; then say "$root/proc is still mounted: not removing $root"; return; fi
     if [[ -z ${KEEP_ROOT:-} ]]; then rm -rf "$root"; else say "root kept in $root"; fi
 }
 trap cleanup EXIT
@@ -34,15 +36,22 @@ step() { step_started=$SECONDS; say "$*"; }
 took() { say "  … $((SECONDS - step_started)) s"; }
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
 
-step "debootstrap --variant=minbase bookworm from $mirror"
-debootstrap --variant=minbase bookworm "$root" "$mirror" >"$root.debootstrap.log" 2>&1 ||
-    { tail -20 "$root.debootstrap.log" >&2; fail "debootstrap could not build the root (log: $root.debootstrap.log)"; }
-rm -f "$root.debootstrap.log"
+if [[ -n ${BASE_TARBALL:-} && -f $BASE_TARBALL ]]; then
+    step "unpack the Debian 12 root saved in $BASE_TARBALL"
+    tar -xzf "$BASE_TARBALL" -C "$root"
+else
+    step "debootstrap --variant=minbase bookworm from $mirror"
+    log=$root.debootstrap.log
+    debootstrap --variant=minbase bookworm "$root" "$mirror" >"$log" 2>&1 ||
+        { tail -20 "$log" >&2; fail "debootstrap could not build the root from $mirror (log: $log)"; }
+    rm -f "$log"
+    [[ -z ${BASE_TARBALL:-} ]] || tar -czf "$BASE_TARBALL" -C "$root" .
+fi
 took
+base_kib=$(du -skx "$root" | cut -f1)
 mount -t proc proc "$root/proc"
 # Services are not started inside a chroot.
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d" && chmod 0755 "$root/usr/sbin/policy-rc.d"
-base_kib=$(du -sk "$root" | cut -f1)
 
 step "apt-get install ./$(basename "$deb")"
 cp "$deb" "$root/tmp/"
@@ -50,9 +59,9 @@ recommends=--no-install-recommends
 [[ -n ${WITH_RECOMMENDS:-} ]] && recommends=
 in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $recommends "/tmp/$(basename "$deb")" \
     >"$root/tmp/install.log" 2>&1 || { tail -30 "$root/tmp/install.log" >&2; fail "apt-get install"; }
-grep -E '^(The following NEW|Need to get|After this)' -A0 "$root/tmp/install.log" >&2 || true
+grep -E '^(The following NEW|Need to get|After this)' -A1 "$root/tmp/install.log" >&2 || true
 took
-installed_kib=$(($(du -sk "$root" | cut -f1) - base_kib))
+installed_kib=$(($(du -skx "$root" | cut -f1) - base_kib))
 
 step "lastmile --version"
 version=$(in_root lastmile --version) || fail "lastmile --version"
