@@ -48,6 +48,7 @@ else
     [[ -z ${BASE_TARBALL:-} ]] || tar -czf "$BASE_TARBALL" -C "$root" .
 fi
 took
+chmod 0755 "$root" # the new system's / (made by mktemp, or from the tarball): every user must enter it
 base_kib=$(du -skx "$root" | cut -f1)
 mount -t proc proc "$root/proc"
 # Services are not started inside a chroot.
@@ -61,7 +62,7 @@ in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $recommends "/t
     >"$root/tmp/install.log" 2>&1 || { tail -30 "$root/tmp/install.log" >&2; fail "apt-get install"; }
 grep -E '^(The following NEW|Need to get|After this)' -A1 "$root/tmp/install.log" >&2 || true
 took
-installed_kib=$(($(du -skx "$root" | cut -f1) - base_kib))
+installed=$(sed -n 's/^After this operation, \(.*\) of additional disk space.*/\1/p' "$root/tmp/install.log")
 
 step "lastmile --version"
 version=$(in_root lastmile --version) || fail "lastmile --version"
@@ -104,5 +105,5 @@ for path in /usr/bin/lastmile /etc/lastmile /var/log/lastmile /var/lib/lastmile 
 done
 took
 
-say "OK: .deb $(du -k "$deb" | cut -f1) KiB; installed with its dependencies $((installed_kib / 1024)) MiB" \
+say "OK: .deb $(du -k "$deb" | cut -f1) KiB; installed with its dependencies ${installed:-?} (apt)" \
     "on a $((base_kib / 1024)) MiB minbase root; total $SECONDS s"
