@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 RELEASE_BIN := .build/release/lastmile
 
-.PHONY: deps build demo test test-dates bench fuzz format lint clean-demo
+.PHONY: deps build demo test test-dates bench fuzz format lint clean-demo deb
 
 deps:
 	@scripts/install-deps.sh
@@ -33,6 +33,10 @@ TARGET ?= csv-reader
 SECONDS ?= 600
 fuzz:
 	@scripts/fuzz.sh $(TARGET) $(SECONDS)
+
+## A Debian package in .build/deb/ (Swift standard library linked statically; docs/operations.md, "Install").
+deb: deps
+	@scripts/build-deb.sh
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
