@@ -81,7 +81,10 @@ import Warehouse
         #expect(report.stdout.contains("riverside-peds 2026-11-23:"))
         expectStatus(try lastmile(["runs"], as: loader, in: workspace), 0, "loader: runs")
         let export = try lastmile(
-            ["export", "fhir", "--since", "2026-11-01", "--out", "bulk", "--recipient", "practice:riverside-peds"],
+            [
+                "export", "fhir", "--since", "2026-11-01", "--out", "bulk", "--recipient", "practice:riverside-peds",
+                "--as-of", "2026-11-23",
+            ],
             as: loader, in: workspace)
         expectStatus(export, 0, "loader: export")
         let patient = try Connection(loader).execute("SELECT patient_id FROM lastmile.disclosure LIMIT 1").scalar
