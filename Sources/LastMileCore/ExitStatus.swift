@@ -17,6 +17,9 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case permission = 77
     /// A configuration file is invalid.
     case configuration = 78
+    /// A partial night: the run committed, but some source failed (an unusable input) or some input was
+    /// refused; the summary, the ledger and the metrics name them, and the next run retries them.
+    case partialFailure = 79
 }
 
 /// An error that knows which exit status it deserves. The CLI maps every other error to `.software`.

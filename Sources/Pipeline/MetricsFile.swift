@@ -86,6 +86,7 @@ public struct CommandOutcome: Sendable, Equatable {
         case .temporaryFailure: "temporary_failure"
         case .permission: "permission"
         case .configuration: "configuration"
+        case .partialFailure: "partial_failure"
         }
     }
 
@@ -120,14 +121,22 @@ public struct CommandOutcome: Sendable, Equatable {
 
 /// The nightly run's metrics file: last success time, duration and counts.
 enum MetricsFile {
-    /// Writes the metrics of a run that committed, its last success time the ledger's.
+    /// Writes the metrics of a run that committed, its last success time the ledger's. A partial night (a
+    /// source failed, an input refused) has exit status 79 and keeps the previous last success time; every
+    /// source has `lastmile_source_failed` (1 when it failed tonight).
     static func write(path: String, summary: RunSummary, connection: Connection, pipeline: String) throws {
-        let committed = try RunLedger(connection: connection).lastSuccess(pipeline: pipeline)
+        let partial = summary.isPartial
+        let committed = partial ? nil : try RunLedger(connection: connection).lastSuccess(pipeline: pipeline)
         var metrics = MetricsText()
         let p = [("pipeline", pipeline)]
-        CommandOutcome(exitStatus: .ok, finishedAt: Date()).addOutcome(
+        CommandOutcome(exitStatus: partial ? .partialFailure : .ok, finishedAt: Date()).addOutcome(
             to: &metrics, prefix: "lastmile", labels: p,
             lastSuccess: committed, path: path)
+        let failed = Set(summary.failedSources.map(\.source))
+        metrics.gauge(
+            "lastmile_source_failed",
+            help: "1 when the source failed in the last run (an unusable input; its files are retried), else 0.",
+            summary.sources.map { (p + [("source", $0.source)], failed.contains($0.source) ? 1 : 0) })
         metrics.gauge(
             "lastmile_run_duration_seconds", help: "Duration of the last successful run.", labels: p,
             value: summary.seconds)

@@ -17,29 +17,33 @@ struct ExtractedNight {
 extension RunState {
     /// Reads every new, settled input file of the sources, applies gate 1 and records each file read in the
     /// input-file ledger. Files refused (not regular files) are named in `refused`.
-    func extract(_ sources: [SourceConfig], inputs: inout [RunInput], refused: inout [String]) throws -> ExtractedNight
-    {
+    ///
+    /// Each source is read whole before anything of it is written: a source with an unusable input (an
+    /// `InputError`: empty, no header, unreadable, a required column missing) is named in `failed` and leaves
+    /// nothing of itself — no records, no rejects, no `ingested_file` rows, so the next run retries its files.
+    /// Any other error fails the whole run.
+    func extract(
+        _ sources: [SourceConfig], inputs: inout [RunInput], refused: inout [String], failed: inout [FailedSource]
+    ) throws -> ExtractedNight {
         var night = ExtractedNight()
         let ingested = IngestedFiles(connection: connection)
         for source in sources {
             let extractor = try ExtractorRegistry.makeExtractor(for: source)
-            let paths = InputFiles.matching(source.input ?? "")
-            warnAboutWritableFolders(paths, source: source.name)
-            var counts = SourceRunCounts(source: source.name)
-            for path in paths {
-                let file = InputFile(source: source.name, path: path)
-                guard let ready = try readyToRead(file, counts: &counts, refused: &refused) else { continue }
-                if try ingested.contains(source: source.name, sha256: ready.sha256) {
-                    counts.filesSkipped += 1
-                    inputs.append(ready.input(skipped: true))
-                    logger.info(
-                        "input already loaded; skipped",
-                        metadata: [
-                            "source": "\(source.name)", "file": "\(file.name)", "file.sha256": "\(ready.sha256)",
-                        ])
-                    continue
-                }
-                guard let sink = try read(file, with: extractor, before: ready.state, counts: &counts) else { continue }
+            let read: SourceRead
+            do {
+                read = try readSource(source, with: extractor, ingested: ingested, refused: &refused)
+            } catch let error as InputError {
+                failed.append(FailedSource(source: source.name, message: String(describing: error)))
+                night.counts[source.name] = SourceRunCounts(source: source.name)
+                logger.error(
+                    "source failed for this run; its files are left for the next run, the other sources go on",
+                    metadata: ["source": "\(source.name)", "file": "\(error.file)", "error.code": "\(error.code)"])
+                continue
+            }
+            var counts = read.counts
+            inputs += read.skipped
+            for (ready, sink) in read.files {
+                let file = ready.file
                 let rowsRead = try admit(sink, from: file, counts: &counts, into: &night)
                 inputs.append(ready.input(skipped: false))
                 try ingested.record(
@@ -56,6 +60,43 @@ extension RunState {
         }
         try rejects.flush()
         return night
+    }
+
+    /// What one source's inputs held, read before anything of the source is written.
+    struct SourceRead {
+        var counts: SourceRunCounts
+        /// Inputs already loaded (same source and sha256), skipped.
+        var skipped: [RunInput] = []
+        /// Inputs read whole, with what they held, in the order read.
+        var files: [(ReadyFile, RunSink)] = []
+    }
+
+    /// Reads every new, settled input of `source`; throws the first `InputError` of any of them.
+    private func readSource(
+        _ source: SourceConfig, with extractor: any Extractor, ingested: IngestedFiles, refused: inout [String]
+    ) throws -> SourceRead {
+        let paths = InputFiles.matching(source.input ?? "")
+        warnAboutWritableFolders(paths, source: source.name)
+        var read = SourceRead(counts: SourceRunCounts(source: source.name))
+        for path in paths {
+            let file = InputFile(source: source.name, path: path)
+            guard let ready = try readyToRead(file, counts: &read.counts, refused: &refused) else { continue }
+            if try ingested.contains(source: source.name, sha256: ready.sha256) {
+                read.counts.filesSkipped += 1
+                read.skipped.append(ready.input(skipped: true))
+                logger.info(
+                    "input already loaded; skipped",
+                    metadata: [
+                        "source": "\(source.name)", "file": "\(file.name)", "file.sha256": "\(ready.sha256)",
+                    ])
+                continue
+            }
+            guard let sink = try self.read(file, with: extractor, before: ready.state, counts: &read.counts) else {
+                continue
+            }
+            read.files.append((ready, sink))
+        }
+        return read
     }
 
     /// One input file of a source.

@@ -27,7 +27,8 @@ struct RunState {
         stage.lap("reference", rows: summary.reference["mpi.rows"] ?? 0, into: &summary)
         let sources = config.sources.filter { options.onlySources?.contains($0.name) ?? true }
 
-        var extracted = try extract(sources, inputs: &inputs, refused: &summary.refusedInputs)
+        var extracted = try extract(
+            sources, inputs: &inputs, refused: &summary.refusedInputs, failed: &summary.failedSources)
         stage.lap("extract+gate1", rows: extracted.counts.total(\.rowsRead), into: &summary)
 
         let patients = try PatientSnapshot.load(connection)

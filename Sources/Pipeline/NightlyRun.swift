@@ -35,7 +35,8 @@ public struct RunOptions: Sendable {
 ///
 /// A second run waits for the advisory lock (up to the pipeline's `lock_wait_seconds`) or exits 75; a crash
 /// at any point leaves the warehouse as it was (the ledger row is then marked failed by the next run); an
-/// input file already loaded (same source and sha256) is skipped, so a repeated night changes nothing.
+/// input file already loaded (same source and sha256) is skipped, so a repeated night changes nothing. A source
+/// with an unusable input is left out of the night (`RunSummary.failedSources`); the others commit.
 public struct NightlyRun {
     /// The advisory-lock key that keeps two runs apart.
     public static let lockKey: Int64 = 0x6C61_7374_6D69_0002
@@ -112,8 +113,8 @@ public struct NightlyRun {
                 }
                 if options.dryRun { throw DryRunRollback() }
                 try ledger.finish(
-                    runId: effectiveRunId, status: "succeeded", inputs: inputs, counts: summary, message: nil,
-                    at: clock.now)
+                    runId: effectiveRunId, status: "succeeded", inputs: inputs, counts: summary,
+                    message: Self.partialMessage(summary), at: clock.now)
             }
         } catch is DryRunRollback {
             rejects.discard()
@@ -141,6 +142,14 @@ public struct NightlyRun {
                 throw MetricsNotWrittenAfterCommit(path: metrics, summary: summary)
             }
         }
+        if summary.isPartial {
+            log.error(
+                "run committed without some inputs",
+                metadata: [
+                    "sources.failed": "\(summary.failedSources.map(\.source).joined(separator: ","))",
+                    "inputs.refused": .number(summary.refusedInputs.count),
+                ])
+        }
         log.info(
             "run succeeded",
             metadata: [
@@ -148,6 +157,16 @@ public struct NightlyRun {
                 "flags.active": .number(summary.flags.active), "seconds": .seconds(summary.seconds),
             ])
         return summary
+    }
+}
+
+extension NightlyRun {
+    /// The ledger message of a partial night (failed sources, refused inputs), nil for a complete one.
+    static func partialMessage(_ summary: RunSummary) -> String? {
+        var parts: [String] = []
+        if !summary.failedSources.isEmpty { parts.append(SourcesFailed(sources: summary.failedSources).description) }
+        if !summary.refusedInputs.isEmpty { parts.append(InputsRefused(inputs: summary.refusedInputs).description) }
+        return parts.isEmpty ? nil : "partial: " + parts.joined(separator: "; ")
     }
 }
 

@@ -49,8 +49,14 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// Per-stage elapsed seconds.
     public var stageSeconds: [String: Double] = [:]
     /// Inputs not read because they are not regular files (a symbolic link, a FIFO …), each naming the file
-    /// and why; the others were loaded, and the command then exits 65 (`InputsRefused`).
+    /// and why; the others were loaded, and the command then exits 79 (`InputsRefused`).
     public var refusedInputs: [String] = []
+    /// Sources that failed tonight (an unusable input): nothing of them was written, their files are retried
+    /// by the next run; the other sources committed, and the command then exits 79 (`SourcesFailed`).
+    public var failedSources: [FailedSource] = []
+
+    /// Whether the night committed without all of its inputs: a source failed or an input was refused.
+    public var isPartial: Bool { !failedSources.isEmpty || !refusedInputs.isEmpty }
 
     public var isBalanced: Bool { sources.allSatisfy(\.isBalanced) }
 
@@ -59,8 +65,14 @@ public struct RunSummary: Sendable, Codable, Equatable {
         var lines: [String] = []
         let id = runId.map { "run \($0)" } ?? "dry run"
         lines.append("\(id): pipeline \(pipeline), as of \(asOf)\(dryRun ? " (dry run: nothing was committed)" : "")")
+        let failed = Dictionary(failedSources.map { ($0.source, $0.message) }, uniquingKeysWith: { a, _ in a })
         for s in sources {
             lines.append("")
+            if let message = failed[s.source] {
+                lines.append("source \(s.source): FAILED, nothing of it was loaded (the next run retries its files)")
+                lines.append("  " + message)
+                continue
+            }
             lines.append(
                 "source \(s.source): \(s.files) file(s) read, \(s.filesSkipped) already loaded and skipped"
                     + (s.filesUnsettled > 0 ? ", \(s.filesUnsettled) still being written (left for the next run)" : ""))
@@ -126,12 +138,34 @@ public struct RunSummary: Sendable, Codable, Equatable {
     }
 }
 
-/// Some inputs were not regular files and were not read; the others were loaded and committed.
+/// A source that failed in a run: an unusable input (its `InputError`, which names the file and never a value).
+public struct FailedSource: Sendable, Codable, Equatable {
+    public var source: String
+    public var message: String
+
+    public init(source: String, message: String) {
+        self.source = source
+        self.message = message
+    }
+}
+
+/// Some sources failed (an unusable input) and were not loaded; the others were loaded and committed: exit 79.
+public struct SourcesFailed: ClassifiedError, CustomStringConvertible {
+    public var sources: [FailedSource]
+    public init(sources: [FailedSource]) { self.sources = sources }
+    public var exitStatus: ExitStatus { .partialFailure }
+    public var description: String {
+        "\(sources.count) source(s) failed and were not loaded (the other sources committed; the next run retries "
+            + "their files): " + sources.map { "\($0.source): \($0.message)" }.joined(separator: "; ")
+    }
+}
+
+/// Some inputs were not regular files and were not read; the others were loaded and committed: exit 79.
 public struct InputsRefused: ClassifiedError, CustomStringConvertible {
     /// Each refused input, naming the file and why.
     public var inputs: [String]
     public init(inputs: [String]) { self.inputs = inputs }
-    public var exitStatus: ExitStatus { .dataError }
+    public var exitStatus: ExitStatus { .partialFailure }
     public var description: String {
         "\(inputs.count) input(s) not read (not regular files): " + inputs.joined(separator: "; ")
     }

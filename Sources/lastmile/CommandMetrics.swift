@@ -63,6 +63,8 @@ extension Run {
         } catch let error as MetricsNotWrittenAfterCommit {
             print(error.summary.rendered())
             throw error
+        } catch let error where error is SourcesFailed || error is InputsRefused {
+            throw error  // a partial night committed; its metrics file, written by the run, already says so
         } catch {
             if let metricsFile {
                 let name =

@@ -15,7 +15,8 @@ struct Run: ParsableCommand {
             warehouse keeps file, line and reason; the raw row goes only to a 0600 rejects file); records pass \
             the source agreement (gate 1), are matched to patients, pass the patient's consent (gate 2), and \
             are loaded; flags are then derived from every stored event. All of it commits at once or not at \
-            all. A second run waits for the lock (lock_wait_seconds) or exits 75. The summary accounts for \
+            all, except that a source with an unusable input (empty, no header, a required column missing) is \
+            left out: the others commit, its files are retried by the next run, and the run exits 79. A second run waits for the lock (lock_wait_seconds) or exits 75. The summary accounts for \
             every row read.
 
             Example:  lastmile run pipelines/nightly.yaml --as-of 2026-11-20 --metrics-file /var/lib/node_exporter/lastmile.prom
@@ -65,9 +66,16 @@ struct Run: ParsableCommand {
         let connection = try global.warehouse(pipelineWarehouse: config.warehouse).connectMigrated(logger: logger)
         let summary = try NightlyRun(config: config, options: options, logger: logger).run(connection: connection)
         switch summaryFormat {
-        case .text: print(summary.rendered())
+        // Refused inputs and failed sources name files from the inbox: control characters become escapes.
+        case .text:
+            print(
+                summary.rendered().split(separator: "\n", omittingEmptySubsequences: false).map {
+                    terminalSafe(String($0))
+                }.joined(separator: "\n"))
         case .json: print(try summary.json())
         }
+        // A partial night committed; the metrics file (written by the run) already says so: exit 79.
+        if !summary.failedSources.isEmpty { throw SourcesFailed(sources: summary.failedSources) }
         if !summary.refusedInputs.isEmpty { throw InputsRefused(inputs: summary.refusedInputs) }
     }
 }

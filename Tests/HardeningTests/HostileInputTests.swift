@@ -299,7 +299,7 @@ extension HostileInputTests {
                 ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20"], in: workspace.root,
                 environment: ["LASTMILE_DATABASE_URL": url], seconds: 180)
             let result = try #require(run, "the run hung on an input")
-            #expect(result.status == 65, "\(result.stderr)")
+            #expect(result.status == 79, "\(result.stderr)")
             for name in [
                 "attendance-2026-11-21.csv is a symbolic link", "attendance-shadow.csv is a symbolic link",
                 "hmis-export-2026-11-20/Extra.csv is a symbolic link", "housing-2026-11-21.csv is a FIFO",
@@ -331,7 +331,7 @@ extension HostileInputTests {
                 ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20"], in: workspace.root,
                 environment: ["LASTMILE_DATABASE_URL": url], seconds: 120)
             let result = try #require(run, "the run hung on a FIFO (holding the run lock)")
-            #expect(result.status == 65, "\(result.stderr)")
+            #expect(result.status == 79, "\(result.stderr)")
             #expect(result.stderr.contains("bookings-2026-11-21.csv is a FIFO"))
             let loaded = try Connection(url).execute("SELECT count(*) FROM lastmile.ingested_file").scalar
             #expect(loaded == "5")

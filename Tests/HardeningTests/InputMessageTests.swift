@@ -40,7 +40,7 @@ import Warehouse
         }
     }
 
-    @Test func aRunOverAHeaderlessFileExits65AndItsLogsLedgerAndRunsShowNoValue() throws {
+    @Test func aRunOverAHeaderlessFileExits79AndItsLogsLedgerAndRunsShowNoValue() throws {
         let workspace = try SampleWorkspace()
         let inbox = workspace.sampleData.appendingPathComponent("inbox/riverside-usd")
         try TestDatabase.withFreshDatabase { url in
@@ -54,7 +54,7 @@ import Warehouse
                         url,
                     ],
                     in: workspace.root)
-                #expect(run.status == 65, "\(name): \(run.stderr)")
+                #expect(run.status == 79, "\(name): \(run.stderr)")
                 #expect(Self.leaks(run.stdout + run.stderr).isEmpty, "\(name) run shows \(run.stdout + run.stderr)")
                 for line in run.stderr.split(separator: "\n") {
                     #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "\(line)")

@@ -156,22 +156,25 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
                 ))
             #expect(text.contains("lastmile_flags_active{pipeline=\"nightly\"} \(summary.flags.active)"))
 
-            // A failed run (an unusable input: an empty file) reports the failure and keeps the last success time.
+            // A partial night (one source's input unusable: an empty file) reports the failed source, exit status
+            // 79 and success 0, and keeps the last success time; the other sources committed.
             let lastSuccess = text.split(separator: "\n").first {
                 $0.hasPrefix("lastmile_last_success_timestamp_seconds")
             }
             try Data().write(
                 to: workspace.sampleData.appendingPathComponent("inbox/riverside-usd/attendance-2026-11-21.csv"))
-            let failure = try #require(throws: (any Error).self) {
-                try NightlyRun(config: config, options: options, logger: quiet).run(connection: db)
-            }
-            #expect((failure as? any ClassifiedError)?.exitStatus == .dataError)
+            let partial = try NightlyRun(config: config, options: options, logger: quiet).run(connection: db)
+            #expect(partial.failedSources.map(\.source) == ["riverside-usd"])
             let after = try String(contentsOfFile: metrics, encoding: .utf8)
             #expect(after.contains("lastmile_last_run_success{pipeline=\"nightly\"} 0"))
+            #expect(after.contains("lastmile_last_run_exit_status{pipeline=\"nightly\"} 79"))
+            #expect(after.contains("lastmile_source_failed{pipeline=\"nightly\",source=\"riverside-usd\"} 1"))
+            #expect(after.contains("lastmile_source_failed{pipeline=\"nightly\",source=\"county-jail\"} 0"))
             #expect(
                 after.split(separator: "\n").first { $0.hasPrefix("lastmile_last_success_timestamp_seconds") }
                     == lastSuccess)
-            #expect(try db.execute("SELECT status FROM lastmile.run ORDER BY run_id DESC LIMIT 1").scalar == "failed")
+            #expect(
+                try db.execute("SELECT status FROM lastmile.run ORDER BY run_id DESC LIMIT 1").scalar == "succeeded")
         }
     }
 
