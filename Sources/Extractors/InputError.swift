@@ -29,6 +29,10 @@ public struct InputError: ClassifiedError, Sendable, Hashable, CustomStringConve
         case missingFile(name: String)
         /// The input is a folder where a file is expected, or the other way round.
         case wrongKind(expected: String)
+        /// A feed configured as positive attendance (a row for every enrolled day) whose `rows` attendance
+        /// rows carry no present code at all: an absence-only export, which would rate every student 100 %
+        /// absent.
+        case looksAbsenceOnly(rows: Int)
     }
 
     /// The file (relative to its input root), or the folder for multi-file inputs.
@@ -56,6 +60,7 @@ public struct InputError: ClassifiedError, Sendable, Hashable, CustomStringConve
         case .duplicateColumn: "duplicate-column"
         case .missingFile: "missing-file"
         case .wrongKind: "wrong-kind"
+        case .looksAbsenceOnly: "looks-absence-only"
         }
     }
 
@@ -85,6 +90,9 @@ public struct InputError: ClassifiedError, Sendable, Hashable, CustomStringConve
             return "\(file):1: column \"\(name)\" appears more than once (columns \(list)); rename one in the file"
         case .missingFile(let name): return "\(file): missing \(name)"
         case .wrongKind(let expected): return "\(file): expected \(expected)"
+        case .looksAbsenceOnly(let rows):
+            return "\(file): looks absence-only: no present code in \(rows) row\(rows == 1 ? "" : "s"); "
+                + "declare `attendance: absences-only` with an enrollment file and a calendar"
         }
     }
 

@@ -20,6 +20,7 @@ import Yams
 /// codes:
 ///   attendance_code: { U: absent-unexcused, X: absent-excused }
 /// labels: [sealed]                       # restriction labels put on every record of this source
+/// attendance: positive                   # school-attendance only: positive | absences-only | aggregate
 /// ```
 /// `load(path:)` reports every problem at once, each with the file and key path.
 public struct SourceConfig: Sendable {
@@ -53,6 +54,12 @@ public struct SourceConfig: Sendable {
     /// Column → (source code → lastmile value), merged over the layout's default map.
     public var codes: [String: [String: String]]
     public var labels: Set<RestrictionLabel>
+    /// How a school-attendance feed accounts for enrolled days (`attendance:`); `.positive` by default.
+    public var attendance: AttendanceShape
+    /// The enrollment-spans file an absences-only feed needs (`enrollment:`), as the config gives it.
+    public var enrollment: String?
+    /// The school-calendar file an absences-only feed needs (`calendar:`), as the config gives it.
+    public var calendar: String?
     /// The file the config came from (for messages), or `<built-in>`.
     public var file: String
 
@@ -60,7 +67,8 @@ public struct SourceConfig: Sendable {
         name: String, extractor: String, category: DataCategory? = nil, agreement: String? = nil,
         layout: String? = nil, input: String? = nil, description: String? = nil, dialect: CSVDialect = CSVDialect(),
         columns: [String: ColumnOverride] = [:], codes: [String: [String: String]] = [:],
-        labels: Set<RestrictionLabel> = [], file: String = "<built-in>"
+        labels: Set<RestrictionLabel> = [], attendance: AttendanceShape = .positive, enrollment: String? = nil,
+        calendar: String? = nil, file: String = "<built-in>"
     ) {
         self.name = name
         self.extractor = extractor
@@ -73,6 +81,9 @@ public struct SourceConfig: Sendable {
         self.columns = columns
         self.codes = codes
         self.labels = labels
+        self.attendance = attendance
+        self.enrollment = enrollment
+        self.calendar = calendar
         self.file = file
     }
 
@@ -124,7 +135,7 @@ public struct SourceConfig: Sendable {
         }
         let topKeys = [
             "source", "extractor", "category", "agreement", "layout", "input", "description", "owner", "csv",
-            "columns", "codes", "labels",
+            "columns", "codes", "labels", "attendance", "enrollment", "calendar",
         ]
         guard let top = reader.mapping(reader.root, "", keys: topKeys, required: true) else {
             return (nil, reader.problems)
@@ -144,10 +155,14 @@ public struct SourceConfig: Sendable {
         let input = reader.string(top["input"], "input")
         let description = reader.string(top["description"], "description")
         _ = reader.string(top["owner"], "owner")
+        let attendance: AttendanceShape? = reader.enumValue(top["attendance"], "attendance")
+        let enrollment = reader.string(top["enrollment"], "enrollment")
+        let calendar = reader.string(top["calendar"], "calendar")
         guard let name, let extractor else { return (nil, reader.problems) }
         var config = SourceConfig(
             name: name, extractor: extractor, category: category, agreement: agreement, layout: layout, input: input,
-            description: description, dialect: dialect, columns: columns, codes: codes, labels: labels, file: file)
+            description: description, dialect: dialect, columns: columns, codes: codes, labels: labels,
+            attendance: attendance ?? .positive, enrollment: enrollment, calendar: calendar, file: file)
         config.positions = reader.positions
         return (config, reader.problems)
     }
@@ -281,6 +296,7 @@ public struct SourceConfig: Sendable {
             problem("layout", "unknown layout; \(extractor) has \(type.layouts.map(\.name).joined(separator: ", "))")
             return problems
         }
+        problems += attendanceProblems()
         if type.inputKind == .folder, !columns.isEmpty || !codes.isEmpty {
             problem(
                 columns.isEmpty ? "codes" : "columns",
@@ -325,6 +341,65 @@ public struct SourceConfig: Sendable {
             }
         }
         return problems
+    }
+}
+
+/// How a school-attendance feed accounts for the days a student was enrolled (a source's `attendance:` key).
+public enum AttendanceShape: String, Sendable, Hashable, CaseIterable {
+    /// A row for every enrolled day, present or not: the days with a row are the enrolled days.
+    case positive
+    /// Rows only for the days a student was not present (PowerSchool, Infinite Campus); enrolled days must
+    /// come from an enrollment file and a school calendar.
+    case absencesOnly = "absences-only"
+    /// Days absent and days enrolled to date per student (state reports, monthly feeds).
+    case aggregate
+}
+
+extension SourceConfig {
+    /// The config keys that describe a school-attendance feed's shape.
+    static let attendanceKeys = ["attendance", "enrollment", "calendar"]
+
+    /// Problems with `attendance`, `enrollment` and `calendar`: only school-attendance sources take them, and
+    /// a shape that cannot give a true denominator (enrolled days) is refused rather than rated 100 % absent.
+    func attendanceProblems() -> [ConfigProblem] {
+        func problem(_ path: String, _ message: String) -> ConfigProblem {
+            ConfigProblem(file: file, keyPath: path, at: position(of: path), message: message)
+        }
+        guard extractor == SchoolAttendanceExtractor.kind else {
+            return Self.attendanceKeys.filter { positions[$0] != nil }.map {
+                problem($0, "only school-attendance sources take \($0)")
+            }
+        }
+        switch attendance {
+        case .positive:
+            return []
+        case .absencesOnly:
+            var missing: [String] = []
+            if enrollment == nil { missing.append("an `enrollment:` file (student id, school, entry date, exit date)") }
+            if calendar == nil { missing.append("a `calendar:` file (school id and instructional dates)") }
+            if !missing.isEmpty {
+                return [
+                    problem(
+                        "attendance",
+                        "absences-only attendance has no enrolled days of its own; name "
+                            + missing.joined(separator: " and ")
+                            + ", or every listed day counts as enrolled and every student as absent")
+                ]
+            }
+            return [
+                problem(
+                    "attendance",
+                    "absences-only attendance with an enrollment file and a calendar is not supported yet "
+                        + "(issue 16); send a positive-attendance export (a row for every enrolled day)")
+            ]
+        case .aggregate:
+            return [
+                problem(
+                    "attendance",
+                    "aggregate attendance (days absent and enrolled per student) is not supported yet (issue 16); "
+                        + "send a positive-attendance export (a row for every enrolled day)")
+            ]
+        }
     }
 }
 

@@ -95,9 +95,10 @@ func csvField(_ s: String) -> String {
                 Data(
                     "ly,,Zero,,2015-04-04,F,5,102,Millbrook Elementary School,2026-11-18,A,,,,,Oakdale,OR,97420,\n".utf8
                 ))
+            // A present day: a file with none is refused as absence-only (issue 16).
             nul.append(
                 Data(
-                    "998002,Plain,,Row,,2015-04-05,F,5,102,Millbrook Elementary School,2026-11-18,A,,,,,Oakdale,OR,97420,\n"
+                    "998002,Plain,,Row,,2015-04-05,F,5,102,Millbrook Elementary School,2026-11-18,P,,,,,Oakdale,OR,97420,\n"
                         .utf8))
             try nul.write(to: inbox.appendingPathComponent("attendance-2026-11-21-..-nul.csv"))
 

@@ -7,6 +7,10 @@ import LastMileCore
 /// When the file has a `ferpa_basis` column and a row's is empty, the record is labelled
 /// `ferpa-basis-missing` (the consent gate drops it). The guardian's phone is the person's phone: it is
 /// what a pediatric practice's record usually holds.
+///
+/// A source declared `attendance: positive` (the default) must carry a present code: a file whose rows are
+/// all absences is an absence-only export, and reading it as positive attendance would count each listed day
+/// as an enrolled day and rate every student 100 % absent, so it is refused (`InputError.looksAbsenceOnly`).
 public struct SchoolAttendanceExtractor: Extractor {
     public static let kind = "school-attendance"
     public static let category = DataCategory.education
@@ -110,12 +114,16 @@ public struct SchoolAttendanceExtractor: Extractor {
         let statuses = AttendanceStatus.allCases
         let name = source.name
         let labels = source.labels
+        var tally = PresenceTally()
 
         try csv.forEachRow(into: &sink) { row in
+            // Read first so a present day counts even when another field of its row is rejected.
+            let coded = Result { () throws(RowRejection) in try row.code(code) }
+            if case .success(let status?) = coded { tally.count(statuses[status]) }
             let id = try row.requiredText(studentId)
             let day = try row.requiredDate(date)
             let recordId = try row.key(studentId, day)
-            guard let status = try row.code(code) else { throw row.rejection(code, .missingRequired) }
+            guard let status = try coded.get() else { throw row.rejection(code, .missingRequired) }
             let person = PersonIdentity(
                 sourcePersonId: id, givenName: try row.text(first), middleName: try row.text(middle),
                 familyName: try row.text(last), suffix: try row.text(suffix), birthDate: try row.date(birth),
@@ -131,5 +139,22 @@ public struct SchoolAttendanceExtractor: Extractor {
                 source: name, recordId: recordId, person: person, event: .attendance(event),
                 labels: recordLabels, provenance: row.provenance())
         }
+        if source.attendance == .positive, tally.looksAbsenceOnly {
+            throw InputError(file: input.name, problem: .looksAbsenceOnly(rows: tally.rows))
+        }
     }
+}
+
+/// How many attendance rows a file had and how many of them said present.
+struct PresenceTally {
+    private(set) var rows = 0
+    private(set) var present = 0
+
+    mutating func count(_ status: AttendanceStatus) {
+        rows += 1
+        if status == .present { present += 1 }
+    }
+
+    /// Rows were read and none of them is a present day.
+    var looksAbsenceOnly: Bool { rows > 0 && present == 0 }
 }
