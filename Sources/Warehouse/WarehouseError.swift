@@ -102,8 +102,9 @@ public struct WarehouseError: ClassifiedError, CustomStringConvertible, Sendable
         } else if let clientMessage {
             text +=
                 ": "
-                + clientMessage.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(
-                    of: "\n", with: "; ")
+                + clientMessage.split(whereSeparator: \.isNewline)
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                .joined(separator: "; ")
         }
         switch kind {
         case .connectionFailed(true), .connectionLost:

@@ -85,7 +85,7 @@ struct ConsentCommand: ParsableCommand {
                 or role:<role>) would on --as-of (default today). Prints directive ids, agreements and rules; \
                 never the birth date or other demographics.
 
-                Example:  lastmile consent explain --patient P000123 --source riverside-usd --recipient practice:riverside-peds
+                Example:  lastmile consent explain --patient P708682 --source riverside-usd --recipient practice:riverside-peds
                 """)
 
         @OptionGroup var global: GlobalOptions

@@ -14,7 +14,7 @@ struct Disclosures: ParsableCommand {
             source, period start), the report it went into and that report's delivery status. Prints ids and \
             codes only, no names or demographics. With --since, only disclosures on or after that UTC day.
 
-            Example:  lastmile disclosures --patient P000123 --since 2026-11-01
+            Example:  lastmile disclosures --patient P708682 --since 2026-11-01
             """)
 
     @OptionGroup var global: GlobalOptions

@@ -70,7 +70,7 @@ struct Extract: ParsableCommand {
     func run() throws {
         var config: SourceConfig
         if let source {
-            config = try SourceConfig.load(path: "\(pipelines)/sources/\(source).yaml")
+            config = try SourceConfig.load(path: sourceConfigPath(source, pipelines: pipelines))
         } else {
             config = SourceConfig.defaults(for: extractor!)
             config.layout = layout

@@ -19,8 +19,9 @@ struct Link: ParsableCommand {
             parent and a child). Uncertain records go to --review-out. Without --model, a model is trained on \
             the inputs first (no labels needed). Counts and timings go to standard error; no personal data is printed.
 
-            Example:  lastmile link --mpi sample-data/mpi.csv --incoming roster.csv --out links.csv \
-            --model pipelines/match-model.json --review-out review.csv
+            Example:  lastmile sample-data generate --benchmark --mpi-size 2000 --seed 7 --out bench-work/2k
+                      lastmile link --mpi bench-work/2k/mpi.csv --incoming bench-work/2k/incoming.csv \
+            --out bench-work/2k/links.csv --review-out bench-work/2k/review.csv
             """)
 
     @OptionGroup var global: GlobalOptions

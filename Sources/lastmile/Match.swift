@@ -8,7 +8,7 @@ struct Match: ParsableCommand {
             Training needs no labels: u comes from random pairs, m from EM on birth-date and name blocks. The \
             model is JSON, meant to be committed and reviewed as a diff.
 
-            Example:  lastmile match train --mpi sample-data/mpi.csv --incoming roster.csv --out pipelines/match-model.json
+            Example:  lastmile match train --mpi bench-work/2k/mpi.csv --incoming bench-work/2k/incoming.csv --out bench-work/2k/model.json
             """,
         subcommands: [MatchTrain.self, MatchExplain.self])
 }

@@ -14,8 +14,8 @@ struct MatchExplain: ParsableCommand {
             the prior and the resulting probability; it prints the compared values only with \
             --show-personal-data.
 
-            Example:  lastmile match explain --mpi sample-data/mpi.csv --incoming roster.csv \
-            --model pipelines/match-model.json --incoming-id S1042 --mpi-id P000123
+            Example:  lastmile match explain --mpi bench-work/2k/mpi.csv --incoming bench-work/2k/incoming.csv \
+            --model bench-work/2k/model.json --incoming-id I972141 --mpi-id P962089
             """)
 
     @OptionGroup var global: GlobalOptions

@@ -10,7 +10,7 @@ struct MatchTrain: ParsableCommand {
         discussion: """
             Prints a summary of what was estimated (pair counts, λ), never personal data.
 
-            Example:  lastmile match train --mpi sample-data/mpi.csv --incoming roster.csv --out pipelines/match-model.json
+            Example:  lastmile match train --mpi bench-work/2k/mpi.csv --incoming bench-work/2k/incoming.csv --out bench-work/2k/model.json
             """)
 
     @OptionGroup var global: GlobalOptions

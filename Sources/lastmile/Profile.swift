@@ -93,7 +93,7 @@ struct Profile: ParsableCommand {
     private func loadConfig() throws -> (SourceConfig, SourceLayout) {
         var config: SourceConfig
         if let source {
-            config = try SourceConfig.load(path: "\(pipelines)/sources/\(source).yaml")
+            config = try SourceConfig.load(path: sourceConfigPath(source, pipelines: pipelines))
         } else {
             config = SourceConfig.defaults(for: extractor ?? "")
             config.layout = layout

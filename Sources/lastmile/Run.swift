@@ -9,15 +9,15 @@ import Warehouse
 /// `lastmile run PIPELINE`: the nightly job.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a pipeline: extract → consent gate → match → consent gate → flags → load, in one transaction.",
+        abstract: "Run a pipeline: extract → consent gate → match → consent gate → load → flags, in one transaction.",
         discussion: """
             Every input not loaded before (by source and sha256) is extracted; bad rows are quarantined (the \
             warehouse keeps file, line and reason; the raw row goes only to a 0600 rejects file); records pass \
             the source agreement (gate 1), are matched to patients, pass the patient's consent (gate 2), and \
             are loaded; flags are then derived from every stored event. All of it commits at once or not at \
             all, except that a source with an unusable input (empty, no header, a required column missing) is \
-            left out: the others commit, its files are retried by the next run, and the run exits 79. A second run waits for the lock (lock_wait_seconds) or exits 75. The summary accounts for \
-            every row read.
+            left out: the others commit, its files are retried by the next run, and the run exits 79. A second \
+            run waits for the lock (lock_wait_seconds) or exits 75. The summary accounts for every row read.
 
             Example:  lastmile run pipelines/nightly.yaml --as-of 2026-11-20 --metrics-file /var/lib/node_exporter/lastmile.prom
             """)
