@@ -22,19 +22,7 @@ struct Extract: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: "A source config name: reads PIPELINES/sources/NAME.yaml.")
-    var source: String?
-
-    @Option(
-        name: .long,
-        help: "An extractor kind, with its default layout: \(ExtractorRegistry.kinds.joined(separator: ", ")).")
-    var extractor: String?
-
-    @Option(name: .long, help: "With --extractor: another layout of it (e.g. edfi for school-attendance).")
-    var layout: String?
-
-    @Option(name: .long, help: "The pipelines folder holding sources/*.yaml.")
-    var pipelines = "pipelines"
+    @OptionGroup var feed: FeedOptions
 
     @Option(name: .long, help: "Print at most N records (the summary then covers only the rows read so far).")
     var limit: Int?
@@ -53,28 +41,12 @@ struct Extract: ParsableCommand {
     }
 
     func validate() throws {
-        if (source == nil) == (extractor == nil) {
-            throw ValidationError("Give exactly one of --source NAME or --extractor KIND.")
-        }
-        if layout != nil && extractor == nil {
-            throw ValidationError("--layout goes with --extractor; a source config names its layout.")
-        }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
         if files.isEmpty { throw ValidationError("Give at least one input file.") }
-        if let extractor, ExtractorRegistry.extractor(kind: extractor) == nil {
-            throw ValidationError(
-                "Unknown extractor \(extractor); expected one of \(ExtractorRegistry.kinds.joined(separator: ", ")).")
-        }
     }
 
     func run() throws {
-        var config: SourceConfig
-        if let source {
-            config = try SourceConfig.load(path: sourceConfigPath(source, pipelines: pipelines))
-        } else {
-            config = SourceConfig.defaults(for: extractor!)
-            config.layout = layout
-        }
+        let config = try feed.config()
         let extractor = try ExtractorRegistry.makeExtractor(for: config)
         let printer = RecordPrinter(format: format, showPersonalData: showPersonalData)
         var failures: [InputError] = []

@@ -28,19 +28,7 @@ struct Profile: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .long, help: "A source config name: reads PIPELINES/sources/NAME.yaml.")
-    var source: String?
-
-    @Option(
-        name: .long,
-        help: "An extractor kind, with its default layout: \(ExtractorRegistry.kinds.joined(separator: ", ")).")
-    var extractor: String?
-
-    @Option(name: .long, help: "With --extractor: another layout of it (e.g. edfi for school-attendance).")
-    var layout: String?
-
-    @Option(name: .long, help: "The pipelines folder holding sources/*.yaml.")
-    var pipelines = "pipelines"
+    @OptionGroup var feed: FeedOptions
 
     @ArgumentParser.Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
@@ -52,24 +40,14 @@ struct Profile: ParsableCommand {
     var files: [String]
 
     func validate() throws {
-        if (source == nil) == (extractor == nil) {
-            throw ValidationError("Give exactly one of --source NAME or --extractor KIND.")
-        }
-        if layout != nil && extractor == nil {
-            throw ValidationError("--layout goes with --extractor; a source config names its layout.")
-        }
         if files.isEmpty { throw ValidationError("Give at least one input file.") }
-        if let extractor, ExtractorRegistry.extractor(kind: extractor) == nil {
-            throw ValidationError(
-                "Unknown extractor \(extractor); expected one of \(ExtractorRegistry.kinds.joined(separator: ", ")).")
-        }
     }
 
     func run() throws {
         let (config, sourceLayout) = try loadConfig()
         var profiles: [FeedProfile] = []
         for file in files {
-            let previous = source == nil ? nil : FeedProfiler.previousFile(of: file, config: config)
+            let previous = feed.source == nil ? nil : FeedProfiler.previousFile(of: file, config: config)
             profiles.append(
                 try FeedProfiler.profile(
                     InputLocation(path: file), config: config, layout: sourceLayout, previous: previous))
@@ -91,13 +69,7 @@ struct Profile: ParsableCommand {
 
     /// The source's config and layout, or the extractor's defaults.
     private func loadConfig() throws -> (SourceConfig, SourceLayout) {
-        var config: SourceConfig
-        if let source {
-            config = try SourceConfig.load(path: sourceConfigPath(source, pipelines: pipelines))
-        } else {
-            config = SourceConfig.defaults(for: extractor ?? "")
-            config.layout = layout
-        }
+        let config = try feed.config()
         let problems = config.validate()
         guard problems.isEmpty, let type = ExtractorRegistry.extractor(kind: config.extractor),
             let found = type.layout(named: config.layout)

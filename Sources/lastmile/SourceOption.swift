@@ -1,4 +1,5 @@
 import ArgumentParser
+import Extractors
 import Foundation
 
 /// The path of `--source NAME`'s config, `PIPELINES/sources/NAME.yaml`; a name with no config is a usage error
@@ -11,4 +12,43 @@ func sourceConfigPath(_ source: String, pipelines: String) throws -> String {
         .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
     let list = known.isEmpty ? "there is no source config in \(folder)" : "known: " + known.joined(separator: ", ")
     throw ValidationError("--source \(source): no such source (\(path) does not exist); \(list)")
+}
+
+/// Which config reads a feed's files: `--source NAME` (`PIPELINES/sources/NAME.yaml`) or `--extractor KIND`
+/// with its default layout (`--layout` for another), for `extract` and `profile`.
+struct FeedOptions: ParsableArguments {
+    @Option(name: .long, help: "A source config name: reads PIPELINES/sources/NAME.yaml.")
+    var source: String?
+
+    @Option(
+        name: .long,
+        help: "An extractor kind, with its default layout: \(ExtractorRegistry.kinds.joined(separator: ", ")).")
+    var extractor: String?
+
+    @Option(name: .long, help: "With --extractor: another layout of it (e.g. edfi for school-attendance).")
+    var layout: String?
+
+    @Option(name: .long, help: "The pipelines folder holding sources/*.yaml.")
+    var pipelines = "pipelines"
+
+    func validate() throws {
+        if (source == nil) == (extractor == nil) {
+            throw ValidationError("Give exactly one of --source NAME or --extractor KIND.")
+        }
+        if layout != nil && extractor == nil {
+            throw ValidationError("--layout goes with --extractor; a source config names its layout.")
+        }
+        if let extractor, ExtractorRegistry.extractor(kind: extractor) == nil {
+            throw ValidationError(
+                "Unknown extractor \(extractor); expected one of \(ExtractorRegistry.kinds.joined(separator: ", ")).")
+        }
+    }
+
+    /// The source's config, or the extractor's defaults with the chosen layout.
+    func config() throws -> SourceConfig {
+        if let source { return try SourceConfig.load(path: sourceConfigPath(source, pipelines: pipelines)) }
+        var config = SourceConfig.defaults(for: extractor ?? "")
+        config.layout = layout
+        return config
+    }
 }
