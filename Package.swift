@@ -152,6 +152,7 @@ let package = Package(
                 "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["Scripts"],
             swiftSettings: strict),
         // Fuzz targets' bodies (docs/fuzzing.md): run by the libFuzzer executables in Fuzz/ and, on the kept
         // inputs, by FuzzRegressionTests.

@@ -52,7 +52,7 @@ public struct FHIRFlagExport {
             name: Self.kind + "-" + Self.timestamp(madeAt) + "-" + UUID().uuidString.prefix(8).lowercased(),
             audience: ReleaseAudience(recipient: recipient, token: recipientToken, purpose: purpose), root: directory,
             query: { try $0.changedFlags(since: since, attributedTo: recipient.practiceId) },
-            render: Self.render)
+            render: try renderer(since: since, recipient: recipient, recipientToken: recipientToken, madeAt: madeAt))
         let outcome = try ReleasePath(
             connection: connection, gate: gate, clock: .fixed(madeAt, timeZone: clock.timeZone), logger: logger
         ).release(release, on: date)
@@ -61,15 +61,52 @@ public struct FHIRFlagExport {
             withheld: outcome.withheld, files: outcome.files)
     }
 
-    /// The renderer: every permitted flag as a FHIR Flag, and a Patient for each of their subjects.
-    package static func render(_ permitted: ReleaseCandidates) -> RenderedRelease {
-        let patients = permitted.patients.values.sorted { $0.patientId < $1.patientId }.map {
-            FHIRPatient(
-                id: $0.patientId, givenName: $0.givenName, familyName: $0.familyName, birthDate: $0.birthDate,
-                sex: $0.sex)
+    /// The renderer for one export, with its transaction time, manifest request and the practice's name.
+    private func renderer(since: CivilDate, recipient: Recipient, recipientToken: String, madeAt: Date) throws
+        -> (ReleaseCandidates) throws -> RenderedRelease
+    {
+        let practiceName = try recipient.practiceId.flatMap { id in
+            try ReleaseQueries(connection: connection).practices().first { $0.id == id }?.name
         }
+        return { permitted in
+            try Self.render(
+                permitted, transactionTime: madeAt, request: Self.request(recipientToken: recipientToken, since: since),
+                practice: recipient.practiceId.map { (id: $0, name: practiceName) })
+        }
+    }
+
+    /// The manifest's `request`: the export as a Bulk Data kick-off URL on a placeholder base,
+    /// `[base]/Group/<recipient token>/$export?_since=<date>&_type=Flag,Patient,Observation,Organization`.
+    package static func request(recipientToken: String, since: CivilDate) -> String {
+        "[base]/Group/\(recipientToken)/$export?_since=\(since)&_type=Flag,Patient,Observation,Organization"
+    }
+
+    /// The renderer: every permitted flag as a FHIR Flag (with its absenteeism evidence as an Observation), a
+    /// Patient for each of their subjects (with the practice's chart number when the recipient is a practice),
+    /// the authoring Organization, and `manifest.json`.
+    package static func render(
+        _ permitted: ReleaseCandidates, transactionTime: Date, request: String,
+        practice: (id: String, name: String?)?
+    ) throws -> RenderedRelease {
+        let patients = permitted.patients.values.sorted { $0.patientId < $1.patientId }.map { p in
+            FHIRPatient(
+                id: p.patientId, givenName: p.givenName, familyName: p.familyName, birthDate: p.birthDate, sex: p.sex,
+                chartNumber: practice.flatMap { practice in
+                    p.practicePatientId.map {
+                        FHIRChartNumber(practiceId: practice.id, practiceName: practice.name, value: $0)
+                    }
+                })
+        }
+        var provenance: [String: FHIRFlagProvenance] = [:]
+        for stored in permitted.flags {
+            provenance[FHIRExport.flagId(stored.flag)] = FHIRFlagProvenance(
+                lastUpdated: stored.updatedAt, dataThrough: stored.dataThrough)
+        }
+        let export = FHIRExport(transactionTime: transactionTime)
+        let ndjson = export.ndjsonFiles(flags: permitted.flags.map(\.flag), patients: patients, provenance: provenance)
+        let manifest = try FHIRExport.manifest(files: ndjson, transactionTime: transactionTime, request: request)
         return RenderedRelease(
-            files: FHIRExport().files(flags: permitted.flags.map(\.flag), patients: patients),
+            files: ndjson.map { (name: $0.name, data: $0.data) } + [(name: FHIRExport.manifestName, data: manifest)],
             disclosed: permitted.flags, patients: patients.count)
     }
 

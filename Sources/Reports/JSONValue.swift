@@ -1,8 +1,12 @@
+import Foundation
+
 /// A JSON value whose object keys keep the order they were written in, so output is stable and readable
 /// (`resourceType` first), unlike `JSONEncoder`'s sorted or unordered keys.
 public indirect enum JSONValue: Sendable, Hashable {
     case string(String)
     case number(Int)
+    /// A decimal number, written with at most `places` decimals and no trailing zeros (`12.5`, `14`).
+    case decimal(Double, places: Int)
     case bool(Bool)
     case array([JSONValue])
     case object([(String, JSONValue)])
@@ -22,6 +26,7 @@ public indirect enum JSONValue: Sendable, Hashable {
         switch self {
         case .string(let s): JSONValue.writeString(s, into: &out)
         case .number(let n): out.append(contentsOf: String(n).utf8)
+        case .decimal(let d, let places): out.append(contentsOf: JSONValue.decimalText(d, places: places).utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .array(let items):
             out.append(UInt8(ascii: "["))
@@ -44,6 +49,17 @@ public indirect enum JSONValue: Sendable, Hashable {
             }
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// `d` rounded to `places` decimals without trailing zeros; `0` for a value that is not finite.
+    static func decimalText(_ d: Double, places: Int) -> String {
+        guard d.isFinite else { return "0" }
+        var text = String(format: "%.\(max(0, places))f", d)
+        if text.contains(".") {
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+        }
+        return text == "-0" ? "0" : text
     }
 
     static func writeString(_ s: String, into out: inout [UInt8]) {

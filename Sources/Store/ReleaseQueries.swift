@@ -71,18 +71,19 @@ package struct ReleaseQueries {
 
     /// The flags of active patients changed since `since` (UTC day): last written by a run started on or after
     /// it, or whose period starts or ends on or after it; only patients attributed to `practiceId` when given
-    /// (minimum necessary).
+    /// (minimum necessary), with the practice's chart number. Each flag carries its run's start and as-of date.
     package func changedFlags(since: CivilDate, attributedTo practiceId: String?) throws -> ReleaseCandidates {
         try candidates(
             """
-            SELECT \(WarehouseRows.flagColumns), \(WarehouseRows.patientColumns), NULL AS practice_patient_id
+            SELECT \(WarehouseRows.flagColumns), \(WarehouseRows.patientColumns), \(WarehouseRows.runColumns),
+                   a.practice_patient_id
             FROM lastmile.flag f
             JOIN lastmile.patient p ON p.patient_id = f.patient_id AND p.active
             JOIN lastmile.run r ON r.run_id = f.updated_run
+            LEFT JOIN lastmile.attribution a ON a.patient_id = f.patient_id AND a.practice_id = $2::text
             WHERE (r.started_at >= ($1::date AT TIME ZONE 'UTC') OR f.period_start >= $1::date
                    OR f.period_end >= $1::date)
-              AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM lastmile.attribution a
-                                               WHERE a.patient_id = f.patient_id AND a.practice_id = $2))
+              AND ($2::text IS NULL OR a.patient_id IS NOT NULL)
             ORDER BY f.patient_id, f.flag_id
             """, [since, practiceId])
     }

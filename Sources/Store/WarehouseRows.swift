@@ -7,10 +7,16 @@ import Warehouse
 package struct StoredFlag: Hashable {
     package var flagId: Int64
     package var flag: Flag
+    /// When the flag was last written (its run's start), when the query selects `updated_at`.
+    package var updatedAt: Date?
+    /// Its run's as-of date (the last day of source data), when the query selects `data_through`.
+    package var dataThrough: CivilDate?
 
-    package init(flagId: Int64, flag: Flag) {
+    package init(flagId: Int64, flag: Flag, updatedAt: Date? = nil, dataThrough: CivilDate? = nil) {
         self.flagId = flagId
         self.flag = flag
+        self.updatedAt = updatedAt
+        self.dataThrough = dataThrough
     }
 }
 
@@ -38,6 +44,10 @@ package enum WarehouseRows {
     package static let flagColumns = """
         f.flag_id, f.patient_id, f.kind, f.source, f.tier, f.status, f.period_start, f.period_end,
         f.codes::text AS codes, f.evidence::text AS evidence
+        """
+    /// `updated_at` (ISO 8601 UTC, seconds) and `data_through` of a flag's last run `r`.
+    package static let runColumns = """
+        to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS updated_at, r.as_of AS data_through
         """
     package static let patientColumns = "p.given_name, p.family_name, p.birth_date, p.sex"
 
@@ -69,7 +79,8 @@ package enum WarehouseRows {
         let flag = Flag(
             patientId: patientId, kind: kind, tier: row["tier"] ?? "", codes: codes, status: status,
             periodStart: start, periodEnd: row.date("period_end"), evidence: evidence, source: row["source"] ?? "")
-        return StoredFlag(flagId: flagId, flag: flag)
+        let updatedAt = row["updated_at"].flatMap { ISO8601DateFormatter().date(from: $0) }
+        return StoredFlag(flagId: flagId, flag: flag, updatedAt: updatedAt, dataThrough: row.date("data_through"))
     }
 
     package static func patient(from row: QueryResult.Row) -> StoredPatient {

@@ -118,7 +118,7 @@ struct AuditedOutput {
             // The export went where it was told, and nowhere else.
             #expect(
                 try Set(FileManager.default.contentsOfDirectory(atPath: export.url.path)).isSubset(of: [
-                    "Flag.ndjson", "Patient.ndjson",
+                    "Flag.ndjson", "Patient.ndjson", "Observation.ndjson", "Organization.ndjson", "manifest.json",
                 ]))
 
             for output in outputs {

@@ -212,7 +212,10 @@ func verhoeffValid(_ digits: String) -> Bool {
             FHIRPatient(id: "P000117", givenName: "Ava"),
         ]
         let files = try FHIRExport().write(flags: flags, patients: patients, to: dir)
-        #expect(files.map(\.lastPathComponent) == ["Flag.ndjson", "Patient.ndjson"])
+        #expect(
+            files.map(\.lastPathComponent) == [
+                "Flag.ndjson", "Patient.ndjson", "Observation.ndjson", "Organization.ndjson",
+            ])
         for f in files {
             let mode = (try FileManager.default.attributesOfItem(atPath: f.path)[.posixPermissions] as? NSNumber)?
                 .intValue
