@@ -4,7 +4,8 @@ import LastMileCore
 extension FeedProfile {
     /// The profile as console text: counts, shares, formats, configured names and short codes only.
     public var text: String {
-        var lines = ["\(file): source \(source), extractor \(extractor), \(layout) layout"]
+        let origin = source == extractor ? "no source config" : "source \(source)"
+        var lines = ["\(file): \(origin), extractor \(extractor), \(layout) layout"]
         lines.append("  rows: \(rows)" + (unreadableRows > 0 ? " (\(unreadableRows) unreadable)" : "") + previousText)
         lines += driftLines
         if let k = personKey {
