@@ -62,6 +62,11 @@ public struct AbsenteeismReport {
         public var patients: Int
         public var flags: Int
         public var files: [URL]
+        /// How recent each source on the list is; empty for a list already delivered (not made again).
+        public var dataFreshness: [SourceFreshness] = []
+
+        /// The sources on the list whose data is older than the pipeline's `stale_after_days`.
+        public var staleSources: [SourceFreshness] { dataFreshness.filter(\.isStale) }
     }
 
     /// A practice id the warehouse does not know.
@@ -97,30 +102,62 @@ public struct AbsenteeismReport {
         let template: HTMLTemplate? = try config.templates.map {
             try HTMLTemplate(directory: $0, name: AbsenteeismList.htmlTemplateName)
         }
+        let freshness = try sourceFreshness(on: date)
         var outcomes: [Outcome] = []
         for practice in try practices(only: only, allPractices: allPractices) {
-            outcomes.append(try report(practice: practice, weekOf: monday, on: date, template: template))
+            outcomes.append(
+                try report(practice: practice, weekOf: monday, on: date, template: template, freshness: freshness))
         }
         return outcomes
     }
 
     /// Releases one practice's list through the release path (delivery is left to the caller).
+    /// - Parameter freshness: every source's freshness on the day the list is made (`sourceFreshness(on:)`).
     package func report(
-        practice: (id: String, name: String), weekOf monday: CivilDate, on date: CivilDate, template: HTMLTemplate?
+        practice: (id: String, name: String), weekOf monday: CivilDate, on date: CivilDate, template: HTMLTemplate?,
+        freshness: [SourceFreshness]
     ) throws -> Outcome {
-        let outcome = try path.release(release(practice: practice, weekOf: monday, template: template), on: date)
+        let shown = ShownFreshness()
+        let release = try release(
+            practice: practice, weekOf: monday, template: template, freshness: freshness, shown: shown)
+        let outcome = try path.release(release, on: date)
+        let written = outcome.action == .written
+        if written { logStale(shown.sources, practiceId: practice.id, week: monday) }
         return Outcome(
             practiceId: practice.id, weekOf: monday, reportName: outcome.name, reportId: outcome.reportId,
-            action: outcome.action == .written ? .written : .alreadyDelivered, patients: outcome.patients,
-            flags: outcome.flags, files: outcome.files)
+            action: written ? .written : .alreadyDelivered, patients: outcome.patients,
+            flags: outcome.flags, files: outcome.files, dataFreshness: written ? shown.sources : [])
+    }
+
+    /// Every attendance source's freshness on `date`, the day the lists are made, judged against the
+    /// pipeline's `stale_after_days`.
+    public func sourceFreshness(on date: CivilDate) throws -> [SourceFreshness] {
+        try queries.newestAttendanceDates().sorted { $0.key < $1.key }.map {
+            SourceFreshness(source: $0.key, dataThrough: $0.value, madeOn: date, staleAfterDays: config.staleAfterDays)
+        }
+    }
+
+    /// One warning line per stale source on a written list: source, date and age only.
+    private func logStale(_ sources: [SourceFreshness], practiceId: String, week: CivilDate) {
+        for stale in sources where stale.isStale {
+            var metadata: Logger.Metadata = [
+                "practice": "\(practiceId)", "week": "\(week)", "source": "\(stale.source)",
+                "stale_after_days": .number(config.staleAfterDays),
+            ]
+            if let through = stale.dataThrough { metadata["data_through"] = "\(through)" }
+            if let days = stale.daysOld { metadata["data_age_days"] = .number(days) }
+            logger.warning("list made from stale attendance data", metadata: metadata)
+        }
     }
 
     /// One practice's Monday list as a release: the practice's attributed patients with an active
     /// `chronic-absenteeism` flag (query), rendered as CSV and, with a template, HTML under
     /// `outbox/PRACTICE/WEEK/`.
-    package func release(practice: (id: String, name: String), weekOf monday: CivilDate, template: HTMLTemplate?)
-        throws -> Release
-    {
+    /// - Parameter shown: receives the freshness of the sources the rendered list shows.
+    package func release(
+        practice: (id: String, name: String), weekOf monday: CivilDate, template: HTMLTemplate?,
+        freshness: [SourceFreshness], shown: ShownFreshness = ShownFreshness()
+    ) throws -> Release {
         let lastWeek = try lastWeeksPatients(practiceId: practice.id, weekOf: monday)
         let options = config.listOptions
         return Release(
@@ -130,7 +167,9 @@ public struct AbsenteeismReport {
             query: { try $0.activeFlags(attributedTo: practice.id, requiring: .chronicAbsenteeism) },
             render: { permitted in
                 let (list, flagIds) = Self.list(
-                    permitted, practice: practice, weekOf: monday, lastWeek: lastWeek, options: options)
+                    permitted, practice: practice, weekOf: monday, lastWeek: lastWeek, options: options,
+                    freshness: freshness)
+                shown.sources = list.dataFreshness
                 let disclosed = list.disclosedFlags.compactMap { flag in
                     flagIds[flag].map { StoredFlag(flagId: $0, flag: flag) }
                 }
@@ -148,13 +187,14 @@ public struct AbsenteeismReport {
         let permitted = try path.permitted(candidates, for: audience(practiceId), on: date)
         return Self.list(
             permitted, practice: (practiceId, practiceName), weekOf: monday,
-            lastWeek: try lastWeeksPatients(practiceId: practiceId, weekOf: monday), options: config.listOptions)
+            lastWeek: try lastWeeksPatients(practiceId: practiceId, weekOf: monday), options: config.listOptions,
+            freshness: try sourceFreshness(on: date))
     }
 
     /// The renderer's first half: the list of the flags consent permitted, and the row id of each.
     private static func list(
         _ permitted: ReleaseCandidates, practice: (id: String, name: String), weekOf monday: CivilDate,
-        lastWeek: Set<String>?, options: AbsenteeismListOptions
+        lastWeek: Set<String>?, options: AbsenteeismListOptions, freshness: [SourceFreshness]
     ) -> (AbsenteeismList, [Flag: Int64]) {
         var listed: [ListedPatient] = []
         var flagIds: [Flag: Int64] = [:]
@@ -170,8 +210,9 @@ public struct AbsenteeismReport {
                         onLastWeeksList: lastWeek.map { $0.contains(patient.patientId) }))
             }
         }
-        let list = AbsenteeismList(
+        var list = AbsenteeismList(
             practiceId: practice.id, practiceName: practice.name, weekOf: monday, patients: listed, options: options)
+        list.dataFreshness = list.freshness(from: freshness)
         return (list, flagIds)
     }
 
@@ -192,4 +233,11 @@ public struct AbsenteeismReport {
 
     private var queries: ReleaseQueries { ReleaseQueries(connection: connection) }
     private var path: ReleasePath { ReleasePath(connection: connection, gate: gate, clock: clock, logger: logger) }
+}
+
+/// Where a release's renderer leaves the freshness of the sources its list shows, for the outcome.
+package final class ShownFreshness {
+    package var sources: [SourceFreshness] = []
+
+    package init() {}
 }

@@ -29,12 +29,18 @@ public struct DeliveryPipelineConfig: Sendable, Hashable {
     /// Days after its week's Monday that a delivered (or `not-configured`) list's files stay in the outbox;
     /// nil keeps them until the operator removes them. Undelivered lists are never deleted.
     public var outboxRetentionDays: Int?
+    /// Days a source's newest attendance data may be behind the day a list is made before the list carries a
+    /// warning (`stale_after_days`, default `defaultStaleAfterDays`).
+    public var staleAfterDays: Int
+
+    /// Two weeks of school days, give or take a holiday: a feed this far behind has stopped.
+    public static let defaultStaleAfterDays = 10
 
     public init(
         name: String = "monday-absenteeism", purpose: PurposeOfUse = .treatment, practices: [String]? = nil,
         recipientRoles: Set<String> = ["pediatrics"], consentPolicy: URL, templates: URL?, outbox: URL,
         listOptions: AbsenteeismListOptions = .init(), delivery: DeliveryCommand? = nil,
-        outboxRetentionDays: Int? = nil
+        outboxRetentionDays: Int? = nil, staleAfterDays: Int = DeliveryPipelineConfig.defaultStaleAfterDays
     ) {
         self.name = name
         self.purpose = purpose
@@ -46,6 +52,7 @@ public struct DeliveryPipelineConfig: Sendable, Hashable {
         self.listOptions = listOptions
         self.delivery = delivery
         self.outboxRetentionDays = outboxRetentionDays
+        self.staleAfterDays = staleAfterDays
     }
 
     /// The recipient a practice's list goes to: `practice:<id>` acting in `recipientRoles`.
@@ -78,7 +85,7 @@ extension DeliveryPipelineConfig {
     /// The keys a pipeline file may have, at the top level.
     package static let topKeys = [
         "pipeline", "description", "owner", "purpose", "practices", "recipient_roles", "consent_policy", "templates",
-        "outbox", "outbox_retention_days", "list", "delivery",
+        "outbox", "outbox_retention_days", "stale_after_days", "list", "delivery",
     ]
 
     /// Reads and validates a pipeline file; relative paths in it are taken from `baseDirectory` (the CLI passes
@@ -128,13 +135,16 @@ extension DeliveryPipelineConfig {
         let retention = r.int(
             map["outbox_retention_days"], "outbox_retention_days", in: 1...3650,
             expected: "whole days from 1 to 3650")
+        let staleAfter = r.int(
+            map["stale_after_days"], "stale_after_days", in: 0...365, expected: "whole days from 0 to 365")
         let options = Self.readList(map["list"], &r)
         let delivery = Self.readDelivery(map["delivery"], baseDirectory: baseDirectory, &r)
         guard r.problems.isEmpty, let consentPolicy, let outbox else { throw ConfigError(problems: r.problems) }
         self.init(
             name: name, purpose: purpose, practices: practices, recipientRoles: Set(roles),
             consentPolicy: consentPolicy, templates: templates, outbox: outbox, listOptions: options,
-            delivery: delivery, outboxRetentionDays: retention)
+            delivery: delivery, outboxRetentionDays: retention,
+            staleAfterDays: staleAfter ?? Self.defaultStaleAfterDays)
     }
 
     private static func readPractices(_ node: Node?, _ r: inout YAMLConfigReader) -> [String]? {

@@ -22,6 +22,9 @@ extension AbsenteeismList {
             "count_new": .text(String(s.new)),
             "count_worse": .text(String(s.worse)),
             "has_rows": .flag(!rows.isEmpty),
+            "data_sources": .list(dataFreshness.map(\.templateContext)),
+            "has_stale_sources": .flag(!staleSources.isEmpty),
+            "stale_sources": .list(staleSources.map(\.templateContext)),
             "rows": rowsContext(rows),
             "chronic_rows": rowsContext(rows.filter { $0.tier.isChronic }),
             "at_risk_rows": rowsContext(rows.filter { $0.tier == .atRisk }),
@@ -51,6 +54,19 @@ extension AbsenteeismRow {
             "change_class": .text(change.rawValue),
             "last_absence": .text(lastAbsence?.description ?? ""),
             "other_flags": .list(otherFlags.map { ["flag_label": .text($0.label), "flag_class": .text($0.rawValue)] }),
+        ]
+    }
+}
+
+extension SourceFreshness {
+    var templateContext: TemplateContext {
+        [
+            "source": .text(source),
+            "data_through": .text(dataThrough?.description ?? ""),
+            "data_through_long": .text(dataThrough?.longDescription ?? ""),
+            "days_old": .text(daysOld.map(String.init) ?? ""),
+            "stale": .flag(isStale),
+            "warning": .text(warning),
         ]
     }
 }

@@ -88,6 +88,8 @@ public struct AbsenteeismRow: Sendable, Hashable {
     /// Completed years on the list's week-of date.
     public var age: Int?
     public var practicePatientId: String?
+    /// The source of the row's absenteeism flag (the district's feed).
+    public var source: String
     public var schoolId: String
     public var schoolName: String?
     public var grade: String?
@@ -130,6 +132,8 @@ public struct AbsenteeismList: Sendable, Hashable {
     /// The Monday of the list's week.
     public var weekOf: CivilDate
     public var rows: [AbsenteeismRow]
+    /// How recent each source on the list is (`freshness(from:)`); empty when the caller did not say.
+    public var dataFreshness: [SourceFreshness] = []
 
     /// Builds the list from already-authorised patients; a patient whose flag is not an active absenteeism
     /// flag of a listed tier is left out, and a patient given twice (two districts) appears once, at the
@@ -205,7 +209,7 @@ public struct AbsenteeismList: Sendable, Hashable {
         return AbsenteeismRow(
             patientId: p.patientId, givenName: p.givenName ?? "", familyName: p.familyName ?? "",
             birthDate: p.birthDate, age: p.birthDate.map { $0.age(on: monday) }, practicePatientId: p.practicePatientId,
-            schoolId: e[FlagEvidenceKey.schoolId] ?? "", schoolName: e[FlagEvidenceKey.schoolName],
+            source: flag.source, schoolId: e[FlagEvidenceKey.schoolId] ?? "", schoolName: e[FlagEvidenceKey.schoolName],
             grade: e[FlagEvidenceKey.grade], daysAbsent: e[FlagEvidenceKey.daysAbsent] ?? "",
             daysEnrolled: Int(e[FlagEvidenceKey.daysEnrolled] ?? "") ?? 0, rate: rate, tier: tier,
             change: change(

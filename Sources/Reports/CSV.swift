@@ -31,21 +31,26 @@ extension AbsenteeismList {
     public static let csvHeader = [
         "Patient", "Birth date", "Age", "Practice patient ID", "HIE patient ID", "School", "Grade", "Days absent",
         "Days enrolled", "Absence rate", "Tier", "Change since last week", "Last absence", "Other active flags",
+        "Attendance data through",
     ]
 
-    /// The list as a CSV file: BOM, header, one row per patient — or a single "No patients this week" row.
+    /// The list as a CSV file: BOM, header, one warning row per stale source (its first cell the warning),
+    /// then one row per patient — or a single "No patients this week" row. The last column is the date of the
+    /// row's source's newest attendance data (every source's, on the empty row).
     public func csv() -> String {
         var out = CSV.byteOrderMark + CSV.line(AbsenteeismList.csvHeader)
+        let blanks = Array(repeating: "", count: AbsenteeismList.csvHeader.count - 2)
+        for stale in staleSources { out += CSV.line([stale.warning] + blanks + [stale.csvCell]) }
         if rows.isEmpty {
-            out += CSV.line(
-                ["No patients this week"] + Array(repeating: "", count: AbsenteeismList.csvHeader.count - 1))
+            out += CSV.line(["No patients this week"] + blanks + [dataFreshness.map(\.csvCell).joined(separator: "; ")])
         }
+        let through = Dictionary(dataFreshness.map { ($0.source, $0.csvCell) }, uniquingKeysWith: { a, _ in a })
         for r in rows {
             out += CSV.line([
                 r.displayName, r.birthDate?.description ?? "", r.age.map(String.init) ?? "", r.practicePatientId ?? "",
                 r.patientId, r.schoolName ?? r.schoolId, r.grade ?? "", r.daysAbsent, String(r.daysEnrolled),
                 r.ratePercent, r.tier.label, r.change.rawValue, r.lastAbsence?.description ?? "",
-                r.otherFlags.map(\.label).joined(separator: "; "),
+                r.otherFlags.map(\.label).joined(separator: "; "), through[r.source] ?? "",
             ])
         }
         return out

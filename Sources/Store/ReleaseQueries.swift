@@ -109,6 +109,19 @@ package struct ReleaseQueries {
         return Set(rows.compactMap { $0["patient_id"] })
     }
 
+    /// The newest attendance date stored for each source (`lastmile.attendance_day`), by source name: how
+    /// recent the data behind an absenteeism list is. A source with no attendance rows is absent.
+    package func newestAttendanceDates() throws -> [String: CivilDate] {
+        let rows = try connection.execute(
+            "SELECT source, max(attendance_date) AS through FROM lastmile.attendance_day GROUP BY source"
+        ).rows
+        var dates: [String: CivilDate] = [:]
+        for row in rows {
+            if let source = row["source"], let through = row.date("through") { dates[source] = through }
+        }
+        return dates
+    }
+
     /// Runs a query selecting `WarehouseRows.flagColumns`, `patientColumns` and `practice_patient_id`.
     private func candidates(_ sql: String, _ parameters: [any SQLParameter]) throws -> ReleaseCandidates {
         var result = ReleaseCandidates()

@@ -82,8 +82,9 @@ extension Report.Absenteeism {
     /// Writes and delivers the lists (`writeAndDeliver`); with `--metrics-file`, records the outcome.
     func run() throws {
         let labels = [("report", "absenteeism")]
+        let outcomes: [AbsenteeismReport.Outcome]
         do {
-            try writeAndDeliver()
+            outcomes = try writeAndDeliver()
         } catch {
             if let metricsFile {
                 CommandMetrics.recordFailure(
@@ -94,8 +95,29 @@ extension Report.Absenteeism {
         if let metricsFile {
             try CommandMetrics.recordSuccess(
                 prefix: "lastmile_report", labels: labels, path: metricsFile, at: Date(),
-                done: "the lists were written, recorded and delivered")
+                done: "the lists were written, recorded and delivered"
+            ) { metrics in
+                Self.addFreshness(outcomes, to: &metrics, labels: labels)
+            }
         }
+    }
+
+    /// The freshness gauges: how many sources on the lists written are stale (0 when none; the command still
+    /// exits 0), and each shown source's data age in days.
+    static func addFreshness(
+        _ outcomes: [AbsenteeismReport.Outcome], to metrics: inout MetricsText, labels: [(String, String)]
+    ) {
+        metrics.gauge(
+            "lastmile_report_stale_sources",
+            help: "Sources on the lists written whose newest attendance data is older than stale_after_days.",
+            labels: labels, value: Double(staleSources(outcomes).count))
+        let ages = shownSources(outcomes).compactMap { source in
+            source.daysOld.map { (labels: labels + [("source", source.source)], value: Double($0)) }
+        }
+        guard !ages.isEmpty else { return }
+        metrics.gauge(
+            "lastmile_report_data_age_days",
+            help: "Days from a source's newest attendance date to the day the lists were made.", ages)
     }
 }
 

@@ -64,8 +64,9 @@ struct Report: ParsableCommand {
             if let asOf, CivilDate(iso: asOf) == nil { throw ValidationError("--as-of: expected YYYY-MM-DD") }
         }
 
-        /// The lists and their delivery; `run()` (in CommandMetrics.swift) adds the metrics file.
-        func writeAndDeliver() throws {
+        /// The lists and their delivery; `run()` (in CommandMetrics.swift) adds the metrics file. Returns the
+        /// lists' outcomes, with the freshness of the data each shows.
+        func writeAndDeliver() throws -> [AbsenteeismReport.Outcome] {
             let logger = global.makeLogger()
             let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             let pipelineURL = URL(fileURLWithPath: pipeline, relativeTo: cwd).standardizedFileURL
@@ -77,7 +78,7 @@ struct Report: ParsableCommand {
             let today = asOf.flatMap { CivilDate(iso: $0) } ?? clock.today
             let week = weekOf.flatMap { CivilDate(iso: $0) } ?? today
             let connection = try global.warehouse().connectMigrated(logger: logger)
-            try AbsenteeismReport.exclusively(connection) {
+            return try AbsenteeismReport.exclusively(connection) {
                 let report = AbsenteeismReport(
                     connection: connection, config: config, gate: gate, clock: clock, logger: logger)
                 let outcomes = try report.run(
@@ -91,6 +92,10 @@ struct Report: ParsableCommand {
                     case .alreadyDelivered:
                         print("\(o.practiceId) \(o.weekOf): already delivered; not sent again")
                     }
+                    for f in o.dataFreshness { print("\(o.practiceId) \(o.weekOf): \(f.statement)") }
+                }
+                for stale in Self.staleSources(outcomes) {
+                    print("warning: \(stale.statement), older than stale_after_days (\(config.staleAfterDays))")
                 }
                 let practiceIds = Set(outcomes.map(\.practiceId))
                 let stale = try ReportLedger(connection: connection).reports(kind: AbsenteeismReport.kind).filter {
@@ -102,7 +107,7 @@ struct Report: ParsableCommand {
                         "\(stale.count) list(s) of earlier weeks were never delivered; this week's lists supersede them"
                     )
                 }
-                guard let command = config.delivery, !noDeliver else { return }
+                guard let command = config.delivery, !noDeliver else { return outcomes }
                 let attempts = try OutboxDelivery(
                     connection: connection, command: command, clock: clock, logger: logger
                 )
@@ -114,7 +119,22 @@ struct Report: ParsableCommand {
                 }
                 let failed = attempts.filter { !$0.delivered }.count
                 if failed > 0 { throw DeliveryFailed(failed: failed) }
+                return outcomes
             }
+        }
+
+        /// The stale sources of the lists written, each once, by source name.
+        static func staleSources(_ outcomes: [AbsenteeismReport.Outcome]) -> [SourceFreshness] {
+            var bySource: [String: SourceFreshness] = [:]
+            for o in outcomes { for s in o.staleSources { bySource[s.source] = s } }
+            return bySource.values.sorted { $0.source < $1.source }
+        }
+
+        /// Every source shown on the lists written, each once, by source name.
+        static func shownSources(_ outcomes: [AbsenteeismReport.Outcome]) -> [SourceFreshness] {
+            var bySource: [String: SourceFreshness] = [:]
+            for o in outcomes { for s in o.dataFreshness { bySource[s.source] = s } }
+            return bySource.values.sorted { $0.source < $1.source }
         }
     }
 }

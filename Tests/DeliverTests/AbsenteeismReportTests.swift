@@ -38,7 +38,11 @@ import Warehouse
                     "Quillfeather, Zephyrine", "2015-03-02", "11", "RS-1001", "P900001", "Riverside Elementary", "04",
                     "15",
                     "60", "25.0%", "Severe", "worse", "2026-11-19", "Sheltered homelessness",
+                    "2026-11-20 (riverside-usd)",
                 ])
+            #expect(
+                outcome.dataFreshness.map(\.statement) == ["attendance data through 2026-11-20 (source riverside-usd)"])
+            #expect(outcome.staleSources.isEmpty)
             #expect(rows.map { $0[11] } == ["worse", "unchanged", "better", "new", "worse"])
             #expect(rows.map { $0[10] } == ["Severe", "Moderate", "Moderate", "Moderate", "At risk (not chronic)"])
             // The release flag's agreement does not cover pediatrics; P900007 denied housing data.
@@ -171,6 +175,32 @@ import Warehouse
                 [outcome.reportName]
             ).scalar
             #expect(total == "6")
+        }
+    }
+
+    @Test func aListMadeThirtyDaysAfterTheNewestDataWarnsOnTheListAndInTheLog() throws {
+        try TestDatabase.withFreshDatabase { url in
+            let db = try loadWorld(url)
+            let out = try TemporaryDirectory()
+            let capture = LogCapture()
+            let madeOn = day("2026-12-20")  // 30 days after the district's newest attendance date
+            let report = AbsenteeismReport(
+                connection: db, config: testConfig(outbox: out.url), gate: try testGate(),
+                clock: .fixed(on: madeOn, hour: 9), logger: capture.logger())
+            let outcome = try #require(try report.run(weekOf: madeOn, practices: ["riverside-peds"], on: madeOn).first)
+            #expect(outcome.weekOf == day("2026-12-14"), "the reporting week, not the data's")
+            #expect(outcome.staleSources.map(\.source) == ["riverside-usd"])
+            #expect(outcome.staleSources.first?.daysOld == 30)
+            let rows = try csvRows(outcome.files[0])
+            #expect(rows[0][0].hasPrefix("Warning: attendance data from riverside-usd ends 2026-11-20 (30 days"))
+            #expect(rows[1][4] == "P900001")
+            let html = try String(contentsOf: outcome.files[1], encoding: .utf8)
+            #expect(html.contains("role=\"alert\""))
+            #expect(html.contains("Reporting week of 14 December 2026"))
+            #expect(html.contains("Attendance data through 20 November 2026 (source riverside-usd)"))
+            let warning = capture.lines.filter { $0.contains("stale attendance data") }
+            #expect(warning.count == 1)
+            #expect(warning.first?.contains("riverside-usd") == true)
         }
     }
 

@@ -143,6 +143,13 @@ func loadWorld(_ url: String) throws -> Connection {
             "INSERT INTO lastmile.attribution (patient_id, practice_id, practice_patient_id) VALUES ($1, $2, $3)",
             [p.id, p.practice, p.practicePatientId])
     }
+    // The district's attendance runs through Friday 2026-11-20: fresh for a list made on Monday 2026-11-23.
+    try db.execute(
+        """
+        INSERT INTO lastmile.attendance_day (source, student_id, attendance_date, patient_id, school_id, status, run_id)
+        SELECT 'riverside-usd', 'S-1', d::date, 'P900001', 'RUSD-104', 'present', max(run_id)
+        FROM lastmile.run, (VALUES ('2026-11-19'), ('2026-11-20')) AS days(d) GROUP BY d
+        """)
     // P900001: severe and getting worse, in a shelter. P900002: newly moderate. P900003: lakeside's patient.
     // P900004: moderate (opts out later). P900005: moderate, recently released (not for pediatrics).
     // P900006: absenteeism flag closed. P900007: at risk, housing flag denied by a directive.

@@ -79,4 +79,27 @@ import Warehouse
             baseDirectory: repositoryRoot.appendingPathComponent("pipelines"))
         #expect(shipped.outboxRetentionDays == 30)
     }
+
+    @Test func theStaleLimitIsReadFromThePipelineFile() throws {
+        let base = "outbox: o\nconsent_policy: p\n"
+        #expect(
+            try DeliveryPipelineConfig(
+                yaml: base + "stale_after_days: 5\n", file: "x.yaml", baseDirectory: repositoryRoot
+            )
+            .staleAfterDays == 5)
+        #expect(
+            try DeliveryPipelineConfig(yaml: base, file: "x.yaml", baseDirectory: repositoryRoot).staleAfterDays
+                == DeliveryPipelineConfig.defaultStaleAfterDays)
+        for bad in ["-1", "a week", "400"] {
+            let error = try #require(throws: DeliveryPipelineError.self) {
+                try DeliveryPipelineConfig(
+                    yaml: base + "stale_after_days: \(bad)\n", file: "x.yaml", baseDirectory: repositoryRoot)
+            }
+            #expect(error.problems.map(\.keyPath) == ["stale_after_days"] && error.problems.first?.line == 3)
+        }
+        let shipped = try DeliveryPipelineConfig(
+            contentsOf: repositoryRoot.appendingPathComponent("pipelines/monday-absenteeism.yaml"),
+            baseDirectory: repositoryRoot.appendingPathComponent("pipelines"))
+        #expect(shipped.staleAfterDays == 10)
+    }
 }

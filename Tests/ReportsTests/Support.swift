@@ -107,9 +107,20 @@ enum SamplePractice {
                 last: "2026-10-01", status: .inactive)),
     ]
 
-    static var list: AbsenteeismList {
-        AbsenteeismList(
+    /// The sample list, its district's attendance data through `through` and the list made on `madeOn`.
+    static func list(dataThrough through: CivilDate = day("2026-11-20"), madeOn: CivilDate = day("2026-11-23"))
+        -> AbsenteeismList
+    {
+        var list = AbsenteeismList(
             practiceId: "riverside-peds", practiceName: "Riverside Pediatrics", weekOf: day("2026-11-25"),
             patients: patients)
+        list.dataFreshness = list.freshness(from: [
+            SourceFreshness(source: "riverside-usd", dataThrough: through, madeOn: madeOn, staleAfterDays: 10),
+            SourceFreshness(source: "lakeside-edfi", dataThrough: through, madeOn: madeOn, staleAfterDays: 10),
+        ])
+        return list
     }
+
+    /// The sample list with fresh data (through Friday 2026-11-20, made Monday 2026-11-23).
+    static var list: AbsenteeismList { list() }
 }
