@@ -74,7 +74,7 @@ import Testing
         let workspace = try SampleWorkspace()
         let result = try profile(["--extractor", "school-attendance", Self.file], in: workspace)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("source school-attendance, extractor school-attendance, default layout"))
+        #expect(result.stdout.contains("no source config, extractor school-attendance, default layout"))
         #expect(result.stdout.contains("no previous file"))
         let folder = try profile(["--extractor", "hmis-csv", "sample-data/inbox/coc-hmis"], in: workspace)
         #expect(folder.status == 64, "\(folder.stderr)")
