@@ -64,6 +64,8 @@ struct Profile: ParsableCommand {
             try PrivateFiles.write(
                 Data(FeedProfilePage.html(profiles).utf8), named: url.lastPathComponent,
                 in: url.deletingLastPathComponent())
+            // Standard error: standard output may be the --json object.
+            FileHandle.standardError.write(Data("profile page written to \(terminalSafe(url.path))\n".utf8))
         }
     }
 

@@ -36,11 +36,22 @@ struct Validate: ParsableCommand {
         if let asOf, CivilDate(iso: asOf) == nil { throw ValidationError("--as-of takes a date as YYYY-MM-DD") }
     }
 
+    /// Problems grouped by file (in the order the files were read), each file's in line order.
+    static func byFileAndLine(_ problems: [ConfigProblem]) -> [ConfigProblem] {
+        var fileOrder: [String: Int] = [:]
+        for p in problems where fileOrder[p.file] == nil { fileOrder[p.file] = fileOrder.count }
+        return problems.enumerated().sorted { a, b in
+            let left = (fileOrder[a.element.file] ?? 0, a.element.line ?? 0, a.element.column ?? 0, a.offset)
+            let right = (fileOrder[b.element.file] ?? 0, b.element.line ?? 0, b.element.column ?? 0, b.offset)
+            return left < right
+        }.map(\.element)
+    }
+
     func run() throws {
         let date = try asOf.flatMap { CivilDate(iso: $0) } ?? global.clock().today
         var check = ConfigCheck(folder: pipelines, asOf: date)
         check.run()
-        guard check.problems.isEmpty else { throw ConfigError(problems: check.problems) }
+        guard check.problems.isEmpty else { throw ConfigError(problems: Self.byFileAndLine(check.problems)) }
         print(check.summary)
     }
 }

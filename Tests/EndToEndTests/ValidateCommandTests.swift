@@ -88,6 +88,17 @@ import Testing
         #expect(result.status == 78)
         #expect(result.stderr.contains("pipelines/nightly.yaml:24:19: rejects.retention_days: expected a whole number"))
         #expect(result.stderr.contains("pipelines/nightly.yaml:25:20: lock_wait_seconds: expected a whole number"))
+        expectLineOrder(result, in: "pipelines/nightly.yaml")
+    }
+
+    /// A file's problems come in line order, whatever order the checks found them in.
+    func expectLineOrder(_ result: CommandResult, in file: String) {
+        let lines = result.stderr.split(separator: "\n").compactMap { line -> Int? in
+            guard let range = line.range(of: file + ":") else { return nil }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }
+        #expect(lines.count >= 2, "\(result.stderr)")
+        #expect(lines == lines.sorted(), "\(lines)")
     }
 
     @Test func aDuplicateKeyNamesBothLines() throws {

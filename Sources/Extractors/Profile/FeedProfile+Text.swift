@@ -2,6 +2,10 @@ import Foundation
 import LastMileCore
 
 extension FeedProfile {
+    static func perDay(min: Int, max: Int) -> String {
+        min == max ? "\(min) rows a day" : "\(min)–\(max) rows a day"
+    }
+
     /// The profile as console text: counts, shares, formats, configured names and short codes only.
     public var text: String {
         let origin = source == extractor ? "no source config" : "source \(source)"
@@ -23,7 +27,7 @@ extension FeedProfile {
             let counts = rowsPerDay.map(\.rows)
             lines.append(
                 "  days: \(rowsPerDay.count) from \(first.date) to \(last.date), "
-                    + "\(counts.min() ?? 0)–\(counts.max() ?? 0) rows a day")
+                    + Self.perDay(min: counts.min() ?? 0, max: counts.max() ?? 0))
         }
         lines.append("  columns (position, name, role, filled):")
         for c in columns { lines.append(columnLine(c)) }
