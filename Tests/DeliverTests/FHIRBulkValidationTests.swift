@@ -93,31 +93,7 @@ import Testing
     }
 
     /// Runs `executable arguments…` under `timeout` so a hung install or validator cannot stall the suite.
-    static func run(_ executable: String, _ arguments: [String], seconds: Int) throws -> (
-        status: Int32, stdout: String, stderr: String
-    ) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = [String(seconds), executable] + arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return (
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self)
-        )
+    static func run(_ executable: String, _ arguments: [String], seconds: Int) throws -> CommandResult {
+        try ChildProcess.run(URL(fileURLWithPath: "/usr/bin/timeout"), [String(seconds), executable] + arguments)
     }
 }

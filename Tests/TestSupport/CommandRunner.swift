@@ -25,21 +25,31 @@ public enum LastMileBinary {
     public static func run(
         _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]
     ) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "LASTMILE_DATABASE_URL")
         env.merge(environment) { _, new in new }
-        process.environment = env
+        return try ChildProcess.run(url, arguments, in: directory, environment: env)
+    }
+}
+
+/// Runs a program to its end and collects what it printed.
+public enum ChildProcess {
+    /// Runs `executable arguments…` with no standard input (in `directory`, with `environment` when given) and
+    /// waits for it, reading both pipes while it runs so neither fills up and blocks the child.
+    public static func run(
+        _ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil
+    ) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        if let environment { process.environment = environment }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        // Read both pipes while it runs so neither fills up and blocks the child.
         nonisolated(unsafe) var errData = Data()
         let group = DispatchGroup()
         group.enter()
