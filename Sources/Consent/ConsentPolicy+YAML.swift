@@ -9,6 +9,12 @@ public typealias PolicyProblem = ConfigProblem
 public typealias ConsentPolicyError = ConfigError
 
 extension ConsentPolicy {
+    /// Reads and parses the consent policy file at `path` (problems name the path).
+    /// - Throws: `ConfigError` (exit 78) when the file cannot be read or is invalid.
+    public init(contentsOfFile path: String) throws(ConfigError) {
+        try self.init(yaml: ConfigError.text(ofFile: path), file: path)
+    }
+
     /// Parses and validates a consent-policy.yaml text; throws `ConsentPolicyError` listing every problem.
     ///
     /// `file` names the file in problems; the text itself is the caller's to read.

@@ -91,12 +91,7 @@ extension DeliveryPipelineConfig {
     /// Reads and validates a pipeline file; relative paths in it are taken from `baseDirectory` (the CLI passes
     /// the file's own directory, as for `nightly.yaml`).
     public init(contentsOf url: URL, baseDirectory: URL) throws(DeliveryPipelineError) {
-        let text: String
-        do {
-            text = try String(contentsOf: url, encoding: .utf8)
-        } catch {
-            throw ConfigError(ConfigProblem(file: url.path, keyPath: "", message: "cannot read the file"))
-        }
+        let text = try ConfigError.text(ofFile: url.path)
         try self.init(yaml: text, file: url.path, baseDirectory: baseDirectory)
     }
 

@@ -102,12 +102,7 @@ public struct SourceConfig: Sendable {
     /// Reads, parses and validates a config file.
     /// - Throws: `SourceConfigError` with every problem found (exit status 78).
     public static func load(path: String) throws(SourceConfigError) -> SourceConfig {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw SourceConfigError(problems: [ConfigProblem(file: path, keyPath: "", message: "cannot read the file")])
-        }
+        let text = try ConfigError.text(ofFile: path)
         let (config, problems) = parse(yaml: text, file: path)
         var all = problems
         if let config {

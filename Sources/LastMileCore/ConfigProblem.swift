@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where something sits in a text file: a 1-based line and column.
 public struct ConfigPosition: Sendable, Hashable {
     public var line: Int
@@ -62,5 +64,23 @@ public struct ConfigError: ClassifiedError, Sendable, Hashable, CustomStringConv
         let lines = problems.map(\.description)
         guard lines.count > 1 else { return lines.first ?? "invalid configuration" }
         return "\(lines.count) configuration problems:\n" + lines.map { "  " + $0 }.joined(separator: "\n")
+    }
+}
+
+extension ConfigProblem {
+    /// The problem of a config file that cannot be read at all.
+    public static func unreadable(_ file: String) -> ConfigProblem {
+        ConfigProblem(file: file, keyPath: "", message: "cannot read the file (missing, unreadable or not UTF-8)")
+    }
+}
+
+extension ConfigError {
+    /// The text of the config file at `path`, for every YAML reader.
+    /// - Throws: `ConfigError` with `ConfigProblem.unreadable(path)` when the file is missing, unreadable or
+    ///   not UTF-8.
+    public static func text(ofFile path: String) throws(ConfigError) -> String {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else { throw ConfigError(.unreadable(path)) }
+        return text
     }
 }

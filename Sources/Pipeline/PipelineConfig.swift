@@ -48,11 +48,7 @@ public struct PipelineConfig: Sendable {
     /// Reads and checks a pipeline file and the source configs it names; reports every problem at once.
     /// - Throws: `ConfigError` (exit status 78) listing every problem of this file and its source configs.
     public static func load(path: String) throws(ConfigError) -> PipelineConfig {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else {
-            throw ConfigError(
-                ConfigProblem(file: path, keyPath: "", message: "cannot read the file (missing or not UTF-8)"))
-        }
+        let text = try ConfigError.text(ofFile: path)
         var reader = YAMLConfigReader(text: text, file: path)
         guard reader.root != nil else {
             if reader.problems.isEmpty {
@@ -238,10 +234,6 @@ extension PipelineConfig {
     /// Reads and parses a consent policy file.
     /// - Throws: `ConfigError` when the file is unreadable or invalid.
     public static func readPolicy(path: String) throws(ConfigError) -> ConsentPolicy {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else {
-            throw ConfigError(ConfigProblem(file: path, keyPath: "", message: "cannot read the consent policy"))
-        }
-        return try ConsentPolicy(yaml: text, file: path)
+        try ConsentPolicy(contentsOfFile: path)
     }
 }

@@ -125,7 +125,7 @@ struct ConsentCommand: ParsableCommand {
 
         func run() throws {
             let logger = global.makeLogger()
-            let consentPolicy = try ConsentExplain.loadPolicy(path: policy)
+            let consentPolicy = try ConsentPolicy(contentsOfFile: policy)
             let connection = try global.warehouse().connectMigrated(logger: logger)
             let lines = try ConsentExplain.lines(
                 patientId: patient, source: source,

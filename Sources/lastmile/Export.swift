@@ -76,7 +76,7 @@ struct Export: ParsableCommand {
             else {
                 throw ValidationError("--recipient: expected practice:<id> or role:<role>")
             }
-            let gate = try ConsentGate(policy: loadConsentPolicy(URL(fileURLWithPath: consentPolicy)))
+            let gate = try ConsentGate(policy: ConsentPolicy(contentsOfFile: consentPolicy))
             let connection = try global.warehouse().connectMigrated(logger: logger)
             let clock = try global.clock()
             let export = FHIRFlagExport(connection: connection, gate: gate, clock: clock, logger: logger)

@@ -73,7 +73,7 @@ struct Report: ParsableCommand {
             var config = try DeliveryPipelineConfig(
                 contentsOf: pipelineURL, baseDirectory: pipelineURL.deletingLastPathComponent())
             if let out { config.outbox = URL(fileURLWithPath: out, relativeTo: cwd).standardizedFileURL }
-            let gate = try ConsentGate(policy: loadConsentPolicy(config.consentPolicy))
+            let gate = try ConsentGate(policy: ConsentPolicy(contentsOfFile: config.consentPolicy.path))
             let clock = try global.clock()
             let today = asOf.flatMap { CivilDate(iso: $0) } ?? clock.today
             let week = weekOf.flatMap { CivilDate(iso: $0) } ?? today
@@ -137,15 +137,4 @@ struct Report: ParsableCommand {
             return bySource.values.sorted { $0.source < $1.source }
         }
     }
-}
-
-/// Reads the consent policy a delivery pipeline names.
-func loadConsentPolicy(_ url: URL) throws -> ConsentPolicy {
-    let text: String
-    do {
-        text = try String(contentsOf: url, encoding: .utf8)
-    } catch {
-        throw ConfigError(ConfigProblem(file: url.path, keyPath: "", message: "cannot read the consent policy"))
-    }
-    return try ConsentPolicy(yaml: text, file: url.path)
 }

@@ -261,12 +261,12 @@ struct ConfigCheck {
     }
 
     private mutating func readText(_ file: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
-        else {
-            add(ConfigProblem(file: file, keyPath: "", message: "cannot read the file (missing or not UTF-8)"))
+        do {
+            return try ConfigError.text(ofFile: file)
+        } catch {
+            add(error.problems)
             return nil
         }
-        return text
     }
 
     private mutating func yamlFiles(in dir: String) -> [String] {

@@ -95,7 +95,7 @@ import Warehouse
         let directory = try TemporaryDirectory()
         let mpi = try write(
             mpiHeader + mpiRow("P000101", "Zelda", "Marchetti", "2014-07-09"), to: "mpi.csv", in: directory)
-        let policy = try ConsentExplain.loadPolicy(path: fixture("consent-policy.yaml"))
+        let policy = try ConsentPolicy(contentsOfFile: fixture("consent-policy.yaml"))
         try withMigratedDatabase { db in
             try PatientImport.run(file: mpi, connection: db, logger: quietLogger)
             try ConsentImport.run(
