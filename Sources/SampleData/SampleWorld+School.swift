@@ -11,6 +11,11 @@ extension SampleWorld {
         "AttendanceEventCategoryDescriptor",
     ]
 
+    /// Header of `truth/students.csv` (written with `--truth`; never in the committed world).
+    static let studentTruthHeader = [
+        "source", "student_id", "patient_id", "days_absent", "days_enrolled", "generated_tier", "ferpa_basis",
+    ]
+
     /// Days without school in 2026-27 before Thanksgiving (Labor Day, a staff day, Veterans Day).
     static let schoolHolidays: Set<CivilDate> = [
         CivilDate(year: 2026, month: 9, day: 7)!, CivilDate(year: 2026, month: 10, day: 9)!,
@@ -37,6 +42,8 @@ struct StudentYear {
     var ferpaBasis: String
     /// School-day indices the student was enrolled on: most all year, one transferred in late, one withdrew.
     var enrolled: Range<Int>
+    /// The absence tier drawn for the student (index into `absenceTiers`).
+    var tier: Int
 }
 
 /// Absence tiers (share of school days missed): satisfactory, at risk, moderate and severe chronic absence.
@@ -91,7 +98,7 @@ extension SampleWorldWriter {
                 StudentYear(
                     person: person, studentId: String(nextId), recorded: recorded, grade: grade(of: person),
                     school: schools(grade(of: person)), codes: codes, ferpaBasis: ferpa,
-                    enrolled: enrolled))
+                    enrolled: enrolled, tier: tier))
         }
         return years
     }
@@ -161,6 +168,7 @@ extension SampleWorldWriter {
         }
         // Corrections re-sent for past days: an absence later excused, a present day later marked absent.
         var corrected = 0
+        var corrections: [String: [Int: String]] = [:]
         for year in adjusted where corrected < 6 && days.count > 10 {
             let day = rng.below(days.count - 5)
             guard year.enrolled.contains(day) else { continue }
@@ -171,9 +179,13 @@ extension SampleWorldWriter {
             default: continue
             }
             rows.append(row(year, day: day, code: newCode))
+            corrections[year.studentId, default: [:]][day] = newCode
             corrected += 1
         }
         for year in adjusted { noteSource(SampleWorld.schoolSource, year.person) }
+        noteTruth(
+            SampleWorld.schoolSource, adjusted, corrections: corrections, absent: ["A": 1, "E": 1, "H": 1],
+            carriesFERPABasis: true)
         try write("inbox/riverside-usd/attendance-\(stamp).csv", header: SampleWorld.schoolHeader, rows: rows)
     }
 
@@ -221,10 +233,34 @@ extension SampleWorldWriter {
             }
         }
         // One re-sent event: an unexcused absence later excused.
+        var corrections: [String: [Int: String]] = [:]
         if let year = years.first(where: { $0.codes.contains("A") }), let day = year.codes.firstIndex(of: "A") {
             rows.append(row(year, day: day, code: "E"))
+            corrections[year.studentId] = [day: "E"]
         }
         for year in years { noteSource(SampleWorld.edfiSource, year.person) }
+        // Ed-Fi sends "H" and "ED" as early departures without minutes, which count half a day (docs/flags.md).
+        noteTruth(
+            SampleWorld.edfiSource, years, corrections: corrections, absent: ["A": 1, "E": 1, "H": 0.5, "ED": 0.5],
+            carriesFERPABasis: false)
         try write("inbox/lakeside-edfi/attendance-events-\(stamp).csv", header: SampleWorld.edfiHeader, rows: rows)
+    }
+
+    /// Records each student's true patient and the absences the feed itself states (after corrections), a
+    /// whole day or, for a partial day the feed sends without minutes, half of one.
+    mutating func noteTruth(
+        _ source: String, _ years: [StudentYear], corrections: [String: [Int: String]], absent: [String: Double],
+        carriesFERPABasis: Bool
+    ) {
+        guard options.writeTruth else { return }
+        for year in years {
+            var codes = year.codes
+            for (day, code) in corrections[year.studentId] ?? [:] { codes[day] = code }
+            let daysAbsent = year.enrolled.reduce(0.0) { total, day in total + (absent[codes[day]] ?? 0) }
+            studentTruth.append([
+                source, year.studentId, model.patientIds[year.person.key] ?? "", String(daysAbsent),
+                String(year.enrolled.count), String(year.tier), carriesFERPABasis ? year.ferpaBasis : "not-in-feed",
+            ])
+        }
     }
 }

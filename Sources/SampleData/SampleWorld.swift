@@ -8,11 +8,14 @@ public struct SampleWorldOptions: Sendable {
     public var seed: UInt64
     /// The world's today: the school year, shelter stays and bookings run up to it.
     public var asOf: CivilDate
+    /// Also write `truth/students.csv`: each student's true patient and absences, for list recall (bench).
+    public var writeTruth: Bool
 
-    public init(people: Int, seed: UInt64, asOf: CivilDate) {
+    public init(people: Int, seed: UInt64, asOf: CivilDate, writeTruth: Bool = false) {
         self.people = people
         self.seed = seed
         self.asOf = asOf
+        self.writeTruth = writeTruth
     }
 }
 
@@ -151,6 +154,8 @@ struct SampleWorldWriter {
     var root: SplitMix64
     /// Heads of households with a (non-VSP) shelter or outreach enrollment: the by-name list knows them.
     var hmisHeads: [SyntheticPerson] = []
+    /// Rows of `truth/students.csv`, collected as the school feeds are written.
+    var studentTruth: [[String]] = []
     var asOf: CivilDate { options.asOf }
     var stamp: String { options.asOf.description }
 
@@ -181,6 +186,9 @@ struct SampleWorldWriter {
         try writeHMIS()
         try writeJailBookings()
         try writeHousing()
+        if options.writeTruth {
+            try write("truth/students.csv", header: SampleWorld.studentTruthHeader, rows: studentTruth)
+        }
     }
 
     /// Writes one CSV file (creating its folder) and records it in the summary.

@@ -46,6 +46,10 @@ struct SampleDataCommand: ParsableCommand {
         @Option(help: ArgumentHelp("The world's today: the school year runs to it.", valueName: "YYYY-MM-DD"))
         var asOf = "2026-11-20"
 
+        @ArgumentParser.Flag(
+            help: "Also write truth/students.csv (each student's true patient and absences) for list recall.")
+        var truth = false
+
         @ArgumentParser.Flag(help: "Write a matching benchmark world (mpi.csv, incoming.csv, truth.csv).")
         var benchmark = false
 
@@ -93,7 +97,7 @@ struct SampleDataCommand: ParsableCommand {
                         + "\(String(format: "%.1f", share * 100)) % not in the MPI), truth.csv")
             } else {
                 let summary = try SampleWorld.generate(
-                    SampleWorldOptions(people: people, seed: seed, asOf: asOfDate), into: out)
+                    SampleWorldOptions(people: people, seed: seed, asOf: asOfDate, writeTruth: truth), into: out)
                 logger.info(
                     "sample world written",
                     metadata: [

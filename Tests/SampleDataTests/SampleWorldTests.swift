@@ -330,3 +330,44 @@ import Testing
         }
     }
 }
+
+/// The truth behind list recall (bench/list-recall.sh) must say what the feeds say, or the benchmark scores
+/// the generator instead of lastmile.
+@Suite struct SampleWorldTruthTests {
+    @Test func studentTruthAgreesWithTheFeedsAndTheMPI() throws {
+        let dir = temporaryDirectory("world-truth")
+        let options = SampleWorldOptions(people: 400, seed: 11, asOf: SampleWorldTests.asOf, writeTruth: true)
+        try SampleWorld.generate(options, into: dir)
+        let truth = try CSVTable(path: dir + "/truth/students.csv")
+        #expect(truth.header == SampleWorld.studentTruthHeader)
+        let patients = Set(try CSVTable(path: dir + "/mpi.csv").dictionaries.map { $0["id"]! })
+
+        // Riverside: the last sending of a day wins; A, E and H (195 minutes) are whole days missed.
+        // The deliberately bad rows are the extractor's to reject; they are not part of the truth.
+        let schoolDays = Set(SampleWorld.schoolDays(through: SampleWorldTests.asOf).map(\.description))
+        var codes: [String: [String: String]] = [:]
+        for row in try CSVTable(path: dir + "/" + SampleWorldTests.inbox.school).dictionaries
+        where !row["student_id"]!.isEmpty && !row["last_name"]!.isEmpty && schoolDays.contains(row["attendance_date"]!)
+            && row["attendance_code"] != "Q"
+        {
+            codes[row["student_id"]!, default: [:]][row["attendance_date"]!] = row["attendance_code"]!
+        }
+        let riverside = truth.dictionaries.filter { $0["source"] == SampleWorld.schoolSource }
+        #expect(riverside.count == codes.keys.filter { !$0.isEmpty }.count)
+        for student in riverside {
+            let days = codes[student["student_id"]!] ?? [:]
+            let absent = days.values.filter { ["A", "E", "H"].contains($0) }.count
+            #expect(Double(student["days_absent"]!) == Double(absent), "student row \(student["student_id"]!)")
+            #expect(Int(student["days_enrolled"]!) == days.count)
+        }
+        #expect(truth.dictionaries.contains { $0["source"] == SampleWorld.edfiSource })
+        #expect(truth.dictionaries.allSatisfy { $0["patient_id"]!.isEmpty || patients.contains($0["patient_id"]!) })
+        #expect(truth.dictionaries.contains { $0["patient_id"]!.isEmpty }, "some students are not patients")
+    }
+
+    @Test func theCommittedWorldHasNoTruthFolder() throws {
+        let dir = temporaryDirectory("world-no-truth")
+        try SampleWorld.generate(SampleWorldTests.options, into: dir)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/truth"))
+    }
+}
