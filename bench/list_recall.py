@@ -25,6 +25,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 
 def read_csv(path):
@@ -79,6 +80,25 @@ def main():
                                         "SELECT source, patient_id FROM lastmile.flag WHERE status = 'active' "
                                         "AND kind = 'chronic-absenteeism' AND tier IN ('moderate', 'severe')")}
 
+    chronic = [s for s in truth if s["patient_id"] and int(s["days_enrolled"]) > 0
+               and float(s["days_absent"]) / int(s["days_enrolled"]) >= args.chronic_threshold
+               and s["patient_id"] in attribution]
+    questions = {(s["patient_id"], s["source"], recipient) for s in chronic
+                 for recipient in (None, f"practice:{attribution[s['patient_id']]}")}
+    truth_by_patient = {}
+    for student in truth:
+        if student["patient_id"]:
+            truth_by_patient.setdefault(student["patient_id"], []).append(student)
+    # Every list row is asked too: a row that consent denies would be a disclosure that must never happen.
+    for practice, by_patient in lists.items():
+        for patient in by_patient:
+            for student in truth_by_patient.get(patient, []):
+                questions |= {(patient, student["source"], None),
+                              (patient, student["source"], f"practice:{practice}")}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = dict(zip(questions, pool.map(
+            lambda q: consent_permits(args.lastmile, world, q[0], q[1], q[2], args.week), questions)))
+
     outcome = Counter()
     for student in truth:
         patient = student["patient_id"]
@@ -91,8 +111,7 @@ def main():
             continue
         source = student["source"]
         if student["ferpa_basis"] == "" or not (
-                consent_permits(args.lastmile, world, patient, source, None, args.week)
-                and consent_permits(args.lastmile, world, patient, source, f"practice:{practice}", args.week)):
+                answers[(patient, source, None)] and answers[(patient, source, f"practice:{practice}")]):
             outcome["not consented (rightly absent)"] += 1
             continue
         row = lists.get(practice, {}).get(patient)
@@ -110,16 +129,16 @@ def main():
         else:
             outcome["lost: flagged but not on the list (release)"] += 1
 
-    truth_by_patient = {}
-    for student in truth:
-        if student["patient_id"]:
-            truth_by_patient.setdefault(student["patient_id"], []).append(student)
-    rows = right = right_within_one = 0
+    rows = right = right_within_one = denied_rows = 0
     for practice, by_patient in lists.items():
         for patient, row in by_patient.items():
             rows += 1
             days = float(row["Days absent"] or -99)
             students = truth_by_patient.get(patient, [])
+            if any(s["ferpa_basis"] == "" or not (answers[(patient, s["source"], None)]
+                                                 and answers[(patient, s["source"], f"practice:{practice}")])
+                   for s in students):
+                denied_rows += 1
             if any(abs(float(s["days_absent"]) - days) < 0.01 for s in students):
                 right += 1
             if any(abs(float(s["days_absent"]) - days) <= 1 for s in students):
@@ -133,6 +152,7 @@ def main():
         "list_rows": rows,
         "list_precision": round(right / rows, 4) if rows else None,
         "list_precision_within_one_day": round(right_within_one / rows, 4) if rows else None,
+        "list_rows_consent_denies": denied_rows,
         "outcomes": dict(sorted(outcome.items())),
     }
     if args.json:
