@@ -54,13 +54,11 @@ package struct SchoolCalendarStore {
             days.append((source, SchoolCalendarDay(schoolId: school, date: date, instructional: instructional)))
         }
         var through: [String: CivilDate] = [:]
-        for row in try connection.execute(
-            """
-            SELECT source, max(attendance_date) AS through FROM lastmile.attendance_day
-            WHERE source IN (SELECT DISTINCT source FROM lastmile.school_calendar_day) GROUP BY source
-            """
-        ).rows {
-            if let source = row["source"], let date = row.date("through") { through[source] = date }
+        // Per absences-only source only, so a warehouse of positive feeds never scans its attendance days here.
+        for source in Set(days.map(\.source)).sorted() {
+            let latest = try connection.execute(
+                "SELECT max(attendance_date) AS through FROM lastmile.attendance_day WHERE source = $1", [source])
+            if let date = latest.rows.first?.date("through") { through[source] = date }
         }
         return SchoolCalendars(days, dataThrough: through)
     }
