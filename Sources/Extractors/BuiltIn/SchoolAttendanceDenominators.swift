@@ -63,7 +63,8 @@ public struct SchoolEnrollmentReader: Sendable {
 /// Reads an absences-only school source's calendar file (`calendar:` in its config): school id, date and
 /// whether the day was instructional, as Ed-Fi's CalendarDate carries them (`layout: edfi` reads SchoolId,
 /// Date and CalendarEventDescriptor, where `Instructional day`, `Make-up day` and late-arrival or
-/// early-dismissal days are instructional and every other event is not).
+/// early-dismissal days are instructional, Ed-Fi's other default events are not, and a descriptor outside
+/// Ed-Fi's defaults refuses the calendar).
 ///
 /// A calendar is every student's denominator, so a row that cannot be read refuses the whole file
 /// (`InputError.unusableCalendarRow`, exit 65) rather than silently dropping a school day.
