@@ -136,6 +136,13 @@ public struct ConsentGate: Sendable {
                 AttendanceDay(
                     schoolId: a.schoolId, schoolName: keepE(.schoolName, a.schoolName), grade: keepE(.grade, a.grade),
                     date: a.date, status: a.status, minutesAbsent: keepE(.minutesAbsent, a.minutesAbsent)))
+        case .enrollment(let e):
+            out.event = .enrollment(e)
+        case .attendanceTotals(let t):
+            out.event = .attendanceTotals(
+                AttendanceTotals(
+                    schoolId: t.schoolId, schoolName: keepE(.schoolName, t.schoolName), grade: keepE(.grade, t.grade),
+                    asOf: t.asOf, daysAbsent: t.daysAbsent, daysEnrolled: t.daysEnrolled))
         case .shelterStay(let s):
             out.event = .shelterStay(
                 ShelterStay(

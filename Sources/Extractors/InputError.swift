@@ -33,6 +33,12 @@ public struct InputError: ClassifiedError, Sendable, Hashable, CustomStringConve
         /// rows carry no present code at all: an absence-only export, which would rate every student 100 %
         /// absent.
         case looksAbsenceOnly(rows: Int)
+        /// An absences-only source's `enrollment:` or `calendar:` matched no file, so no enrolled days can be
+        /// counted; `what` names the missing file (`enrollment`, `calendar`).
+        case noDenominator(what: String)
+        /// A row of a school calendar that cannot be read: the calendar is every student's denominator, so it
+        /// is used whole or not at all.
+        case unusableCalendarRow(RowRejection)
     }
 
     /// The file (relative to its input root), or the folder for multi-file inputs.
@@ -61,6 +67,8 @@ public struct InputError: ClassifiedError, Sendable, Hashable, CustomStringConve
         case .missingFile: "missing-file"
         case .wrongKind: "wrong-kind"
         case .looksAbsenceOnly: "looks-absence-only"
+        case .noDenominator: "no-denominator"
+        case .unusableCalendarRow: "unusable-calendar-row"
         }
     }
 
@@ -93,6 +101,11 @@ public struct InputError: ClassifiedError, Sendable, Hashable, CustomStringConve
         case .looksAbsenceOnly(let rows):
             return "\(file): looks absence-only: no present code in \(rows) row\(rows == 1 ? "" : "s"); "
                 + "declare `attendance: absences-only` with an enrollment file and a calendar"
+        case .noDenominator(let what):
+            return "\(file): absences-only attendance counts enrolled days from its \(what) file, and `\(what):` "
+                + "matches no file; place the district's \(what) file there (the absences alone cannot give a rate)"
+        case .unusableCalendarRow(let rejection):
+            return "\(rejection); a calendar is every student's denominator, so it is read whole or not at all"
         }
     }
 

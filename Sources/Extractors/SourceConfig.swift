@@ -365,36 +365,39 @@ extension SourceConfig {
                 problem($0, "only school-attendance sources take \($0)")
             }
         }
-        switch attendance {
-        case .positive:
-            return []
-        case .absencesOnly:
-            var missing: [String] = []
-            if enrollment == nil { missing.append("an `enrollment:` file (student id, school, entry date, exit date)") }
-            if calendar == nil { missing.append("a `calendar:` file (school id and instructional dates)") }
-            if !missing.isEmpty {
-                return [
-                    problem(
-                        "attendance",
-                        "absences-only attendance has no enrolled days of its own; name "
-                            + missing.joined(separator: " and ")
-                            + ", or every listed day counts as enrolled and every student as absent")
-                ]
-            }
-            return [
+        var problems: [ConfigProblem] = []
+        let aggregateLayout = SchoolAttendanceExtractor.aggregateLayout.name
+        if attendance == .aggregate, layout != aggregateLayout {
+            problems.append(
                 problem(
                     "attendance",
-                    "absences-only attendance with an enrollment file and a calendar is not supported yet "
-                        + "(issue 16); send a positive-attendance export (a row for every enrolled day)")
-            ]
-        case .aggregate:
-            return [
-                problem(
-                    "attendance",
-                    "aggregate attendance (days absent and enrolled per student) is not supported yet (issue 16); "
-                        + "send a positive-attendance export (a row for every enrolled day)")
-            ]
+                    "aggregate attendance reads days absent and enrolled per student; add `layout: \(aggregateLayout)`")
+            )
+        } else if attendance != .aggregate, layout == aggregateLayout {
+            problems.append(problem("layout", "the \(aggregateLayout) layout is for `attendance: aggregate` sources"))
         }
+        guard attendance == .absencesOnly else {
+            for key in ["enrollment", "calendar"] where positions[key] != nil {
+                problems.append(
+                    problem(
+                        key,
+                        "only `attendance: absences-only` sources take \(key); \(attendance.rawValue) attendance "
+                            + "has its own enrolled days"))
+            }
+            return problems
+        }
+        var missing: [String] = []
+        if enrollment == nil { missing.append("an `enrollment:` file (student id, school, entry date, exit date)") }
+        if calendar == nil { missing.append("a `calendar:` file (school id, date, instructional yes/no)") }
+        if !missing.isEmpty {
+            problems.append(
+                problem(
+                    "attendance",
+                    "absences-only attendance has no enrolled days of its own; name "
+                        + missing.joined(separator: " and ")
+                        + ", or every listed day counts as enrolled and every student as absent"))
+        }
+        return problems
     }
 }
 

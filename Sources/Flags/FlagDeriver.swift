@@ -9,8 +9,13 @@ import LastMileCore
 /// end. Output is sorted by kind (`FlagKind.allCases` order), source, period start.
 public struct FlagDeriver: Sendable {
     public var rules: FlagRules
+    /// The calendars of absences-only school feeds; a source without one is positive attendance.
+    public var calendars: SchoolCalendars
 
-    public init(rules: FlagRules = .default) { self.rules = rules }
+    public init(rules: FlagRules = .default, calendars: SchoolCalendars = SchoolCalendars()) {
+        self.rules = rules
+        self.calendars = calendars
+    }
 
     /// The patient's flags as of `asOf`, active and closed, in a deterministic order.
     public func flags(for events: PatientEvents, asOf: CivilDate) -> [Flag] {

@@ -19,6 +19,10 @@ public struct Sourced<Event: Sendable & Hashable>: Sendable, Hashable {
 public struct PatientEvents: Sendable, Hashable {
     public var patientId: String
     public var attendance: [Sourced<AttendanceDay>] = []
+    /// Enrollment spans of absences-only school feeds.
+    public var enrollments: [Sourced<SchoolEnrollment>] = []
+    /// Totals to date of aggregate school feeds.
+    public var attendanceTotals: [Sourced<AttendanceTotals>] = []
     public var shelterStays: [Sourced<ShelterStay>] = []
     public var bedNights: [Sourced<BedNight>] = []
     public var bookings: [Sourced<Booking>] = []
@@ -38,6 +42,8 @@ public struct PatientEvents: Sendable, Hashable {
     public mutating func append(_ event: SourceEvent, from source: String) {
         switch event {
         case .attendance(let e): attendance.append(Sourced(source: source, event: e))
+        case .enrollment(let e): enrollments.append(Sourced(source: source, event: e))
+        case .attendanceTotals(let e): attendanceTotals.append(Sourced(source: source, event: e))
         case .shelterStay(let e): shelterStays.append(Sourced(source: source, event: e))
         case .bedNight(let e): bedNights.append(Sourced(source: source, event: e))
         case .booking(let e): bookings.append(Sourced(source: source, event: e))

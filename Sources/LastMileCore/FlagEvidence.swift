@@ -17,6 +17,8 @@ public enum FlagEvidenceKey {
     public static let previousRate = "previous_rate"
     public static let previousDaysAbsent = "previous_days_absent"
     public static let previousDaysEnrolled = "previous_days_enrolled"
+    /// The date an aggregate feed's totals count to (`basis` `reported-totals` only).
+    public static let totalsAsOf = "totals_as_of"
 
     // Homelessness, incarceration, housing.
     public static let projectType = "project_type"
@@ -30,7 +32,8 @@ public enum FlagEvidenceKey {
     public static let daysInCustody = "days_in_custody"
     public static let windowDays = "window_days"
     /// What kind of record the housing evidence came from: `by-name-list`, `eviction-filing`, `prevention`,
-    /// `hmis-exit`, `move-in`.
+    /// `hmis-exit`, `move-in`. On an absenteeism flag, where its enrolled days came from: `enrollment-calendar`
+    /// (an absences-only feed) or `reported-totals` (an aggregate feed); absent for positive attendance.
     public static let basis = "basis"
     public static let lastStatus = "last_status"
     public static let lastStatusDate = "last_status_date"

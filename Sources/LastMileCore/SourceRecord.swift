@@ -68,6 +68,10 @@ public enum DataCategory: String, Sendable, Hashable, Codable, CaseIterable {
 /// One typed event about a person.
 public enum SourceEvent: Sendable, Hashable {
     case attendance(AttendanceDay)
+    /// An enrollment span of an absences-only school feed: with the school calendar it gives enrolled days.
+    case enrollment(SchoolEnrollment)
+    /// Days absent and enrolled to date, from an aggregate school feed.
+    case attendanceTotals(AttendanceTotals)
     case shelterStay(ShelterStay)
     case bedNight(BedNight)
     case booking(Booking)
@@ -76,7 +80,7 @@ public enum SourceEvent: Sendable, Hashable {
     /// The data category of the event.
     public var category: DataCategory {
         switch self {
-        case .attendance: .education
+        case .attendance, .enrollment, .attendanceTotals: .education
         case .shelterStay, .bedNight: .shelter
         case .booking: .justice
         case .housingStatus: .housing

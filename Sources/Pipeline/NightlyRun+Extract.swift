@@ -56,6 +56,7 @@ extension RunState {
                         "rows.rejected": .number(sink.rejections.count),
                     ])
             }
+            try saveCalendars(read.calendars, of: source, inputs: &inputs, ingested: ingested)
             night.counts[source.name] = counts
         }
         try rejects.flush()
@@ -69,6 +70,8 @@ extension RunState {
         var skipped: [RunInput] = []
         /// Inputs read whole, with what they held, in the order read.
         var files: [(ReadyFile, RunSink)] = []
+        /// An absences-only source's school calendar files, read whole.
+        var calendars: [(ReadyFile, [SchoolCalendarDay])] = []
     }
 
     /// Reads every new, settled input of `source`; throws the first `InputError` of any of them.
@@ -96,6 +99,9 @@ extension RunState {
             }
             read.files.append((ready, sink))
         }
+        if source.attendance == .absencesOnly {
+            try readDenominators(source, ingested: ingested, into: &read, refused: &refused)
+        }
         return read
     }
 
@@ -118,7 +124,7 @@ extension RunState {
         }
     }
 
-    private func warnAboutWritableFolders(_ paths: [String], source: String) {
+    func warnAboutWritableFolders(_ paths: [String], source: String) {
         for folder in InputFiles.worldWritableFolders(paths) {
             let folderName = URL(fileURLWithPath: folder).lastPathComponent
             logger.warning(
@@ -128,7 +134,7 @@ extension RunState {
     }
 
     /// The file's checksum and state, or nil when it is not a regular file (refused) or still being written.
-    private func readyToRead(_ file: InputFile, counts: inout SourceRunCounts, refused: inout [String]) throws
+    func readyToRead(_ file: InputFile, counts: inout SourceRunCounts, refused: inout [String]) throws
         -> ReadyFile?
     {
         let metadata: Logger.Metadata = ["source": "\(file.source)", "file": "\(file.name)"]

@@ -73,7 +73,10 @@ struct MatchedNight {
                     PersonGroup(
                         source: record.source, key: personKey, hasSourcePersonId: spid != nil, person: record.person))
             }
-            groups[i].person = record.person
+            // A record that names only the student (an enrollment span) keeps the demographics of the others.
+            if !record.person.isIdOnly {
+                groups[i].person = record.person
+            }
             groups[i].records.append(record)
         }
         return groups
@@ -120,11 +123,17 @@ extension RunState {
         let crosswalk = try Crosswalk.load(connection, sources: Set(sources.map(\.name)))
         var toMatch: [Int] = []
         for (i, g) in matched.people.enumerated() {
+            // Records naming only the student (enrollment spans) link through the crosswalk by id alone, and
+            // are never matched on demographics they do not have.
+            let idOnly = g.person.isIdOnly
             if g.hasSourcePersonId, let known = crosswalk[g.source + "\u{1F}" + g.key],
-                known.fingerprint == DemographicsFingerprint.of(g.person), patients.index[known.patientId] != nil
+                idOnly || known.fingerprint == DemographicsFingerprint.of(g.person),
+                patients.index[known.patientId] != nil
             {
                 matched.patientOf[i] = known.patientId
                 matched.viaCrosswalk.insert(i)
+            } else if idOnly {
+                matched.counts[g.source].unmatched += g.records.count
             } else {
                 toMatch.append(i)
             }
@@ -196,5 +205,13 @@ extension RunState {
             }
         }
         return plan
+    }
+}
+
+extension PersonIdentity {
+    /// Whether the identity is a source person id and nothing else (an enrollment span's student).
+    var isIdOnly: Bool {
+        givenName == nil && familyName == nil && birthDate == nil && ssn == nil && ssnLast4 == nil && phone == nil
+            && street == nil && postalCode == nil
     }
 }

@@ -112,7 +112,8 @@ struct RunState {
     /// and reconciles them with the stored flags.
     private func deriveFlags(patients: PatientSnapshot) throws -> FlagCounts {
         let byPatient = try EventStore(connection: connection).eventsByPatient()
-        let deriver = FlagDeriver(rules: config.flagRules)
+        let calendars = try SchoolCalendarStore(connection: connection).calendars()
+        let deriver = FlagDeriver(rules: config.flagRules, calendars: calendars)
         let directives = try ConsentStore(connection: connection).directives(forPatients: Array(byPatient.keys))
         var derived: [Flag] = []
         for (patientId, stored) in byPatient.sorted(by: { $0.key < $1.key }) {

@@ -144,10 +144,14 @@ public struct PipelineConfig: Sendable {
             }
             do {
                 var config = try SourceConfig.load(path: file)
-                if let input = config.input, !input.hasPrefix("/") {
+                func resolved(_ path: String?) -> String? {
                     // Source inputs are relative to the repository root: the pipeline folder's parent.
-                    config.input = repository.appendingPathComponent(input).standardized.path
+                    guard let path, !path.hasPrefix("/") else { return path }
+                    return repository.appendingPathComponent(path).standardized.path
                 }
+                config.input = resolved(config.input)
+                config.enrollment = resolved(config.enrollment)
+                config.calendar = resolved(config.calendar)
                 if config.input == nil {
                     r.report(item, key, "source \(sourceName) has no input: glob in \(file)")
                 }

@@ -47,6 +47,8 @@ package struct EventStore {
     package func load(_ records: [LinkedRecord], runId: Int64) throws -> UpsertCounts {
         // Each kind's rows are (index into `records`, event): the records themselves are not copied.
         var attendance: [(Int, AttendanceDay)] = []
+        var enrollments: [(Int, SchoolEnrollment)] = []
+        var totals: [(Int, AttendanceTotals)] = []
         var stays: [(Int, ShelterStay)] = []
         var nights: [(Int, BedNight)] = []
         var bookings: [(Int, Booking)] = []
@@ -54,6 +56,8 @@ package struct EventStore {
         for i in records.indices {
             switch records[i].record.event {
             case .attendance(let e): attendance.append((i, e))
+            case .enrollment(let e): enrollments.append((i, e))
+            case .attendanceTotals(let e): totals.append((i, e))
             case .shelterStay(let e): stays.append((i, e))
             case .bedNight(let e): nights.append((i, e))
             case .booking(let e): bookings.append((i, e))
@@ -62,6 +66,8 @@ package struct EventStore {
         }
         var counts = UpsertCounts()
         counts.add(try merge(.attendanceDay, attendance, of: records, runId: runId))
+        counts.add(try merge(.schoolEnrollment, enrollments, of: records, runId: runId))
+        counts.add(try merge(.attendanceTotals, totals, of: records, runId: runId))
         counts.add(try merge(.shelterStay, stays, of: records, runId: runId))
         counts.add(try merge(.bedNight, nights, of: records, runId: runId))
         counts.add(try merge(.booking, bookings, of: records, runId: runId))
@@ -113,6 +119,7 @@ package struct EventStore {
                         schoolId: school, grade: row["grade"], date: date, status: status,
                         minutesAbsent: row.int("minutes_absent"))))
         }
+        try addSchoolEvents(add)
         for row in try connection.execute(
             """
             SELECT source, patient_id, enrollment_id, project_id, project_type, entry_date, exit_date, move_in_date,
@@ -167,6 +174,34 @@ package struct EventStore {
                         program: row["program"], householdId: row["household_id"])))
         }
         return byPatient
+    }
+
+    /// Reads the enrollment spans and attendance totals (absences-only and aggregate school feeds).
+    private func addSchoolEvents(_ add: (QueryResult.Row, SourceEvent?) -> Void) throws {
+        for row in try connection.execute(
+            """
+            SELECT source, patient_id, school_id, entry_date, exit_date
+            FROM lastmile.school_enrollment ORDER BY patient_id, source, entry_date, student_id, school_id
+            """
+        ).rows {
+            guard let school = row["school_id"], let entry = row.date("entry_date") else { continue }
+            add(row, .enrollment(SchoolEnrollment(schoolId: school, entryDate: entry, exitDate: row.date("exit_date"))))
+        }
+        for row in try connection.execute(
+            """
+            SELECT source, patient_id, school_id, as_of, grade, days_absent, days_enrolled
+            FROM lastmile.attendance_totals ORDER BY patient_id, source, as_of, student_id, school_id
+            """
+        ).rows {
+            guard let school = row["school_id"], let asOf = row.date("as_of"), let absent = row.double("days_absent"),
+                let enrolled = row.int("days_enrolled")
+            else { continue }
+            add(
+                row,
+                .attendanceTotals(
+                    AttendanceTotals(
+                        schoolId: school, grade: row["grade"], asOf: asOf, daysAbsent: absent, daysEnrolled: enrolled)))
+        }
     }
 
     /// Parses PostgreSQL's `timestamp` text (`YYYY-MM-DD HH:MM:SS`).

@@ -50,9 +50,40 @@ extension EventTable where Event == AttendanceDay {
                 Column("minutes_absent", \.minutesAbsent),
             ])
     }
+}
 
+extension EventTable where Event == SchoolEnrollment {
+    /// Enrollment spans of absences-only school feeds, one per student, school and entry date.
+    package static var schoolEnrollment: Self {
+        Self(
+            name: "school_enrollment", key: ["source", "student_id", "school_id", "entry_date"],
+            rowKey: { r, e in RowKey(r.record.source, studentId(r), e.schoolId, date: e.entryDate) },
+            columns: [
+                .source, Column("student_id") { w, r, _ in try w.append(studentId(r)) },
+                Column("school_id", \.schoolId), Column("entry_date", \.entryDate), .patientId,
+                Column("exit_date", \.exitDate),
+            ])
+    }
+}
+
+extension EventTable where Event == AttendanceTotals {
+    /// Aggregate school feeds' totals, one per student, school and date counted to.
+    package static var attendanceTotals: Self {
+        Self(
+            name: "attendance_totals", key: ["source", "student_id", "school_id", "as_of"],
+            rowKey: { r, e in RowKey(r.record.source, studentId(r), e.schoolId, date: e.asOf) },
+            columns: [
+                .source, Column("student_id") { w, r, _ in try w.append(studentId(r)) },
+                Column("school_id", \.schoolId), Column("as_of", \.asOf), .patientId, Column("grade", \.grade),
+                Column("days_absent") { w, _, e in try w.append(String(e.daysAbsent)) },
+                Column("days_enrolled", \.daysEnrolled),
+            ])
+    }
+}
+
+extension EventTable {
     /// The attendance key's student: the source person id, or the record id when the source has none.
-    private static func studentId(_ linked: EventStore.LinkedRecord) -> String {
+    fileprivate static func studentId(_ linked: EventStore.LinkedRecord) -> String {
         linked.record.person.sourcePersonId ?? linked.record.recordId
     }
 }

@@ -192,6 +192,16 @@ struct RecordPrinter {
                 "school \(day.schoolId) \(personal(day.status.rawValue))"
                     + (day.minutesAbsent.map { " \(personal(String($0)))m" } ?? "")
             )
+        case .enrollment(let span):
+            return (
+                "enrollment", span.entryDate.description + (span.exitDate.map { "..\($0)" } ?? ".."),
+                "school \(span.schoolId)"
+            )
+        case .attendanceTotals(let totals):
+            return (
+                "attendance-totals", totals.asOf.description,
+                "\(personal(String(totals.daysAbsent))) of \(personal(String(totals.daysEnrolled))) days absent"
+            )
         case .shelterStay(let stay):
             return (
                 "shelter-stay", stay.entryDate.description + (stay.exitDate.map { "..\($0)" } ?? ".."),

@@ -52,4 +52,30 @@ import Testing
                     + "enrolled days of its own; name an `enrollment:` file",
                 options: .regularExpression) != nil, "\(result.stderr)")
     }
+
+    @Test func absencesOnlyWithEnrollmentAndCalendarAndAggregateWithItsLayoutValidate() throws {
+        let workspace = try SampleWorkspace()
+        try FileManager.default.copyItem(
+            at: SampleWorkspace.repositoryRoot.appendingPathComponent("scripts"),
+            to: workspace.root.appendingPathComponent("scripts"))
+        try workspace.edit(
+            "pipelines/sources/riverside-usd.yaml", replacing: "attendance: positive",
+            with: "attendance: absences-only\nenrollment: sample-data/e-*.csv\ncalendar: sample-data/c-*.csv")
+        try workspace.edit(
+            "pipelines/sources/lakeside-edfi.yaml", replacing: "attendance: positive", with: "attendance: aggregate")
+        let refused = try LastMileBinary.run(
+            ["validate", "--pipelines", "pipelines", "--as-of", "2026-11-20"], in: workspace.root)
+        #expect(refused.status == 78, "\(refused.stderr)")
+        #expect(refused.stderr.contains("lakeside-edfi.yaml"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("riverside-usd.yaml"), "\(refused.stderr)")
+        #expect(
+            refused.stderr.range(
+                of: #"lakeside-edfi\.yaml:\d+:1: attendance: aggregate attendance reads days absent and enrolled "#
+                    + "per student; add `layout: aggregate`",
+                options: .regularExpression) != nil, "\(refused.stderr)")
+        try workspace.edit("pipelines/sources/lakeside-edfi.yaml", replacing: "layout: edfi", with: "layout: aggregate")
+        let valid = try LastMileBinary.run(
+            ["validate", "--pipelines", "pipelines", "--as-of", "2026-11-20"], in: workspace.root)
+        #expect(valid.status == 0, "\(valid.stderr)")
+    }
 }

@@ -124,11 +124,29 @@ import Testing
         #expect(found.first?.contains("`calendar:`") == false)
     }
 
-    @Test func shapesWithoutADenominatorYetAreRefused() {
-        let both = problems("attendance: absences-only\nenrollment: e.csv\ncalendar: c.csv")
-        #expect(both.count == 1 && both.first?.contains("not supported yet") == true)
-        let aggregate = problems("attendance: aggregate")
-        #expect(aggregate.count == 1 && aggregate.first?.contains("not supported yet") == true)
+    @Test func shapesWithADenominatorAreAccepted() {
+        #expect(problems("attendance: absences-only\nenrollment: e.csv\ncalendar: c.csv").isEmpty)
+        #expect(problems("attendance: aggregate\nlayout: aggregate").isEmpty)
+    }
+
+    @Test func aggregateNeedsItsLayoutAndTheLayoutItsShape() {
+        #expect(
+            problems("attendance: aggregate") == [
+                "hillcrest-usd.yaml:5:1: attendance: aggregate attendance reads days absent and enrolled per student; "
+                    + "add `layout: aggregate`"
+            ])
+        #expect(
+            problems("layout: aggregate") == [
+                "hillcrest-usd.yaml:5:1: layout: the aggregate layout is for `attendance: aggregate` sources"
+            ])
+    }
+
+    @Test func onlyAbsencesOnlyTakesAnEnrollmentFileOrACalendar() {
+        #expect(
+            problems("enrollment: e.csv") == [
+                "hillcrest-usd.yaml:5:1: enrollment: only `attendance: absences-only` sources take enrollment; "
+                    + "positive attendance has its own enrolled days"
+            ])
     }
 
     @Test func onlySchoolAttendanceTakesTheShape() {

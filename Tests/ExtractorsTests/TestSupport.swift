@@ -79,6 +79,11 @@ func render(_ sink: CollectingSink) -> String {
         case .attendance(let d):
             event =
                 "attendance \(d.date) school=\(d.schoolId) name=\(d.schoolName ?? "-") grade=\(d.grade ?? "-") \(d.status.rawValue) minutes=\(d.minutesAbsent.map(String.init) ?? "-")"
+        case .enrollment(let e):
+            event = "enrollment school=\(e.schoolId) \(e.entryDate)..\(e.exitDate?.description ?? "")"
+        case .attendanceTotals(let t):
+            event =
+                "totals school=\(t.schoolId) grade=\(t.grade ?? "-") asof=\(t.asOf) absent=\(t.daysAbsent) enrolled=\(t.daysEnrolled)"
         case .shelterStay(let s):
             event =
                 "stay \(s.enrollmentId) project=\(s.projectId) type=\(s.projectType) \(s.entryDate)..\(s.exitDate?.description ?? "") movein=\(s.moveInDate?.description ?? "-") destination=\(s.exitDestination.map(String.init) ?? "-")"

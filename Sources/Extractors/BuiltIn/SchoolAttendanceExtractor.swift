@@ -72,8 +72,35 @@ public struct SchoolAttendanceExtractor: Extractor {
                         ],
                         namespaced: true)),
                 ColumnSpec("ferpa_basis"),
-            ])
+            ]),
+        aggregateLayout,
     ]
+
+    /// `layout: aggregate`, for `attendance: aggregate` sources: one row per student, school and date counted
+    /// to, with days absent (decimals allowed) and days enrolled from the school year's start.
+    public static let aggregateLayout = SourceLayout(
+        name: "aggregate",
+        columns: [
+            ColumnSpec("student_id", required: true),
+            ColumnSpec("first_name", required: true),
+            ColumnSpec("middle_name"),
+            ColumnSpec("last_name", required: true),
+            ColumnSpec("suffix"),
+            ColumnSpec("birth_date", required: true, .date(formats: dates)),
+            .sex(),
+            ColumnSpec("grade"),
+            ColumnSpec("school_id", required: true),
+            ColumnSpec("school_name"),
+            ColumnSpec("as_of_date", required: true, .date(formats: dates)),
+            ColumnSpec("days_absent", required: true),
+            ColumnSpec("days_enrolled", required: true, .integer),
+            ColumnSpec("guardian_phone"),
+            ColumnSpec("address_line"),
+            ColumnSpec("city"),
+            ColumnSpec("state"),
+            ColumnSpec("postal_code"),
+            ColumnSpec("ferpa_basis"),
+        ])
 
     let source: SourceConfig
     let layout: SourceLayout
@@ -87,6 +114,7 @@ public struct SchoolAttendanceExtractor: Extractor {
     }
 
     public func extract(_ input: InputLocation, into sink: inout some RecordSink) throws {
+        if layout.name == Self.aggregateLayout.name { return try extractTotals(input, into: &sink) }
         let csv = try MappedCSV(input, layout: layout, config: source)
         let studentId = csv["student_id"]
         let first = csv["first_name"]
@@ -157,4 +185,46 @@ struct PresenceTally {
 
     /// Rows were read and none of them is a present day.
     var looksAbsenceOnly: Bool { rows > 0 && present == 0 }
+}
+
+extension SchoolAttendanceExtractor {
+    /// An aggregate feed: one record per student, school and date counted to (record id student + school +
+    /// date, so a re-sent report replaces the same totals).
+    func extractTotals(_ input: InputLocation, into sink: inout some RecordSink) throws {
+        let csv = try MappedCSV(input, layout: layout, config: source)
+        let c = { (name: String) in csv[name] }
+        let (studentId, school, asOf, absent, enrolled) = (
+            c("student_id"), c("school_id"), c("as_of_date"), c("days_absent"), c("days_enrolled")
+        )
+        let ferpa = c("ferpa_basis")
+        let name = source.name
+        let labels = source.labels
+        try csv.forEachRow(into: &sink) { row in
+            let id = try row.requiredText(studentId)
+            let schoolId = try row.requiredText(school)
+            let day = try row.requiredDate(asOf)
+            let daysEnrolled = try row.int(enrolled) ?? 0
+            guard let daysAbsent = Double(try row.requiredText(absent)), daysAbsent >= 0, daysAbsent.isFinite else {
+                throw row.rejection(absent, .invalid(expected: "a number of days of at least 0, e.g. 4 or 4.5"))
+            }
+            guard daysEnrolled >= 0, daysAbsent <= Double(daysEnrolled) else {
+                throw row.rejection(enrolled, .invalid(expected: "whole days enrolled, at least the days absent"))
+            }
+            let person = PersonIdentity(
+                sourcePersonId: id, givenName: try row.text(c("first_name")),
+                middleName: try row.text(c("middle_name")),
+                familyName: try row.text(c("last_name")), suffix: try row.text(c("suffix")),
+                birthDate: try row.date(c("birth_date")), sex: row.sex(c("sex")),
+                street: try row.text(c("address_line")), city: try row.text(c("city")), state: try row.text(c("state")),
+                postalCode: try row.text(c("postal_code")), phone: try row.text(c("guardian_phone")))
+            let totals = AttendanceTotals(
+                schoolId: schoolId, schoolName: try row.text(c("school_name")), grade: try row.text(c("grade")),
+                asOf: day, daysAbsent: daysAbsent, daysEnrolled: daysEnrolled)
+            var recordLabels = labels
+            if ferpa.isPresent, row.row.isEmpty(ferpa.index) { recordLabels.insert(.ferpaBasisMissing) }
+            return SourceRecord(
+                source: name, recordId: "totals/\(id)/\(schoolId)/\(day)", person: person,
+                event: .attendanceTotals(totals), labels: recordLabels, provenance: row.provenance())
+        }
+    }
 }
