@@ -57,6 +57,8 @@ package struct MergeCounts: Equatable {
     package var repeatedKeys = false
     package var inserted = 0
     package var updated = 0
+    /// Rows of the batch (one per key) identical to the stored row, so not rewritten.
+    package var unchanged = 0
     /// Rewritten rows by the value of `StagedMerge.countUpdatedBy` after the rewrite.
     package var updatedBy: [String: Int] = [:]
 }
@@ -275,6 +277,7 @@ package struct StagedMerge {
             SELECT inserted, grouping, count(*) AS n FROM upserted GROUP BY inserted, grouping
             """, runColumns.isEmpty && onUpdate.isEmpty ? [] : [runId])
         try connection.execute(unsafeSQL: "DROP TABLE pg_temp.\(stage)")
+        defer { counts.unchanged = max(0, seen.count - counts.inserted - counts.updated) }
         for row in result.rows {
             let n = row.int("n") ?? 0
             if row.bool("inserted") == true {
