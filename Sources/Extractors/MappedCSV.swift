@@ -9,6 +9,8 @@ public final class MappedCSV {
     public let layout: SourceLayout
     public var file: String { reader.file }
     private var columns: [String: MappedColumn] = [:]
+    /// The file's lines as on disk, read only when a row is rejected.
+    private let originalLines: OriginalLines
     /// The configured headers of the optional columns the source config maps that the file lacks.
     public let missingMappedColumns: [String]
     /// Recent values by column, shared by the rows of `forEachRow`.
@@ -17,6 +19,7 @@ public final class MappedCSV {
     /// Opens `input`, finds every layout column and fails before any row when a required one is missing.
     public init(_ input: InputLocation, layout: SourceLayout, config: SourceConfig) throws(InputError) {
         reader = try CSVReader(path: input.path, displayName: input.name, dialect: config.dialect)
+        originalLines = OriginalLines(path: input.path)
         self.layout = layout
         var wanted: [ColumnResolver.Wanted] = []
         for spec in layout.columns {
@@ -73,8 +76,7 @@ public final class MappedCSV {
         }
         while let row = try reader.nextRow() {
             if let problem = row.problem {
-                try sink.reject(
-                    RowRejection(problem, row: row, reader: reader), raw: RawRow(personalDataFields: row.allFields))
+                try sink.reject(RowRejection(problem, row: row, reader: reader), raw: raw(row))
                 continue
             }
             let mapped = MappedRow(row: row, file: file, interner: interner)
@@ -82,11 +84,18 @@ public final class MappedCSV {
             do {
                 record = try body(mapped)
             } catch let rejection as RowRejection {
-                try sink.reject(rejection, raw: RawRow(personalDataFields: row.allFields))
+                try sink.reject(rejection, raw: raw(row))
                 continue
             }
             if let record { try sink.accept(record) }
         }
+    }
+
+    /// A rejected row's fields and its original bytes (its physical lines as in the file).
+    private func raw(_ row: CSVRow) -> RawRow {
+        let last = row.line + row.physicalLineCount - 1
+        return RawRow(
+            personalDataFields: row.allFields, originalBytes: originalLines.bytes(lines: row.line, through: last))
     }
 }
 
