@@ -71,7 +71,7 @@ public final class RejectsFileWriter {
 
     /// The table of a multi-file input a rejected row's file is (`Enrollment` of `export/Enrollment.csv`); empty
     /// for a one-file input.
-    static func table(of file: String) -> String {
+    public static func table(of file: String) -> String {
         guard let slash = file.lastIndex(of: "/") else { return "" }
         let name = file[file.index(after: slash)...]
         return String(name.lastIndex(of: ".").map { name[..<$0] } ?? name)
