@@ -277,7 +277,6 @@ package struct StagedMerge {
             SELECT inserted, grouping, count(*) AS n FROM upserted GROUP BY inserted, grouping
             """, runColumns.isEmpty && onUpdate.isEmpty ? [] : [runId])
         try connection.execute(unsafeSQL: "DROP TABLE pg_temp.\(stage)")
-        defer { counts.unchanged = max(0, seen.count - counts.inserted - counts.updated) }
         for row in result.rows {
             let n = row.int("n") ?? 0
             if row.bool("inserted") == true {
@@ -287,6 +286,7 @@ package struct StagedMerge {
                 if let value = row["grouping"] { counts.updatedBy[value, default: 0] += n }
             }
         }
+        counts.unchanged = max(0, seen.count - counts.inserted - counts.updated)
         return counts
     }
 }

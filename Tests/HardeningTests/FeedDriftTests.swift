@@ -178,6 +178,8 @@ import Warehouse
             let third = try Self.run(workspace, url)
             #expect(third.status == 0, "\(third.stderr)")
             #expect(third.stdout.contains("1 loaded again (reprocessed)"))
+            let stored = try Self.scalar(db, "SELECT count(*) FROM lastmile.booking")
+            #expect(third.stdout.contains("events 0 new, 0 corrected, \(stored) unchanged"), "\(third.stdout)")
             #expect(
                 try SampleWorkspace.digest(db, tables: ["booking": "source, booking_number, released_at"]) == bookings)
 
