@@ -26,6 +26,7 @@ struct SourceFiles {
     /// Every record (before the gates) of the newest file read tonight.
     var newestRecords: [SourceRecord] = []
     var newestName: String?
+    var newestSha256: String?
 
     /// The checksum of the file a record came from (its provenance names the input, or a folder's member).
     func sha256(of record: SourceRecord) -> String? {
@@ -77,6 +78,7 @@ extension RunState {
                 files.sha256ByInput[file.name] = ready.sha256
                 files.newestRecords = sink.records
                 files.newestName = file.name
+                files.newestSha256 = ready.sha256
                 if ready.reprocess {
                     files.reprocessed.insert(ready.sha256)
                     try ingested.recordReprocessed(

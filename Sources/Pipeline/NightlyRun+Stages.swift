@@ -119,7 +119,7 @@ struct RunState {
             counts[source.name].eventsInserted = upserted.inserted
             counts[source.name].eventsUpdated = upserted.updated
             counts[source.name].eventsUnchanged = upserted.unchanged
-            if source.feed.snapshot == .full, let newest = read.newestName {
+            if source.feed.snapshot == .full, let newest = read.newestName, try isCurrentList(read, of: source.name) {
                 counts[source.name].eventsRetired = try retire(
                     source.name, keeping: read.newestRecords, newest: newest, events: events,
                     warnings: &counts[source.name].warnings)
@@ -129,6 +129,15 @@ struct RunState {
             plan.crosswalkRows, reviews: plan.reviewRows, rejected: plan.rejected, runId: runId,
             connection: connection, logger: logger, alwaysMerge: alwaysMerge)
         return counts
+    }
+
+    /// Whether the newest file read tonight is the source's current list: a new file, or a reprocessed one that
+    /// is still the newest the source loaded (reprocessing an older list must not retire what a newer one has).
+    private func isCurrentList(_ read: SourceFiles, of source: String) throws -> Bool {
+        guard let sha = read.newestSha256 else { return false }
+        guard read.reprocessed.contains(sha) else { return true }
+        guard read.reprocessed.count == read.sha256ByInput.count else { return false }
+        return try IngestedFiles(connection: connection).newest(source: source)?.sha256 == sha
     }
 
     /// Removes the source's events its newest full snapshot no longer lists (whatever became of the listed
