@@ -53,12 +53,6 @@ extension RunState {
                 counts.warnings.append(
                     "\(ready.file.name): \(rows) rows, fewer than \(Int((share * 100).rounded())) % of the previous "
                         + "file's \(previous.rows) (\(previous.name)); check the feed (min_row_share)")
-                logger.warning(
-                    "input has far fewer rows than the previous one",
-                    metadata: [
-                        "source": "\(source.name)", "file": "\(ready.file.name)", "rows.read": .number(rows),
-                        "rows.previous": .number(previous.rows),
-                    ])
             }
             previous = (ready.file.name, rows)
         }
