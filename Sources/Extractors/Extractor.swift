@@ -70,6 +70,8 @@ public protocol RecordSink {
     mutating func accept(_ record: SourceRecord) throws
     /// An unusable row, with its raw fields when there is one row to blame (for the 0600 rejects file only).
     mutating func reject(_ rejection: RowRejection, raw: RawRow?) throws
+    /// A problem with the input as a whole that does not stop it; ignored unless the sink reports it.
+    mutating func warn(_ warning: InputWarning) throws
 }
 
 /// A sink that keeps everything in memory: for tests, small files and the `extract` dry run.
@@ -78,8 +80,11 @@ public struct CollectingSink: RecordSink {
     public var rejections: [RowRejection] = []
     /// The raw row of each rejection, same order. Personal data: for tests and the rejects file only.
     public var rawRows: [RawRow?] = []
+    public var warnings: [InputWarning] = []
 
     public init() {}
+
+    public mutating func warn(_ warning: InputWarning) { warnings.append(warning) }
 
     public mutating func accept(_ record: SourceRecord) { records.append(record) }
 

@@ -9,27 +9,36 @@ public final class MappedCSV {
     public let layout: SourceLayout
     public var file: String { reader.file }
     private var columns: [String: MappedColumn] = [:]
+    /// The file's lines as on disk, read only when a row is rejected.
+    private let originalLines: OriginalLines
+    /// The configured headers of the optional columns the source config maps that the file lacks.
+    public let missingMappedColumns: [String]
     /// Recent values by column, shared by the rows of `forEachRow`.
     private let interner: UnsafeMutablePointer<TextInterner>
 
     /// Opens `input`, finds every layout column and fails before any row when a required one is missing.
     public init(_ input: InputLocation, layout: SourceLayout, config: SourceConfig) throws(InputError) {
         reader = try CSVReader(path: input.path, displayName: input.name, dialect: config.dialect)
+        originalLines = OriginalLines(path: input.path)
         self.layout = layout
         var wanted: [ColumnResolver.Wanted] = []
         for spec in layout.columns {
             let override = config.columns[spec.name]
             let headers = override?.header.map { [$0] } ?? [spec.header] + spec.aliases
-            wanted.append(.init(name: spec.name, headers: headers, required: override?.required ?? spec.required))
+            let inHeader = override?.required ?? (spec.required || spec.mustBeInHeader)
+            wanted.append(.init(name: spec.name, headers: headers, required: inHeader))
         }
         let found = try ColumnResolver.resolve(wanted, in: reader)
+        missingMappedColumns = layout.columns.indices.filter {
+            found[$0] == nil && config.columns[layout.columns[$0].name]?.header != nil
+        }.map { wanted[$0].headers[0] }
         interner = .allocate(capacity: 1)
         interner.initialize(to: TextInterner(columns: reader.header.count))
         for (i, spec) in layout.columns.enumerated() {
             let override = config.columns[spec.name]
             var column = MappedColumn(
                 name: spec.name, index: found[i]?.index ?? -1, header: found[i]?.header ?? wanted[i].headers[0],
-                required: wanted[i].required)
+                required: override?.required ?? spec.required)
             switch spec.kind {
             case .date(let defaults), .dateTime(let defaults):
                 let patterns = override?.formats ?? defaults
@@ -62,10 +71,12 @@ public final class MappedCSV {
     @inline(__always)
     public func forEachRow(into sink: inout some RecordSink, _ body: (MappedRow) throws -> SourceRecord?) throws {
         let file = reader.file
+        for header in missingMappedColumns {
+            try sink.warn(InputWarning(file: file, problem: .mappedColumnMissing(header: header)))
+        }
         while let row = try reader.nextRow() {
             if let problem = row.problem {
-                try sink.reject(
-                    RowRejection(problem, row: row, reader: reader), raw: RawRow(personalDataFields: row.allFields))
+                try sink.reject(RowRejection(problem, row: row, reader: reader), raw: raw(row))
                 continue
             }
             let mapped = MappedRow(row: row, file: file, interner: interner)
@@ -73,11 +84,18 @@ public final class MappedCSV {
             do {
                 record = try body(mapped)
             } catch let rejection as RowRejection {
-                try sink.reject(rejection, raw: RawRow(personalDataFields: row.allFields))
+                try sink.reject(rejection, raw: raw(row))
                 continue
             }
             if let record { try sink.accept(record) }
         }
+    }
+
+    /// A rejected row's fields and its original bytes (its physical lines as in the file).
+    private func raw(_ row: CSVRow) -> RawRow {
+        let last = row.line + row.physicalLineCount - 1
+        return RawRow(
+            personalDataFields: row.allFields, originalBytes: originalLines.bytes(lines: row.line, through: last))
     }
 }
 

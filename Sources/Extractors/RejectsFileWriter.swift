@@ -9,8 +9,12 @@ import LastMileCore
 /// Writes quarantined rows to a run-local CSV file readable by its owner only (mode 0600).
 ///
 /// This is the one documented place raw rows may go: a data engineer opens it to see why a row was rejected.
-/// Columns: `file,line,column,reason,expected,raw_row`, where `raw_row` is the row's fields re-encoded as
-/// one CSV line (empty when no single row was at fault). Delete the file with the run's other local output.
+/// Columns: `file,table,line,column,reason,expected,raw_row`. `table` is the file of a multi-file input the row
+/// came from (the HMIS CSV table, e.g. `Enrollment`; empty for a one-file input). `raw_row` is the row's original
+/// bytes as in the input — its encoding, delimiter, quoting and inner line breaks untouched, without its line
+/// end — quoted as one CSV field when it holds a comma, quote, CR or LF; the row's fields re-joined with commas
+/// only when its bytes could not be read back; empty when no single row was at fault. So `raw_row` is in the
+/// input's encoding, which may not be UTF-8. Delete the file with the run's other local output.
 /// - Important: contains personal data. Never copy it into logs, tickets or the warehouse.
 public final class RejectsFileWriter {
     public let path: String
@@ -27,7 +31,7 @@ public final class RejectsFileWriter {
         // An existing file keeps its old mode through O_CREAT; force owner-only.
         fchmod(fd, 0o600)
         self.fd = fd
-        buffer.append(contentsOf: Array("file,line,column,reason,expected,raw_row\n".utf8))
+        buffer.append(contentsOf: Array("file,table,line,column,reason,expected,raw_row\n".utf8))
     }
 
     deinit {
@@ -38,10 +42,14 @@ public final class RejectsFileWriter {
     /// Appends one rejected row.
     public func write(_ rejection: RowRejection, raw: RawRow?) throws(RejectsFileError) {
         let fields = [
-            rejection.file, String(rejection.line), rejection.column ?? "", rejection.code, rejection.expectation,
-            raw.map { Self.csvLine($0.personalDataFields) } ?? "",
+            rejection.file, Self.table(of: rejection.file), String(rejection.line), rejection.column ?? "",
+            rejection.code, rejection.expectation,
         ]
         buffer.append(contentsOf: Array(Self.csvLine(fields).utf8))
+        buffer.append(UInt8(ascii: ","))
+        if let raw {
+            Self.appendField(raw.originalBytes ?? Array(Self.csvLine(raw.personalDataFields).utf8), to: &buffer)
+        }
         buffer.append(10)
         count += 1
         if buffer.count > 64 * 1024 { try flush() }
@@ -59,6 +67,26 @@ public final class RejectsFileWriter {
             offset += n
         }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// The table of a multi-file input a rejected row's file is (`Enrollment` of `export/Enrollment.csv`); empty
+    /// for a one-file input.
+    public static func table(of file: String) -> String {
+        guard let slash = file.lastIndex(of: "/") else { return "" }
+        let name = file[file.index(after: slash)...]
+        return String(name.lastIndex(of: ".").map { name[..<$0] } ?? name)
+    }
+
+    /// Appends bytes as one RFC 4180 field, byte for byte (quoted, quotes doubled, when needed).
+    static func appendField(_ bytes: [UInt8], to out: inout [UInt8]) {
+        let special: Set<UInt8> = [UInt8(ascii: ","), UInt8(ascii: "\""), 10, 13]
+        guard bytes.contains(where: special.contains) else { return out.append(contentsOf: bytes) }
+        out.append(UInt8(ascii: "\""))
+        for byte in bytes {
+            if byte == UInt8(ascii: "\"") { out.append(byte) }
+            out.append(byte)
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     /// RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled.

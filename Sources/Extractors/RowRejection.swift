@@ -82,14 +82,18 @@ public struct RowRejection: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// The fields of a rejected row exactly as read, for the run-local rejects file only.
+/// The fields of a rejected row as read and its original bytes, for the run-local rejects file only.
 ///
 /// - Important: personal data. `description` is redacted; only `RejectsFileWriter` reads `personalDataFields`.
 public struct RawRow: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
     public let personalDataFields: [String]
+    /// The row's bytes exactly as in the file (its physical lines without the last line end; encoding,
+    /// delimiter and quoting untouched); nil when they could not be read back.
+    public let originalBytes: [UInt8]?
 
-    public init(personalDataFields: [String]) {
+    public init(personalDataFields: [String], originalBytes: [UInt8]? = nil) {
         self.personalDataFields = personalDataFields
+        self.originalBytes = originalBytes
     }
 
     public var description: String { "RawRow(\(personalDataFields.count) fields, redacted)" }

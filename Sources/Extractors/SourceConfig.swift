@@ -62,6 +62,8 @@ public struct SourceConfig: Sendable {
     public var calendar: String?
     /// The file the config came from (for messages), or `<built-in>`.
     public var file: String
+    /// Snapshot kind, feed age and row-count expectations (`snapshot`, `max_feed_age_days`, `min_row_share`).
+    public var feed = FeedExpectations()
 
     public init(
         name: String, extractor: String, category: DataCategory? = nil, agreement: String? = nil,
@@ -128,10 +130,11 @@ public struct SourceConfig: Sendable {
             reader.report(nil, "", "the file is empty; expected a mapping with source, extractor, category, agreement")
             return (nil, reader.problems)
         }
-        let topKeys = [
-            "source", "extractor", "category", "agreement", "layout", "input", "description", "owner", "csv",
-            "columns", "codes", "labels", "attendance", "enrollment", "calendar",
-        ]
+        let topKeys =
+            [
+                "source", "extractor", "category", "agreement", "layout", "input", "description", "owner", "csv",
+                "columns", "codes", "labels", "attendance", "enrollment", "calendar",
+            ] + FeedExpectations.keys
         guard let top = reader.mapping(reader.root, "", keys: topKeys, required: true) else {
             return (nil, reader.problems)
         }
@@ -158,6 +161,7 @@ public struct SourceConfig: Sendable {
             name: name, extractor: extractor, category: category, agreement: agreement, layout: layout, input: input,
             description: description, dialect: dialect, columns: columns, codes: codes, labels: labels,
             attendance: attendance ?? .positive, enrollment: enrollment, calendar: calendar, file: file)
+        config.feed = FeedExpectations.read(top, &reader)
         config.positions = reader.positions
         return (config, reader.problems)
     }

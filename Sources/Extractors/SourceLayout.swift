@@ -39,6 +39,9 @@ public struct ColumnSpec: Sendable, Hashable {
     public var aliases: [String]
     /// Required columns must be in the header and have a value in every row.
     public var required: Bool
+    /// An optional column that must still be in the header (its values may be empty), because reading every
+    /// row as empty would change what the rows mean — a missing release date reads as "still in custody".
+    public var mustBeInHeader = false
     public var kind: Kind
 
     public init(
@@ -49,6 +52,13 @@ public struct ColumnSpec: Sendable, Hashable {
         self.aliases = aliases
         self.required = required
         self.kind = kind
+    }
+
+    /// This column, required in the header though its values may be empty.
+    public func inHeader() -> ColumnSpec {
+        var spec = self
+        spec.mustBeInHeader = true
+        return spec
     }
 
     public var isDateLike: Bool {

@@ -137,6 +137,7 @@ enum MetricsFile {
             "lastmile_source_failed",
             help: "1 when the source failed in the last run (an unusable input; its files are retried), else 0.",
             summary.sources.map { (p + [("source", $0.source)], failed.contains($0.source) ? 1 : 0) })
+        addFeedGauges(to: &metrics, summary: summary, labels: p)
         metrics.gauge(
             "lastmile_run_duration_seconds", help: "Duration of the last successful run.", labels: p,
             value: summary.seconds)
@@ -158,6 +159,27 @@ enum MetricsFile {
 }
 
 extension MetricsFile {
+    /// Per source: the inputs its pattern matched, the new files read, the warnings, and (when no new file
+    /// came) how many days old its newest loaded file is.
+    static func addFeedGauges(to metrics: inout MetricsText, summary: RunSummary, labels p: [(String, String)]) {
+        func perSource(_ value: (SourceRunCounts) -> Int) -> [(labels: [(String, String)], value: Double)] {
+            summary.sources.map { (p + [("source", $0.source)], Double(value($0))) }
+        }
+        metrics.gauge(
+            "lastmile_source_inputs_matched", help: "Inputs the source's pattern matched in the last run.",
+            perSource(\.filesMatched))
+        metrics.gauge(
+            "lastmile_source_files_read", help: "Input files the source read in the last run (new or reprocessed).",
+            perSource(\.files))
+        metrics.gauge(
+            "lastmile_source_warnings", help: "Warnings about the source's feed in the last run (see the summary).",
+            perSource { $0.warnings.count })
+        metrics.gauge(
+            "lastmile_source_feed_age_days",
+            help: "Days since the source's newest loaded file, when the last run read no new file of it.",
+            summary.sources.compactMap { s in s.feedAgeDays.map { (p + [("source", s.source)], Double($0)) } })
+    }
+
     /// Writes the metrics of a failed run: success 0, its failure class, the ledger's last success time.
     /// A failure to write is ignored: the run's own error is what the caller reports.
     static func writeFailure(path: String, error: any Error, connection: Connection, pipeline: String) {

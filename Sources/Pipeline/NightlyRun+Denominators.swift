@@ -45,7 +45,7 @@ extension RunState {
             inputs.append(ready.input(skipped: false))
             try ingested.record(
                 source: source.name, sha256: ready.sha256, fileName: ready.file.name, bytes: ready.bytes,
-                rowsRead: days.count, runId: runId)
+                rowsRead: days.count, runId: runId, at: options.clock.now)
             logger.info(
                 "calendar read",
                 metadata: ["source": "\(source.name)", "file": "\(ready.file.name)", "days": .number(days.count)])

@@ -12,6 +12,28 @@ struct ExtractedNight {
     var rejected: [RejectedRow] = []
     var gate1 = DecisionTally()
     var counts = NightCounts()
+    /// Per source, the files read tonight: their input names and checksums, which were reprocessed, and the
+    /// records of the newest (what a full snapshot keeps).
+    var files: [String: SourceFiles] = [:]
+}
+
+/// The files one source read tonight, for the load stage.
+struct SourceFiles {
+    /// Input name (the file, or an HMIS folder) → SHA-256.
+    var sha256ByInput: [String: String] = [:]
+    /// Checksums of the files loaded again (`--reprocess`, `files forget`).
+    var reprocessed: Set<String> = []
+    /// Every record (before the gates) of the newest file read tonight.
+    var newestRecords: [SourceRecord] = []
+    var newestName: String?
+    var newestSha256: String?
+
+    /// The checksum of the file a record came from (its provenance names the input, or a folder's member).
+    func sha256(of record: SourceRecord) -> String? {
+        let file = record.provenance.file
+        if let sha = sha256ByInput[file] { return sha }
+        return file.split(separator: "/", maxSplits: 1).first.flatMap { sha256ByInput[String($0)] }
+    }
 }
 
 extension RunState {
@@ -41,23 +63,43 @@ extension RunState {
                 continue
             }
             var counts = read.counts
+            if let stale = try checkFeedAge(source, read: read, counts: &counts, ingested: ingested) {
+                failed.append(stale)
+                night.counts[source.name] = counts
+                continue
+            }
+            try checkRowCounts(source, read: read, counts: &counts, ingested: ingested)
             inputs += read.skipped
+            var files = SourceFiles()
             for (ready, sink) in read.files {
                 let file = ready.file
                 let rowsRead = try admit(sink, from: file, counts: &counts, into: &night)
-                inputs.append(ready.input(skipped: false))
-                try ingested.record(
-                    source: source.name, sha256: ready.sha256, fileName: file.name, bytes: ready.bytes,
-                    rowsRead: rowsRead, runId: runId)
+                inputs.append(ready.input(skipped: false, reprocessed: ready.reprocess))
+                files.sha256ByInput[file.name] = ready.sha256
+                files.newestRecords = sink.records
+                files.newestName = file.name
+                files.newestSha256 = ready.sha256
+                if ready.reprocess {
+                    files.reprocessed.insert(ready.sha256)
+                    try ingested.recordReprocessed(
+                        source: source.name, sha256: ready.sha256, fileName: file.name, rowsRead: rowsRead,
+                        runId: runId)
+                } else {
+                    try ingested.record(
+                        source: source.name, sha256: ready.sha256, fileName: file.name, bytes: ready.bytes,
+                        rowsRead: rowsRead, runId: runId, at: options.clock.now)
+                }
                 logger.info(
-                    "extracted",
+                    ready.reprocess ? "extracted again (reprocessed)" : "extracted",
                     metadata: [
                         "source": "\(source.name)", "file": "\(file.name)", "rows.read": .number(rowsRead),
                         "rows.rejected": .number(sink.rejections.count),
                     ])
             }
             try saveCalendars(read.calendars, of: source, inputs: &inputs, ingested: ingested)
+            counts.warnings += read.files.flatMap { $0.1.warnings.map(\.description) }
             night.counts[source.name] = counts
+            night.files[source.name] = files
         }
         try rejects.flush()
         return night
@@ -81,10 +123,19 @@ extension RunState {
         let paths = InputFiles.matching(source.input ?? "")
         warnAboutWritableFolders(paths, source: source.name)
         var read = SourceRead(counts: SourceRunCounts(source: source.name))
+        read.counts.filesMatched = paths.count
         for path in paths {
             let file = InputFile(source: source.name, path: path)
-            guard let ready = try readyToRead(file, counts: &read.counts, refused: &refused) else { continue }
-            if try ingested.contains(source: source.name, sha256: ready.sha256) {
+            guard var ready = try readyToRead(file, counts: &read.counts, refused: &refused) else { continue }
+            if let loaded = try ingested.entry(source: source.name, sha256: ready.sha256) {
+                if loaded.reprocess || reprocessRequests.contains(ready.sha256) {
+                    ready.reprocess = true
+                    read.counts.filesReprocessed += 1
+                    guard let sink = try self.read(file, with: extractor, before: ready.state, counts: &read.counts)
+                    else { continue }
+                    read.files.append((ready, sink))
+                    continue
+                }
                 read.counts.filesSkipped += 1
                 read.skipped.append(ready.input(skipped: true))
                 logger.info(
@@ -118,9 +169,13 @@ extension RunState {
         var state: InputFiles.State
         var sha256: String
         var bytes: Int
+        /// Already loaded, and to be loaded again.
+        var reprocess = false
 
-        func input(skipped: Bool) -> RunInput {
-            RunInput(source: file.source, file: file.name, sha256: sha256, bytes: bytes, skipped: skipped)
+        func input(skipped: Bool, reprocessed: Bool = false) -> RunInput {
+            RunInput(
+                source: file.source, file: file.name, sha256: sha256, bytes: bytes, skipped: skipped,
+                reprocessed: reprocessed)
         }
     }
 
@@ -200,9 +255,12 @@ extension RunState {
 struct RunSink: RecordSink {
     var records: [SourceRecord] = []
     var rejections: [RowRejection] = []
+    var warnings: [InputWarning] = []
     private var raw: [RawRow?] = []
 
     mutating func accept(_ record: SourceRecord) { records.append(record) }
+
+    mutating func warn(_ warning: InputWarning) { warnings.append(warning) }
 
     mutating func reject(_ rejection: RowRejection, raw: RawRow?) {
         rejections.append(rejection)

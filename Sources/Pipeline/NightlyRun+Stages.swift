@@ -20,6 +20,10 @@ struct RunState {
     let rejects: RejectsLocation
     /// Gate 1 and 2, with every running source's agreement checked before the run began.
     let gate: ConsentGate
+    /// Files to load again although loaded before (`run --reprocess`): SHA-256 → the name given.
+    var reprocessRequestNames: [String: String] = [:]
+
+    var reprocessRequests: Set<String> { Set(reprocessRequestNames.keys) }
 
     func execute(summary: inout RunSummary, inputs: inout [RunInput]) throws {
         var stage = StageClock(show: options.showProgress)
@@ -30,6 +34,10 @@ struct RunState {
         var extracted = try extract(
             sources, inputs: &inputs, refused: &summary.refusedInputs, failed: &summary.failedSources)
         stage.lap("extract+gate1", rows: extracted.counts.total(\.rowsRead), into: &summary)
+        let inputsSeen = Set(inputs.map(\.sha256))
+        if let missing = reprocessRequestNames.first(where: { !inputsSeen.contains($0.key) }) {
+            throw PipelineError.notAnInput(file: missing.value)
+        }
 
         let patients = try PatientSnapshot.load(connection)
         let matched = try match(&extracted, sources: sources, patients: patients)
@@ -38,7 +46,7 @@ struct RunState {
         let plan = try planLoad(matched, patients: patients)
         stage.lap("gate2", rows: plan.recordCount, into: &summary)
 
-        let counts = try load(plan, sources: sources)
+        let counts = try load(plan, files: extracted.files, sources: sources)
         stage.lap("load", rows: plan.recordCount, into: &summary)
 
         // Derive flags from every stored event, so that time passing (a release ageing out) is seen too.
@@ -92,20 +100,65 @@ struct RunState {
     }
 
     /// Writes the load plan: each source's events, then the night's links, review entries and quarantine rows.
-    /// - Returns: the per-source counts with the events inserted and updated.
-    private func load(_ plan: LoadPlan, sources: [SourceConfig]) throws -> NightCounts {
+    /// A reprocessed file first loses the rows it produced before and no longer produces; a full snapshot's
+    /// newest file then retires the source's rows it no longer lists.
+    /// - Returns: the per-source counts with the events inserted, updated, unchanged and removed.
+    private func load(_ plan: LoadPlan, files: [String: SourceFiles], sources: [SourceConfig]) throws -> NightCounts {
         var counts = plan.counts
         let alwaysMerge = !options.copyIntoEmptyTables
         let events = EventStore(connection: connection, logger: logger, alwaysMerge: alwaysMerge)
         for source in sources {
-            let upserted = try events.load(plan.records[source.name] ?? [], runId: runId)
+            let read = files[source.name] ?? SourceFiles()
+            var linked = plan.records[source.name] ?? []
+            for i in linked.indices { linked[i].fileSha256 = read.sha256(of: linked[i].record) }
+            for sha in read.reprocessed.sorted() {
+                counts[source.name].eventsRemoved += try events.removeRows(
+                    of: source.name, notIn: linked.filter { $0.fileSha256 == sha }, lastWrittenBy: sha)
+            }
+            let upserted = try events.load(linked, runId: runId)
             counts[source.name].eventsInserted = upserted.inserted
             counts[source.name].eventsUpdated = upserted.updated
+            counts[source.name].eventsUnchanged = upserted.unchanged
+            if source.feed.snapshot == .full, let newest = read.newestName, try isCurrentList(read, of: source.name) {
+                counts[source.name].eventsRetired = try retire(
+                    source.name, keeping: read.newestRecords, newest: newest, events: events,
+                    warnings: &counts[source.name].warnings)
+            }
         }
         try Crosswalk.save(
             plan.crosswalkRows, reviews: plan.reviewRows, rejected: plan.rejected, runId: runId,
             connection: connection, logger: logger, alwaysMerge: alwaysMerge)
         return counts
+    }
+
+    /// Whether the newest file read tonight is the source's current list: a new file, or a reprocessed one that
+    /// is still the newest the source loaded (reprocessing an older list must not retire what a newer one has).
+    private func isCurrentList(_ read: SourceFiles, of source: String) throws -> Bool {
+        guard let sha = read.newestSha256 else { return false }
+        guard read.reprocessed.contains(sha) else { return true }
+        guard read.reprocessed.count == read.sha256ByInput.count else { return false }
+        return try IngestedFiles(connection: connection).newest(source: source)?.sha256 == sha
+    }
+
+    /// Removes the source's events its newest full snapshot no longer lists (whatever became of the listed
+    /// records tonight: rejected rows aside, a record still listed keeps its event). An empty snapshot retires
+    /// nothing: that is far likelier a broken export than an empty list.
+    private func retire(
+        _ source: String, keeping records: [SourceRecord], newest: String, events: EventStore,
+        warnings: inout [String]
+    ) throws -> Int {
+        guard !records.isEmpty else {
+            warnings.append("\(newest): a full snapshot without records retires nothing; check the export")
+            return 0
+        }
+        let kept = records.map { EventStore.LinkedRecord(record: $0, patientId: "") }
+        let retired = try events.removeRows(of: source, notIn: kept, lastWrittenBy: nil)
+        if retired > 0 {
+            logger.info(
+                "retired events the full snapshot no longer lists",
+                metadata: ["source": "\(source)", "file": "\(newest)", "events.retired": .number(retired)])
+        }
+        return retired
     }
 
     /// Derives the flags from every stored event, closes those whose patient's consent no longer allows them,

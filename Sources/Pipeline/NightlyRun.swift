@@ -22,8 +22,11 @@ public struct RunOptions: Sendable {
     /// COPY rows straight into a table that holds nothing of their source yet (a first night, a new source's
     /// backfill); false merges them through staging as on later nights (the same rows either way).
     public var copyIntoEmptyTables = true
-    /// The clock the ledger's times, the settle check and retention read (a fixed one in tests).
+    /// The clock the ledger's times, the settle check, the feed age and retention read (a fixed one in tests).
     public var clock: Clock
+    /// Input files to load again although loaded before, replacing what they produced (`--reprocess`); each
+    /// must be one of a running source's inputs.
+    public var reprocess: [String] = []
 
     public init(asOf: CivilDate, clock: Clock) {
         self.asOf = asOf
@@ -103,9 +106,10 @@ public struct NightlyRun {
             try connection.withTransaction {
                 // A dry run needs a run row for its foreign keys; it is rolled back with everything else.
                 let effectiveRunId = try runId ?? ledger.start(pipeline: config.name, asOf: options.asOf, at: clock.now)
-                let state = RunState(
+                var state = RunState(
                     config: config, options: options, logger: log, connection: connection,
                     runId: effectiveRunId, rejects: rejects, gate: gate)
+                state.reprocessRequestNames = try Self.checksums(of: options.reprocess)
                 try state.execute(summary: &summary, inputs: &inputs)
                 summary.seconds = (ContinuousClock.now - started).seconds
                 guard summary.isBalanced else {
@@ -170,6 +174,19 @@ extension NightlyRun {
     }
 }
 
+extension NightlyRun {
+    /// SHA-256 → name of each file to reprocess; a file that cannot be read is an input error.
+    static func checksums(of paths: [String]) throws -> [String: String] {
+        var named: [String: String] = [:]
+        for path in paths {
+            let name = URL(fileURLWithPath: path).lastPathComponent
+            guard FileManager.default.fileExists(atPath: path) else { throw PipelineError.notAnInput(file: name) }
+            named[try InputFiles.sha256(path).hex] = name
+        }
+        return named
+    }
+}
+
 struct DryRunRollback: Error {}
 
 /// A run could not complete for a reason of its own (not the warehouse's or an input's).
@@ -179,11 +196,14 @@ public enum PipelineError: ClassifiedError, CustomStringConvertible {
     case cannotReadModel(path: String)
     /// The linker decided a match without naming the patient (a bug).
     case matchWithoutCandidate
+    /// A file given to `--reprocess` is not an input of any source that ran.
+    case notAnInput(file: String)
 
     public var exitStatus: ExitStatus {
         switch self {
         case .unbalanced, .matchWithoutCandidate: .software
         case .cannotReadPolicy, .cannotReadModel: .configuration
+        case .notAnInput: .usage
         }
     }
 
@@ -194,6 +214,9 @@ public enum PipelineError: ClassifiedError, CustomStringConvertible {
         case .cannotReadPolicy(let path): "\(path): cannot read the consent policy"
         case .cannotReadModel(let path): "\(path): cannot read the match model"
         case .matchWithoutCandidate: "the linker decided a match without a patient; nothing was committed (a bug)"
+        case .notAnInput(let file):
+            "\(file): --reprocess names a file that is not an input of the sources run (see `lastmile files list`); "
+                + "nothing was committed"
         }
     }
 }

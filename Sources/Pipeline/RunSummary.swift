@@ -24,6 +24,21 @@ public struct SourceRunCounts: Sendable, Codable, Equatable {
     public var linkedByCrosswalk = 0
     public var eventsInserted = 0
     public var eventsUpdated = 0
+    /// Loaded records identical to the stored row (nothing rewritten).
+    public var eventsUnchanged = 0
+    /// Stored events the newest file of a full snapshot (`snapshot: full`) no longer lists, removed.
+    public var eventsRetired = 0
+    /// Stored events a reprocessed file produced before and no longer produces, removed.
+    public var eventsRemoved = 0
+    /// Inputs the source's pattern matched tonight (read, skipped, unsettled or refused).
+    public var filesMatched = 0
+    /// Inputs already loaded and read again (`run --reprocess`, `files forget`).
+    public var filesReprocessed = 0
+    /// Days since the source's newest loaded file, when no new file was read tonight; nil otherwise.
+    public var feedAgeDays: Int?
+    /// What a data engineer should look at although the source loaded: no new input, a mapped column missing,
+    /// a file much shorter than the previous one. File names, column headers and counts only.
+    public var warnings: [String] = []
 
     public init(source: String) { self.source = source }
 
@@ -71,11 +86,14 @@ public struct RunSummary: Sendable, Codable, Equatable {
             if let message = failed[s.source] {
                 lines.append("source \(s.source): FAILED, nothing of it was loaded (the next run retries its files)")
                 lines.append("  " + message)
+                lines += s.warnings.map { "  warning: " + $0 }
                 continue
             }
             lines.append(
                 "source \(s.source): \(s.files) file(s) read, \(s.filesSkipped) already loaded and skipped"
+                    + (s.filesReprocessed > 0 ? ", \(s.filesReprocessed) loaded again (reprocessed)" : "")
                     + (s.filesUnsettled > 0 ? ", \(s.filesUnsettled) still being written (left for the next run)" : ""))
+            lines += s.warnings.map { "  warning: " + $0 }
             lines.append("  rows read            \(s.rowsRead)")
             lines.append("  rejected             \(SourceRunCounts.sum(s.rejected))" + Self.detail(s.rejected))
             lines.append(
@@ -85,8 +103,13 @@ public struct RunSummary: Sendable, Codable, Equatable {
             lines.append(
                 "  consent gate 2 deny  \(SourceRunCounts.sum(s.deniedAfterMatch))" + Self.detail(s.deniedAfterMatch))
             lines.append(
-                "  loaded               \(s.loaded) (\(s.linkedByCrosswalk) via crosswalk; events \(s.eventsInserted) new, \(s.eventsUpdated) corrected)"
+                "  loaded               \(s.loaded) (\(s.linkedByCrosswalk) via crosswalk; events \(s.eventsInserted) new, \(s.eventsUpdated) corrected, \(s.eventsUnchanged) unchanged)"
             )
+            if s.eventsRetired > 0 || s.eventsRemoved > 0 {
+                lines.append(
+                    "  events removed       \(s.eventsRetired) retired (no longer in the full snapshot), "
+                        + "\(s.eventsRemoved) no longer produced by a reprocessed file")
+            }
             lines.append(
                 "  balance              " + (s.isBalanced ? "ok: every row is in exactly one bucket" : "MISMATCH"))
         }

@@ -7,10 +7,13 @@ import Warehouse
 public struct UpsertCounts: Sendable, Codable, Equatable {
     public var inserted = 0
     public var updated = 0
+    /// Records identical to the stored row (not rewritten).
+    public var unchanged = 0
     public init() {}
     package mutating func add(_ other: UpsertCounts) {
         inserted += other.inserted
         updated += other.updated
+        unchanged += other.unchanged
     }
 }
 
@@ -34,18 +37,34 @@ package struct EventStore {
 
     /// A record that passed both gates, with the patient it was linked to.
     package struct LinkedRecord {
-        var record: SourceRecord
-        var patientId: String
+        package var record: SourceRecord
+        package var patientId: String
+        /// The input file (its SHA-256) the record came from, stored with the row.
+        package var fileSha256: String?
 
-        package init(record: SourceRecord, patientId: String) {
+        package init(record: SourceRecord, patientId: String, fileSha256: String? = nil) {
             self.record = record
             self.patientId = patientId
+            self.fileSha256 = fileSha256
         }
     }
 
     /// Writes each kind's records into its table (see `EventTable`); a kind without records writes nothing.
     package func load(_ records: [LinkedRecord], runId: Int64) throws -> UpsertCounts {
-        // Each kind's rows are (index into `records`, event): the records themselves are not copied.
+        let kinds = Kinds(records)
+        var counts = UpsertCounts()
+        counts.add(try merge(.attendanceDay, kinds.attendance, of: records, runId: runId))
+        counts.add(try merge(.schoolEnrollment, kinds.enrollments, of: records, runId: runId))
+        counts.add(try merge(.attendanceTotals, kinds.totals, of: records, runId: runId))
+        counts.add(try merge(.shelterStay, kinds.stays, of: records, runId: runId))
+        counts.add(try merge(.bedNight, kinds.nights, of: records, runId: runId))
+        counts.add(try merge(.booking, kinds.bookings, of: records, runId: runId))
+        counts.add(try merge(.housingStatus, kinds.housing, of: records, runId: runId))
+        return counts
+    }
+
+    /// Each kind's rows as (index into the records, event): the records themselves are not copied.
+    private struct Kinds {
         var attendance: [(Int, AttendanceDay)] = []
         var enrollments: [(Int, SchoolEnrollment)] = []
         var totals: [(Int, AttendanceTotals)] = []
@@ -53,26 +72,74 @@ package struct EventStore {
         var nights: [(Int, BedNight)] = []
         var bookings: [(Int, Booking)] = []
         var housing: [(Int, HousingStatusEvent)] = []
-        for i in records.indices {
-            switch records[i].record.event {
-            case .attendance(let e): attendance.append((i, e))
-            case .enrollment(let e): enrollments.append((i, e))
-            case .attendanceTotals(let e): totals.append((i, e))
-            case .shelterStay(let e): stays.append((i, e))
-            case .bedNight(let e): nights.append((i, e))
-            case .booking(let e): bookings.append((i, e))
-            case .housingStatus(let e): housing.append((i, e))
+
+        init(_ records: [LinkedRecord]) {
+            for i in records.indices {
+                switch records[i].record.event {
+                case .attendance(let e): attendance.append((i, e))
+                case .enrollment(let e): enrollments.append((i, e))
+                case .attendanceTotals(let e): totals.append((i, e))
+                case .shelterStay(let e): stays.append((i, e))
+                case .bedNight(let e): nights.append((i, e))
+                case .booking(let e): bookings.append((i, e))
+                case .housingStatus(let e): housing.append((i, e))
+                }
             }
         }
-        var counts = UpsertCounts()
-        counts.add(try merge(.attendanceDay, attendance, of: records, runId: runId))
-        counts.add(try merge(.schoolEnrollment, enrollments, of: records, runId: runId))
-        counts.add(try merge(.attendanceTotals, totals, of: records, runId: runId))
-        counts.add(try merge(.shelterStay, stays, of: records, runId: runId))
-        counts.add(try merge(.bedNight, nights, of: records, runId: runId))
-        counts.add(try merge(.booking, bookings, of: records, runId: runId))
-        counts.add(try merge(.housingStatus, housing, of: records, runId: runId))
-        return counts
+    }
+
+    /// Deletes the event rows of `source` whose key none of `kept` has — only those last written from the file
+    /// `file` when it is given (a file loaded again no longer produces them), every one of the source otherwise
+    /// (a full snapshot no longer lists them). The patient of `kept` is not read: only their keys.
+    /// - Returns: the rows deleted.
+    package func removeRows(of source: String, notIn kept: [LinkedRecord], lastWrittenBy file: String?) throws -> Int {
+        let kinds = Kinds(kept)
+        var removed = 0
+        removed += try remove(.attendanceDay, kinds.attendance, of: kept, source: source, file: file)
+        removed += try remove(.schoolEnrollment, kinds.enrollments, of: kept, source: source, file: file)
+        removed += try remove(.attendanceTotals, kinds.totals, of: kept, source: source, file: file)
+        removed += try remove(.shelterStay, kinds.stays, of: kept, source: source, file: file)
+        removed += try remove(.bedNight, kinds.nights, of: kept, source: source, file: file)
+        removed += try remove(.booking, kinds.bookings, of: kept, source: source, file: file)
+        removed += try remove(.housingStatus, kinds.housing, of: kept, source: source, file: file)
+        return removed
+    }
+
+    /// Stages the kept rows' columns, then deletes the source's rows (of `file`) without a staged key.
+    private func remove<Event>(
+        _ table: EventTable<Event>, _ rows: [(Int, Event)], of records: [LinkedRecord], source: String, file: String?
+    ) throws -> Int {
+        let stage = "kept_\(table.name)"
+        let columnList = table.columns.map(\.name).joined(separator: ", ")
+        try connection.execute(
+            unsafeSQL: """
+                DROP TABLE IF EXISTS pg_temp.\(stage);
+                CREATE TEMP TABLE \(stage) ON COMMIT DROP AS SELECT \(columnList) FROM lastmile.\(table.name) WITH NO DATA;
+                """)
+        if !rows.isEmpty {
+            try connection.withCopy("COPY \(stage) (\(columnList)) FROM STDIN") { writer in
+                for row in rows {
+                    for column in table.columns { try column.write(&writer, records[row.0], row.1) }
+                    try writer.endRow()
+                }
+            }
+        }
+        let matches = table.key.map { "k.\($0) = t.\($0)" }.joined(separator: " AND ")
+        var parameters: [any SQLParameter] = [source]
+        var fileFilter = ""
+        if let file {
+            parameters.append(file)
+            fileFilter = " AND t.\(EventTable<Event>.fileColumn) = $2"
+        }
+        let deleted =
+            try connection.execute(
+                """
+                DELETE FROM lastmile.\(table.name) t WHERE t.source = $1\(fileFilter)
+                    AND NOT EXISTS (SELECT 1 FROM pg_temp.\(stage) k WHERE \(matches))
+                """, parameters
+            ).affectedRows ?? 0
+        try connection.execute(unsafeSQL: "DROP TABLE pg_temp.\(stage)")
+        return deleted
     }
 
     /// One `StagedMerge` per kind, keyed by the source's record key and partitioned by source (so a first night
@@ -82,8 +149,8 @@ package struct EventStore {
     ) throws -> UpsertCounts {
         guard !rows.isEmpty else { return UpsertCounts() }
         let merge = StagedMerge(
-            table: table.name, columns: table.columns.map(\.name), key: table.key, runColumns: ["run_id"],
-            onUpdate: ["run_id = $1"], partitionColumn: "source")
+            table: table.name, columns: table.columns.map(\.name), key: table.key, compared: table.compared,
+            runColumns: ["run_id"], onUpdate: ["run_id = $1"], partitionColumn: "source")
         let counts = try merge.run(
             rows, runId: runId, connection: connection, logger: logger, alwaysMerge: alwaysMerge,
             rowKey: { table.rowKey(records[$0.0], $0.1) }, partition: { records[$0.0].record.source },
@@ -93,6 +160,7 @@ package struct EventStore {
         var upserted = UpsertCounts()
         upserted.inserted = counts.inserted
         upserted.updated = counts.updated
+        upserted.unchanged = counts.unchanged
         return upserted
     }
 

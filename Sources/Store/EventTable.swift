@@ -26,6 +26,11 @@ package struct EventTable<Event> {
         package static var source: Column { Column("source") { w, r, _ in try w.append(r.record.source) } }
         /// The patient the record was linked to.
         package static var patientId: Column { Column("patient_id") { w, r, _ in try w.append(r.patientId) } }
+        /// The input file (its SHA-256) the record came from; not compared, so a row re-sent unchanged in a
+        /// later file keeps naming the file that last changed it.
+        package static var fileSha256: Column {
+            Column(EventTable.fileColumn) { w, r, _ in try w.append(r.fileSha256) }
+        }
     }
 
     /// The table in schema `lastmile`.
@@ -36,6 +41,12 @@ package struct EventTable<Event> {
     package var rowKey: (EventStore.LinkedRecord, Event) -> RowKey
     /// The columns, in the order they are written.
     package var columns: [Column]
+
+    /// The column naming the input file whose load last changed a row.
+    package static var fileColumn: String { "file_sha256" }
+
+    /// The columns whose change rewrites a row: every column but the key and the file.
+    package var compared: [String] { columns.map(\.name).filter { !key.contains($0) && $0 != Self.fileColumn } }
 }
 
 extension EventTable where Event == AttendanceDay {
@@ -47,7 +58,7 @@ extension EventTable where Event == AttendanceDay {
                 .source, Column("student_id") { w, r, _ in try w.append(studentId(r)) },
                 Column("attendance_date", \.date), .patientId, Column("school_id", \.schoolId),
                 Column("grade", \.grade), Column("status", \.status.rawValue),
-                Column("minutes_absent", \.minutesAbsent),
+                Column("minutes_absent", \.minutesAbsent), .fileSha256,
             ])
     }
 }
@@ -61,7 +72,7 @@ extension EventTable where Event == SchoolEnrollment {
             columns: [
                 .source, Column("student_id") { w, r, _ in try w.append(studentId(r)) },
                 Column("school_id", \.schoolId), Column("entry_date", \.entryDate), .patientId,
-                Column("exit_date", \.exitDate),
+                Column("exit_date", \.exitDate), .fileSha256,
             ])
     }
 }
@@ -76,7 +87,7 @@ extension EventTable where Event == AttendanceTotals {
                 .source, Column("student_id") { w, r, _ in try w.append(studentId(r)) },
                 Column("school_id", \.schoolId), Column("as_of", \.asOf), .patientId, Column("grade", \.grade),
                 Column("days_absent") { w, _, e in try w.append(String(e.daysAbsent)) },
-                Column("days_enrolled", \.daysEnrolled),
+                Column("days_enrolled", \.daysEnrolled), .fileSha256,
             ])
     }
 }
@@ -97,7 +108,7 @@ extension EventTable where Event == ShelterStay {
                 .source, Column("enrollment_id", \.enrollmentId), .patientId, Column("project_id", \.projectId),
                 Column("project_type", \.projectType), Column("entry_date", \.entryDate),
                 Column("exit_date", \.exitDate), Column("move_in_date", \.moveInDate),
-                Column("exit_destination", \.exitDestination),
+                Column("exit_destination", \.exitDestination), .fileSha256,
             ])
     }
 }
@@ -109,7 +120,7 @@ extension EventTable where Event == BedNight {
             rowKey: { r, e in RowKey(r.record.source, e.enrollmentId, date: e.date) },
             columns: [
                 .source, Column("enrollment_id", \.enrollmentId), Column("night", \.date), .patientId,
-                Column("project_type", \.projectType),
+                Column("project_type", \.projectType), .fileSha256,
             ])
     }
 }
@@ -122,7 +133,7 @@ extension EventTable where Event == Booking {
             columns: [
                 .source, Column("booking_number", \.bookingNumber), .patientId, Column("booked_at", \.bookedAt),
                 Column("released_at", \.releasedAt), Column("facility", \.facility),
-                Column("charge_count", \.chargeCount), Column("agency", \.agency),
+                Column("charge_count", \.chargeCount), Column("agency", \.agency), .fileSha256,
             ])
     }
 }
@@ -135,7 +146,7 @@ extension EventTable where Event == HousingStatusEvent {
             columns: [
                 .source, Column("record_id", \.recordId), .patientId, Column("record_type", \.recordType.rawValue),
                 Column("status", \.status.rawValue), Column("status_date", \.statusDate), Column("program", \.program),
-                Column("household_id", \.householdId),
+                Column("household_id", \.householdId), .fileSha256,
             ])
     }
 }

@@ -10,13 +10,16 @@ public struct RunInput: Sendable, Codable, Equatable {
     public var bytes: Int
     /// True when the same file (source and checksum) was loaded before and was skipped.
     public var skipped: Bool
+    /// True when the file was loaded before and loaded again, replacing what it produced (`--reprocess`).
+    public var reprocessed: Bool
 
-    package init(source: String, file: String, sha256: String, bytes: Int, skipped: Bool) {
+    package init(source: String, file: String, sha256: String, bytes: Int, skipped: Bool, reprocessed: Bool = false) {
         self.source = source
         self.file = file
         self.sha256 = sha256
         self.bytes = bytes
         self.skipped = skipped
+        self.reprocessed = reprocessed
     }
 }
 

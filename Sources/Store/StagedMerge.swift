@@ -57,6 +57,8 @@ package struct MergeCounts: Equatable {
     package var repeatedKeys = false
     package var inserted = 0
     package var updated = 0
+    /// Rows of the batch (one per key) identical to the stored row, so not rewritten.
+    package var unchanged = 0
     /// Rewritten rows by the value of `StagedMerge.countUpdatedBy` after the rewrite.
     package var updatedBy: [String: Int] = [:]
 }
@@ -284,6 +286,7 @@ package struct StagedMerge {
                 if let value = row["grouping"] { counts.updatedBy[value, default: 0] += n }
             }
         }
+        counts.unchanged = max(0, seen.count - counts.inserted - counts.updated)
         return counts
     }
 }

@@ -3,7 +3,8 @@ extension Migration {
     /// reported totals for aggregate ones.
     ///
     /// `school_enrollment` and `attendance_totals` are event tables like `attendance_day`: only matched,
-    /// consented records, keyed by the source's own key, with `patient_id` and the run that last wrote them.
+    /// consented records, keyed by the source's own key, with `patient_id`, the run and the file (migration 9)
+    /// that last wrote them.
     /// `school_calendar_day` is reference data of a source (a school and a date, no person), read whole each
     /// night to give every student's enrolled days. The loader reads and writes all three, as it does the other
     /// event tables; no other role sees them.
@@ -18,6 +19,7 @@ extension Migration {
                 patient_id  text NOT NULL,
                 exit_date   date,
                 run_id      bigint NOT NULL,
+                file_sha256 text,
                 PRIMARY KEY (source, student_id, school_id, entry_date),
                 CHECK (exit_date IS NULL OR exit_date >= entry_date)
             );
@@ -33,6 +35,7 @@ extension Migration {
                 days_absent    numeric NOT NULL CHECK (days_absent >= 0),
                 days_enrolled  integer NOT NULL CHECK (days_enrolled >= 0),
                 run_id         bigint NOT NULL,
+                file_sha256    text,
                 PRIMARY KEY (source, student_id, school_id, as_of)
             );
             CREATE INDEX attendance_totals_patient ON lastmile.attendance_totals (patient_id);

@@ -14,6 +14,10 @@ struct Extract: ParsableCommand {
             print as *** unless --show-personal-data is given; rejected rows are described by file, line, column \
             and what was expected, never by their values.
 
+            --all lists every rejected row instead of the first ten; with --format jsonl each is a JSON line \
+            on standard output ({"type": "rejection", "file", "table", "line", "column", "reason", "expected"}) \
+            beside the records ({"type": "record", …}). The rows' values go only to a rejects file, never here.
+
             Exit status: 0 when every file was read (even with rejected rows), 65 when a file is unusable \
             (empty, no header, a required column missing, not text), 78 when the source config is invalid.
 
@@ -32,6 +36,13 @@ struct Extract: ParsableCommand {
 
     @ArgumentParser.Flag(name: .long, help: "Print names, dates of birth, ids and codes instead of ***.")
     var showPersonalData = false
+
+    @ArgumentParser.Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Print every rejected row, not the first ten (with --format jsonl: one JSON line each on standard output).",
+            discussion: "A rejection names its file, line, column and what was expected, never the row's values."))
+    var all = false
 
     @Argument(help: "Input files (or an HMIS export folder).")
     var files: [String]
@@ -52,7 +63,7 @@ struct Extract: ParsableCommand {
         var failures: [InputError] = []
         var remaining = limit ?? Int.max
         for file in files where remaining > 0 {
-            var sink = DryRunSink(printer: printer, remaining: remaining)
+            var sink = DryRunSink(printer: printer, remaining: remaining, all: all)
             var stopped = false
             do {
                 try extractor.extract(InputLocation(path: file), into: &sink)
@@ -83,10 +94,13 @@ struct DryRunSink: RecordSink {
     var good = 0
     var rejectedByReason: [String: Int] = [:]
     var examples: [RowRejection] = []
+    /// Every rejection, not the first ten; with JSON lines, printed as they come.
+    let all: Bool
 
-    init(printer: RecordPrinter, remaining: Int) {
+    init(printer: RecordPrinter, remaining: Int, all: Bool = false) {
         self.printer = printer
         self.remaining = remaining
+        self.all = all
     }
 
     mutating func accept(_ record: SourceRecord) throws {
@@ -99,7 +113,11 @@ struct DryRunSink: RecordSink {
 
     mutating func reject(_ rejection: RowRejection, raw: RawRow?) {
         rejectedByReason[rejection.code, default: 0] += 1
-        if examples.count < 10 { examples.append(rejection) }
+        if all && printer.format == .jsonl {
+            printer.print(rejection)
+        } else if all || examples.count < 10 {
+            examples.append(rejection)
+        }
     }
 
     func summary(file: String, stopped: Bool, failed: InputError?) -> String {
@@ -112,7 +130,7 @@ struct DryRunSink: RecordSink {
             text += "  \(count) \(reason)\n"
         }
         if !examples.isEmpty {
-            text += "first rejected rows:\n"
+            text += all ? "rejected rows:\n" : "first rejected rows:\n"
             for example in examples { text += "  \(terminalSafe(example.description))\n" }
         }
         return text
@@ -172,7 +190,8 @@ struct RecordPrinter {
             for (key, value) in fields where value != nil { person[key] = personal(value) }
             if let sex = p.sex { person["sex"] = sex.rawValue }
             let object: [String: Any] = [
-                "source": record.source, "record_id": personal(record.recordId), "file": record.provenance.file,
+                "type": "record", "source": record.source, "record_id": personal(record.recordId),
+                "file": record.provenance.file,
                 "line": record.provenance.line, "event": kind, "when": when, "detail": detail, "person": person,
                 "labels": record.labels.map(\.rawValue).sorted(),
             ]
@@ -181,6 +200,21 @@ struct RecordPrinter {
             {
                 Swift.print(String(decoding: data, as: UTF8.self))
             }
+        }
+    }
+
+    /// A rejection as one JSON line: where it is and what was expected, never the row's values.
+    func print(_ rejection: RowRejection) {
+        var object: [String: Any] = [
+            "type": "rejection", "file": rejection.file, "table": RejectsFileWriter.table(of: rejection.file),
+            "line": rejection.line, "reason": rejection.code, "expected": rejection.expectation,
+        ]
+        if let column = rejection.column { object["column"] = column }
+        if let position = rejection.position { object["position"] = position }
+        if let data = try? JSONSerialization.data(
+            withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        {
+            Swift.print(String(decoding: data, as: UTF8.self))
         }
     }
 

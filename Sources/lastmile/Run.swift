@@ -16,8 +16,9 @@ struct Run: ParsableCommand {
             the source agreement (gate 1), are matched to patients, pass the patient's consent (gate 2), and \
             are loaded; flags are then derived from every stored event. All of it commits at once or not at \
             all, except that a source with an unusable input (empty, no header, a required column missing) is \
-            left out: the others commit, its files are retried by the next run, and the run exits 79. A second \
-            run waits for the lock (lock_wait_seconds) or exits 75. The summary accounts for every row read.
+            left out: the others commit, its files are retried by the next run, and the run exits 79; so is a \
+            source without a new file for more than its max_feed_age_days. --reprocess FILE loads an input \
+            again after a mapping fix (see `lastmile files`). A second run waits for the lock (lock_wait_seconds) or exits 75. The summary accounts for every row read.
 
             Example:  lastmile run pipelines/nightly.yaml --as-of 2026-11-20 --metrics-file /var/lib/node_exporter/lastmile.prom
             """)
@@ -34,6 +35,13 @@ struct Run: ParsableCommand {
 
     @Option(help: "Write a Prometheus textfile (node_exporter textfile collector) when the run ends, however it ends.")
     var metricsFile: String?
+
+    @Option(
+        name: .customLong("reprocess"), parsing: .singleValue,
+        help: ArgumentHelp(
+            "Load this input again although it was loaded, replacing what it produced (repeatable).",
+            valueName: "file"))
+    var reprocess: [String] = []
 
     @Option(help: "The summary on standard output: text, or json (one object, counts as numbers).")
     var summaryFormat: SummaryFormat = .text
@@ -60,6 +68,7 @@ struct Run: ParsableCommand {
         options.dryRun = dryRun
         options.onlySources = sources.isEmpty ? nil : Set(sources)
         options.metricsFile = metricsFile
+        options.reprocess = reprocess
         // Every running source's agreement must be in the policy and in force: refuse (78) before connecting.
         _ = try config.consentGate(on: options.asOf, sources: options.onlySources)
         options.showProgress = global.logFormat == .text && isatty(2) == 1

@@ -5,6 +5,7 @@ extension LastMile {
     static let subcommandList: [any ParsableCommand.Type] = [
         Run.self,
         Runs.self,
+        Files.self,
         Database.self,
         Extract.self,
         Validate.self,

@@ -156,13 +156,15 @@ import Testing
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let reader = try CSVReader(path: path)
-        #expect(reader.header == ["file", "line", "column", "reason", "expected", "raw_row"])
+        #expect(reader.header == ["file", "table", "line", "column", "reason", "expected", "raw_row"])
         var rows: [[String]] = []
         while let row = try reader.nextRow() { rows.append(row.allFields) }
         #expect(rows.count == source.rejections.count && sink.base.rejections.count == rows.count)
-        #expect(rows[0][0] == "school-attendance-default.csv" && rows[0][1] == "9" && rows[0][3] == "unparseable-date")
-        // The raw row is one CSV line holding the original fields, for the data engineer's eyes only.
-        #expect(rows[0][5].hasPrefix("S1006,Ivy,,Nguyen,,2014-02-30"))
+        #expect(
+            rows[0][0] == "school-attendance-default.csv" && rows[0][1] == "" && rows[0][2] == "9"
+                && rows[0][4] == "unparseable-date")
+        // The raw row is the original line, for the data engineer's eyes only.
+        #expect(rows[0][6].hasPrefix("S1006,Ivy,,Nguyen,,2014-02-30"))
     }
 }
 

@@ -29,7 +29,9 @@ public struct JailBookingsExtractor: Extractor {
         ColumnSpec("state"),
         ColumnSpec("postal_code"),
         ColumnSpec("booking_datetime", required: true, .dateTime(formats: dateTimes)),
-        ColumnSpec("release_datetime", .dateTime(formats: dateTimes)),
+        // Its values may be empty (still in custody), but a file without the column would make every booking
+        // read as still in custody: the column must be there (or the config says `required: false`).
+        ColumnSpec("release_datetime", .dateTime(formats: dateTimes)).inHeader(),
         ColumnSpec("facility"),
         ColumnSpec("charges"),
         ColumnSpec("arresting_agency"),
