@@ -18,5 +18,6 @@ extension LastMile {
         Report.self,
         Export.self,
         Disclosures.self,
+        Review.self,
     ]
 }
