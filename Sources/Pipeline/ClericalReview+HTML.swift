@@ -75,7 +75,7 @@ extension ClericalReview {
     }
 
     /// Text escaped for HTML content and attribute values.
-    static func escape(_ s: String) -> String {
+    package static func escape(_ s: String) -> String {
         var out = ""
         for ch in s {
             switch ch {

@@ -44,8 +44,10 @@ package struct ReviewQueue {
     /// A held record whose person the crosswalk now links, with the patient.
     package typealias ReleasedRecord = (sourcePersonId: String, patientId: String, record: SourceRecord)
 
-    /// Held records not yet loaded whose source person has a crosswalk entry (an accepted item, or a person the
-    /// matcher linked since), in a stable order.
+    /// Held records not yet loaded whose source person has a crosswalk entry decided on the demographics they
+    /// were queued with (an accepted item), or whose item is gone (the matcher linked the person since), in a
+    /// stable order. A link older than the item (the person's demographics changed, hence the review) releases
+    /// nothing.
     package func releasable(sources: Set<String>) throws -> [ReleasedRecord] {
         let decoder = JSONDecoder()
         return try connection.execute(
@@ -53,7 +55,10 @@ package struct ReviewQueue {
             SELECT r.source_person_id, c.patient_id, r.record::text AS record
             FROM lastmile.review_record r
             JOIN lastmile.source_crosswalk c ON c.source = r.source AND c.source_person_id = r.source_person_id
+            LEFT JOIN lastmile.review_queue q ON q.source = r.source AND q.source_person_id = r.source_person_id
             WHERE r.loaded_run IS NULL AND r.source = ANY($1::text[])
+              AND (q.source IS NULL OR (q.resolution = 'accepted' AND q.resolved_patient_id = c.patient_id
+                                        AND q.demographics_hash IS NOT DISTINCT FROM c.demographics_hash))
             ORDER BY r.source, r.source_person_id, r.record_id
             """, [ConsentStore.textArray(Array(sources))]
         ).rows.compactMap { row in

@@ -60,6 +60,42 @@ func activeFlags(_ db: Connection, patient: String, source: String) throws -> In
         }
     }
 
+    @Test func heldRecordsRoundTripAndAreNotReleasedToALinkOlderThanTheirItem() throws {
+        try TestDatabase.withFreshDatabase { url in
+            let db = try Connection(url)
+            try Migrator().migrate(db, logger: quiet)
+            let record = SourceRecord(
+                source: "riverside-usd", recordId: "S1|2026-11-20",
+                person: PersonIdentity(sourcePersonId: "S1", givenName: "Ann", birthDate: sampleAsOf),
+                event: .attendance(
+                    AttendanceDay(schoolId: "001", date: sampleAsOf, status: .absentUnexcused, minutesAbsent: 30)),
+                labels: [.ferpaBasisMissing], provenance: Provenance(file: "a.csv", line: 2))
+            let queue = ReviewQueue(connection: db)
+            try queue.hold([(sourcePersonId: "S1", record: record)], runId: 1)
+            try db.execute(
+                """
+                INSERT INTO lastmile.source_crosswalk
+                    (source, source_person_id, patient_id, match_probability, demographics_hash)
+                VALUES ('riverside-usd', 'S1', 'P1', 0.99, 'before');
+                """)
+            try db.execute(
+                """
+                INSERT INTO lastmile.review_queue
+                    (source, source_person_id, candidate_patient_id, reason, demographics_hash)
+                VALUES ('riverside-usd', 'S1', 'P2', 'near-tie', 'after')
+                """)
+            // The person is in review because their demographics changed: the old link releases nothing.
+            #expect(try queue.releasable(sources: ["riverside-usd"]).isEmpty)
+
+            // The matcher linked the person since (their item is gone): the held record goes to that patient.
+            try db.execute("DELETE FROM lastmile.review_queue")
+            let released = try queue.releasable(sources: ["riverside-usd"])
+            #expect(released.count == 1)
+            #expect(released.first?.patientId == "P1")
+            #expect(released.first?.record == record)
+        }
+    }
+
     @Test func showMasksPersonalDataUnlessAskedAndLogsEveryView() throws {
         let workspace = try SampleWorkspace()
         try TestDatabase.withFreshDatabase { url in
@@ -89,6 +125,36 @@ func activeFlags(_ db: Connection, patient: String, source: String) throws -> In
                 "SELECT extract(epoch FROM viewed_at)::bigint FROM lastmile.review_access"
             ).scalar
             #expect(at == String(Int(reviewClock.now.timeIntervalSince1970)))
+        }
+    }
+
+    @Test func exportIsMaskedUnlessAskedAndAPersonalExportIsLogged() throws {
+        let workspace = try SampleWorkspace()
+        try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            _ = try runNight(workspace, db)
+            let review = ClericalReview(connection: db, clock: reviewClock)
+            let model = try ClericalReview.model(
+                pipeline: try PipelineConfig.load(path: workspace.nightlyPipeline), modelPath: nil)
+            let items = try ReviewQueue(connection: db).items()
+            let family = try #require(
+                try items.compactMap { try ReviewQueue(connection: db).incomingPerson(of: $0)?.familyName }.first)
+
+            let masked = try review.exportHTML(source: nil, reason: nil, model: model, viewer: nil)
+            #expect(masked.items == items.count)
+            #expect(masked.html.components(separatedBy: "<section class=\"card\"").count == items.count + 1)
+            #expect(masked.html.contains("class=\"agree\""))
+            #expect(!masked.html.contains("<td>" + ClericalReview.escape(family)))
+            #expect(
+                !masked.html.contains("<script") && !masked.html.contains("http:") && !masked.html.contains("https:"))
+            #expect(try db.execute("SELECT count(*) FROM lastmile.review_access").scalar == "0")
+
+            let personal = try review.exportHTML(source: nil, reason: nil, model: model, viewer: "jdoe")
+            #expect(personal.html.contains("<td>" + ClericalReview.escape(family)))
+            let ids = try db.execute("SELECT item_ids::text FROM lastmile.review_access WHERE action = 'export'").scalar
+            #expect(ids == "{" + items.map { String($0.id) }.joined(separator: ",") + "}")
+            #expect(
+                ClericalReview.escape("<b>O'Neil & \"Co\"</b>") == "&lt;b&gt;O&#39;Neil &amp; &quot;Co&quot;&lt;/b&gt;")
         }
     }
 
