@@ -73,6 +73,14 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
+/// Prints text that holds values from input files (a source name, a reason, personal values on request) with
+/// their control characters as escapes, line by line.
+func printSafely(_ text: String) {
+    print(
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { terminalSafe(String($0)) }
+            .joined(separator: "\n"))
+}
+
 extension GlobalOptions {
     /// The review of the warehouse, with the process's clock.
     func clericalReview() throws -> ClericalReview {
@@ -94,7 +102,7 @@ struct ReviewList: ParsableCommand {
 
     func run() throws {
         let review = try global.clericalReview()
-        print(ClericalReview.render(try review.list(source: source, reason: reason, oldestFirst: oldest)))
+        printSafely(ClericalReview.render(try review.list(source: source, reason: reason, oldestFirst: oldest)))
     }
 }
 
@@ -118,7 +126,7 @@ struct ReviewShow: ParsableCommand {
     func run() throws {
         let model = try modelOptions.load()
         let review = try global.clericalReview()
-        print(try review.show(id, model: model, viewer: personal.viewer))
+        printSafely(try review.show(id, model: model, viewer: personal.viewer))
     }
 }
 
