@@ -3,7 +3,7 @@
 ///
 /// The span is half-open, as every lastmile period is: `entryDate` is the first enrolled day, `exitDate` the
 /// first day no longer enrolled (nil while enrolled). Re-sent with an exit date it closes the same span.
-public struct SchoolEnrollment: Sendable, Hashable {
+public struct SchoolEnrollment: Sendable, Hashable, Codable {
     public var schoolId: String
     public var entryDate: CivilDate
     public var exitDate: CivilDate?
@@ -20,7 +20,7 @@ public struct SchoolEnrollment: Sendable, Hashable {
 
 /// A student's attendance totals to date at one school, as an aggregate feed (a state report, a monthly
 /// CARE-H-style extract) sends them: days absent and days enrolled from the school year's start to `asOf`.
-public struct AttendanceTotals: Sendable, Hashable {
+public struct AttendanceTotals: Sendable, Hashable, Codable {
     public var schoolId: String
     public var schoolName: String?
     public var grade: String?

@@ -1,5 +1,5 @@
 /// What every extractor emits: one event about one person, with where it came from.
-public struct SourceRecord: Sendable, Hashable {
+public struct SourceRecord: Sendable, Hashable, Codable {
     /// The source config's name, e.g. `riverside-usd`.
     public var source: String
     /// A stable id of this record within the source (booking number, enrollment id, student id + date),
@@ -66,7 +66,7 @@ public enum DataCategory: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// One typed event about a person.
-public enum SourceEvent: Sendable, Hashable {
+public enum SourceEvent: Sendable, Hashable, Codable {
     case attendance(AttendanceDay)
     /// An enrollment span of an absences-only school feed: with the school calendar it gives enrolled days.
     case enrollment(SchoolEnrollment)
@@ -99,7 +99,7 @@ public enum AttendanceStatus: String, Sendable, Hashable, Codable, CaseIterable 
 }
 
 /// One student, one school day. Re-sent with another status it is a correction of the same day.
-public struct AttendanceDay: Sendable, Hashable {
+public struct AttendanceDay: Sendable, Hashable, Codable {
     public var schoolId: String
     public var schoolName: String?
     public var grade: String?
@@ -121,7 +121,7 @@ public struct AttendanceDay: Sendable, Hashable {
 }
 
 /// An HMIS enrollment in a homeless-services project (HMIS 2.02.6 ProjectType codes).
-public struct ShelterStay: Sendable, Hashable {
+public struct ShelterStay: Sendable, Hashable, Codable {
     public var enrollmentId: String
     public var projectId: String
     /// HMIS ProjectType: 0/1 emergency shelter, 2 transitional, 4 street outreach, 8 safe haven, 13 RRH …
@@ -148,7 +148,7 @@ public struct ShelterStay: Sendable, Hashable {
 }
 
 /// A night-by-night shelter bed night (HMIS Services RecordType 200), or a street-outreach contact.
-public struct BedNight: Sendable, Hashable {
+public struct BedNight: Sendable, Hashable, Codable {
     public var enrollmentId: String
     public var projectType: Int
     public var date: CivilDate
@@ -161,7 +161,7 @@ public struct BedNight: Sendable, Hashable {
 }
 
 /// A county jail booking; re-sent with a release date-time it updates the same booking.
-public struct Booking: Sendable, Hashable {
+public struct Booking: Sendable, Hashable, Codable {
     public var bookingNumber: String
     public var bookedAt: CivilDateTime
     public var releasedAt: CivilDateTime?
@@ -196,7 +196,7 @@ public enum HousingStatus: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// A by-name-list status change or an eviction filing event.
-public struct HousingStatusEvent: Sendable, Hashable {
+public struct HousingStatusEvent: Sendable, Hashable, Codable {
     public var recordId: String
     public var recordType: HousingRecordType
     public var status: HousingStatus

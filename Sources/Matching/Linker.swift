@@ -197,10 +197,16 @@ public final class Linker: Sendable {
     public let inputs: MatchInputs
     public let index: BlockingIndex
     let tables: ScoringTables
+    /// MPI positions each incoming record (by position) must never be linked to: a reviewer rejected the pair,
+    /// or a practice reported the link as the wrong person. They are not scored, so a runner-up may take over.
+    public let neverLink: [Int: Set<Int32>]
 
-    public init(model: FellegiSunterModel, inputs: MatchInputs, maxBlockSize: Int = 5000) {
+    public init(
+        model: FellegiSunterModel, inputs: MatchInputs, maxBlockSize: Int = 5000, neverLink: [Int: Set<Int32>] = [:]
+    ) {
         self.model = model
         self.inputs = inputs
+        self.neverLink = neverLink
         self.index = BlockingIndex(mpi: inputs.mpi, lexicon: inputs.lexicon, maxBlockSize: maxBlockSize)
         self.tables = ScoringTables(model: model, lexicon: inputs.lexicon, mpi: inputs.mpi)
     }
@@ -280,7 +286,9 @@ public final class Linker: Sendable {
             }
             unique += candidates.count
             var s = Scored()
+            let forbidden = neverLink[i]
             for j in candidates {
+                if let forbidden, forbidden.contains(j) { continue }
                 let v = comparer.levels(i, Int(j))
                 let w = tables.weight(v, given: incoming.records[i].given, family: incoming.records[i].family)
                 if w > s.bestWeight || (w == s.bestWeight && j < s.best) {

@@ -154,6 +154,12 @@ enum MetricsFile {
         metrics.gauge(
             "lastmile_flags_active", help: "Active flags in the warehouse after the last run.", labels: p,
             value: Double(summary.flags.active))
+        metrics.gauge(
+            "lastmile_review_open_items", help: "Review items waiting for a reviewer (undecided or deferred).",
+            labels: p, value: Double(summary.reviewQueue.open))
+        metrics.gauge(
+            "lastmile_review_oldest_age_days", help: "Age in days of the oldest open review item (0: none open).",
+            labels: p, value: Double(summary.reviewQueue.oldestAgeDays ?? 0))
         try metrics.write(to: path)
     }
 }

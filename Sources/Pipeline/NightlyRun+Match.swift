@@ -24,6 +24,10 @@ struct MatchedNight {
     var viaCrosswalk: Set<Int> = []
     var crosswalkRows: [CrosswalkRow] = []
     var reviewRows: [ReviewRow] = []
+    /// The records of the people sent to review tonight, held until a reviewer decides.
+    var heldRecords: [ReviewQueue.HeldRecord] = []
+    /// Indices of the people whose held records a decision released tonight (appended after tonight's people).
+    var fromReview: Set<Int> = []
     var rejected: [RejectedRow]
     var counts: NightCounts
     /// How many people went to the matcher.
@@ -49,8 +53,9 @@ struct MatchedNight {
                 (
                     source: g.source, sourcePersonId: g.key, candidate: d.mpi.map { patients.ids[$0] },
                     runnerUp: d.runnerUp.map { patients.ids[$0] }, probability: d.probability,
-                    reason: d.reason.rawValue
+                    reason: d.reason.rawValue, fingerprint: DemographicsFingerprint.of(g.person)
                 ))
+            heldRecords += g.records.map { (sourcePersonId: g.key, record: $0) }
             counts[g.source].review += g.records.count
         case .noMatch:
             counts[g.source].unmatched += g.records.count
@@ -95,7 +100,9 @@ extension RunState {
         // The people hold every admitted record from here on; a second copy of the night would only raise the
         // peak memory of the match that follows.
         night.admitted = []
-        let toMatch = try linkByCrosswalk(&matched, sources: sources, patients: patients)
+        let review = ReviewQueue(connection: connection)
+        let neverLinks = try review.neverLinks(sources: Set(sources.map(\.name)))
+        let toMatch = try linkByCrosswalk(&matched, sources: sources, patients: patients, neverLinks: neverLinks)
         matched.peopleMatched = toMatch.count
         var model: FellegiSunterModel?
         for source in sources {
@@ -108,31 +115,81 @@ extension RunState {
             let inputs = MatchInputs(mpi: patients.people, incoming: indices.map { matched.people[$0].person })
             let sourceModel = try model ?? loadModel(inputs)
             model = sourceModel
-            for d in Linker(model: sourceModel, inputs: inputs).link().decisions {
+            let forbidden = Self.forbiddenPositions(indices.map { matched.people[$0] }, neverLinks, patients)
+            for d in Linker(model: sourceModel, inputs: inputs, neverLink: forbidden).link().decisions {
                 try matched.record(d, person: indices[d.incoming], patients: patients)
             }
         }
+        try releaseHeldRecords(&matched, sources: sources, patients: patients, neverLinks: neverLinks)
         return matched
+    }
+
+    /// Per incoming position, the MPI positions its never-link rules forbid.
+    private static func forbiddenPositions(
+        _ people: [PersonGroup], _ neverLinks: [String: Set<String>], _ patients: PatientSnapshot
+    ) -> [Int: Set<Int32>] {
+        guard !neverLinks.isEmpty else { return [:] }
+        var forbidden: [Int: Set<Int32>] = [:]
+        for (k, g) in people.enumerated() {
+            guard let rule = neverLinks[g.source + "\u{1F}" + g.key] else { continue }
+            let positions = Set(rule.compactMap { patients.index[$0].map(Int32.init) })
+            if !positions.isEmpty { forbidden[k] = positions }
+        }
+        return forbidden
+    }
+
+    /// Adds the held records of people a decision has linked since they were queued (an accepted item, or a
+    /// person the matcher linked on a later night) as people of their own, linked to their crosswalk patient,
+    /// to pass gate 2 and load with tonight's records. A held record the source re-sent tonight is left out:
+    /// tonight's version is the one to load.
+    private func releaseHeldRecords(
+        _ matched: inout MatchedNight, sources: [SourceConfig], patients: PatientSnapshot,
+        neverLinks: [String: Set<String>]
+    ) throws {
+        let released = try ReviewQueue(connection: connection).releasable(sources: Set(sources.map(\.name)))
+        guard !released.isEmpty else { return }
+        let resent = Set(matched.people.flatMap { $0.records.map { $0.source + "\u{1F}" + $0.recordId } })
+        var groups: [String: Int] = [:]
+        for r in released {
+            let key = r.record.source + "\u{1F}" + r.sourcePersonId
+            guard patients.index[r.patientId] != nil, neverLinks[key]?.contains(r.patientId) != true else { continue }
+            let i = groups[key] ?? matched.people.count
+            if i == matched.people.count {
+                groups[key] = i
+                matched.people.append(
+                    PersonGroup(
+                        source: r.record.source, key: r.sourcePersonId, hasSourcePersonId: true,
+                        person: r.record.person))
+                matched.patientOf[i] = r.patientId
+                matched.fromReview.insert(i)
+            }
+            if !resent.contains(r.record.source + "\u{1F}" + r.record.recordId) {
+                matched.people[i].records.append(r.record)
+            }
+        }
     }
 
     /// Links each person whose source person id the crosswalk holds with the same demographics and a patient
     /// still active; returns the indices of the others, to be matched.
-    private func linkByCrosswalk(_ matched: inout MatchedNight, sources: [SourceConfig], patients: PatientSnapshot)
-        throws -> [Int]
-    {
+    /// A person without a source person id has a crosswalk entry only when a reviewer linked it (keyed by its
+    /// demographics hash); a pair a never-link rule forbids is matched again instead.
+    private func linkByCrosswalk(
+        _ matched: inout MatchedNight, sources: [SourceConfig], patients: PatientSnapshot,
+        neverLinks: [String: Set<String>]
+    ) throws -> [Int] {
         let crosswalk = try Crosswalk.load(connection, sources: Set(sources.map(\.name)))
         var toMatch: [Int] = []
         for (i, g) in matched.people.enumerated() {
             // Records naming only the student (enrollment spans) link through the crosswalk by id alone, and
             // are never matched on demographics they do not have.
-            let idOnly = g.person.isIdOnly
-            if g.hasSourcePersonId, let known = crosswalk[g.source + "\u{1F}" + g.key],
-                idOnly || known.fingerprint == DemographicsFingerprint.of(g.person),
-                patients.index[known.patientId] != nil
+            let key = g.source + "\u{1F}" + g.key
+            if let known = crosswalk[key],
+                g.person.isIdOnly || known.fingerprint == DemographicsFingerprint.of(g.person),
+                patients.index[known.patientId] != nil, neverLinks[key]?.contains(known.patientId) != true
             {
                 matched.patientOf[i] = known.patientId
                 matched.viaCrosswalk.insert(i)
-            } else if idOnly {
+            } else if g.person.isIdOnly {
                 matched.counts[g.source].unmatched += g.records.count
             } else {
                 toMatch.append(i)
@@ -166,6 +223,9 @@ struct LoadPlan {
     var recordCount = 0
     var crosswalkRows: [CrosswalkRow]
     var reviewRows: [ReviewRow]
+    var heldRecords: [ReviewQueue.HeldRecord]
+    /// Source people whose held records were released tonight (marked loaded with the night).
+    var released: [(source: String, sourcePersonId: String)] = []
     var rejected: [RejectedRow]
     var counts: NightCounts
 }
@@ -177,12 +237,15 @@ extension RunState {
         let linkedIds = Array(Set(matched.patientOf.values))
         let directives = try ConsentStore(connection: connection).directives(forPatients: linkedIds)
         var plan = LoadPlan(
-            crosswalkRows: matched.crosswalkRows, reviewRows: matched.reviewRows, rejected: matched.rejected,
-            counts: matched.counts)
+            crosswalkRows: matched.crosswalkRows, reviewRows: matched.reviewRows, heldRecords: matched.heldRecords,
+            rejected: matched.rejected, counts: matched.counts)
         var decisions: [String: ConsentDecision] = [:]
         for (i, g) in matched.people.enumerated() {
             guard let patientId = matched.patientOf[i] else { continue }
+            let released = matched.fromReview.contains(i)
+            if released { plan.released.append((g.source, g.key)) }
             for record in g.records {
+                if released { plan.counts[record.source].releasedFromReview += 1 }
                 let cacheKey = patientId + "\u{1F}" + record.source + "\u{1F}" + record.event.category.rawValue
                 let decision =
                     decisions[cacheKey]

@@ -53,6 +53,7 @@ struct RunState {
         summary.flags = try deriveFlags(patients: patients)
         stage.lap("flags", rows: summary.flags.created + summary.flags.updated + summary.flags.closed, into: &summary)
 
+        summary.reviewQueue = try ReviewQueue(connection: connection).openStatistics(now: options.clock.now)
         summary.sources = sources.map { counts[$0.name] }
         summary.reference["patients.active"] = patients.ids.count
         summary.reference["consent.gate1.admitted"] = extracted.gate1.passed
@@ -128,6 +129,9 @@ struct RunState {
         try Crosswalk.save(
             plan.crosswalkRows, reviews: plan.reviewRows, rejected: plan.rejected, runId: runId,
             connection: connection, logger: logger, alwaysMerge: alwaysMerge)
+        let review = ReviewQueue(connection: connection)
+        try review.hold(plan.heldRecords, runId: runId)
+        try review.markLoaded(plan.released, runId: runId)
         return counts
     }
 

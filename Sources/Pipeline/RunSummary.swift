@@ -2,8 +2,9 @@ import Foundation
 import LastMileCore
 import Store
 
-/// What happened to the rows of one source in one run. Every row read ends in exactly one bucket:
-/// `rowsRead == rejected + consentDropped + unmatched + review + deniedAfterMatch + loaded`.
+/// What happened to the rows of one source in one run. Every row read, and every held record a review decision
+/// released, ends in exactly one bucket:
+/// `rowsRead + releasedFromReview == rejected + consentDropped + unmatched + review + deniedAfterMatch + loaded`.
 public struct SourceRunCounts: Sendable, Codable, Equatable {
     public var source: String
     public var files = 0
@@ -17,6 +18,9 @@ public struct SourceRunCounts: Sendable, Codable, Equatable {
     public var consentDropped: [String: Int] = [:]
     public var unmatched = 0
     public var review = 0
+    /// Records held in review on an earlier night that a reviewer's accept (or a later link) released tonight;
+    /// they pass gate 2 and are loaded or denied like tonight's records.
+    public var releasedFromReview = 0
     /// Records whose matched patient's directives deny them (gate 2), by consent reason code.
     public var deniedAfterMatch: [String: Int] = [:]
     public var loaded = 0
@@ -46,8 +50,8 @@ public struct SourceRunCounts: Sendable, Codable, Equatable {
 
     /// Whether every row read is accounted for in exactly one bucket.
     public var isBalanced: Bool {
-        rowsRead == Self.sum(rejected) + Self.sum(consentDropped) + unmatched + review + Self.sum(deniedAfterMatch)
-            + loaded
+        rowsRead + releasedFromReview
+            == Self.sum(rejected) + Self.sum(consentDropped) + unmatched + review + Self.sum(deniedAfterMatch) + loaded
     }
 }
 
@@ -59,6 +63,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var dryRun: Bool
     public var sources: [SourceRunCounts] = []
     public var flags = FlagCounts()
+    /// The review queue after the run: open items (undecided and deferred) and the oldest one's age.
+    public var reviewQueue = ReviewQueueStatistics()
     public var reference: [String: Int] = [:]
     public var seconds: Double = 0
     /// Per-stage elapsed seconds.
@@ -100,6 +106,9 @@ public struct RunSummary: Sendable, Codable, Equatable {
                 "  consent gate 1 drop  \(SourceRunCounts.sum(s.consentDropped))" + Self.detail(s.consentDropped))
             lines.append("  unmatched            \(s.unmatched)")
             lines.append("  sent to review       \(s.review)")
+            if s.releasedFromReview > 0 {
+                lines.append("  released from review \(s.releasedFromReview) (held records of accepted items)")
+            }
             lines.append(
                 "  consent gate 2 deny  \(SourceRunCounts.sum(s.deniedAfterMatch))" + Self.detail(s.deniedAfterMatch))
             lines.append(
@@ -125,6 +134,10 @@ public struct RunSummary: Sendable, Codable, Equatable {
                     + reference.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         lines.append("")
+        lines.append(
+            "review queue: \(reviewQueue.open) open"
+                + (reviewQueue.oldestAgeDays.map { ", oldest \($0) day(s)" } ?? "")
+                + " (lastmile review list)")
         lines.append(
             "flags: \(flags.created) created, \(flags.updated) updated, \(flags.closed) closed; \(flags.active) active in the warehouse"
         )

@@ -10,11 +10,11 @@ package typealias CrosswalkRow = (
     source: String, sourcePersonId: String, patientId: String, probability: Double, fingerprint: String
 )
 
-/// A source person sent to review: the best candidate and the runner-up patient (when any), the probability and
-/// the reason.
+/// A source person sent to review: the best candidate and the runner-up patient (when any), the probability,
+/// the reason and the demographics hash the item was queued on (a reviewer's link carries it).
 package typealias ReviewRow = (
     source: String, sourcePersonId: String, candidate: String?, runnerUp: String?, probability: Double,
-    reason: String
+    reason: String, fingerprint: String
 )
 
 /// A row an extractor rejected, quarantined in `lastmile.rejected_row` (its reason and place, never its text).
@@ -76,18 +76,20 @@ package enum Crosswalk {
                 """, [ConsentStore.textArray(links.map(\.source)), ConsentStore.textArray(links.map(\.sourcePersonId))])
         }
         if !reviews.isEmpty {
-            // An entry is rewritten only when its candidates or reason changed.
+            // An entry is rewritten only when its candidates, reason or demographics changed.
             let values = ["candidate_patient_id", "runner_up_patient_id", "match_probability", "reason"]
             try target.mergeBySourcePerson(
-                reviews, table: "review_queue", columns: values,
-                compared: ["candidate_patient_id", "runner_up_patient_id", "reason"], runColumns: ["run_id"],
-                person: { ($0.source, $0.sourcePersonId) },
+                reviews, table: "review_queue", columns: values + ["demographics_hash"],
+                compared: ["candidate_patient_id", "runner_up_patient_id", "reason", "demographics_hash"],
+                runColumns: ["run_id"], person: { ($0.source, $0.sourcePersonId) },
                 write: { w, review in
                     try w.append(review.candidate)
                     try w.append(review.runnerUp)
                     try w.append(review.probability)
                     try w.append(review.reason)
+                    try w.append(review.fingerprint)
                 })
+            try reopenDecided(reviews, connection: connection)
         }
         if !rejected.isEmpty {
             try connection.withCopy(
@@ -104,6 +106,21 @@ package enum Crosswalk {
                 }
             }
         }
+    }
+}
+
+extension Crosswalk {
+    /// A person back in review after a decision (a rejected candidate excluded, or demographics that no longer
+    /// match an accepted link) is a new question: the item opens again (the decision stays in the log).
+    fileprivate static func reopenDecided(_ reviews: [ReviewRow], connection: Connection) throws {
+        try connection.execute(
+            """
+            UPDATE lastmile.review_queue q SET resolution = NULL, resolved_at = NULL, resolved_by = NULL,
+                resolution_note = NULL, resolved_patient_id = NULL, applied_run = NULL
+            FROM unnest($1::text[], $2::text[]) AS s(source, source_person_id)
+            WHERE q.source = s.source AND q.source_person_id = s.source_person_id
+              AND q.resolution IN ('accepted', 'rejected')
+            """, [ConsentStore.textArray(reviews.map(\.source)), ConsentStore.textArray(reviews.map(\.sourcePersonId))])
     }
 }
 

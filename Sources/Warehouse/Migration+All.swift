@@ -1,8 +1,8 @@
 extension Migration {
     /// Every migration, in order. Never edit one that has shipped: add the next version.
     public static let all: [Migration] = [
-        initialSchema, delivery, leastPrivilege, perTableGrants, disclosureOnce, openReportKinds, feedTracking,
-        attendanceShapes,
+        initialSchema, delivery, leastPrivilege, perTableGrants, disclosureOnce, openReportKinds, clericalReview,
+        feedTracking, attendanceShapes,
     ]
 
     /// The schema of docs/architecture.md: reference data, consent registry, events, flags, and the ledger.

@@ -19,5 +19,6 @@ extension LastMile {
         Report.self,
         Export.self,
         Disclosures.self,
+        Review.self,
     ]
 }

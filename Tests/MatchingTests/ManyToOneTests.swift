@@ -115,3 +115,18 @@ import Testing
         #expect(duplicates.allSatisfy { $0.decision == .match && $0.mpi == Self.mpi.count })
     }
 }
+
+/// Never-link rules: a pair a reviewer rejected (or a practice reported) is not scored.
+@Suite struct NeverLinkTests {
+    @Test func aForbiddenPairIsNotLinkedAndAnotherPatientMayTakeOver() {
+        let mpi = ManyToOneTests.mpi + [ManyToOneTests.elizabeth]
+        let inputs = MatchInputs(mpi: mpi, incoming: [ManyToOneTests.elizabeth])
+        let free = Linker(model: ManyToOneTests.model, inputs: inputs).link().decisions[0]
+        #expect(free.decision == .match && free.mpi == mpi.count - 1)
+
+        let forbidden: [Int: Set<Int32>] = [0: [Int32(mpi.count - 1)]]
+        let ruled = Linker(model: ManyToOneTests.model, inputs: inputs, neverLink: forbidden).link().decisions[0]
+        #expect(ruled.mpi != mpi.count - 1)
+        #expect(ruled.decision != .match || ruled.mpi != mpi.count - 1)
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import LastMileCore
+import Warehouse
+
+/// The review queue as the nightly run uses it: the records of people in review are held until a decision
+/// links them, never-link rules are read before matching, and the open queue is measured for the summary.
+package struct ReviewQueue {
+    package let connection: Connection
+
+    package init(connection: Connection) {
+        self.connection = connection
+    }
+
+    /// A record held for a source person in review (`source_person_id` is the queue's key: the source's id, or
+    /// `fp:` and the demographics hash when the source has none).
+    package typealias HeldRecord = (sourcePersonId: String, record: SourceRecord)
+
+    /// Holds the records of people sent to review (a re-sent record replaces the one held under its record id).
+    package func hold(_ held: [HeldRecord], runId: Int64) throws {
+        guard !held.isEmpty else { return }
+        var last: [String: Int] = [:]
+        for (i, h) in held.enumerated() {
+            last[h.record.source + "\u{1F}" + h.sourcePersonId + "\u{1F}" + h.record.recordId] = i
+        }
+        let rows = last.values.sorted().map { held[$0] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = try rows.map { String(decoding: try encoder.encode($0.record), as: UTF8.self) }
+        try connection.execute(
+            """
+            INSERT INTO lastmile.review_record AS r (source, source_person_id, record_id, record, run_id)
+            SELECT s, p, k, j::jsonb, $5::bigint
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(s, p, k, j)
+            ON CONFLICT (source, source_person_id, record_id) DO UPDATE
+                SET record = EXCLUDED.record, run_id = EXCLUDED.run_id, loaded_run = NULL
+                WHERE r.record IS DISTINCT FROM EXCLUDED.record
+            """,
+            [
+                ConsentStore.textArray(rows.map(\.record.source)), ConsentStore.textArray(rows.map(\.sourcePersonId)),
+                ConsentStore.textArray(rows.map(\.record.recordId)), ConsentStore.textArray(json), runId,
+            ])
+    }
+
+    /// A held record whose person the crosswalk now links, with the patient.
+    package typealias ReleasedRecord = (sourcePersonId: String, patientId: String, record: SourceRecord)
+
+    /// Held records not yet loaded whose source person has a crosswalk entry decided on the demographics they
+    /// were queued with (an accepted item), or whose item is gone (the matcher linked the person since), in a
+    /// stable order. A link older than the item (the person's demographics changed, hence the review) releases
+    /// nothing.
+    package func releasable(sources: Set<String>) throws -> [ReleasedRecord] {
+        let decoder = JSONDecoder()
+        return try connection.execute(
+            """
+            SELECT r.source_person_id, c.patient_id, r.record::text AS record
+            FROM lastmile.review_record r
+            JOIN lastmile.source_crosswalk c ON c.source = r.source AND c.source_person_id = r.source_person_id
+            LEFT JOIN lastmile.review_queue q ON q.source = r.source AND q.source_person_id = r.source_person_id
+            WHERE r.loaded_run IS NULL AND r.source = ANY($1::text[])
+              AND (q.source IS NULL OR (q.resolution = 'accepted' AND q.resolved_patient_id = c.patient_id
+                                        AND q.demographics_hash IS NOT DISTINCT FROM c.demographics_hash))
+            ORDER BY r.source, r.source_person_id, r.record_id
+            """, [ConsentStore.textArray(Array(sources))]
+        ).rows.compactMap { row in
+            guard let person = row["source_person_id"], let patient = row["patient_id"],
+                let text = row["record"], let record = try? decoder.decode(SourceRecord.self, from: Data(text.utf8))
+            else { return nil }
+            return (person, patient, record)
+        }
+    }
+
+    /// Marks the held records of these source people loaded by `runId` (and their accepted items applied);
+    /// records whose person has no queue item any more are removed.
+    package func markLoaded(_ people: [(source: String, sourcePersonId: String)], runId: Int64) throws {
+        guard !people.isEmpty else { return }
+        let sources = ConsentStore.textArray(people.map(\.source))
+        let ids = ConsentStore.textArray(people.map(\.sourcePersonId))
+        try connection.execute(
+            """
+            UPDATE lastmile.review_record r SET loaded_run = $3::bigint
+            FROM unnest($1::text[], $2::text[]) AS u(s, p)
+            WHERE r.source = u.s AND r.source_person_id = u.p AND r.loaded_run IS NULL
+            """, [sources, ids, runId])
+        try connection.execute(
+            """
+            UPDATE lastmile.review_queue q SET applied_run = $3::bigint
+            FROM unnest($1::text[], $2::text[]) AS u(s, p)
+            WHERE q.source = u.s AND q.source_person_id = u.p AND q.resolution = 'accepted'
+            """, [sources, ids, runId])
+        try connection.execute(
+            """
+            DELETE FROM lastmile.review_record r WHERE r.loaded_run IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM lastmile.review_queue q
+                WHERE q.source = r.source AND q.source_person_id = r.source_person_id)
+            """)
+    }
+
+    /// Never-link rules of the given sources: the patients each source person must not be linked to, keyed by
+    /// `source + U+001F + source person id`.
+    package func neverLinks(sources: Set<String>) throws -> [String: Set<String>] {
+        var rules: [String: Set<String>] = [:]
+        for row in try connection.execute(
+            "SELECT source, source_person_id, patient_id FROM lastmile.never_link WHERE source = ANY($1::text[])",
+            [ConsentStore.textArray(Array(sources))]
+        ).rows {
+            guard let s = row["source"], let p = row["source_person_id"], let patient = row["patient_id"] else {
+                continue
+            }
+            rules[s + "\u{1F}" + p, default: []].insert(patient)
+        }
+        return rules
+    }
+
+    /// The open queue (undecided and deferred items): its size and the age of its oldest item in whole days at
+    /// `now` (nil when empty). An item's age counts from the start of the run that first queued it.
+    package func openStatistics(now: Date) throws -> ReviewQueueStatistics {
+        let row = try connection.execute(
+            """
+            SELECT count(*) AS open,
+                   min(extract(epoch FROM coalesce(r.started_at, q.created_at)))::float8 AS oldest
+            FROM lastmile.review_queue q LEFT JOIN lastmile.run r ON r.run_id = q.run_id
+            WHERE q.resolved_at IS NULL
+            """
+        ).rows.first
+        let oldest = row?.double("oldest").map { Date(timeIntervalSince1970: $0) }
+        return ReviewQueueStatistics(
+            open: row?.int("open") ?? 0,
+            oldestAgeDays: oldest.map { max(0, Int(now.timeIntervalSince($0) / 86_400)) })
+    }
+}
+
+/// The open review queue's size and oldest age, for the run summary and the metrics file.
+public struct ReviewQueueStatistics: Sendable, Codable, Equatable {
+    /// Undecided and deferred items.
+    public var open = 0
+    /// Whole days since the oldest open item was queued; nil when the queue is empty.
+    public var oldestAgeDays: Int?
+
+    public init(open: Int = 0, oldestAgeDays: Int? = nil) {
+        self.open = open
+        self.oldestAgeDays = oldestAgeDays
+    }
+}
