@@ -1,11 +1,13 @@
 import LastMileCore
 
-/// A CSV file read through a layout and a source config: renamed headers, date formats and code maps applied.
+/// An input read through a layout and a source config: renamed headers, date formats and code maps applied.
 ///
-/// The CSV extractors are written against this: they ask for columns by lastmile name and read typed values
-/// that throw a `RowRejection` naming the file, line and header when a value does not fit.
+/// The extractors are written against this: they ask for columns by lastmile name and read typed values
+/// that throw a `RowRejection` naming the file, line and header when a value does not fit. The rows come from
+/// a `RecordSource` chosen by the file's bytes (CSV, UTF-16 text, XLSX, JSON, fixed width), with the config's
+/// transforms applied.
 public final class MappedCSV {
-    public let reader: CSVReader
+    public let reader: any RecordSource
     public let layout: SourceLayout
     public var file: String { reader.file }
     private var columns: [String: MappedColumn] = [:]
@@ -14,7 +16,7 @@ public final class MappedCSV {
 
     /// Opens `input`, finds every layout column and fails before any row when a required one is missing.
     public init(_ input: InputLocation, layout: SourceLayout, config: SourceConfig) throws(InputError) {
-        reader = try CSVReader(path: input.path, displayName: input.name, dialect: config.dialect)
+        reader = try RecordSources.open(input, config: config)
         self.layout = layout
         var wanted: [ColumnResolver.Wanted] = []
         for spec in layout.columns {
@@ -35,6 +37,7 @@ public final class MappedCSV {
                 let patterns = override?.formats ?? defaults
                 column.formatNames = patterns
                 column.formats = patterns.compactMap(DateFormat.init)
+                if reader.format == .xlsx { column.acceptSpreadsheetDates() }
             case .code(let values, let defaults, let namespaced):
                 column.codes = CodeMap(values: values, entries: defaults.merging(config.codes[spec.name] ?? [:]) { $1 })
                 column.namespaced = namespaced
@@ -68,6 +71,10 @@ public final class MappedCSV {
                     RowRejection(problem, row: row, reader: reader), raw: RawRow(personalDataFields: row.allFields))
                 continue
             }
+            if let rejection = reader.rowRejection {
+                try sink.reject(rejection, raw: RawRow(personalDataFields: row.allFields))
+                continue
+            }
             let mapped = MappedRow(row: row, file: file, interner: interner)
             let record: SourceRecord?
             do {
@@ -94,6 +101,8 @@ public struct MappedColumn {
     var formatNames: [String] = []
     var codes: CodeMap?
     var namespaced = false
+    /// A spreadsheet's column: a number in a date column is an Excel serial date.
+    var serialDates = false
 
     /// True when the file has this column.
     public var isPresent: Bool { index >= 0 }
@@ -216,7 +225,7 @@ public struct MappedRow {
             if column.required { throw rejection(column, .missingRequired) }
             return nil
         }
-        guard let date = row.date(column.index, formats: column.formats) else {
+        guard let date = row.date(column.index, formats: column.formats) ?? serialDate(column)?.date else {
             throw rejection(column, .unparseableDate(accepted: column.formatNames))
         }
         return date
@@ -234,7 +243,7 @@ public struct MappedRow {
             if column.required { throw rejection(column, .missingRequired) }
             return nil
         }
-        guard let value = row.dateTime(column.index, formats: column.formats) else {
+        guard let value = row.dateTime(column.index, formats: column.formats) ?? serialDate(column) else {
             throw rejection(column, .unparseableDateTime(accepted: column.formatNames))
         }
         return value

@@ -62,6 +62,8 @@ public struct SourceConfig: Sendable {
     public var calendar: String?
     /// The file the config came from (for messages), or `<built-in>`.
     public var file: String
+    /// Header line, sheet, fixed-width positions and transforms (`SourceConfig+Reading.swift`).
+    public var reading = ReadingOptions()
 
     public init(
         name: String, extractor: String, category: DataCategory? = nil, agreement: String? = nil,
@@ -128,10 +130,11 @@ public struct SourceConfig: Sendable {
             reader.report(nil, "", "the file is empty; expected a mapping with source, extractor, category, agreement")
             return (nil, reader.problems)
         }
-        let topKeys = [
-            "source", "extractor", "category", "agreement", "layout", "input", "description", "owner", "csv",
-            "columns", "codes", "labels", "attendance", "enrollment", "calendar",
-        ]
+        let topKeys =
+            [
+                "source", "extractor", "category", "agreement", "layout", "input", "description", "owner", "csv",
+                "columns", "codes", "labels", "attendance", "enrollment", "calendar",
+            ] + readingKeys
         guard let top = reader.mapping(reader.root, "", keys: topKeys, required: true) else {
             return (nil, reader.problems)
         }
@@ -153,11 +156,13 @@ public struct SourceConfig: Sendable {
         let attendance: AttendanceShape? = reader.enumValue(top["attendance"], "attendance")
         let enrollment = reader.string(top["enrollment"], "enrollment")
         let calendar = reader.string(top["calendar"], "calendar")
+        let reading = readReading(top, &reader)
         guard let name, let extractor else { return (nil, reader.problems) }
         var config = SourceConfig(
             name: name, extractor: extractor, category: category, agreement: agreement, layout: layout, input: input,
             description: description, dialect: dialect, columns: columns, codes: codes, labels: labels,
             attendance: attendance ?? .positive, enrollment: enrollment, calendar: calendar, file: file)
+        config.reading = reading
         config.positions = reader.positions
         return (config, reader.problems)
     }
@@ -292,6 +297,7 @@ public struct SourceConfig: Sendable {
             return problems
         }
         problems += attendanceProblems()
+        problems += readingProblems(type, layout)
         if type.inputKind == .folder, !columns.isEmpty || !codes.isEmpty {
             problem(
                 columns.isEmpty ? "codes" : "columns",
