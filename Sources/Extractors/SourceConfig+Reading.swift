@@ -24,6 +24,8 @@ public struct ReadingOptions: Sendable, Hashable {
     /// Set when the source sends fixed-width text.
     public var fixedWidth: FixedWidthLayout?
     public var transforms: [Transform] = []
+    /// Each transform's index in the config's `transforms:` list (items with problems are left out), for messages.
+    var transformItems: [Int] = []
 
     public init(
         headerLine: Int = 1, sheet: String? = nil, fixedWidth: FixedWidthLayout? = nil, transforms: [Transform] = []
@@ -36,6 +38,17 @@ public struct ReadingOptions: Sendable, Hashable {
 
     /// True when nothing differs from reading a plain CSV file.
     public var isDefault: Bool { self == ReadingOptions() }
+
+    public static func == (a: ReadingOptions, b: ReadingOptions) -> Bool {
+        (a.headerLine, a.sheet, a.fixedWidth, a.transforms) == (b.headerLine, b.sheet, b.fixedWidth, b.transforms)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(headerLine)
+        hasher.combine(sheet)
+        hasher.combine(fixedWidth)
+        hasher.combine(transforms)
+    }
 }
 
 extension SourceConfig {
@@ -59,7 +72,10 @@ extension SourceConfig {
         options.fixedWidth = readFixedWidth(top["fixed_width"], &reader)
         let items = reader.sequence(top["transforms"], "transforms", expected: "a list of transforms") ?? []
         for (i, item) in items.enumerated() {
-            if let transform = readTransform(item, "transforms[\(i)]", &reader) { options.transforms.append(transform) }
+            if let transform = readTransform(item, "transforms[\(i)]", &reader) {
+                options.transforms.append(transform)
+                options.transformItems.append(i)
+            }
         }
         return options
     }
@@ -211,7 +227,8 @@ extension SourceConfig {
         if reading.fixedWidth != nil, positions["header_line"] != nil {
             problem("header_line", "a fixed-width source skips its top lines with fixed_width.skip_lines")
         }
-        for (i, transform) in reading.transforms.enumerated() {
+        for (k, transform) in reading.transforms.enumerated() {
+            let i = k < reading.transformItems.count ? reading.transformItems[k] : k
             let (kind, value): (String, String)
             switch transform {
             case .constant(_, let v): (kind, value) = ("constant", v)
