@@ -64,14 +64,26 @@ public final class MappedCSV {
     /// `body` returns goes to `sink.accept`; nil skips the row silently (e.g. a soft-deleted row).
     @inline(__always)
     public func forEachRow(into sink: inout some RecordSink, _ body: (MappedRow) throws -> SourceRecord?) throws {
-        let file = reader.file
-        while let row = try reader.nextRow() {
+        // A CSV file (the common case) is read through the concrete reader, without a dynamic call per row.
+        if let csv = reader as? CSVReader {
+            try forEachRow(of: csv, into: &sink, body)
+        } else {
+            try forEachRow(of: reader, into: &sink, body)
+        }
+    }
+
+    @inline(__always)
+    private func forEachRow<Source: RecordSource>(
+        of source: Source, into sink: inout some RecordSink, _ body: (MappedRow) throws -> SourceRecord?
+    ) throws {
+        let file = source.file
+        while let row = try source.nextRow() {
             if let problem = row.problem {
                 try sink.reject(
-                    RowRejection(problem, row: row, reader: reader), raw: RawRow(personalDataFields: row.allFields))
+                    RowRejection(problem, row: row, reader: source), raw: RawRow(personalDataFields: row.allFields))
                 continue
             }
-            if let rejection = reader.rowRejection {
+            if let rejection = source.rowRejection {
                 try sink.reject(rejection, raw: RawRow(personalDataFields: row.allFields))
                 continue
             }

@@ -253,3 +253,30 @@ import Testing
         #expect(error?.problem == .unsupportedFormat(looksLike: "a ZIP archive that is not an XLSX workbook"))
     }
 }
+
+@Suite struct ProfileFormatTests {
+    @Test func aWorkbookWithATitleRowIsProfiledAsTheConfigReadsIt() throws {
+        let url = Scratch.root.appendingPathComponent("attendance-\(UUID().uuidString).xlsx")
+        try XLSXWriter.write(
+            [
+                XLSXWriter.Sheet(
+                    name: "Export",
+                    rows: [
+                        [.text("Attendance, week 47")],
+                        ["student_id", "first_name", "last_name", "birth_date", "school_id", "attendance_date", "code"]
+                            .map { .text($0) },
+                        [.text("S1"), .text("A"), .text("B"), .date(40000), .text("102"), .date(46346), .text("P")],
+                        [.text("S2"), .text("C"), .text("D"), .date(40000), .text("102"), .date(46346), .text("A")],
+                    ])
+            ], to: url)
+        var config = SourceConfig(name: "riverside-usd", extractor: "school-attendance")
+        config.reading.headerLine = 2
+        config.reading.transforms = [
+            .map(column: "code", values: ["P": "P"], rejectUnmapped: true, into: "attendance_code")
+        ]
+        let profile = try FeedProfiler.profile(
+            InputLocation(path: url.path), config: config, layout: SchoolAttendanceExtractor.defaultLayout)
+        #expect(profile.rows == 2)
+        #expect(profile.unreadableRows == 1)
+    }
+}
