@@ -280,3 +280,45 @@ import Testing
         #expect(profile.unreadableRows == 1)
     }
 }
+
+@Suite struct HostileWorkbookTests {
+    static let yaml = """
+        source: county-jail
+        extractor: jail-bookings
+        category: justice
+        agreement: county-jail-dsa
+        """
+
+    @Test func anExternalEntityIsNeverFetched() throws {
+        let secret = Scratch.csv("TOPSECRET-\(UUID().uuidString)", name: "secret.txt")
+        let strings = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <!DOCTYPE sst [<!ENTITY x SYSTEM "file://\(secret)">]>
+            <sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>booking_number</t></si>\
+            <si><t>n</t></si><si><t>&x;</t></si></sst>
+            """
+        let url = Scratch.root.appendingPathComponent("hostile-\(UUID().uuidString).xlsx")
+        try XLSXWriter.write(
+            [XLSXWriter.Sheet(name: "S", rows: [[.text("booking_number"), .text("n")], [.text("x"), .number(1)]])],
+            to: url,
+            replacing: ["xl/sharedStrings.xml": strings])
+        var seen = ""
+        do {
+            let source = try XLSXSource(InputLocation(path: url.path), sheet: nil, headerLine: 1)
+            while let row = try source.nextRow() { seen += row.allFields.joined(separator: ",") }
+        } catch {
+            seen = "\(error)"
+        }
+        #expect(!seen.isEmpty)
+        #expect(!seen.contains("TOPSECRET"), "\(seen)")
+    }
+
+    @Test func aDamagedArchiveIsMalformedNotACrash() throws {
+        var bytes: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
+        bytes += Array(repeating: 0x41, count: 200)
+        let (parsed, _) = SourceConfig.parse(yaml: Self.yaml, file: "county-jail.yaml")
+        let error = inputError { _ = try extract(try #require(parsed), Scratch.bytes(bytes, name: "r.xlsx")) }
+        #expect(error?.exitStatus == .dataError)
+        #expect(error?.code == "unsupported-format" || error?.code == "malformed", "\(String(describing: error))")
+    }
+}

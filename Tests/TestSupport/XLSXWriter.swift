@@ -32,8 +32,10 @@ public enum XLSXWriter {
         }
     }
 
-    /// Writes `sheets` to `url` (replacing it).
-    public static func write(_ sheets: [Sheet], to url: URL, date1904: Bool = false) throws {
+    /// Writes `sheets` to `url` (replacing it); `replacing` swaps whole parts by path (a hostile workbook).
+    public static func write(
+        _ sheets: [Sheet], to url: URL, date1904: Bool = false, replacing overrides: [String: String] = [:]
+    ) throws {
         try? FileManager.default.removeItem(at: url)
         let archive = try Archive(url: url, accessMode: .create)
         var strings: [String] = []
@@ -48,7 +50,7 @@ public enum XLSXWriter {
             parts.append(("xl/worksheets/sheet\(i + 1).xml", worksheet(sheet, strings: &strings)))
         }
         parts.append(("xl/sharedStrings.xml", sharedStrings(strings)))
-        for (path, text) in parts { try add(archive, path, text) }
+        for (path, text) in parts { try add(archive, path, overrides[path] ?? text) }
     }
 
     /// Writes a plain ZIP archive of text files (e.g. a CSV zipped by a county's mail gateway).

@@ -84,6 +84,8 @@ final class XLSXSource: MaterializedSource {
 
     private static func parse<P: XLSXPartParser>(_ delegate: P, _ data: Data) throws -> P {
         let parser = XMLParser(data: data)
+        // A workbook is untrusted input: no external entities or DTDs are fetched.
+        parser.shouldResolveExternalEntities = false
         parser.delegate = delegate
         guard parser.parse() else { throw XLSXProblem(detail: "a part of it is not well-formed XML") }
         return delegate
