@@ -36,9 +36,6 @@ public struct ReadingOptions: Sendable, Hashable {
         self.transforms = transforms
     }
 
-    /// True when nothing differs from reading a plain CSV file.
-    public var isDefault: Bool { self == ReadingOptions() }
-
     public static func == (a: ReadingOptions, b: ReadingOptions) -> Bool {
         (a.headerLine, a.sheet, a.fixedWidth, a.transforms) == (b.headerLine, b.sheet, b.fixedWidth, b.transforms)
     }

@@ -37,14 +37,6 @@ public enum RecordFormat: String, Sendable, Hashable {
     case jsonArray = "json array"
     case fixedWidth = "fixed width"
 
-    /// How messages name one record of this format.
-    var recordNoun: String {
-        switch self {
-        case .csv, .utf16Text, .fixedWidth: "line"
-        case .xlsx: "row"
-        case .jsonLines, .jsonArray: "record"
-        }
-    }
 }
 
 extension CSVReader: RecordSource {

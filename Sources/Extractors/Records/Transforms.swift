@@ -54,6 +54,8 @@ final class TransformingSource: RecordSource {
         var transform: Transform
         var inputs: [Int]
         var outputs: [Int]
+        /// A map's entries by lower-cased, trimmed key.
+        var lookup: [String: String] = [:]
     }
 
     init(_ inner: any RecordSource, transforms: [Transform]) {
@@ -77,10 +79,12 @@ final class TransformingSource: RecordSource {
             case .concat(let columns, _, _), .trim(let columns, _): inputs = columns
             }
             let inputIndices = inputs.map { index($0, create: false) }
-            steps.append(
-                Step(
-                    transform: transform, inputs: inputIndices,
-                    outputs: transform.outputs.map { index($0, create: true) }))
+            var step = Step(
+                transform: transform, inputs: inputIndices, outputs: transform.outputs.map { index($0, create: true) })
+            if case .map(_, let values, _, _) = transform {
+                for (key, value) in values { step.lookup[key.trimmingSpaces.lowercased()] = value }
+            }
+            steps.append(step)
         }
         self.steps = steps
         header = names
@@ -131,8 +135,8 @@ final class TransformingSource: RecordSource {
         case .map(let column, let values, let rejectUnmapped, _):
             let original = value(step.inputs[0])
             guard !original.isEmpty else { return nil }
-            if let mapped = values.first(where: { $0.key.trimmingSpaces.lowercased() == original.lowercased() }) {
-                fields[step.outputs[0]] = mapped.value
+            if let mapped = step.lookup[original.lowercased()] {
+                fields[step.outputs[0]] = mapped
             } else if rejectUnmapped {
                 let known = values.keys.sorted()
                 let index = step.inputs[0]
