@@ -174,6 +174,16 @@ import Testing
         #expect(day.status == .tardy && day.schoolId == "255901001")
     }
 
+    @Test func jsonWithoutTheConfiguredPathsSaysToNameThemNotToAddAHeader() throws {
+        let text = #"{"booking": {"number": "B-1"}, "who": "Jan Doe"}"# + "\n"
+        let error = inputError { _ = try extract(try config(Self.jailYAML), Scratch.csv(text)) }
+        let message = error?.description ?? ""
+        #expect(error?.code == "missing-columns")
+        #expect(
+            message.contains("2 field paths (json lines)") && message.contains("name each column by its field path"))
+        #expect(!message.contains("header row") && !message.contains("Jan Doe"), "\(message)")
+    }
+
     @Test func anUnclosedJSONArrayIsRefusedWithItsLine() throws {
         let error = inputError { _ = try extract(try config(Self.jailYAML), Scratch.csv("[\n{\"a\": \"x\n")) }
         #expect(
