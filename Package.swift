@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        // XLSX inputs are ZIP archives (Extractors); the tests write tiny ones (TestSupport).
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // C libraries, each behind a system-library shim. Only the CSV reader and the warehouse import them.
@@ -33,7 +35,8 @@ let package = Package(
 
         // Stages.
         .target(
-            name: "Extractors", dependencies: ["LastMileCore", "YAMLConfig", "CLibCSV", "Yams"], swiftSettings: strict),
+            name: "Extractors", dependencies: ["LastMileCore", "YAMLConfig", "CLibCSV", "Yams", "ZIPFoundation"],
+            swiftSettings: strict),
         .target(name: "Consent", dependencies: ["LastMileCore", "YAMLConfig", "Yams"], swiftSettings: strict),
         .target(name: "Matching", dependencies: ["LastMileCore"], swiftSettings: strict),
         .target(
@@ -96,7 +99,8 @@ let package = Package(
         // Tests. Pure modules run in memory; WarehouseTests and EndToEndTests use a real PostgreSQL: the one
         // named by LASTMILE_TEST_DATABASE_URL, else a throwaway cluster the test process starts and removes.
         .target(
-            name: "TestSupport", dependencies: ["LastMileCore", "Warehouse"], path: "Tests/TestSupport",
+            name: "TestSupport", dependencies: ["LastMileCore", "Warehouse", "ZIPFoundation"],
+            path: "Tests/TestSupport",
             swiftSettings: strict),
         .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"], swiftSettings: strict),
         .testTarget(name: "YAMLConfigTests", dependencies: ["YAMLConfig", "LastMileCore"], swiftSettings: strict),
@@ -108,7 +112,8 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "ExtractorsTests", dependencies: ["Extractors", "LastMileCore"], exclude: ["Fixtures", "Golden"],
+            name: "ExtractorsTests", dependencies: ["Extractors", "LastMileCore", "TestSupport"],
+            exclude: ["Fixtures", "Golden"],
             swiftSettings: strict),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "LastMileCore"], swiftSettings: strict),
         // Benchmarks (release builds only; see docs/benchmarks/).

@@ -8,6 +8,7 @@ public enum ExtractorRegistry {
         HMISCSVExtractor.self,
         JailBookingsExtractor.self,
         HousingRegistryExtractor.self,
+        ShelterRosterExtractor.self,
     ]
 
     /// Every kind, in registry order.

@@ -39,6 +39,12 @@ public struct InputError: ClassifiedError, Sendable, Hashable, CustomStringConve
         /// A row of a school calendar that cannot be read: the calendar is every student's denominator, so it
         /// is used whole or not at all.
         case unusableCalendarRow(RowRejection)
+        /// Bytes of a format lastmile does not read (a PDF, a ZIP that is not XLSX, gzip, XLS…), told from the
+        /// bytes themselves; `looksLike` names it ("a PDF document").
+        case unsupportedFormat(looksLike: String)
+        /// A workbook, JSON or fixed-width input that is broken or does not have the shape expected; `detail`
+        /// says what (never a value), `line` where when known.
+        case malformed(format: RecordFormat, line: Int?, detail: String)
     }
 
     /// The file (relative to its input root), or the folder for multi-file inputs.
@@ -69,6 +75,8 @@ public struct InputError: ClassifiedError, Sendable, Hashable, CustomStringConve
         case .looksAbsenceOnly: "looks-absence-only"
         case .noDenominator: "no-denominator"
         case .unusableCalendarRow: "unusable-calendar-row"
+        case .unsupportedFormat: "unsupported-format"
+        case .malformed: "malformed"
         }
     }
 
@@ -106,6 +114,11 @@ public struct InputError: ClassifiedError, Sendable, Hashable, CustomStringConve
                 + "matches no file; place the district's \(what) file there (the absences alone cannot give a rate)"
         case .unusableCalendarRow(let rejection):
             return "\(rejection); a calendar is every student's denominator, so it is read whole or not at all"
+        case .unsupportedFormat(let looksLike):
+            return "\(file): this looks like \(looksLike); lastmile reads CSV (or XLSX, JSON, fixed width): "
+                + "export it as CSV"
+        case .malformed(let format, let line, let detail):
+            return "\(file)\(line.map { ":\($0)" } ?? ""): not a readable \(format.displayName): \(detail)"
         }
     }
 
@@ -117,7 +130,9 @@ public struct InputError: ClassifiedError, Sendable, Hashable, CustomStringConve
         } else {
             text += "; expected columns found: \(present.joined(separator: ", "))"
         }
-        if let detected = line.detected, detected != line.configured {
+        if let hint = line.format.missingColumnsHint {
+            text += "; \(hint)"
+        } else if let detected = line.detected, detected != line.configured {
             let configured = LineShape.name(of: line.configured)
             let name = LineShape.name(of: detected)
             text += "; csv.delimiter is \(configured): if the file is \(name)-separated, set csv.delimiter: \(name)"
@@ -137,11 +152,14 @@ public struct LineShape: Sendable, Hashable, CustomStringConvertible {
     public var detected: UInt8?
     /// The number of fields when the line is split on `detected` (1 when none was found).
     public var fields: Int
+    /// The format read; for any but CSV, `fields` is the number of names rows are read by.
+    public var format: RecordFormat
 
-    public init(configured: UInt8, detected: UInt8?, fields: Int) {
+    public init(configured: UInt8, detected: UInt8?, fields: Int, format: RecordFormat = .csv) {
         self.configured = configured
         self.detected = detected
         self.fields = fields
+        self.format = format
     }
 
     /// The shape of a line in which each allowed delimiter occurs `delimiterCounts` times; the most frequent
@@ -155,6 +173,12 @@ public struct LineShape: Sendable, Hashable, CustomStringConvertible {
 
     /// `7 tab-separated fields`, or `1 field (no comma, tab, semicolon or pipe in it)`.
     public var description: String {
+        switch format {
+        case .xlsx: return "\(fields) cell\(fields == 1 ? "" : "s") (an XLSX sheet's header row)"
+        case .jsonLines, .jsonArray: return "\(fields) field path\(fields == 1 ? "" : "s") (\(format.rawValue))"
+        case .fixedWidth: return "\(fields) configured field\(fields == 1 ? "" : "s") (fixed width)"
+        case .csv, .utf16Text: break
+        }
         guard let detected else { return "\(fields) field (no comma, tab, semicolon or pipe in it)" }
         return "\(fields) \(Self.name(of: detected))-separated field\(fields == 1 ? "" : "s")"
     }

@@ -1,16 +1,18 @@
 import LastMileCore
 
-/// A CSV file read through a layout and a source config: renamed headers, date formats and code maps applied.
+/// An input read through a layout and a source config: renamed headers, date formats and code maps applied.
 ///
-/// The CSV extractors are written against this: they ask for columns by lastmile name and read typed values
-/// that throw a `RowRejection` naming the file, line and header when a value does not fit.
+/// The extractors are written against this: they ask for columns by lastmile name and read typed values
+/// that throw a `RowRejection` naming the file, line and header when a value does not fit. The rows come from
+/// a `RecordSource` chosen by the file's bytes (CSV, UTF-16 text, XLSX, JSON, fixed width), with the config's
+/// transforms applied.
 public final class MappedCSV {
-    public let reader: CSVReader
+    public let reader: any RecordSource
     public let layout: SourceLayout
     public var file: String { reader.file }
     private var columns: [String: MappedColumn] = [:]
     /// The file's lines as on disk, read only when a row is rejected.
-    private let originalLines: OriginalLines
+    private let originalLines: OriginalLines?
     /// The configured headers of the optional columns the source config maps that the file lacks.
     public let missingMappedColumns: [String]
     /// Recent values by column, shared by the rows of `forEachRow`.
@@ -18,8 +20,13 @@ public final class MappedCSV {
 
     /// Opens `input`, finds every layout column and fails before any row when a required one is missing.
     public init(_ input: InputLocation, layout: SourceLayout, config: SourceConfig) throws(InputError) {
-        reader = try CSVReader(path: input.path, displayName: input.name, dialect: config.dialect)
-        originalLines = OriginalLines(path: input.path)
+        reader = try RecordSources.open(input, config: config)
+        // Original bytes exist only for a CSV file read from disk: other formats' rows are not lines of the file.
+        if let csv = reader as? CSVReader, !csv.readsMemory {
+            originalLines = OriginalLines(path: input.path)
+        } else {
+            originalLines = nil
+        }
         self.layout = layout
         var wanted: [ColumnResolver.Wanted] = []
         for spec in layout.columns {
@@ -44,6 +51,7 @@ public final class MappedCSV {
                 let patterns = override?.formats ?? defaults
                 column.formatNames = patterns
                 column.formats = patterns.compactMap(DateFormat.init)
+                if reader.format == .xlsx { column.acceptSpreadsheetDates() }
             case .code(let values, let defaults, let namespaced):
                 column.codes = CodeMap(values: values, entries: defaults.merging(config.codes[spec.name] ?? [:]) { $1 })
                 column.namespaced = namespaced
@@ -70,13 +78,29 @@ public final class MappedCSV {
     /// `body` returns goes to `sink.accept`; nil skips the row silently (e.g. a soft-deleted row).
     @inline(__always)
     public func forEachRow(into sink: inout some RecordSink, _ body: (MappedRow) throws -> SourceRecord?) throws {
-        let file = reader.file
         for header in missingMappedColumns {
-            try sink.warn(InputWarning(file: file, problem: .mappedColumnMissing(header: header)))
+            try sink.warn(InputWarning(file: reader.file, problem: .mappedColumnMissing(header: header)))
         }
-        while let row = try reader.nextRow() {
+        // A CSV file (the common case) is read through the concrete reader, without a dynamic call per row.
+        if let csv = reader as? CSVReader {
+            try forEachRow(of: csv, into: &sink, body)
+        } else {
+            try forEachRow(of: reader, into: &sink, body)
+        }
+    }
+
+    @inline(__always)
+    private func forEachRow<Source: RecordSource>(
+        of source: Source, into sink: inout some RecordSink, _ body: (MappedRow) throws -> SourceRecord?
+    ) throws {
+        let file = source.file
+        while let row = try source.nextRow() {
             if let problem = row.problem {
-                try sink.reject(RowRejection(problem, row: row, reader: reader), raw: raw(row))
+                try sink.reject(RowRejection(problem, row: row, reader: source), raw: raw(row))
+                continue
+            }
+            if let rejection = source.rowRejection {
+                try sink.reject(rejection, raw: raw(row))
                 continue
             }
             let mapped = MappedRow(row: row, file: file, interner: interner)
@@ -95,7 +119,7 @@ public final class MappedCSV {
     private func raw(_ row: CSVRow) -> RawRow {
         let last = row.line + row.physicalLineCount - 1
         return RawRow(
-            personalDataFields: row.allFields, originalBytes: originalLines.bytes(lines: row.line, through: last))
+            personalDataFields: row.allFields, originalBytes: originalLines?.bytes(lines: row.line, through: last))
     }
 }
 
@@ -112,6 +136,8 @@ public struct MappedColumn {
     var formatNames: [String] = []
     var codes: CodeMap?
     var namespaced = false
+    /// A spreadsheet's column: a number in a date column is an Excel serial date.
+    var serialDates = false
 
     /// True when the file has this column.
     public var isPresent: Bool { index >= 0 }
@@ -234,7 +260,7 @@ public struct MappedRow {
             if column.required { throw rejection(column, .missingRequired) }
             return nil
         }
-        guard let date = row.date(column.index, formats: column.formats) else {
+        guard let date = row.date(column.index, formats: column.formats) ?? serialDate(column)?.date else {
             throw rejection(column, .unparseableDate(accepted: column.formatNames))
         }
         return date
@@ -252,7 +278,7 @@ public struct MappedRow {
             if column.required { throw rejection(column, .missingRequired) }
             return nil
         }
-        guard let value = row.dateTime(column.index, formats: column.formats) else {
+        guard let value = row.dateTime(column.index, formats: column.formats) ?? serialDate(column) else {
             throw rejection(column, .unparseableDateTime(accepted: column.formatNames))
         }
         return value

@@ -64,6 +64,8 @@ public struct SourceConfig: Sendable {
     public var file: String
     /// Snapshot kind, feed age and row-count expectations (`snapshot`, `max_feed_age_days`, `min_row_share`).
     public var feed = FeedExpectations()
+    /// Header line, sheet, fixed-width positions and transforms (`SourceConfig+Reading.swift`).
+    public var reading = ReadingOptions()
 
     public init(
         name: String, extractor: String, category: DataCategory? = nil, agreement: String? = nil,
@@ -134,7 +136,7 @@ public struct SourceConfig: Sendable {
             [
                 "source", "extractor", "category", "agreement", "layout", "input", "description", "owner", "csv",
                 "columns", "codes", "labels", "attendance", "enrollment", "calendar",
-            ] + FeedExpectations.keys
+            ] + FeedExpectations.keys + readingKeys
         guard let top = reader.mapping(reader.root, "", keys: topKeys, required: true) else {
             return (nil, reader.problems)
         }
@@ -156,12 +158,14 @@ public struct SourceConfig: Sendable {
         let attendance: AttendanceShape? = reader.enumValue(top["attendance"], "attendance")
         let enrollment = reader.string(top["enrollment"], "enrollment")
         let calendar = reader.string(top["calendar"], "calendar")
+        let reading = readReading(top, &reader)
         guard let name, let extractor else { return (nil, reader.problems) }
         var config = SourceConfig(
             name: name, extractor: extractor, category: category, agreement: agreement, layout: layout, input: input,
             description: description, dialect: dialect, columns: columns, codes: codes, labels: labels,
             attendance: attendance ?? .positive, enrollment: enrollment, calendar: calendar, file: file)
         config.feed = FeedExpectations.read(top, &reader)
+        config.reading = reading
         config.positions = reader.positions
         return (config, reader.problems)
     }
@@ -296,6 +300,7 @@ public struct SourceConfig: Sendable {
             return problems
         }
         problems += attendanceProblems()
+        problems += readingProblems(type, layout)
         if type.inputKind == .folder, !columns.isEmpty || !codes.isEmpty {
             problem(
                 columns.isEmpty ? "codes" : "columns",

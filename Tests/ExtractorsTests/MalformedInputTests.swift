@@ -34,8 +34,14 @@ import Testing
         #expect(sink?.rejections.map(\.line) == [3, 4])
     }
 
-    @Test func binaryJunkIsNotText() {
-        #expect(run("binary-junk.csv").error?.problem == .notText(line: 1))
+    @Test func binaryJunkIsNamedByWhatItLooksLike() {
+        // A PNG under a .csv name: told from its bytes, refused with what it looks like.
+        #expect(run("binary-junk.csv").error?.problem == .unsupportedFormat(looksLike: "a PNG image"))
+    }
+
+    @Test func unrecognisedBinaryIsNotText() {
+        let path = Scratch.bytes([0x41, 0x00, 0x01, 0x02, 0x00, 0xFE, 0x0A, 0x41])
+        #expect(inputError { _ = try CSVReader(path: path) }?.problem == .notText(line: 1))
     }
 
     @Test func invalidUTF8IsARowErrorUnlessTheConfigNamesTheEncoding() {

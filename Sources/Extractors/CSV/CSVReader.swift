@@ -48,7 +48,17 @@ public final class CSVReader {
     /// delimiter ends in tabs).
     private var firstLineDelimiterCounts: [(delimiter: UInt8, count: Int)] = []
 
+    /// The open file; -1 when the reader reads `memory` instead (text transcoded from UTF-16).
     private let fd: Int32
+    private var memory: [UInt8] = []
+    /// True when the reader reads text in memory (transcoded), not the file's own bytes.
+    public let readsMemory: Bool
+    private var memoryOffset = 0
+    /// Lines before the header (`header_line:` in a source config) still to be skipped, and whether the last
+    /// byte skipped was a CR whose LF may follow in the next chunk.
+    private var linesToSkip: Int
+    private var skippedCR = false
+    private var firstDataChunk = true
     private let parser: UnsafeMutablePointer<csv_parser>
     private let state: UnsafeMutablePointer<ParseState>
     private let chunk: UnsafeMutableRawPointer
@@ -63,14 +73,28 @@ public final class CSVReader {
     /// Opens `path` and reads its header row.
     /// - Parameter displayName: the name used in messages and provenance; defaults to the last path component.
     /// - Throws: `InputError` when the file cannot be opened, is empty, has no header or is not text.
-    public init(path: String, displayName: String? = nil, dialect: CSVDialect = CSVDialect()) throws(InputError) {
+    public convenience init(path: String, displayName: String? = nil, dialect: CSVDialect = CSVDialect())
+        throws(InputError)
+    {
         let name = displayName ?? String(path.split(separator: "/").last ?? Substring(path))
-        self.file = name
-        self.dialect = dialect
         switch RegularFile.openForReading(path) {
-        case .success(let fd): self.fd = fd
+        case .success(let fd): try self.init(fd: fd, memory: [], file: name, dialect: dialect)
         case .failure(let refusal): throw InputError(file: name, problem: .cannotOpen(reason: refusal.description))
         }
+    }
+
+    /// Reads CSV text already in memory (e.g. transcoded from UTF-16); `file` names it in messages.
+    public convenience init(text: [UInt8], file: String, dialect: CSVDialect = CSVDialect()) throws(InputError) {
+        try self.init(fd: -1, memory: text, file: file, dialect: dialect)
+    }
+
+    private init(fd: Int32, memory: [UInt8], file: String, dialect: CSVDialect) throws(InputError) {
+        self.file = file
+        self.dialect = dialect
+        self.fd = fd
+        self.memory = memory
+        self.readsMemory = fd < 0
+        linesToSkip = max(0, dialect.headerLine - 1)
         parser = .allocate(capacity: 1)
         // Quoted empty fields arrive as "" and unquoted empty ones as nil; every unquoted CR and LF is
         // reported so blank lines can be counted.
@@ -83,7 +107,7 @@ public final class CSVReader {
     }
 
     deinit {
-        close(fd)
+        if fd >= 0 { close(fd) }
         csv_free(parser)
         parser.deallocate()
         state.pointee.release()
@@ -110,13 +134,13 @@ public final class CSVReader {
     }
 
     /// Records that the column at `index` is the one configured as `name`; messages then call it by that name.
-    func declare(column index: Int, as name: String) {
+    public func declare(column index: Int, as name: String) {
         declaredColumns[index] = name
     }
 
     /// The configured name of the column at `index`; nil when no extractor declared it (its header text could
     /// be data and is never shown: name it by position instead).
-    func declaredName(ofColumn index: Int) -> String? {
+    public func declaredName(ofColumn index: Int) -> String? {
         declaredColumns[index]
     }
 
@@ -173,7 +197,7 @@ public final class CSVReader {
         }
         var count = 0
         repeat {
-            let n = read(fd, chunk + count, Self.chunkSize - count)
+            let n = readBytes(into: chunk + count, Self.chunkSize - count)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw InputError(file: file, problem: .cannotRead(reason: Self.errnoText()))
@@ -195,11 +219,15 @@ public final class CSVReader {
                 start += 3
                 count -= 3
             }
+        }
+        if linesToSkip > 0 || skippedCR { skipLeadingLines(&start, &count) }
+        if firstDataChunk, count > 0 || reachedEOF {
+            firstDataChunk = false
             // A NUL byte in the first line means a binary file (or UTF-16), not text in any encoding we
             // accept. A NUL further on is one bad row, rejected on its own in `makeRow`.
             let firstLine = memchr(start, 0x0A, count).map { UnsafeRawPointer($0) - UnsafeRawPointer(start) } ?? count
             if firstLine > 0, memchr(start, 0, firstLine) != nil {
-                throw InputError(file: file, problem: .notText(line: 1))
+                throw InputError(file: file, problem: .notText(line: state.pointee.line))
             }
             firstLineDelimiterCounts = Self.delimiterCounts(inFirstLineOf: UnsafeRawPointer(start), count)
         }
@@ -210,6 +238,51 @@ public final class CSVReader {
             }
             state.pointee.settleLines(breaksFed: ParseState.countBreakBytes(start, count))
             checkLimits()
+        }
+    }
+
+    /// Reads up to `capacity` bytes from the file or from `memory`; -1 on a read error (see `errno`).
+    private func readBytes(into target: UnsafeMutableRawPointer, _ capacity: Int) -> Int {
+        guard fd < 0 else { return read(fd, target, capacity) }
+        let n = min(capacity, memory.count - memoryOffset)
+        if n > 0 {
+            memory.withUnsafeBytes { target.copyMemory(from: $0.baseAddress! + memoryOffset, byteCount: n) }
+            memoryOffset += n
+        }
+        return n
+    }
+
+    /// Drops the lines above the header (`CSVDialect.headerLine`), counting them so line numbers stay physical.
+    /// Skipped lines are not parsed: a title line may hold a stray quote.
+    private func skipLeadingLines(_ start: inout UnsafeMutableRawPointer, _ count: inout Int) {
+        if skippedCR, count > 0 {
+            skippedCR = false
+            if start.load(as: UInt8.self) == 10 {
+                start += 1
+                count -= 1
+            }
+        }
+        while linesToSkip > 0, count > 0 {
+            var i = 0
+            while i < count, ![10, 13].contains(start.load(fromByteOffset: i, as: UInt8.self)) { i += 1 }
+            guard i < count else {
+                start += count
+                count = 0
+                return
+            }
+            let isCR = start.load(fromByteOffset: i, as: UInt8.self) == 13
+            i += 1
+            if isCR {
+                if i < count {
+                    if start.load(fromByteOffset: i, as: UInt8.self) == 10 { i += 1 }
+                } else {
+                    skippedCR = true
+                }
+            }
+            start += i
+            count -= i
+            linesToSkip -= 1
+            state.pointee.line += 1
         }
     }
 

@@ -17,6 +17,9 @@ public struct CSVDialect: Sendable, Hashable {
     /// A row with more fields stops the file with `InputError.Problem.tooManyFields`; it bounds memory when a
     /// line is a million delimiters.
     public var maxFields: Int
+    /// The physical line the header is on (1-based); the lines above it (a title, a report date) are skipped
+    /// unparsed. A source config's `header_line:`.
+    public var headerLine = 1
 
     /// The delimiters a source config may name.
     public static let allowedDelimiters: [UInt8] = [UInt8(ascii: ","), 9, UInt8(ascii: "|"), UInt8(ascii: ";")]

@@ -118,7 +118,7 @@ public final class CanonicalPersonReader {
 
 extension RowRejection {
     /// The rejection for a row the CSV reader already found unusable.
-    init(_ problem: CSVRowProblem, row: CSVRow, reader: CSVReader) {
+    init(_ problem: CSVRowProblem, row: CSVRow, reader: any RecordSource) {
         switch problem {
         case .invalidUTF8(let column):
             self.init(file: reader.file, line: row.line, column: column, of: reader, reason: .invalidEncoding)
@@ -131,7 +131,7 @@ extension RowRejection {
 
     /// A rejection naming the column at 0-based `index` of `reader` by its configured name, or by its
     /// position when no extractor declared it.
-    init(file: String, line: Int, column index: Int, of reader: CSVReader, reason: Reason) {
+    init(file: String, line: Int, column index: Int, of reader: any RecordSource, reason: Reason) {
         let name = reader.declaredName(ofColumn: index)
         self.init(file: file, line: line, column: name, position: name == nil ? index + 1 : nil, reason: reason)
     }
@@ -156,7 +156,7 @@ enum ColumnResolver {
     /// Where each wanted column is (nil when optional and absent). Each one found is declared to the reader
     /// under its configured header, the only name messages use for it.
     /// - Throws: `InputError` `.missingColumns` listing every missing required column, or `.duplicateColumn`.
-    static func resolve(_ wanted: [Wanted], in reader: CSVReader) throws(InputError) -> [Found?] {
+    static func resolve(_ wanted: [Wanted], in reader: any RecordSource) throws(InputError) -> [Found?] {
         var result: [Found?] = []
         var missing: [String] = []
         for want in wanted {

@@ -8,15 +8,16 @@ import LastMileCore
 #endif
 
 extension FeedProfiler {
-    /// Profiles one file read with the config's CSV dialect, comparing its row count with `previous`.
+    /// Profiles one file read as the config reads it (format from the bytes, dialect, header line, transforms),
+    /// comparing its row count with `previous`.
     /// - Throws: `InputError` when the file is unusable (cannot be opened, empty, not text, a field too long).
     public static func profile(
         _ input: InputLocation, config: SourceConfig, layout: SourceLayout, previous: InputLocation? = nil
     ) throws(InputError) -> FeedProfile {
-        let reader = try CSVReader(path: input.path, displayName: input.name, dialect: config.dialect)
+        let reader = try RecordSources.open(input, config: config)
         var profiler = FeedProfiler(file: input.name, config: config, layout: layout, header: reader.header)
         while let row = try reader.nextRow() {
-            if row.problem != nil {
+            if row.problem != nil || reader.rowRejection != nil {
                 profiler.addUnreadableRow()
             } else {
                 profiler.add((0..<row.fieldCount).map { row.string($0) })
@@ -28,7 +29,7 @@ extension FeedProfiler {
 
     /// The data rows of a file (the header not counted; blank lines skipped).
     public static func countRows(_ input: InputLocation, config: SourceConfig) throws(InputError) -> Int {
-        let reader = try CSVReader(path: input.path, displayName: input.name, dialect: config.dialect)
+        let reader = try RecordSources.open(input, config: config)
         var rows = 0
         while try reader.nextRow() != nil { rows += 1 }
         return rows
