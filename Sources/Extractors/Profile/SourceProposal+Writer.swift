@@ -126,7 +126,7 @@ struct ProposalWriter {
                 + FeedProfiler.configuredFormats(of: spec, config: .defaults(for: kind)).map(quoted)
                 .joined(separator: ", ") + "] }"
         }
-        let choice = DateFormatChoice(dates)
+        let choice = DateFormatChoice(dates, filled: profile.columns[match.index].filled)
         if let todo = choice.todo { notes.append("TODO: " + todo) }
         return head + (choice.formats.isEmpty ? [Self.fill] : choice.formats.map(quoted)).joined(separator: ", ")
             + "] }"
@@ -227,7 +227,7 @@ struct DateFormatChoice {
     var formats: [String] = []
     var todo: String?
 
-    init(_ dates: DateProfile) {
+    init(_ dates: DateProfile, filled: Int) {
         var usable = dates.formats.filter { $0.parsed > 0 }
         switch dates.order {
         case .dayFirst: usable.removeAll { SourceProposal.monthFirst.contains($0.format) }
@@ -244,8 +244,11 @@ struct DateFormatChoice {
             return
         }
         // No one format reads every value: take the best until they cover the values (at most three).
+        // Formats overlap (M/D/YYYY reads every MM/DD/YYYY date): stop once the values some candidate reads
+        // are covered, so a second format is added only for values the first cannot read.
+        let readable = filled == 0 ? 1 : 1 - Double(dates.unparsed) / Double(filled)
         var covered = 0.0
-        for f in usable.sorted(by: { $0.share > $1.share }) where covered < 1 && formats.count < 3 {
+        for f in usable.sorted(by: { $0.share > $1.share }) where covered < readable - 1e-3 && formats.count < 3 {
             formats.append(f.format)
             covered += f.share
         }
