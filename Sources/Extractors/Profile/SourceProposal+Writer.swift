@@ -256,7 +256,9 @@ struct DateFormatChoice {
             formats = []
             todo = orderTODO(dates.order)
         } else if dates.unparsed > 0 || formats.isEmpty {
-            todo = "\(dates.unparsed) value(s) no candidate format reads: add their format (YYYY, MM, DD, …)"
+            todo =
+                "\(dates.unparsed) value(s) no candidate format reads: add their format (YYYY, MM, DD, …), "
+                + "or they are bad dates the run will reject"
         }
     }
 
