@@ -134,6 +134,22 @@ import Testing
         #expect(result.stderr.contains("\"MM/DD/YYYY\" (month first) or \"DD/MM/YYYY\" (day first)"))
     }
 
+    @Test func anEdFiExportIsPointedToTheEdFiLayout() throws {
+        let workspace = try workspace()
+        let file = "sample-data/inbox/lakeside-edfi/attendance-events-2026-11-20.csv"
+        let arguments = ["source", "init", file, "--extractor", "school-attendance", "--name", "lakeside-2"]
+        let plain = try LastMileBinary.run(arguments, in: workspace.root)
+        #expect(plain.status == 0, "\(plain.stderr)")
+        let config = workspace.root.appendingPathComponent("pipelines/sources/lakeside-2.yaml")
+        let yaml = try String(contentsOf: config, encoding: .utf8)
+        #expect(yaml.contains("# TODO: the headers fit the edfi layout better"), "\(yaml)")
+        let edfi = try LastMileBinary.run(arguments + ["--layout", "edfi", "--force"], in: workspace.root)
+        #expect(edfi.status == 0, "\(edfi.stderr)")
+        let proposal = try String(contentsOf: config, encoding: .utf8)
+        #expect(proposal.contains("layout: edfi\n") && !proposal.contains("fit the edfi layout better"))
+        #expect(proposal.contains("\"In Attendance\": present"), "\(proposal)")
+    }
+
     @Test func anExistingConfigIsKeptWithoutForce() throws {
         let workspace = try workspace()
         let existing = workspace.root.appendingPathComponent("pipelines/sources/riverside-usd.yaml")

@@ -14,6 +14,7 @@ struct ProposalWriter {
     let dialect: CSVDialect
     let input: InputLocation
     var encodingTODO: String?
+    var betterLayout: (name: String, exact: Int, current: Int)?
 
     private var lines: [String] = []
     private var placeholders = 0
@@ -47,6 +48,11 @@ struct ProposalWriter {
         todo("description: one line on what the feed holds; owner: who to ask about it")
         lines += ["extractor: \(kind)", "category: \(category.rawValue)"]
         if let layoutName { lines.append("layout: \(layoutName)") }
+        if let better = betterLayout {
+            todo(
+                "the headers fit the \(better.name) layout better (\(better.exact) of its headers, against "
+                    + "\(better.current)): run source init again with --layout \(better.name)")
+        }
         todo("the id of the data-sharing agreement the feed arrives under; add that agreement to the consent")
         lines.append("#   policy with the privacy officer's review (docs/consent.md)")
         placeholder("agreement: \(Self.fill)")

@@ -71,7 +71,25 @@ public struct SourceProposal: Sendable {
             name: name, kind: kind, category: type.category, layoutName: layoutName, layout: layout, header: header,
             matches: matches, profile: profile, dialect: dialect, input: input)
         if let encodingTODO { writer.encodingTODO = encodingTODO }
+        writer.betterLayout = betterLayout(than: layout, of: type, header: header)
         return writer.write()
+    }
+
+    /// Another layout of the extractor more of whose own headers (or aliases) the file has: the name to pass
+    /// as `--layout` (e.g. `edfi` for an Ed-Fi export), with how many headers each has; nil when none has more.
+    static func betterLayout(
+        than layout: SourceLayout, of type: any Extractor.Type, header: [String]
+    ) -> (name: String, exact: Int, current: Int)? {
+        let folded = Set(header.map(CSVReader.normalize(header:)))
+        func own(_ l: SourceLayout) -> Int {
+            l.columns.filter { spec in
+                ([spec.header] + spec.aliases).contains { folded.contains(CSVReader.normalize(header: $0)) }
+            }.count
+        }
+        let current = own(layout)
+        let others = type.layouts.filter { $0.name != layout.name }.map { (name: $0.name, exact: own($0)) }
+        guard let best = others.max(by: { $0.exact < $1.exact }), best.exact > current else { return nil }
+        return (best.name, best.exact, current)
     }
 
     /// The layout's formats for a date column, then the candidates, valid for its kind.
