@@ -32,6 +32,8 @@ struct SourceInit: ParsableCommand {
             --name northside-usd
             """)
 
+    @OptionGroup var global: GlobalOptions
+
     @Argument(help: "One file of the feed (CSV).") var file: String
 
     @Option(name: .long, help: "The extractor kind: \(ExtractorRegistry.kinds.joined(separator: ", ")).")
