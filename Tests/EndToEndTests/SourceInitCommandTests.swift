@@ -150,6 +150,30 @@ import Testing
         #expect(proposal.contains("\"In Attendance\": present"), "\(proposal)")
     }
 
+    @Test func headersWithYAMLSyntaxRoundTrip() throws {
+        // Quotes, a comment sign, a colon and a backslash in headers: quoted in the YAML, read back as written.
+        let rows = [
+            "\"Stu #\"\"ID\"\": no\",\"Given: Name\",Last\\Name,DOB,School,Att Date,Att Code",
+            "700101,Maribel,Quintanilla,2014-04-17,NS-1,2026-11-20,P",
+            "700102,Desmond,Okonkwo,2013-09-30,NS-1,2026-11-20,A",
+        ]
+        let workspace = try workspace(rows: rows)
+        let created = try initSource(workspace)
+        #expect(created.status == 0, "\(created.stderr)")
+        let yaml = try String(
+            contentsOf: workspace.root.appendingPathComponent("pipelines/sources/northside-usd.yaml"), encoding: .utf8)
+        #expect(yaml.contains(#"student_id: "Stu #\"ID\": no""#), "\(yaml)")
+        #expect(yaml.contains(#"last_name: "Last\\Name""#))
+        // The only problem is the agreement; the profile reads the file through the proposal with no drift.
+        let check = try validate(workspace)
+        #expect(placeholderPaths(check) == ["agreement"], "\(check.stderr)")
+        let profile = try LastMileBinary.run(
+            ["profile", "--source", "northside-usd", Self.file], in: workspace.root)
+        #expect(profile.status == 0, "\(profile.stderr)")
+        #expect(!profile.stdout.contains("missing required"), "\(profile.stdout)")
+        #expect(profile.stdout.contains("person key student_id: 2 distinct"))
+    }
+
     @Test func anExistingConfigIsKeptWithoutForce() throws {
         let workspace = try workspace()
         let existing = workspace.root.appendingPathComponent("pipelines/sources/riverside-usd.yaml")
