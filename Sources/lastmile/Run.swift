@@ -93,15 +93,32 @@ struct Run: ParsableCommand {
 struct Runs: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List recent runs from the ledger: status, as-of date, duration, inputs and counts.",
-        discussion: "Example:  lastmile runs --last 5")
+        discussion: """
+            With --html FILE, writes instead a self-contained page (mode 0600) of the last --nights nights: per \
+            source the rows read, rejections by reason, matched / review / unmatched shares and the review \
+            backlog, and the flags created and closed, as small charts each followed by a table of its figures. \
+            A source that went quiet, failed or rejected many rows is listed at the top.
+
+            Example:  lastmile runs --last 5
+            Example:  lastmile runs --html nights.html --nights 7
+            """)
 
     @OptionGroup var global: GlobalOptions
 
     @Option(help: "How many runs, newest first.") var last = 10
 
+    @Option(help: "Write the nights at a glance to FILE (HTML) instead of listing runs.") var html: String?
+
+    @Option(help: "With --html: how many nights (run dates), newest last.") var nights = 7
+
+    func validate() throws {
+        if nights < 1 { throw ValidationError("--nights takes a whole number of nights, at least 1") }
+    }
+
     func run() throws {
         let logger = global.makeLogger()
         let connection = try global.warehouse().connectMigrated(logger: logger)
+        if let html { return try writePage(html, connection: connection) }
         let rows = try RunLedger(connection: connection).recent(limit: last)
         if rows.isEmpty {
             print("no runs yet")

@@ -10,6 +10,7 @@ extension LastMile {
         Extract.self,
         Validate.self,
         Profile.self,
+        SourceCommand.self,
         Link.self,
         Match.self,
         SampleDataCommand.self,

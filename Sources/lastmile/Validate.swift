@@ -119,6 +119,19 @@ struct ConfigCheck {
         let files = yamlFiles(in: dir)
         if files.isEmpty { add(ConfigProblem(file: dir, keyPath: "", message: "no source configs (*.yaml) found")) }
         for file in files {
+            // A FILL-IN left by `lastmile source init` is reported as such, instead of the problems it causes.
+            let placeholders =
+                (try? ConfigError.text(ofFile: file)).map {
+                    SourceProposal.placeholderProblems(yaml: $0, file: file)
+                } ?? []
+            if !placeholders.isEmpty {
+                let paths = Set(placeholders.map(\.keyPath))
+                add(placeholders)
+                do { _ = try SourceConfig.load(path: file) } catch {
+                    add(error.problems.filter { !paths.contains($0.keyPath) })
+                }
+                continue
+            }
             do {
                 let config = try SourceConfig.load(path: file)
                 if let other = seen[config.name] {

@@ -46,6 +46,13 @@ struct AuditedOutput {
                 "run", ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20", "--metrics-file", metrics.path],
                 expect: 0)
             try lastmile("runs", ["runs"], expect: 0)
+            try lastmile("runs --html", ["runs", "--html", "nights.html"], expect: 0)
+            try lastmile(
+                "source init",
+                [
+                    "source", "init", "sample-data/inbox/riverside-usd/attendance-2026-11-20.csv", "--extractor",
+                    "school-attendance", "--name", "audit-feed", "--out", "audit-feed.yaml",
+                ], expect: 0)
             try lastmile(
                 "report",
                 [
