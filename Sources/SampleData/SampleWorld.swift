@@ -105,6 +105,7 @@ public enum SampleWorld {
             "inbox/county-jail/bookings-\(stamp).csv": jailHeader,
             "inbox/ce-by-name-list/housing-\(stamp).csv": housingHeader,
         ]
+        for directory in schoolDirectories { result[directory.file] = schoolDirectoryHeader }
         for (file, header) in HMISFiles.headers {
             result["inbox/coc-hmis/hmis-export-\(stamp)/\(file)"] = header
         }
@@ -151,6 +152,9 @@ struct SampleWorldWriter {
     var root: SplitMix64
     /// Heads of households with a (non-VSP) shelter or outreach enrollment: the by-name list knows them.
     var hmisHeads: [SyntheticPerson] = []
+    /// The household of Riverside's most absent patient-student (no twin), whom the HMIS export puts in a
+    /// shelter: set by the school attendance writer.
+    var shelteredStudentHousehold: Int?
     var asOf: CivilDate { options.asOf }
     var stamp: String { options.asOf.description }
 
@@ -178,6 +182,7 @@ struct SampleWorldWriter {
         try writeConsent()
         try writeSchoolAttendance()
         try writeEdFiAttendance()
+        try writeSchoolDirectories()
         try writeHMIS()
         try writeJailBookings()
         try writeHousing()
