@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "Delivery",
             dependencies: [
-                "LastMileCore", "YAMLConfig", "Consent", "Reports", "Warehouse", "Store",
+                "LastMileCore", "YAMLConfig", "Consent", "Reports", "Warehouse", "Store", "Extractors",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

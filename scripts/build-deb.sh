@@ -79,6 +79,10 @@ put 0644 packaging/lintian-overrides /usr/share/lintian/overrides/lastmile
 done
 # The sample delivery command monday-absenteeism.yaml names (../scripts/deliver-to-drop.sh).
 put 0755 scripts/deliver-to-drop.sh /usr/share/lastmile/scripts/deliver-to-drop.sh
+# The sample school directories it names (../sample-data/schools-*.csv): reference data, no people.
+for directory in sample-data/schools-*.csv; do
+    put 0644 "$directory" "/usr/share/lastmile/sample-data/$(basename "$directory")"
+done
 put 0644 packaging/copyright /usr/share/doc/lastmile/copyright
 put_gzip <(substitute packaging/changelog) /usr/share/doc/lastmile/changelog.Debian
 put_gzip docs/operations.md /usr/share/doc/lastmile/operations.md

@@ -159,6 +159,7 @@ public struct AbsenteeismReport {
         freshness: [SourceFreshness], shown: ShownFreshness = ShownFreshness()
     ) throws -> Release {
         let lastWeek = try lastWeeksPatients(practiceId: practice.id, weekOf: monday)
+        let absences = try recentAbsenceDays(practiceId: practice.id, weekOf: monday)
         let options = config.listOptions
         return Release(
             kind: Self.kind, name: "\(Self.kind)-\(practice.id)-\(monday)", audience: audience(practice.id),
@@ -167,8 +168,8 @@ public struct AbsenteeismReport {
             query: { try $0.activeFlags(attributedTo: practice.id, requiring: .chronicAbsenteeism) },
             render: { permitted in
                 let (list, flagIds) = Self.list(
-                    permitted, practice: practice, weekOf: monday, lastWeek: lastWeek, options: options,
-                    freshness: freshness)
+                    permitted, practice: practice, weekOf: monday, lastWeek: lastWeek, absences: absences,
+                    options: options, freshness: freshness)
                 shown.sources = list.dataFreshness
                 let disclosed = list.disclosedFlags.compactMap { flag in
                     flagIds[flag].map { StoredFlag(flagId: $0, flag: flag) }
@@ -187,14 +188,16 @@ public struct AbsenteeismReport {
         let permitted = try path.permitted(candidates, for: audience(practiceId), on: date)
         return Self.list(
             permitted, practice: (practiceId, practiceName), weekOf: monday,
-            lastWeek: try lastWeeksPatients(practiceId: practiceId, weekOf: monday), options: config.listOptions,
+            lastWeek: try lastWeeksPatients(practiceId: practiceId, weekOf: monday),
+            absences: try recentAbsenceDays(practiceId: practiceId, weekOf: monday), options: config.listOptions,
             freshness: try sourceFreshness(on: date))
     }
 
     /// The renderer's first half: the list of the flags consent permitted, and the row id of each.
     private static func list(
         _ permitted: ReleaseCandidates, practice: (id: String, name: String), weekOf monday: CivilDate,
-        lastWeek: Set<String>?, options: AbsenteeismListOptions, freshness: [SourceFreshness]
+        lastWeek: Set<String>?, absences: AbsenceDays, options: AbsenteeismListOptions,
+        freshness: [SourceFreshness]
     ) -> (AbsenteeismList, [Flag: Int64]) {
         var listed: [ListedPatient] = []
         var flagIds: [Flag: Int64] = [:]
@@ -202,18 +205,35 @@ public struct AbsenteeismReport {
             for s in stored { flagIds[s.flag] = s.flagId }
             let others = stored.map(\.flag).filter { $0.kind != .chronicAbsenteeism }
             for s in stored where s.flag.kind == .chronicAbsenteeism {
+                let yearStart = s.flag.evidence[FlagEvidenceKey.schoolYearStart].flatMap { CivilDate(iso: $0) }
+                let recent = RecentAbsences(
+                    days: absences[patient.patientId]?[s.flag.source] ?? [], before: monday,
+                    yearStart: yearStart ?? monday.adding(days: -Self.absenceLookbackDays))
                 listed.append(
                     ListedPatient(
                         patientId: patient.patientId, givenName: patient.givenName, familyName: patient.familyName,
                         birthDate: patient.birthDate, practicePatientId: patient.practicePatientId,
                         absenteeism: s.flag, otherFlags: others,
-                        onLastWeeksList: lastWeek.map { $0.contains(patient.patientId) }))
+                        onLastWeeksList: lastWeek.map { $0.contains(patient.patientId) }, recentAbsences: recent))
             }
         }
         var list = AbsenteeismList(
             practiceId: practice.id, practiceName: practice.name, weekOf: monday, patients: listed, options: options)
         list.dataFreshness = list.freshness(from: freshness)
         return (list, flagIds)
+    }
+
+    /// Absence days by patient id and source, as `ReleaseQueries.absences` returns them.
+    typealias AbsenceDays = [String: [String: [(date: CivilDate, status: AttendanceStatus)]]]
+
+    /// How far back the absences behind a list's counts are read: a school year and a day.
+    static let absenceLookbackDays = 366
+
+    /// The whole-day absences of the practice's patients in the year before the list's Monday, for the
+    /// recent-absence counts and the trend (`RecentAbsences`).
+    private func recentAbsenceDays(practiceId: String, weekOf monday: CivilDate) throws -> AbsenceDays {
+        try queries.absences(
+            attributedTo: practiceId, from: monday.adding(days: -Self.absenceLookbackDays), before: monday)
     }
 
     /// Who a practice's list goes to: `practice:<id>` in the pipeline's roles, for the pipeline's purpose.

@@ -85,8 +85,11 @@ extension DeliveryPipelineConfig {
     /// The keys a pipeline file may have, at the top level.
     package static let topKeys = [
         "pipeline", "description", "owner", "purpose", "practices", "recipient_roles", "consent_policy", "templates",
-        "outbox", "outbox_retention_days", "stale_after_days", "list", "delivery",
+        "outbox", "outbox_retention_days", "stale_after_days", "list", "delivery", "school_directories", "next_steps",
     ]
+
+    /// The longest suggested next step, in characters: a line or two on the list, not a protocol.
+    package static let maxNextStepLength = 240
 
     /// Reads and validates a pipeline file; relative paths in it are taken from `baseDirectory` (the CLI passes
     /// the file's own directory, as for `nightly.yaml`).
@@ -132,7 +135,9 @@ extension DeliveryPipelineConfig {
             expected: "whole days from 1 to 3650")
         let staleAfter = r.int(
             map["stale_after_days"], "stale_after_days", in: 0...365, expected: "whole days from 0 to 365")
-        let options = Self.readList(map["list"], &r)
+        var options = Self.readList(map["list"], &r)
+        options.nextSteps = Self.readNextSteps(map["next_steps"], &r)
+        options.schools = Self.readSchoolDirectories(map["school_directories"], baseDirectory: baseDirectory, &r)
         let delivery = Self.readDelivery(map["delivery"], baseDirectory: baseDirectory, &r)
         guard r.problems.isEmpty, let consentPolicy, let outbox else { throw ConfigError(problems: r.problems) }
         self.init(
@@ -176,6 +181,46 @@ extension DeliveryPipelineConfig {
             }
         }
         return options
+    }
+
+    /// `next_steps`: a mapping from tier (`severe`, `moderate`, `at-risk`) to one line of text.
+    private static func readNextSteps(_ node: Node?, _ r: inout YAMLConfigReader) -> [AbsenteeismTier: String] {
+        let tiers = [AbsenteeismTier.severe, .moderate, .atRisk]
+        guard let map = r.mapping(node, "next_steps", keys: tiers.map(\.rawValue)) else { return [:] }
+        var steps: [AbsenteeismTier: String] = [:]
+        for tier in tiers {
+            let path = "next_steps.\(tier.rawValue)"
+            guard let text = r.string(map[tier.rawValue], path)?.trimmingCharacters(in: .whitespaces) else {
+                continue
+            }
+            if text.isEmpty || text.count > maxNextStepLength || text.contains(where: \.isNewline) {
+                r.report(map[tier.rawValue], path, "expected one line of 1 to \(maxNextStepLength) characters")
+            } else {
+                steps[tier] = text
+            }
+        }
+        return steps
+    }
+
+    /// `school_directories`: a mapping from source (the district's feed) to its school directory CSV, each read
+    /// and checked now, so `lastmile validate` finds a bad file before Monday does.
+    private static func readSchoolDirectories(_ node: Node?, baseDirectory: URL, _ r: inout YAMLConfigReader)
+        -> SchoolDirectory
+    {
+        let expected = "a mapping from source name to a school directory CSV (school_id, school_name, liaison_phone)"
+        guard let pairs = r.anyMapping(node, "school_directories", expected: expected) else { return SchoolDirectory() }
+        var directory = SchoolDirectory()
+        for (source, value) in pairs {
+            let path = "school_directories.\(source)"
+            guard let file = r.string(value, path, required: true) else { continue }
+            let url =
+                file.hasPrefix("/")
+                ? URL(fileURLWithPath: file) : baseDirectory.appendingPathComponent(file).standardizedFileURL
+            let (schools, problems) = SchoolDirectory.schools(csvAt: url.path)
+            r.add(problems)
+            directory.schools[source] = schools
+        }
+        return directory
     }
 
     private static func readDelivery(_ node: Node?, baseDirectory: URL, _ r: inout YAMLConfigReader)

@@ -25,10 +25,22 @@ extension AbsenteeismList {
             "data_sources": .list(dataFreshness.map(\.templateContext)),
             "has_stale_sources": .flag(!staleSources.isEmpty),
             "stale_sources": .list(staleSources.map(\.templateContext)),
+            "data_through_all": .text(dataThroughAll),
+            "print_header_css": .text(cssStringContent(printHeader)),
             "rows": rowsContext(rows),
             "chronic_rows": rowsContext(rows.filter { $0.tier.isChronic }),
             "at_risk_rows": rowsContext(rows.filter { $0.tier == .atRisk }),
         ]
+    }
+
+    /// Every source's data date on one line: "2026-11-20 (riverside-usd), 2026-11-19 (lakeside-edfi)".
+    public var dataThroughAll: String { dataFreshness.map(\.csvCell).joined(separator: ", ") }
+
+    /// The line every printed page carries at its top: practice, week, data date, "Confidential".
+    public var printHeader: String {
+        var parts = ["\(practiceName) (\(practiceId))", "week of \(weekOf)"]
+        if !dataFreshness.isEmpty { parts.append("attendance data through \(dataThroughAll)") }
+        return (parts + ["Confidential"]).joined(separator: " · ")
     }
 
     /// Renders the list through `template` (e.g. one loaded with `HTMLTemplate(directory:)`).
@@ -54,6 +66,32 @@ extension AbsenteeismRow {
             "change_class": .text(change.rawValue),
             "last_absence": .text(lastAbsence?.description ?? ""),
             "other_flags": .list(otherFlags.map { ["flag_label": .text($0.label), "flag_class": .text($0.rawValue)] }),
+            "school_id": .text(schoolId),
+            "school_phone": .text(schoolPhone ?? ""),
+            "next_step": .text(nextStep ?? ""),
+        ].merging(recentContext) { a, _ in a }
+    }
+
+    /// The recent-absence names; empty texts and an empty `trend` list when they were not counted.
+    private var recentContext: TemplateContext {
+        guard let recent = recentAbsences else {
+            return [
+                "has_recent": .flag(false), "absent_30_days": .text(""), "excused": .text(""),
+                "unexcused": .text(""), "trend": .list([]), "trend_text": .text(""),
+            ]
+        }
+        let points = recent.sparklinePoints
+        let last = points.last ?? (x: 0, y: 0)
+        let trend: TemplateContext = [
+            "label": .text(recent.trendDescription), "points": .text(Sparkline.points(points)),
+            "last_x": .text(Sparkline.number(last.x)), "last_y": .text(Sparkline.number(last.y)),
+            "width": .text(Sparkline.number(Sparkline.width)), "height": .text(Sparkline.number(Sparkline.height)),
+            "base_y": .text(Sparkline.number(Sparkline.height - Sparkline.inset)),
+        ]
+        return [
+            "has_recent": .flag(true), "absent_30_days": .text(String(recent.last30Days)),
+            "excused": .text(String(recent.excused)), "unexcused": .text(String(recent.unexcused)),
+            "trend": .list([trend]), "trend_text": .text(recent.trendText),
         ]
     }
 }

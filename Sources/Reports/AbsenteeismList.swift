@@ -19,10 +19,13 @@ public struct ListedPatient: Sendable, Hashable {
     /// Whether the patient was on last week's list for this practice; nil when unknown, in which case the
     /// flag's `previous_rate` evidence decides whether the row is new.
     public var onLastWeeksList: Bool?
+    /// The patient's recent absences from the absenteeism flag's source; nil when not counted.
+    public var recentAbsences: RecentAbsences?
 
     public init(
         patientId: String, givenName: String?, familyName: String?, birthDate: CivilDate?,
-        practicePatientId: String? = nil, absenteeism: Flag, otherFlags: [Flag] = [], onLastWeeksList: Bool? = nil
+        practicePatientId: String? = nil, absenteeism: Flag, otherFlags: [Flag] = [], onLastWeeksList: Bool? = nil,
+        recentAbsences: RecentAbsences? = nil
     ) {
         self.patientId = patientId
         self.givenName = givenName
@@ -32,6 +35,7 @@ public struct ListedPatient: Sendable, Hashable {
         self.absenteeism = absenteeism
         self.otherFlags = otherFlags
         self.onLastWeeksList = onLastWeeksList
+        self.recentAbsences = recentAbsences
     }
 }
 
@@ -64,17 +68,24 @@ public struct AbsenteeismListOptions: Sendable, Hashable {
     public var includeAtRisk: Bool
     /// Flag kinds shown as "other active flags" (issue 7: shelter, housing, release).
     public var visibleKinds: [FlagKind]
+    /// The clinical lead's suggested next step for each tier (`next_steps` in the pipeline file).
+    public var nextSteps: [AbsenteeismTier: String]
+    /// The districts' school directories, for school names and liaison phones.
+    public var schools: SchoolDirectory
 
     public init(
         atRiskThreshold: Double = 0.05, chronicThreshold: Double = 0.10, includeAtRisk: Bool = true,
         visibleKinds: [FlagKind] = [
             .shelteredHomelessness, .unshelteredHomelessness, .housingInstability, .recentRelease,
-        ]
+        ],
+        nextSteps: [AbsenteeismTier: String] = [:], schools: SchoolDirectory = SchoolDirectory()
     ) {
         self.atRiskThreshold = atRiskThreshold
         self.chronicThreshold = chronicThreshold
         self.includeAtRisk = includeAtRisk
         self.visibleKinds = visibleKinds
+        self.nextSteps = nextSteps
+        self.schools = schools
     }
 }
 
@@ -91,7 +102,10 @@ public struct AbsenteeismRow: Sendable, Hashable {
     /// The source of the row's absenteeism flag (the district's feed).
     public var source: String
     public var schoolId: String
+    /// The school's name: the district's directory's, else the feed's; nil when neither gives one.
     public var schoolName: String?
+    /// The school's attendance or health liaison's phone, from the district's directory.
+    public var schoolPhone: String?
     public var grade: String?
     /// As stored in the flag evidence: `14`, `14.5`.
     public var daysAbsent: String
@@ -105,6 +119,10 @@ public struct AbsenteeismRow: Sendable, Hashable {
     public var otherFlags: [FlagKind]
     /// Every flag this row shows (the absenteeism flag first), for the accounting of disclosures.
     public var disclosedFlags: [Flag]
+    /// Recent absences (30 days, excused and unexcused, 8-week trend); nil when not counted.
+    public var recentAbsences: RecentAbsences? = nil
+    /// The clinical lead's suggested next step for the row's tier; nil when the pipeline gives none.
+    public var nextStep: String? = nil
 
     /// "Family, Given" with whichever parts are known.
     public var displayName: String {
@@ -206,16 +224,22 @@ public struct AbsenteeismList: Sendable, Hashable {
         let previous = e[FlagEvidenceKey.previousRate].flatMap(Double.init)
         let shown = p.otherFlags.filter { $0.status == .active && options.visibleKinds.contains($0.kind) }
         let visible = Set(shown.map(\.kind))
-        return AbsenteeismRow(
+        let schoolId = e[FlagEvidenceKey.schoolId] ?? ""
+        let school = options.schools.school(source: flag.source, id: schoolId)
+        var row = AbsenteeismRow(
             patientId: p.patientId, givenName: p.givenName ?? "", familyName: p.familyName ?? "",
             birthDate: p.birthDate, age: p.birthDate.map { $0.age(on: monday) }, practicePatientId: p.practicePatientId,
-            source: flag.source, schoolId: e[FlagEvidenceKey.schoolId] ?? "", schoolName: e[FlagEvidenceKey.schoolName],
-            grade: e[FlagEvidenceKey.grade], daysAbsent: e[FlagEvidenceKey.daysAbsent] ?? "",
+            source: flag.source, schoolId: schoolId, schoolName: school?.name ?? e[FlagEvidenceKey.schoolName],
+            schoolPhone: school?.liaisonPhone, grade: e[FlagEvidenceKey.grade],
+            daysAbsent: e[FlagEvidenceKey.daysAbsent] ?? "",
             daysEnrolled: Int(e[FlagEvidenceKey.daysEnrolled] ?? "") ?? 0, rate: rate, tier: tier,
             change: change(
                 rate: rate, tier: tier, previousRate: previous, onLastWeeksList: p.onLastWeeksList, options: options),
             lastAbsence: e[FlagEvidenceKey.lastAbsence].flatMap { CivilDate(iso: $0) },
             otherFlags: FlagKind.allCases.filter(visible.contains), disclosedFlags: [flag] + shown)
+        row.recentAbsences = p.recentAbsences
+        row.nextStep = options.nextSteps[tier]
+        return row
     }
 
     /// New when the patient was not listed a week ago (or, unknown, was below this tier's floor); else the

@@ -31,6 +31,9 @@ extension AbsenteeismList {
     public static let csvHeader = [
         "Patient", "Birth date", "Age", "Practice patient ID", "HIE patient ID", "School", "Grade", "Days absent",
         "Days enrolled", "Absence rate", "Tier", "Change since last week", "Last absence", "Other active flags",
+        // Issue 18: added after the first fourteen, so a spreadsheet reading those by position still works.
+        "School ID", "School liaison phone", "Absent last 30 days", "Excused absences", "Unexcused absences",
+        "Absent days per week (8 weeks, oldest first)", "Suggested next step",
         "Attendance data through",
     ]
 
@@ -50,7 +53,10 @@ extension AbsenteeismList {
                 r.displayName, r.birthDate?.description ?? "", r.age.map(String.init) ?? "", r.practicePatientId ?? "",
                 r.patientId, r.schoolName ?? r.schoolId, r.grade ?? "", r.daysAbsent, String(r.daysEnrolled),
                 r.ratePercent, r.tier.label, r.change.rawValue, r.lastAbsence?.description ?? "",
-                r.otherFlags.map(\.label).joined(separator: "; "), through[r.source] ?? "",
+                r.otherFlags.map(\.label).joined(separator: "; "), r.schoolId, r.schoolPhone ?? "",
+                r.recentAbsences.map { String($0.last30Days) } ?? "", r.recentAbsences.map { String($0.excused) } ?? "",
+                r.recentAbsences.map { String($0.unexcused) } ?? "", r.recentAbsences?.trendText ?? "",
+                r.nextStep ?? "", through[r.source] ?? "",
             ])
         }
         return out

@@ -123,6 +123,13 @@ extension SampleWorldWriter {
         if chosen.count < 6 {
             chosen += model.households.filter { h in !chosen.contains { $0.key == h.key } }.prefix(6 - chosen.count)
         }
+        // The family of the most absent Riverside student who is a patient (and not a twin) is in a shelter now,
+        // so a Monday list shows a child with both flags (homeless students miss school more); added last, so
+        // the draws for everyone else stay as they were.
+        let stayingFamilies = shelteredStudentHousehold.map { [$0] } ?? []
+        for key in stayingFamilies where !chosen.contains(where: { $0.key == key }) {
+            if let household = model.households.first(where: { $0.key == key }) { chosen.append(household) }
+        }
         var clients: [Int: (id: String, person: SyntheticPerson)] = [:]
         var clientRows: [[String]] = []
         var enrollmentRows: [[String]] = []
@@ -149,7 +156,7 @@ extension SampleWorldWriter {
             }
             let entry = asOf.adding(days: -rng.int(in: 4...300))
             let stayLength = entry.days(until: asOf)
-            let exited = rng.chance(0.5) && stayLength > 2
+            let exited = rng.chance(0.5) && stayLength > 2 && !stayingFamilies.contains(household.key)
             let exitDate = exited ? entry.adding(days: rng.int(in: 1...min(stayLength - 1, 120))) : nil
             let householdId = "HH\(household.key + 7000)"
             let hoh = members[0]

@@ -8,7 +8,34 @@ extension SampleWorld {
     ]
     static let edfiHeader = [
         "StudentUniqueId", "FirstName", "LastSurname", "BirthDate", "SexDescriptor", "SchoolId", "EventDate",
-        "AttendanceEventCategoryDescriptor",
+        "AttendanceEventCategoryDescriptor", "EntryGradeLevelDescriptor",
+    ]
+    /// A school directory's header (`school_directories` in the delivery pipeline, docs/reports.md).
+    static let schoolDirectoryHeader = ["school_id", "school_name", "liaison_phone"]
+    /// Each district's schools with the attendance or health liaison's (made-up, 555) phone.
+    static let schoolDirectories: [(file: String, schools: [[String]])] = [
+        (
+            "schools-riverside-usd.csv",
+            [
+                ["101", "Riverside Elementary School", "541-555-0101"],
+                ["102", "Millbrook Elementary School", "541-555-0102"],
+                ["201", "Riverside Middle School", "541-555-0201"],
+                ["301", "Riverside High School", "541-555-0301"],
+            ]
+        ),
+        (
+            "schools-lakeside-edfi.csv",
+            [
+                ["255901001", "Lakeside High", "541-555-0171"],
+                ["255901044", "Lakeside Middle", "541-555-0144"],
+                ["255901107", "Lakeside Elementary", "541-555-0107"],
+            ]
+        ),
+    ]
+    /// Ed-Fi GradeLevelDescriptor code values, kindergarten (0) to twelfth grade.
+    static let edfiGrades = [
+        "Kindergarten", "First grade", "Second grade", "Third grade", "Fourth grade", "Fifth grade", "Sixth grade",
+        "Seventh grade", "Eighth grade", "Ninth grade", "Tenth grade", "Eleventh grade", "Twelfth grade",
     ]
 
     /// Header of `truth/students.csv` (written with `--truth`; never in the committed world).
@@ -60,6 +87,13 @@ extension SampleWorldWriter {
 
     func grade(of person: SyntheticPerson) -> Int {
         person.birthDate.age(on: SampleWorld.schoolYearStart) - 5
+    }
+
+    /// The patient among `years` (no twin) who misses the most school days.
+    func mostAbsentPatient(_ years: [StudentYear]) -> SyntheticPerson? {
+        let candidates = years.filter { model.patientIds[$0.person.key] != nil && $0.person.twinOf == nil }
+        func absent(_ year: StudentYear) -> Int { year.codes.filter { $0 == "A" || $0 == "E" }.count }
+        return candidates.max { absent($0) < absent($1) }?.person
     }
 
     /// Draws each student's codes for the year so far; the first four students cover the four absence tiers.
@@ -186,6 +220,7 @@ extension SampleWorldWriter {
         noteTruth(
             SampleWorld.schoolSource, adjusted, corrections: corrections, absent: ["A": 1, "E": 1, "H": 1],
             carriesFERPABasis: true)
+        shelteredStudentHousehold = mostAbsentPatient(adjusted).map { household(of: $0).key }
         try write("inbox/riverside-usd/attendance-\(stamp).csv", header: SampleWorld.schoolHeader, rows: rows)
     }
 
@@ -212,6 +247,7 @@ extension SampleWorldWriter {
                 year.studentId, p.givenName, p.familyName, p.birthDateText,
                 sex.map { "uri://ed-fi.org/SexDescriptor#\($0)" } ?? "", year.school.id, days[day].description,
                 "uri://ed-fi.org/AttendanceEventCategoryDescriptor#\(category[code] ?? "In Attendance")",
+                "uri://ed-fi.org/GradeLevelDescriptor#\(SampleWorld.edfiGrades[min(max(year.grade, 0), 12)])",
             ]
         }
         var rows: [[String]] = []
@@ -261,6 +297,13 @@ extension SampleWorldWriter {
                 source, year.studentId, model.patientIds[year.person.key] ?? "", String(daysAbsent),
                 String(year.enrolled.count), String(year.tier), carriesFERPABasis ? year.ferpaBasis : "not-in-feed",
             ])
+        }
+    }
+
+    /// The districts' school directories: reference data for the Monday lists, no people in it.
+    mutating func writeSchoolDirectories() throws {
+        for directory in SampleWorld.schoolDirectories {
+            try write(directory.file, header: SampleWorld.schoolDirectoryHeader, rows: directory.schools)
         }
     }
 }

@@ -108,6 +108,7 @@ public enum SampleWorld {
             "inbox/county-jail/bookings-\(stamp).csv": jailHeader,
             "inbox/ce-by-name-list/housing-\(stamp).csv": housingHeader,
         ]
+        for directory in schoolDirectories { result[directory.file] = schoolDirectoryHeader }
         for (file, header) in HMISFiles.headers {
             result["inbox/coc-hmis/hmis-export-\(stamp)/\(file)"] = header
         }
@@ -156,6 +157,9 @@ struct SampleWorldWriter {
     var hmisHeads: [SyntheticPerson] = []
     /// Rows of `truth/students.csv`, collected as the school feeds are written.
     var studentTruth: [[String]] = []
+    /// The household of Riverside's most absent patient-student (no twin), whom the HMIS export puts in a
+    /// shelter: set by the school attendance writer.
+    var shelteredStudentHousehold: Int?
     var asOf: CivilDate { options.asOf }
     var stamp: String { options.asOf.description }
 
@@ -183,6 +187,7 @@ struct SampleWorldWriter {
         try writeConsent()
         try writeSchoolAttendance()
         try writeEdFiAttendance()
+        try writeSchoolDirectories()
         try writeHMIS()
         try writeJailBookings()
         try writeHousing()

@@ -122,6 +122,33 @@ package struct ReleaseQueries {
         return dates
     }
 
+    /// The whole-day absences (`absent-excused`, `absent-unexcused`) stored for the practice's attributed,
+    /// active patients from `from` up to the day before `before`, by patient id and source, in date order:
+    /// what a list counts its recent absences from.
+    package func absences(attributedTo practiceId: String, from: CivilDate, before: CivilDate) throws
+        -> [String: [String: [(date: CivilDate, status: AttendanceStatus)]]]
+    {
+        let rows = try connection.execute(
+            """
+            SELECT d.patient_id, d.source, d.attendance_date, d.status
+            FROM lastmile.attendance_day d
+            JOIN lastmile.attribution a ON a.patient_id = d.patient_id AND a.practice_id = $1
+            JOIN lastmile.patient p ON p.patient_id = d.patient_id AND p.active
+            WHERE d.attendance_date >= $2::date AND d.attendance_date < $3::date
+              AND d.status IN ('absent-excused', 'absent-unexcused')
+            ORDER BY d.patient_id, d.source, d.attendance_date
+            """, [practiceId, from, before]
+        ).rows
+        var result: [String: [String: [(date: CivilDate, status: AttendanceStatus)]]] = [:]
+        for row in rows {
+            guard let patient = row["patient_id"], let source = row["source"], let date = row.date("attendance_date"),
+                let status = row["status"].flatMap(AttendanceStatus.init(rawValue:))
+            else { continue }
+            result[patient, default: [:]][source, default: []].append((date, status))
+        }
+        return result
+    }
+
     /// Runs a query selecting `WarehouseRows.flagColumns`, `patientColumns` and `practice_patient_id`.
     private func candidates(_ sql: String, _ parameters: [any SQLParameter]) throws -> ReleaseCandidates {
         var result = ReleaseCandidates()

@@ -153,4 +153,59 @@ import Testing
         #expect(!log.contains(secret), "\(log)")
         #expect(!(failed.stderr + equals.stderr).contains(secret))
     }
+
+    /// Issue 18: with `--log-format json` every line of the log parses as a JSON object, the wrapper's own
+    /// (started, ended, lock held, out of time) and a failing job's text output alike.
+    @Test func aJSONLogHasOnlyJSONLinesEvenWhenTheJobFails() throws {
+        let setup = try Setup(env: "")
+        let stub = setup.directory.url.appendingPathComponent("fails.sh")
+        let hangs = setup.directory.url.appendingPathComponent("hangs.sh")
+        let script = #"""
+            #!/bin/bash
+            echo '{"label":"lastmile","level":"error","msg":"command failed","exit.status":65}' >&2
+            printf 'a text summary: "quoted", back\\slash, tab\there\n'
+            printf 'Fatal error: no newline at the end'
+            exit 65
+            """#
+        try Data(script.utf8).write(to: stub)
+        try Data("#!/bin/bash\nsleep 60\n".utf8).write(to: hangs)
+        for program in [stub, hangs] { chmod(program.path, 0o755) }
+        let failed = try setup.run(
+            ["run", "pipelines/nightly.yaml", "--log-format", "json"], environment: ["LASTMILE_BIN": stub.path])
+        #expect(failed.status == 65)
+        let hung = try setup.run(
+            ["run", "pipelines/nightly.yaml", "--log-format=json"], options: ["--timeout", "1"],
+            environment: ["LASTMILE_BIN": hangs.path, "LASTMILE_KILL_AFTER": "1"])
+        #expect(hung.status == 75)
+        // Another job holds the lock: the refusal is a JSON line too.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = [setup.lock, "sleep", "5"]
+        try holder.run()
+        defer { holder.terminate() }
+        Thread.sleep(forTimeInterval: 0.5)
+        let refused = try setup.run(["--version", "--log-format", "json"])
+        #expect(refused.status == 75)
+
+        let lines = setup.logText().split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        var objects: [[String: Any]] = []
+        for line in lines {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object != nil, "not a JSON object: \(line)")
+            if let object { objects.append(object) }
+        }
+        let wrapper = objects.filter { $0["label"] as? String == "lastmile-cron" }
+        #expect(wrapper.allSatisfy { $0["ts"] is String && $0["level"] is String && $0["msg"] is String })
+        #expect(wrapper.filter { $0["msg"] as? String == "job started" }.count == 2)
+        let ended = wrapper.first { $0["msg"] as? String == "job ended" }
+        #expect(ended?["exit.status"] as? Int == 65)
+        #expect(ended?["level"] as? String == "error")
+        #expect(ended?["process.id"] is Int)
+        let texts = wrapper.compactMap { $0["msg"] as? String == "output" ? $0["text"] as? String : nil }
+        #expect(texts.contains("a text summary: \"quoted\", back\\slash, tab\there"), "\(texts)")
+        #expect(texts.contains("Fatal error: no newline at the end"))
+        #expect(wrapper.contains { $0["msg"] as? String == "job ran out of time" && $0["exit.status"] as? Int == 75 })
+        #expect(objects.contains { $0["label"] as? String == "lastmile" && $0["msg"] as? String == "command failed" })
+        #expect(wrapper.contains { $0["msg"] as? String == "lock held" && $0["exit.status"] as? Int == 75 })
+    }
 }

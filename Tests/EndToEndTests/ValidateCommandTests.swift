@@ -117,6 +117,25 @@ import Testing
             "\(result.stderr)")
     }
 
+    /// Issue 18: the Monday list's next steps and school directories are checked by validate, not on Monday.
+    @Test func aBadNextStepOrSchoolDirectoryFailsValidation() throws {
+        let workspace = try makeWorkspace()
+        try workspace.edit(
+            "pipelines/monday-absenteeism.yaml", replacing: "  at-risk: \"Mention",
+            with: "  at-risk: \"\"\n  urgent: \"Mention")
+        try Data("school_id,school_name,liaison_phone\n101,Riverside Elementary,\n101,Again,\n".utf8)
+            .write(to: workspace.sampleData.appendingPathComponent("schools-riverside-usd.csv"))
+        let result = try validate(workspace)
+        #expect(result.status == 78)
+        #expect(
+            result.stderr.range(
+                of: #"monday-absenteeism\.yaml:\d+:\d+: next_steps\.at-risk: expected a non-empty text value"#,
+                options: .regularExpression) != nil, "\(result.stderr)")
+        #expect(result.stderr.contains("next_steps.urgent: unknown key"))
+        #expect(result.stderr.contains("schools-riverside-usd.csv:3: school_id: this id is already on an earlier line"))
+        #expect(!result.stderr.contains("Again"))
+    }
+
     @Test func aYAMLSyntaxErrorHasLineColumnAndReason() throws {
         let workspace = try makeWorkspace()
         try workspace.edit(

@@ -57,6 +57,32 @@ import Testing
         config.codes = ["attendance_code": ["Suspended": "absent-excused"]]
         #expect(try extract(config, Fixtures.path("school-attendance-edfi.csv")).rejections.isEmpty)
     }
+
+    /// Issue 18: grade was blank on every Ed-Fi row because the layout had no grade column. An ODS export
+    /// joins the student's school association for `EntryGradeLevelDescriptor`; the list shows it short.
+    @Test func edfiGradeComesFromTheEntryGradeLevelDescriptor() throws {
+        var config = SourceConfig.defaults(for: "school-attendance")
+        config.layout = "edfi"
+        let event = "uri://ed-fi.org/AttendanceEventCategoryDescriptor#In Attendance"
+        let csv = """
+            StudentUniqueId,FirstName,LastSurname,BirthDate,SchoolId,EventDate,AttendanceEventCategoryDescriptor,\
+            EntryGradeLevelDescriptor
+            L3001,Ida,Rhodes,2017-02-01,255901107,2026-11-16,\(event),uri://ed-fi.org/GradeLevelDescriptor#Third grade
+            L3002,Eli,Wong,2021-05-05,255901107,2026-11-16,\(event),uri://ed-fi.org/GradeLevelDescriptor#Kindergarten
+            L3003,Mo,Sato,2012-07-07,255901001,2026-11-16,\(event),uri://state.example/GradeLevelDescriptor#Grade 8A
+            L3004,Al,Diaz,2012-07-08,255901001,2026-11-16,\(event),
+
+            """
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("edfi-grade-\(UUID()).csv")
+        try Data(csv.utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let grades = try extract(config, url.path).records.map { r -> String? in
+            if case .attendance(let d) = r.event { d.grade } else { "not attendance" }
+        }
+        #expect(grades == ["3", "K", "Grade 8A", nil])
+        #expect(GradeLevel.short("TWELFTH GRADE") == "12")
+        #expect(GradeLevel.short("07") == "07")
+    }
 }
 
 @Suite struct HMISTests {

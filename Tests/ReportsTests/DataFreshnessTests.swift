@@ -28,7 +28,7 @@ import Testing
         let csv = list.csv()
         #expect(csv.hasPrefix("\u{FEFF}Patient,Birth date,"))
         #expect(csv.contains(",Attendance data through\r\n"))
-        #expect(csv.contains(",Sheltered homelessness,2026-11-20 (riverside-usd)\r\n"))
+        #expect(csv.contains(",Sheltered homelessness,RUSD-104,,,,,,,2026-11-20 (riverside-usd)\r\n"))
         #expect(!csv.contains("Warning"))
     }
 

@@ -71,6 +71,9 @@ public struct SchoolAttendanceExtractor: Extractor {
                             "Early departure": "partial-day", "Partial": "partial-day",
                         ],
                         namespaced: true)),
+                // Not on StudentSchoolAttendanceEvent itself: an ODS export joins the student's
+                // StudentSchoolAssociation for it. A descriptor (`…/GradeLevelDescriptor#Third grade`), read as `3`.
+                ColumnSpec("grade", header: "EntryGradeLevelDescriptor"),
                 ColumnSpec("ferpa_basis"),
             ]),
         aggregateLayout,
@@ -159,7 +162,7 @@ public struct SchoolAttendanceExtractor: Extractor {
                 state: try row.text(state), postalCode: try row.text(postal), phone: try row.text(phone))
             let event = AttendanceDay(
                 schoolId: try row.requiredText(school), schoolName: try row.text(schoolName),
-                grade: try row.text(grade),
+                grade: try row.text(grade).map(GradeLevel.short),
                 date: day, status: statuses[status], minutesAbsent: try row.int(minutes))
             var recordLabels = labels
             if ferpa.isPresent, row.row.isEmpty(ferpa.index) { recordLabels.insert(.ferpaBasisMissing) }
@@ -226,5 +229,25 @@ extension SchoolAttendanceExtractor {
                 source: name, recordId: "totals/\(id)/\(schoolId)/\(day)", person: person,
                 event: .attendanceTotals(totals), labels: recordLabels, provenance: row.provenance())
         }
+    }
+}
+
+/// School grade levels as a list shows them: `PK`, `K`, `1` … `12`.
+public enum GradeLevel {
+    /// Ed-Fi GradeLevelDescriptor code values and their short forms.
+    static let edFi: [String: String] = [
+        "infant/toddler": "PK", "preschool/prekindergarten": "PK", "early education": "PK",
+        "transitional kindergarten": "TK", "kindergarten": "K", "first grade": "1", "second grade": "2",
+        "third grade": "3", "fourth grade": "4", "fifth grade": "5", "sixth grade": "6", "seventh grade": "7",
+        "eighth grade": "8", "ninth grade": "9", "tenth grade": "10", "eleventh grade": "11", "twelfth grade": "12",
+        "ungraded": "UG",
+    ]
+
+    /// The short form of a grade: an Ed-Fi descriptor (namespace and all, any case) as `3`, `K`; any other
+    /// value as sent, after the `#` of a namespaced one.
+    public static func short(_ value: String) -> String {
+        let code = value.split(separator: "#", omittingEmptySubsequences: false).last.map(String.init) ?? value
+        let trimmed = String(code.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+        return edFi[trimmed.lowercased()] ?? trimmed
     }
 }
