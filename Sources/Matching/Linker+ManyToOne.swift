@@ -41,6 +41,8 @@ extension Linker {
         var bestWeight: Double
         /// No pair of members conflicts (members are chained by agreement, not every pair need agree).
         var isOnePerson: Bool
+        /// The members' positions in the list of claims (for the pairwise relations).
+        var local: [Int]
     }
 
     /// Groups the claims on one patient by pairwise agreement, strongest group first.
@@ -72,14 +74,34 @@ extension Linker {
             return ClaimGroup(
                 members: local.map { claims[$0] },
                 bestWeight: local.map { decisions[claims[$0]].matchWeight }.max() ?? -.infinity,
-                isOnePerson: noConflict)
+                isOnePerson: noConflict, local: local)
         }
         // Ties in weight are broken by the smallest incoming position only to fix the order of the list; a tie
         // never wins (see `wins`), so which group comes first among equals does not change a decision.
-        return groups.sorted {
+        let sorted = groups.sorted {
             $0.bestWeight != $1.bestWeight
                 ? $0.bestWeight > $1.bestWeight : ($0.members.min() ?? 0) < ($1.members.min() ?? 0)
         }
+        return Self.joiningCompatible(sorted) { a, b in related[a * n + b] != .conflict }
+    }
+
+    /// Joins into the strongest group every other one-person group that conflicts with none of its members.
+    ///
+    /// Two copies of one person with different typos of the given name (JW 0.80–0.92) are `compatible`, not
+    /// `agree`: each reached the match threshold against the patient on its own and nothing says they are two
+    /// people, so they are one claim. Groups with a conflict (a twin, a junior) stay apart and contest.
+    static func joiningCompatible(_ groups: [ClaimGroup], compatible: (Int, Int) -> Bool) -> [ClaimGroup] {
+        guard var first = groups.first, first.isOnePerson else { return groups }
+        var rest: [ClaimGroup] = []
+        for g in groups.dropFirst() {
+            if g.isOnePerson && g.local.allSatisfy({ a in first.local.allSatisfy { compatible(a, $0) } }) {
+                first.members += g.members
+                first.local += g.local
+            } else {
+                rest.append(g)
+            }
+        }
+        return [first] + rest
     }
 
     /// Whether the strongest group's claim beats the runner-up group's by the tie margin (and not by zero).
