@@ -34,7 +34,7 @@ import Testing
 
     @Test func aTypoedGivenNameWithoutBirthDateReachesComparison() {
         var typo = Self.marisol
-        typo.givenName = "Marysol"  // a typo that keeps the NYSIIS code
+        typo.givenName = "Marissol"  // a doubled letter: the same NYSIIS code
         typo.birthDate = nil
         typo.street = "7 Alder Way"
         typo.postalCode = "97030"
@@ -124,5 +124,22 @@ extension RecallTests {
         var brother = typo
         brother.sex = .male
         #expect(!Self.identityIsClear(brother, patient: adaeze))
+    }
+}
+
+extension RecallTests {
+    @Test func copiesWhoseBirthDatesDifferEachInOnePlaceFromThePatientsAllLink() {
+        // Each copy is one component off the patient's birth date, in a different component, so the two copies
+        // are more than one component apart: a corruption of each, not a parent and a child.
+        let elizabeth = ManyToOneTests.elizabeth
+        var year = elizabeth
+        year.birthDate = CivilDate(year: 2013, month: 3, day: 14)
+        var day = elizabeth
+        day.birthDate = CivilDate(year: 2012, month: 3, day: 11)
+        let alone = Self.linker(mpi: [elizabeth], incoming: [year]).link()
+        #expect(alone.decisions[0].decision == .match, "each copy alone links")
+        let run = Self.linker(mpi: [elizabeth], incoming: [year, day, elizabeth]).link()
+        #expect(run.decisions.map(\.decision) == [.match, .match, .match])
+        #expect(run.decisions.allSatisfy { $0.mpi == Self.mpi.count })
     }
 }
