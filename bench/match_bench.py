@@ -6,6 +6,7 @@ other; each reported figure is the median over --runs runs. Ratios compare lastm
 configuration by F1.
 """
 import argparse
+import csv
 import json
 import os
 import platform
@@ -17,6 +18,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+# Worlds of the independent generator (bench/gen_world.py): MPI size and extra arguments.
+GEN = {"gen10k": (10_000, []), "gen100k": (100_000, []), "gensparse": (5_700, ["--sparse"])}
 
 
 def timed(cmd, log):
@@ -38,15 +41,54 @@ def score(score_py, links, truth):
     return json.loads(out.splitlines()[0])
 
 
+def febrl3_split(src, d):
+    """FEBRL3 as a linkage set: its -org records are the MPI, its -dup- records (1 to 5 a person) come in."""
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(src, "records.csv"), newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    header, rows = rows[0], rows[1:]
+    orgs = {r[0] for r in rows if r[0].endswith("-org")}
+    with open(os.path.join(d, "mpi.csv"), "w", newline="", encoding="utf-8") as m, \
+            open(os.path.join(d, "incoming.csv"), "w", newline="", encoding="utf-8") as i, \
+            open(os.path.join(d, "truth.csv"), "w", newline="", encoding="utf-8") as t:
+        mw, iw, tw = csv.writer(m), csv.writer(i), csv.writer(t)
+        mw.writerow(header)
+        iw.writerow(header)
+        tw.writerow(["incoming_id", "mpi_id"])
+        for r in rows:
+            if r[0] in orgs:
+                mw.writerow(r)
+            else:
+                iw.writerow(r)
+                org = r[0].split("-dup-")[0] + "-org"
+                tw.writerow([r[0], org if org in orgs else ""])
+
+
 def dataset(a, name):
+    """The files of a set: FEBRL, a `lastmile sample-data` world (10k, 100k, 1m) or a gen_world.py world."""
     if name == "febrl4":
         d = a.febrl
+    elif name == "febrl3":
+        d = os.path.join(a.work, "worlds", "febrl3-split")
+        if not os.path.exists(os.path.join(d, "truth.csv")):
+            febrl3_split(os.path.join(os.path.dirname(a.febrl), "febrl3"), d)
+    elif name in GEN:
+        size, extra = GEN[name]
+        d = os.path.join(a.work, "worlds", f"{name}-s{a.gen_seed}")
+        if not os.path.exists(os.path.join(d, "truth.csv")):
+            subprocess.run([a.gen_python, os.path.join(HERE, "gen_world.py"), "--mpi-size", str(size), "--seed",
+                            str(a.gen_seed), "--out", d] + extra, check=True)
     else:
         d = os.path.join(a.work, "worlds", name)
         if not os.path.exists(os.path.join(d, "truth.csv")):
             subprocess.run([a.lastmile, "sample-data", "generate", "--benchmark", "--mpi-size", str(SIZES[name]),
                             "--seed", "7", "--out", d], check=True, stderr=subprocess.DEVNULL)
     return {k: os.path.join(d, k + ".csv") for k in ("mpi", "incoming", "truth")}
+
+
+def count_rows(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return max(0, sum(1 for _ in csv.reader(f)) - 1)
 
 
 def main():
@@ -58,6 +100,8 @@ def main():
     ap.add_argument("--febrl", required=True)
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--tools", default="lastmile,splink-full,splink-core")
+    ap.add_argument("--gen-python", default=sys.executable, help="a Python with Faker, for gen_world.py")
+    ap.add_argument("--gen-seed", type=int, default=29, help="seed of gen_world.py worlds")
     ap.add_argument("sets", nargs="+")
     a = ap.parse_args()
     out_dir = os.path.join(a.work, "runs")
@@ -67,9 +111,10 @@ def main():
         f = dataset(a, s)
         for tool in a.tools.split(","):
             links = os.path.join(out_dir, f"{s}-{tool}.csv")
+            review = os.path.join(out_dir, f"{s}-{tool}-review.csv")
             if tool == "lastmile":
                 cmd = [a.lastmile, "link", "--mpi", f["mpi"], "--incoming", f["incoming"], "--out", links,
-                       "--review-out", os.path.join(out_dir, f"{s}-{tool}-review.csv")]
+                       "--review-out", review]
             else:
                 cmd = [a.python, os.path.join(HERE, "match_splink.py"), "--mpi", f["mpi"], "--incoming",
                        f["incoming"], "--out", links, "--config", tool.split("-")[1]]
@@ -79,18 +124,21 @@ def main():
                 walls.append(w)
                 rsss.append(r)
             sc = score(a.score, links, f["truth"])
+            # Splink has no review band: every record at p >= 0.5 is linked.
+            review_share = count_rows(review) / count_rows(f["incoming"]) if tool == "lastmile" else 0.0
             row = dict(set=s, tool=tool, precision=sc["precision"], recall=sc["recall"], f1=sc["f1"],
-                       links=sc["links"], wall_s=round(statistics.median(walls), 1),
+                       links=sc["links"], review=round(review_share, 4), wall_s=round(statistics.median(walls), 1),
                        peak_mib=round(statistics.median(rsss)), runs=a.runs,
                        date=time.strftime("%Y-%m-%d"), machine=f"{platform.machine()}, {os.cpu_count()} cores")
             results.append(row)
             with open(os.path.join(a.work, "match-results.jsonl"), "a") as j:
                 j.write(json.dumps(row) + "\n")
-            print(f"{s:<7} {tool:<12} P={row['precision']:.4f} R={row['recall']:.4f} F1={row['f1']:.4f} "
-                  f"wall={row['wall_s']:>7.1f}s peak={row['peak_mib']:>6} MiB", flush=True)
+            print(f"{s:<9} {tool:<12} P={row['precision']:.4f} R={row['recall']:.4f} F1={row['f1']:.4f} "
+                  f"review={100 * row['review']:.2f}% wall={row['wall_s']:>7.1f}s peak={row['peak_mib']:>6} MiB",
+                  flush=True)
     print()
-    print("| set | tool | precision | recall | F1 | wall s | peak MiB | wall ratio | RSS ratio |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| set | tool | precision | recall | F1 | review | wall s | peak MiB | wall ratio | RSS ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for s in a.sets:
         rows = [r for r in results if r["set"] == s]
         splink = [r for r in rows if r["tool"].startswith("splink")]
@@ -104,7 +152,7 @@ def main():
             else:
                 ratio = " | "
             print(f"| {s} | {r['tool']} | {r['precision']:.4f} | {r['recall']:.4f} | {r['f1']:.4f} | "
-                  f"{r['wall_s']:.1f} | {r['peak_mib']} | {ratio} |")
+                  f"{100 * r['review']:.2f} % | {r['wall_s']:.1f} | {r['peak_mib']} | {ratio} |")
 
 
 if __name__ == "__main__":

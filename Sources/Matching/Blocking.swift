@@ -20,6 +20,11 @@ public enum BlockingRule: String, CaseIterable, Codable, Sendable {
     case phone = "phone"
     /// House number and the first three letters of the street name, across postal codes and spellings of the rest.
     case streetNumberAndName = "house number+street prefix"
+    /// The given name and the family name's NYSIIS: a typo'd family name still meets its patient when no rule
+    /// on the birth date can (a birth date missing on either side).
+    case givenFamilyPhonetic = "given name+family NYSIIS"
+    /// The family name and the given name's NYSIIS: the same for a typo'd given name.
+    case familyGivenPhonetic = "family name+given NYSIIS"
 
     /// Rules whose oversized blocks may be skipped; the others always run, so no pair sharing an exact
     /// birth date and family name (same NYSIIS and year) is ever dropped.
@@ -31,7 +36,7 @@ public enum BlockingRule: String, CaseIterable, Codable, Sendable {
     /// The largest block this rule uses: common full names and given-name keys are left to the date rules.
     func cap(_ maxBlockSize: Int) -> Int {
         switch self {
-        case .names: min(maxBlockSize, 300)
+        case .names, .givenFamilyPhonetic, .familyGivenPhonetic: min(maxBlockSize, 300)
         case .givenPhoneticBirthYearMonth: min(maxBlockSize, 200)
         case .birthDate: min(maxBlockSize, 25)
         default: maxBlockSize
@@ -66,6 +71,16 @@ public enum BlockingRule: String, CaseIterable, Codable, Sendable {
             let g = p.records[i].given
             guard g >= 0, p.records[i].birth != 0 else { return nil }
             return UInt64(UInt32(lex.phonetic[Int(g)])) << 24 | UInt64(p.records[i].birth / 100)
+        case .givenFamilyPhonetic:
+            let g = p.records[i].given
+            let f = p.records[i].family
+            guard g >= 0, f >= 0 else { return nil }
+            return UInt64(UInt32(g)) << 32 | UInt64(UInt32(lex.phonetic[Int(f)]))
+        case .familyGivenPhonetic:
+            let g = p.records[i].given
+            let f = p.records[i].family
+            guard g >= 0, f >= 0 else { return nil }
+            return UInt64(UInt32(f)) << 32 | UInt64(UInt32(lex.phonetic[Int(g)]))
         case .ssn:
             return p.records[i].ssn < 0 ? nil : UInt64(p.records[i].ssn)
         case .ssnLast4GivenInitial:

@@ -41,6 +41,8 @@ extension Linker {
         var bestWeight: Double
         /// No pair of members conflicts (members are chained by agreement, not every pair need agree).
         var isOnePerson: Bool
+        /// The members' positions in the list of claims (for the pairwise relations).
+        var local: [Int]
     }
 
     /// Groups the claims on one patient by pairwise agreement, strongest group first.
@@ -56,7 +58,7 @@ extension Linker {
         if n <= Self.maxClaimsCompared {
             for a in 0..<n {
                 for b in (a + 1)..<n {
-                    let r = relation(claims[a], claims[b], comparer)
+                    let r = relation(claims[a], claims[b], comparer, patient: decisions[claims[a]].mpi)
                     related[a * n + b] = r
                     related[b * n + a] = r
                     guard r == .agree else { continue }
@@ -72,14 +74,34 @@ extension Linker {
             return ClaimGroup(
                 members: local.map { claims[$0] },
                 bestWeight: local.map { decisions[claims[$0]].matchWeight }.max() ?? -.infinity,
-                isOnePerson: noConflict)
+                isOnePerson: noConflict, local: local)
         }
         // Ties in weight are broken by the smallest incoming position only to fix the order of the list; a tie
         // never wins (see `wins`), so which group comes first among equals does not change a decision.
-        return groups.sorted {
+        let sorted = groups.sorted {
             $0.bestWeight != $1.bestWeight
                 ? $0.bestWeight > $1.bestWeight : ($0.members.min() ?? 0) < ($1.members.min() ?? 0)
         }
+        return Self.joiningCompatible(sorted) { a, b in related[a * n + b] != .conflict }
+    }
+
+    /// Joins into the strongest group every other one-person group that conflicts with none of its members.
+    ///
+    /// Two copies of one person with different typos of the given name (JW 0.80–0.92) are `compatible`, not
+    /// `agree`: each reached the match threshold against the patient on its own and nothing says they are two
+    /// people, so they are one claim. Groups with a conflict (a twin, a junior) stay apart and contest.
+    static func joiningCompatible(_ groups: [ClaimGroup], compatible: (Int, Int) -> Bool) -> [ClaimGroup] {
+        guard var first = groups.first, first.isOnePerson else { return groups }
+        var rest: [ClaimGroup] = []
+        for g in groups.dropFirst() {
+            if g.isOnePerson && g.local.allSatisfy({ a in first.local.allSatisfy { compatible(a, $0) } }) {
+                first.members += g.members
+                first.local += g.local
+            } else {
+                rest.append(g)
+            }
+        }
+        return [first] + rest
     }
 
     /// Whether the strongest group's claim beats the runner-up group's by the tie margin (and not by zero).
@@ -98,23 +120,34 @@ extension Linker {
         /// Not close enough to tell on their own (two different typos of one name), but nothing contradicts.
         case compatible
         /// Different people: given names disagree (twins), or birth dates (a parent and a child), sex, SSN or
-        /// generational suffixes (JR against SR) do.
+        /// generational suffixes (JR against SR) do, and on that field at least one of the two is not close to
+        /// the patient (two typos of one birth date, each one component from the patient's, are no conflict).
         case conflict
     }
 
-    /// Compares incoming records `a` and `b` (positions in the inputs).
-    func relation(_ a: Int, _ b: Int, _ comparer: PairComparer) -> ClaimRelation {
+    /// Compares incoming records `a` and `b` (positions in the inputs) that both claim MPI record `patient`.
+    func relation(_ a: Int, _ b: Int, _ comparer: PairComparer, patient: Int? = nil) -> ClaimRelation {
         let records = inputs.incoming.records
         let v = comparer.levels(a, b)
         let given = v.level(PairComparer.given)
         let birth = v.level(PairComparer.birth)
-        guard given != ScoringTables.givenElse,
-            birth == 15 || birth <= 2,
-            v.level(PairComparer.sexF) != 1,
-            v.level(PairComparer.ssnF) != MatchField.ssn.elseLevel,
+        // A disagreement between two claimants is explained by corruption, not by two people, when both are close
+        // to the patient on that field (JENNY and HENNIFER both close to JENNIFER); a twin or a junior is not.
+        let toPatientA = patient.map { inputs.comparer.levels(a, $0) }
+        let toPatientB = patient.map { inputs.comparer.levels(b, $0) }
+        func bothClose(_ field: Int, within maxLevel: Int) -> Bool {
+            guard let va = toPatientA, let vb = toPatientB else { return false }
+            return va.level(field) <= maxLevel && vb.level(field) <= maxLevel
+        }
+        let givenConflict = given == ScoringTables.givenElse && !bothClose(PairComparer.given, within: 2)
+        let birthConflict = birth != 15 && birth > 2 && !bothClose(PairComparer.birth, within: 2)
+        let sexConflict = v.level(PairComparer.sexF) == 1 && !bothClose(PairComparer.sexF, within: 0)
+        let ssnConflict =
+            v.level(PairComparer.ssnF) == MatchField.ssn.elseLevel && !bothClose(PairComparer.ssnF, within: 1)
+        guard !givenConflict, !birthConflict, !sexConflict, !ssnConflict,
             !Self.suffixesConflict(records[a].suffix, records[b].suffix)
         else { return .conflict }
-        guard given <= 2 else { return .compatible }
+        guard given <= 2, birth == 15 || birth <= 2 else { return .compatible }
         if tables.capsHouseholdEvidence && v.isHousehold
             && !Self.identityIsClear(v, records[a].suffix, records[b].suffix)
         {

@@ -78,10 +78,13 @@ struct ScoringTables: Sendable {
         // disagrees, agreement on a household field is no evidence of identity.
         let identityDisagrees = capsHouseholdEvidence && (g == Self.givenElse || (b != 15 && b >= 3))
         var total = 0.0
-        // Address, city, postal code and phone agree together whenever people share a home, so with households
-        // in the data only the strongest of their agreements counts (disagreements all count).
+        // Address, city, postal code and phone agree together whenever people share a home, and disagree together
+        // when a family moves, so with households in the data only the strongest of their agreements and the
+        // strongest of their disagreements count.
         var bestHouseholdAgreement = 0.0
         var bestHouseholdIndex = -1
+        var worstHouseholdDisagreement = 0.0
+        var worstHouseholdIndex = -1
         for f in 0..<Self.fields.count where fieldsInModel[f] {
             let level = v.level(f)
             if level == 15 { continue }
@@ -122,6 +125,20 @@ struct ScoringTables: Sendable {
                     FieldWeight(field: field.rawValue, level: field.levelLabels[level] + note, weight: w))
                 continue
             }
+            if capsHouseholdEvidence && isHouseholdField && w < 0 {
+                if w < worstHouseholdDisagreement {
+                    if worstHouseholdIndex >= 0 { Self.overlap(explain, worstHouseholdIndex, moved: true) }
+                    total += w - worstHouseholdDisagreement
+                    worstHouseholdDisagreement = w
+                    worstHouseholdIndex = explain?.pointee.count ?? 0
+                } else {
+                    note += Self.movedNote
+                    w = 0
+                }
+                explain?.pointee.append(
+                    FieldWeight(field: field.rawValue, level: field.levelLabels[level] + note, weight: w))
+                continue
+            }
             total += w
             explain?.pointee.append(
                 FieldWeight(field: field.rawValue, level: field.levelLabels[level] + note, weight: w))
@@ -129,10 +146,12 @@ struct ScoringTables: Sendable {
         return total
     }
 
-    /// Marks an explained household field as superseded by a stronger one.
-    static func overlap(_ explain: UnsafeMutablePointer<[FieldWeight]>?, _ k: Int) {
+    static let movedNote = " (overlaps a stronger address/phone disagreement: a move changes them together)"
+
+    /// Marks an explained household field as superseded by a stronger agreement (or disagreement, `moved`).
+    static func overlap(_ explain: UnsafeMutablePointer<[FieldWeight]>?, _ k: Int, moved: Bool = false) {
         guard let explain else { return }
-        explain.pointee[k].level += " (overlaps a stronger address/phone agreement)"
+        explain.pointee[k].level += moved ? movedNote : " (overlaps a stronger address/phone agreement)"
         explain.pointee[k].weight = 0
     }
 
@@ -169,7 +188,7 @@ public struct LinkDecision: Sendable, Hashable {
     public var runnerUp: Int?
     public var runnerUpProbability: Double?
     /// Blocking rules (bits in `BlockingRule.allCases` order) under which the best pair shares a key.
-    var rulesMask: UInt8
+    var rulesMask: UInt32
 }
 
 /// The outcome of linking every incoming record.
@@ -330,12 +349,12 @@ public final class Linker: Sendable {
         let t = model.thresholds
         let p = tables.probability(bits: s.bestWeight)
         let p2 = s.second >= 0 ? tables.probability(bits: s.secondWeight) : nil
-        var mask: UInt8 = 0
+        var mask: UInt32 = 0
         for (r, rule) in index.rules.enumerated() {
             if let a = rule.key(inputs.incoming, i, inputs.lexicon),
                 a == rule.key(inputs.mpi, Int(s.best), inputs.lexicon)
             {
-                mask |= 1 << UInt8(r)
+                mask |= 1 << UInt32(r)
             }
         }
         let decision: MatchDecision
@@ -361,8 +380,11 @@ public final class Linker: Sendable {
     }
 
     /// Whether a pair sharing a home is told apart from the relatives it lives with: given name and birth date
-    /// both agree closely; or the full SSN agrees (and not both name and date disagree); or the birth date is
-    /// missing, the given name agrees exactly (or as a nickname) and no generational suffixes conflict.
+    /// both agree closely; or the birth date agrees exactly, the given name is similar (a typo beyond one edit,
+    /// the same NYSIIS) and neither sex nor generational suffix conflicts (a twin has the birth date, not the
+    /// name); or the full SSN agrees (and not both name and date disagree); or the birth date is missing, the
+    /// given name agrees exactly (or as a nickname, or within one typo when sex agrees) and no generational
+    /// suffixes conflict.
     func householdIdentityIsClear(_ s: Scored, incoming i: Int) -> Bool {
         Self.identityIsClear(s.bestLevels, inputs.incoming.records[i].suffix, inputs.mpi.records[Int(s.best)].suffix)
     }
@@ -373,7 +395,10 @@ public final class Linker: Sendable {
         let b = v.level(PairComparer.birth)
         if g <= 2 && b <= 2 { return true }
         if v.level(PairComparer.ssnF) == 0 && !(g == ScoringTables.givenElse && b != 15 && b >= 3) { return true }
-        return b == 15 && g <= 1 && !suffixesConflict(suffixA, suffixB)
+        guard !suffixesConflict(suffixA, suffixB) else { return false }
+        let sexAgrees = v.level(PairComparer.sexF) == 0
+        if b == 0 && g <= 3 && v.level(PairComparer.sexF) != 1 { return true }
+        return b == 15 && (g <= 1 || (g == 2 && sexAgrees))
     }
 
     /// Both records carry a generational suffix and they differ (JR against SR, II against III).
@@ -384,7 +409,7 @@ public final class Linker: Sendable {
         guard !links.isEmpty else { return }
         var missProduct = 1.0
         for (r, rule) in index.rules.enumerated() {
-            let bit: UInt8 = 1 << UInt8(r)
+            let bit: UInt32 = 1 << UInt32(r)
             let others = links.filter { $0.rulesMask & ~bit != 0 }
             guard !others.isEmpty else { continue }
             let recall = Double(others.filter { $0.rulesMask & bit != 0 }.count) / Double(others.count)

@@ -94,12 +94,15 @@ public enum ModelTrainer {
         let scale = Double(nIn) / Double(max(1, sample.count))
         let present = fraction(inputs.incoming) * fraction(inputs.mpi)
         let matches = a.lambda * Double(dobPairs) * scale / max(0.05, m[MatchField.birthDate.ordinal][0] * present)
+        // At most one match per incoming record; a patient may be matched by several (an incoming file is not
+        // de-duplicated), so the MPI's size is no bound.
         let allPairs = Double(max(1, nIn)) * Double(max(1, nMPI))
-        let lambda = min(max(matches, 1) / allPairs, Double(min(nIn, nMPI)) / allPairs, 0.5)
+        let lambda = min(max(matches, 1) / allPairs, Double(nIn) / allPairs, 0.5)
 
         // Floors keep every weight finite. A level that neither matches nor non-matches showed (both below
         // 1e-4) weighs nothing rather than the ratio of two floors.
         for f in fields.indices {
+            m[f] = withDisagreementFloor(m[f])
             m[f] = m[f].map { max($0, 1e-5) }
             u[f] = u[f].map { max($0, 1e-7) }
             for l in m[f].indices where m[f][l] < 1e-4 && u[f][l] < 1e-4 { m[f][l] = u[f][l] }
@@ -132,6 +135,20 @@ public enum ModelTrainer {
         return FellegiSunterModel(
             probabilityTwoRandomRecordsMatch: lambda, comparisons: comparisons, thresholds: options.thresholds,
             capsHouseholdEvidence: hhPairs >= max(30, nMPI / 100), training: summary)
+    }
+
+    /// The least m of a field's disagreement level: every field is mistyped now and then by someone, even where
+    /// the training data shows no such error (no sex or SSN ever wrong in one synthetic world), so one
+    /// disagreement weighs at most about log2(1/200) against a pair rather than log2(1e-5).
+    static let minimumDisagreementM = 0.005
+
+    /// `m` with its last (else) level raised to `minimumDisagreementM`, the other levels scaled to keep the sum.
+    static func withDisagreementFloor(_ m: [Double]) -> [Double] {
+        guard let last = m.last, last < minimumDisagreementM, m.count > 1 else { return m }
+        let rest = m.dropLast().reduce(0, +)
+        guard rest > 0 else { return m }
+        let scale = (1 - minimumDisagreementM) / rest
+        return m.dropLast().map { $0 * scale } + [minimumDisagreementM]
     }
 
     static func fraction(_ people: EncodedPeople) -> Double {

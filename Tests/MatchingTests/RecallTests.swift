@@ -1,0 +1,145 @@
+// Recall on data unlike the worlds the matcher was first tuned on (issue #15): typo'd names without a birth
+// date reach comparison, copies of one person with different typos link together, a moved family's patient
+// still links, and sparse records (names, birth date, town) link when those agree. Uses the model trained in
+// `ModelTests` unless a test trains its own.
+import LastMileCore
+import Testing
+
+@testable import Matching
+
+@Suite struct RecallTests {
+    static let mpi = ModelTests.world.mpi
+    static var model: FellegiSunterModel { ModelTests.model }
+
+    static let marisol = PersonIdentity(
+        givenName: "Marisol", familyName: "Quintanilla", birthDate: CivilDate(year: 1984, month: 11, day: 3),
+        sex: .female, street: "41 Juniper Court", city: "Fairview", state: "OR", postalCode: "97024",
+        phone: "503-555-0142")
+
+    static func linker(mpi extra: [PersonIdentity], incoming: [PersonIdentity]) -> Linker {
+        Linker(model: model, inputs: MatchInputs(mpi: mpi + extra, incoming: incoming))
+    }
+
+    @Test func aTypoedFamilyNameWithoutBirthDateReachesComparison() {
+        // No birth date on the incoming side, so no date rule applies; no SSN, a new phone and a new home.
+        var typo = Self.marisol
+        typo.familyName = "Quintanila"  // one L dropped: the same NYSIIS code
+        typo.birthDate = nil
+        typo.street = "7 Alder Way"
+        typo.postalCode = "97030"
+        typo.phone = "503-555-7788"
+        let linker = Self.linker(mpi: [Self.marisol], incoming: [typo])
+        #expect(linker.candidates(0).contains(Int32(Self.mpi.count)))
+    }
+
+    @Test func aTypoedGivenNameWithoutBirthDateReachesComparison() {
+        var typo = Self.marisol
+        typo.givenName = "Marissol"  // a doubled letter: the same NYSIIS code
+        typo.birthDate = nil
+        typo.street = "7 Alder Way"
+        typo.postalCode = "97030"
+        typo.phone = "503-555-7788"
+        let linker = Self.linker(mpi: [Self.marisol], incoming: [typo])
+        #expect(linker.candidates(0).contains(Int32(Self.mpi.count)))
+    }
+
+    @Test func copiesWithDifferentTyposOfTheGivenNameAllLink() {
+        // "Lizabeth" and "Elizabet" are each one edit from "Elizabeth" but two from each other (Jaro–Winkler
+        // below 0.92): compatible, not agreeing. Nothing says they are two people, so both link.
+        let elizabeth = ManyToOneTests.elizabeth
+        var front = elizabeth
+        front.givenName = "Lizabeth"
+        var back = elizabeth
+        back.givenName = "Elizabet"
+        let run = Self.linker(mpi: [elizabeth], incoming: [front, back]).link()
+        #expect(run.decisions.map(\.decision) == [.match, .match])
+        #expect(run.decisions.allSatisfy { $0.mpi == Self.mpi.count })
+    }
+}
+
+@Suite struct RecallTrainingTests {
+    static func train(_ inputs: MatchInputs) -> FellegiSunterModel {
+        var options = TrainingOptions()
+        options.randomPairs = 400_000
+        return ModelTrainer.train(inputs, options: options)
+    }
+
+    @Test func priorCountsEveryIncomingRecordOfAPatient() {
+        // Four records of each incoming person: a patient is matched by four incoming records, so there are more
+        // matches than MPI records. The prior must not be capped at one match per patient.
+        let world = ModelTests.world
+        let incoming = Array(repeating: world.incoming, count: 4).flatMap { $0 }
+        let model = Self.train(MatchInputs(mpi: world.mpi, incoming: incoming))
+        let trueRate = Double(4 * world.truth.count) / (Double(world.mpi.count) * Double(incoming.count))
+        let estimated = model.probabilityTwoRandomRecordsMatch
+        #expect(estimated > trueRate / 1.6 && estimated < trueRate * 1.6, "λ \(estimated) vs \(trueRate)")
+    }
+
+    @Test func aFieldNeverWrongInTrainingStillHasABoundedDisagreementWeight() throws {
+        // `SyntheticWorld` never corrupts sex, so EM finds m(sex disagrees) ≈ 0; real feeds mistype it now and then.
+        let sex = try #require(ModelTests.model.comparison(.sex))
+        let disagreement = try #require(sex.levels.last)
+        #expect(disagreement.m >= ModelTrainer.minimumDisagreementM)
+        #expect(disagreement.matchWeight > -8, "weight \(disagreement.matchWeight)")
+        #expect(abs(sex.levels.map(\.m).reduce(0, +) - 1) < 1e-9)
+    }
+}
+
+extension RecallTests {
+    @Test func aMovedFamilyCountsItsAddressDisagreementOnce() {
+        // Street, postal code and phone all change in a move: one piece of evidence, not three.
+        var moved = Self.marisol
+        moved.street = "7 Alder Way"
+        moved.postalCode = "97030"
+        moved.phone = "503-555-7788"
+        let explanation = Self.linker(mpi: [Self.marisol], incoming: [moved])
+            .explain(incoming: 0, mpi: Self.mpi.count)
+        let household = explanation.fields.filter { ["street", "postal_code", "phone", "city"].contains($0.field) }
+        #expect(household.filter { $0.weight < 0 }.count == 1)
+        #expect(household.filter { $0.weight == 0 }.count == 2)
+    }
+}
+
+extension RecallTests {
+    static let okonkwoHome = PersonIdentity(
+        familyName: "Okonkwo", sex: .female, street: "12 Oak Street", city: "Riverside", state: "CA",
+        postalCode: "94110", phone: "415-555-2671")
+
+    /// Whether the household identity rule tells incoming `person` from the relatives of the MPI's `patient`.
+    static func identityIsClear(_ person: PersonIdentity, patient: PersonIdentity) -> Bool {
+        let linker = Self.linker(mpi: [patient], incoming: [person])
+        return Linker.identityIsClear(linker.inputs.comparer.levels(0, Self.mpi.count), 0, 0)
+    }
+
+    @Test func inASharedHomeAnExactBirthDateAndASimilarGivenNameTellThePersonApart() {
+        var adaeze = Self.okonkwoHome
+        adaeze.givenName = "Adaeze"
+        adaeze.birthDate = CivilDate(year: 2014, month: 5, day: 2)
+        var typo = adaeze
+        typo.givenName = "Adaesi"  // two edits, Jaro–Winkler 0.87
+        #expect(Self.identityIsClear(typo, patient: adaeze))
+        var twin = adaeze
+        twin.givenName = "Chiamaka"
+        #expect(!Self.identityIsClear(twin, patient: adaeze))
+        var brother = typo
+        brother.sex = .male
+        #expect(!Self.identityIsClear(brother, patient: adaeze))
+    }
+}
+
+extension RecallTests {
+    @Test func copiesWhoseBirthDatesDifferEachInOnePlaceFromThePatientsAllLink() {
+        // Each copy is one component off the patient's birth date, in a different component, so the two copies
+        // are more than one component apart: a corruption of each, not a parent and a child.
+        let elizabeth = ManyToOneTests.elizabeth
+        var year = elizabeth
+        year.birthDate = CivilDate(year: 2013, month: 3, day: 14)
+        var day = elizabeth
+        day.birthDate = CivilDate(year: 2012, month: 3, day: 11)
+        let alone = Self.linker(mpi: [elizabeth], incoming: [year]).link()
+        #expect(alone.decisions[0].decision == .match, "each copy alone links")
+        let run = Self.linker(mpi: [elizabeth], incoming: [year, day, elizabeth]).link()
+        #expect(run.decisions.map(\.decision) == [.match, .match, .match])
+        #expect(run.decisions.allSatisfy { $0.mpi == Self.mpi.count })
+    }
+}
