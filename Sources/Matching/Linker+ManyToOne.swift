@@ -56,7 +56,8 @@ extension Linker {
         if n <= Self.maxClaimsCompared {
             for a in 0..<n {
                 for b in (a + 1)..<n {
-                    let r = relation(claims[a], claims[b], comparer)
+                    // Claims are indices into `decisions`; the records are compared by their input positions.
+                    let r = relation(decisions[claims[a]].incoming, decisions[claims[b]].incoming, comparer)
                     related[a * n + b] = r
                     related[b * n + a] = r
                     guard r == .agree else { continue }

@@ -94,19 +94,19 @@ extension RunState {
         night.admitted = []
         let toMatch = try linkByCrosswalk(&matched, sources: sources, patients: patients)
         matched.peopleMatched = toMatch.count
-        var model: FellegiSunterModel?
+        guard !toMatch.isEmpty else { return matched }
+        guard !patients.people.isEmpty else {
+            for i in toMatch { matched.counts[matched.people[i].source].unmatched += matched.people[i].records.count }
+            return matched
+        }
+        // One linker for the night: the MPI is encoded and indexed once, whatever the number of sources.
+        let inputs = MatchInputs(mpi: patients.people, incoming: toMatch.map { matched.people[$0].person })
+        let linker = Linker(model: try loadModel(inputs), inputs: inputs)
         for source in sources {
-            let indices = toMatch.filter { matched.people[$0].source == source.name }
-            guard !indices.isEmpty else { continue }
-            guard !patients.people.isEmpty else {
-                for i in indices { matched.counts[source.name].unmatched += matched.people[i].records.count }
-                continue
-            }
-            let inputs = MatchInputs(mpi: patients.people, incoming: indices.map { matched.people[$0].person })
-            let sourceModel = try model ?? loadModel(inputs)
-            model = sourceModel
-            for d in Linker(model: sourceModel, inputs: inputs).link().decisions {
-                try matched.record(d, person: indices[d.incoming], patients: patients)
+            let positions = toMatch.indices.filter { matched.people[toMatch[$0]].source == source.name }
+            guard !positions.isEmpty else { continue }
+            for d in linker.link(only: positions).decisions {
+                try matched.record(d, person: toMatch[d.incoming], patients: patients)
             }
         }
         return matched
