@@ -58,7 +58,10 @@ extension Linker {
         if n <= Self.maxClaimsCompared {
             for a in 0..<n {
                 for b in (a + 1)..<n {
-                    let r = relation(claims[a], claims[b], comparer, patient: decisions[claims[a]].mpi)
+                    // Claims are indices into `decisions`; the records are compared by their input positions.
+                    let r = relation(
+                        decisions[claims[a]].incoming, decisions[claims[b]].incoming, comparer,
+                        patient: decisions[claims[a]].mpi)
                     related[a * n + b] = r
                     related[b * n + a] = r
                     guard r == .agree else { continue }

@@ -247,12 +247,27 @@ public final class Linker: Sendable {
 
     /// Scores every incoming record against its candidates (on all cores) and makes the decisions.
     public func link() -> LinkRun {
-        let incoming = inputs.incoming
-        let nIn = incoming.count
-        let chunk = max(256, min(8192, nIn / (Parallel.workers * 16) + 1))
-        let outputs = Parallel.map(count: nIn, chunkSize: chunk) { range in [self.score(range)] }
+        let nIn = inputs.incoming.count
+        let outputs = Parallel.map(count: nIn, chunkSize: Self.chunkSize(nIn)) { range in [self.score(range)] }
+        return decide(outputs, incoming: 0..<nIn)
+    }
+
+    /// Links only the incoming records at the positions `subset`, as if they were all the inputs held: a patient
+    /// two of them claim is contested among them only. The decisions name positions in the inputs. One linker
+    /// (one MPI index) then serves several groups of incoming records, e.g. a night's sources one by one.
+    public func link(only subset: [Int]) -> LinkRun {
+        let outputs = Parallel.map(count: subset.count, chunkSize: Self.chunkSize(subset.count)) { range in
+            [self.score(subset[range])]
+        }
+        return decide(outputs, incoming: subset)
+    }
+
+    private static func chunkSize(_ count: Int) -> Int { max(256, min(8192, count / (Parallel.workers * 16) + 1)) }
+
+    /// The decisions for the scored chunks of the incoming positions `positions`, in order.
+    private func decide(_ outputs: [ChunkOutput], incoming positions: some Collection<Int>) -> LinkRun {
         var scored: [Scored] = []
-        scored.reserveCapacity(nIn)
+        scored.reserveCapacity(positions.count)
         var pairsByRule = [Int](repeating: 0, count: index.rules.count)
         var unique = 0
         var skipped = 0
@@ -262,7 +277,7 @@ public final class Linker: Sendable {
             unique += o.uniquePairs
             skipped += o.skipped
         }
-        var decisions = scored.enumerated().map { decide($0.offset, $0.element) }
+        var decisions = zip(positions, scored).map { decide($0, $1) }
         resolveContestedPatients(&decisions)
         var report = BlockingReport(
             candidatePairs: unique,
@@ -272,7 +287,7 @@ public final class Linker: Sendable {
         return LinkRun(decisions: decisions, blocking: report)
     }
 
-    func score(_ range: Range<Int>) -> ChunkOutput {
+    func score(_ range: some Collection<Int>) -> ChunkOutput {
         let lex = inputs.lexicon
         let incoming = inputs.incoming
         let comparer = inputs.comparer

@@ -104,24 +104,33 @@ extension RunState {
         let neverLinks = try review.neverLinks(sources: Set(sources.map(\.name)))
         let toMatch = try linkByCrosswalk(&matched, sources: sources, patients: patients, neverLinks: neverLinks)
         matched.peopleMatched = toMatch.count
-        var model: FellegiSunterModel?
-        for source in sources {
-            let indices = toMatch.filter { matched.people[$0].source == source.name }
-            guard !indices.isEmpty else { continue }
-            guard !patients.people.isEmpty else {
-                for i in indices { matched.counts[source.name].unmatched += matched.people[i].records.count }
-                continue
-            }
-            let inputs = MatchInputs(mpi: patients.people, incoming: indices.map { matched.people[$0].person })
-            let sourceModel = try model ?? loadModel(inputs)
-            model = sourceModel
-            let forbidden = Self.forbiddenPositions(indices.map { matched.people[$0] }, neverLinks, patients)
-            for d in Linker(model: sourceModel, inputs: inputs, neverLink: forbidden).link().decisions {
-                try matched.record(d, person: indices[d.incoming], patients: patients)
-            }
-        }
+        try link(toMatch, into: &matched, sources: sources, patients: patients, neverLinks: neverLinks)
         try releaseHeldRecords(&matched, sources: sources, patients: patients, neverLinks: neverLinks)
         return matched
+    }
+
+    /// Links the people the crosswalk did not, with one linker for the night: the MPI is encoded and indexed
+    /// once, whatever the number of sources, and each source is decided on its own.
+    private func link(
+        _ toMatch: [Int], into matched: inout MatchedNight, sources: [SourceConfig], patients: PatientSnapshot,
+        neverLinks: [String: Set<String>]
+    ) throws {
+        guard !toMatch.isEmpty else { return }
+        guard !patients.people.isEmpty else {
+            for i in toMatch { matched.counts[matched.people[i].source].unmatched += matched.people[i].records.count }
+            return
+        }
+        let inputs = MatchInputs(mpi: patients.people, incoming: toMatch.map { matched.people[$0].person })
+        // Never-link rules by incoming position (reviewers' rejections and reported wrong persons).
+        let forbidden = Self.forbiddenPositions(toMatch.map { matched.people[$0] }, neverLinks, patients)
+        let linker = Linker(model: try loadModel(inputs), inputs: inputs, neverLink: forbidden)
+        for source in sources {
+            let positions = toMatch.indices.filter { matched.people[toMatch[$0]].source == source.name }
+            guard !positions.isEmpty else { continue }
+            for d in linker.link(only: positions).decisions {
+                try matched.record(d, person: toMatch[d.incoming], patients: patients)
+            }
+        }
     }
 
     /// Per incoming position, the MPI positions its never-link rules forbid.

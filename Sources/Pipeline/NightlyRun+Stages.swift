@@ -24,11 +24,11 @@ struct RunState {
     var reprocessRequestNames: [String: String] = [:]
 
     var reprocessRequests: Set<String> { Set(reprocessRequestNames.keys) }
+    /// The patients whose rows tonight's merges and unmerges moved (their flags are derived again).
+    var touchedByReference: Set<String> = []
 
     func execute(summary: inout RunSummary, inputs: inout [RunInput]) throws {
         var stage = StageClock(show: options.showProgress)
-        try refreshReferenceData(into: &summary)
-        stage.lap("reference", rows: summary.reference["mpi.rows"] ?? 0, into: &summary)
         let sources = config.sources.filter { options.onlySources?.contains($0.name) ?? true }
 
         var extracted = try extract(
@@ -49,55 +49,16 @@ struct RunState {
         let counts = try load(plan, files: extracted.files, sources: sources)
         stage.lap("load", rows: plan.recordCount, into: &summary)
 
-        // Derive flags from every stored event, so that time passing (a release ageing out) is seen too.
-        summary.flags = try deriveFlags(patients: patients)
+        // One run derives flags at a time (held to the commit), so the last to derive sees every committed event.
+        try connection.advisoryTransactionLock(NightlyRun.flagsLockKey)
+        stage.lap("flags-lock", rows: 0, into: &summary)
+        summary.flags = try deriveFlags(patients: patients, sources: sources)
         stage.lap("flags", rows: summary.flags.created + summary.flags.updated + summary.flags.closed, into: &summary)
 
         summary.reviewQueue = try ReviewQueue(connection: connection).openStatistics(now: options.clock.now)
         summary.sources = sources.map { counts[$0.name] }
         summary.reference["patients.active"] = patients.ids.count
         summary.reference["consent.gate1.admitted"] = extracted.gate1.passed
-    }
-
-    /// Refreshes the MPI snapshot, practices and attribution, and consent directives the pipeline names,
-    /// inside the run's transaction, so that tonight's matching and consent see tonight's reference data.
-    private func refreshReferenceData(into summary: inout RunSummary) throws {
-        if let mpi = config.mpiExtract {
-            let s = try PatientImport.load(file: mpi, connection: connection, logger: logger)
-            summary.reference["mpi.rows"] = s.rowsRead
-            summary.reference["mpi.inserted"] = s.inserted
-            summary.reference["mpi.updated"] = s.updated
-            summary.reference["mpi.retired"] = s.retired
-            summary.reference["mpi.rejected"] = s.rejected
-        }
-        if let attribution = config.attributionExtract {
-            let s = try AttributionImport.load(
-                file: attribution, practicesFile: config.practicesExtract, connection: connection, logger: logger)
-            summary.reference["attribution.rows"] = s.rowsRead
-            summary.reference["attribution.changed"] = s.inserted + s.updated + s.removed
-            summary.reference["attribution.rejected"] = s.rejected
-        }
-        if !config.consentDirectives.isEmpty {
-            let s = try ConsentImport.store(
-                try ConsentImport.parse(try consentInputs()), connection: connection, logger: logger)
-            summary.reference["consent.directives"] = s.directivesRead
-            summary.reference["consent.changed"] = s.stored
-            summary.reference["consent.problems"] = s.problems.count
-        }
-    }
-
-    /// The pipeline's consent files with their formats; a file of another kind is a configuration error (78).
-    private func consentInputs() throws -> [ConsentImport.Input] {
-        try config.consentDirectives.map { path in
-            guard let format = ConsentFileFormat(fileExtensionOf: path) else {
-                throw PipelineConfigError(problems: [
-                    ConfigProblem(
-                        file: config.file, keyPath: "reference.consent",
-                        message: "\(path): expected a .csv, .json or .ndjson consent file")
-                ])
-            }
-            return ConsentImport.Input(path: path, format: format)
-        }
     }
 
     /// Writes the load plan: each source's events, then the night's links, review entries and quarantine rows.
@@ -165,10 +126,24 @@ struct RunState {
         return retired
     }
 
-    /// Derives the flags from every stored event, closes those whose patient's consent no longer allows them,
-    /// and reconciles them with the stored flags.
-    private func deriveFlags(patients: PatientSnapshot) throws -> FlagCounts {
-        let byPatient = try EventStore(connection: connection).eventsByPatient()
+    /// Derives the flags of the patients the run touched from all their stored events, closes those whose
+    /// patient's consent no longer allows them, and reconciles them with those patients' stored flags.
+    ///
+    /// A run of every source derives every patient's flags. A run of some sources derives those of every patient
+    /// with an event or an active flag of those sources, and of the patients tonight's merges moved: each of
+    /// them from all of its events, whatever their source, so that time passing (a release ageing out) is seen
+    /// as on a full night, and no other patient's flags are read or written.
+    private func deriveFlags(patients: PatientSnapshot, sources: [SourceConfig]) throws -> FlagCounts {
+        let flags = FlagStore(connection: connection)
+        var scope: [String]?
+        if options.onlySources != nil {
+            let names = sources.map(\.name)
+            var touched = touchedByReference
+            touched.formUnion(try EventStore(connection: connection).patients(withEventsFrom: names))
+            touched.formUnion(try flags.patients(withActiveFlagsFrom: names))
+            scope = touched.sorted()
+        }
+        let byPatient = try EventStore(connection: connection).eventsByPatient(scope)
         let calendars = try SchoolCalendarStore(connection: connection).calendars()
         let deriver = FlagDeriver(rules: config.flagRules, calendars: calendars)
         let directives = try ConsentStore(connection: connection).directives(forPatients: Array(byPatient.keys))
@@ -186,8 +161,7 @@ struct RunState {
                 if decision.passes { derived.append(flag) }
             }
         }
-        let flags = FlagStore(connection: connection)
-        let stored = try flags.stored()
+        let stored = try flags.stored(patients: scope)
         let upserts = FlagReconciliation.upserts(stored: stored, derived: derived, sources: nil, asOf: options.asOf)
         return try flags.upsert(upserts, stored: stored, runId: runId, alwaysMerge: !options.copyIntoEmptyTables)
     }

@@ -36,13 +36,31 @@ public struct RunOptions: Sendable {
 
 /// The nightly run: extract → gate 1 → match → gate 2 → load events → derive flags, in one transaction.
 ///
-/// A second run waits for the advisory lock (up to the pipeline's `lock_wait_seconds`) or exits 75; a crash
-/// at any point leaves the warehouse as it was (the ledger row is then marked failed by the next run); an
-/// input file already loaded (same source and sha256) is skipped, so a repeated night changes nothing. A source
-/// with an unusable input is left out of the night (`RunSummary.failedSources`); the others commit.
+/// Sources are independent jobs: a run holds an advisory lock per source it runs (`sourceLockKey`), so runs of
+/// other sources (`lastmile run --source`) go on at the same time against the same warehouse, and a second run
+/// of the same source waits (up to the pipeline's `lock_wait_seconds`) or exits 75. The reference data (MPI,
+/// merges, attribution, consent) is refreshed first, in a short transaction of its own under `referenceLockKey`;
+/// the flags of the patients the run touched are derived last, under `flagsLockKey` held to the commit, so
+/// derivations never interleave and the last one sees every committed event. A crash at any point leaves the
+/// warehouse as it was, except for reference data already refreshed (the ledger row is then marked failed by
+/// the next run); an input file already loaded (same source and sha256) is skipped, so a repeated night changes
+/// nothing. A source with an unusable input is left out of the night (`RunSummary.failedSources`); the others
+/// commit.
 public struct NightlyRun {
-    /// The advisory-lock key that keeps two runs apart.
-    public static let lockKey: Int64 = 0x6C61_7374_6D69_0002
+    /// The transaction-level advisory lock of the flag step (the whole run's lock before sources ran apart).
+    public static let flagsLockKey: Int64 = 0x6C61_7374_6D69_0002
+    /// The transaction-level advisory lock of the reference-data refresh.
+    public static let referenceLockKey: Int64 = 0x6C61_7374_6D69_0011
+
+    /// The session-level advisory lock of one source's extract and load: FNV-1a (64 bits) of its name.
+    public static func sourceLockKey(_ source: String) -> Int64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in "lastmile.source\u{1F}\(source)".utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return Int64(bitPattern: hash)
+    }
 
     public let config: PipelineConfig
     public let options: RunOptions
@@ -65,10 +83,8 @@ public struct NightlyRun {
         // lock and the transaction do not outlive the process (PostgreSQL 14+).
         let ledger = RunLedger(connection: connection)
         try ledger.checkClientEverySecond()
-        guard try connection.advisoryLock(Self.lockKey, timeoutSeconds: config.lockWaitSeconds) else {
-            throw WarehouseError(kind: .lockHeld, context: "start run of pipeline \(config.name)")
-        }
-        defer { _ = try? connection.advisoryUnlock(Self.lockKey) }
+        let held = try lockSources(connection)
+        defer { for key in held { _ = try? connection.advisoryUnlock(key) } }
         let abandoned = try ledger.closeAbandonedRuns(at: clock.now)
         if abandoned > 0 {
             logger.warning("closed runs left running by a killed process", metadata: ["runs": .number(abandoned)])
@@ -77,6 +93,7 @@ public struct NightlyRun {
         var summary = RunSummary(pipeline: config.name, asOf: options.asOf.description, dryRun: options.dryRun)
         let runId: Int64? =
             options.dryRun ? nil : try ledger.start(pipeline: config.name, asOf: options.asOf, at: clock.now)
+        defer { if let runId { _ = try? ledger.release(runId: runId) } }
         summary.runId = runId
         var log = logger
         if let runId {
@@ -103,12 +120,19 @@ public struct NightlyRun {
         }
         var inputs: [RunInput] = []
         do {
+            let reference = ReferenceRefresh(config: config, options: options, logger: log, connection: connection)
+            var touched: Set<String> = []
+            // The reference data commits on its own, so that runs of other sources wait for it only briefly; a
+            // dry run refreshes it inside its transaction, and rolls it back with the rest.
+            if !options.dryRun { touched = try connection.withTransaction { try reference.refresh(into: &summary) } }
             try connection.withTransaction {
                 // A dry run needs a run row for its foreign keys; it is rolled back with everything else.
                 let effectiveRunId = try runId ?? ledger.start(pipeline: config.name, asOf: options.asOf, at: clock.now)
+                defer { if runId == nil { _ = try? ledger.release(runId: effectiveRunId) } }
+                if options.dryRun { touched = try reference.refresh(into: &summary) }
                 var state = RunState(
                     config: config, options: options, logger: log, connection: connection,
-                    runId: effectiveRunId, rejects: rejects, gate: gate)
+                    runId: effectiveRunId, rejects: rejects, gate: gate, touchedByReference: touched)
                 state.reprocessRequestNames = try Self.checksums(of: options.reprocess)
                 try state.execute(summary: &summary, inputs: &inputs)
                 summary.seconds = (ContinuousClock.now - started).seconds
@@ -165,6 +189,23 @@ public struct NightlyRun {
 }
 
 extension NightlyRun {
+    /// Takes the lock of every source the run runs, in name order (so two runs never wait on each other in a
+    /// cycle), each waiting up to `lock_wait_seconds`; returns the keys held. Exits 75 (`lockHeld`) when one
+    /// stays held, releasing those already taken.
+    func lockSources(_ connection: Connection) throws -> [Int64] {
+        let names = config.sources.map(\.name).filter { options.onlySources?.contains($0) ?? true }.sorted()
+        var held: [Int64] = []
+        for name in names {
+            let key = Self.sourceLockKey(name)
+            guard try connection.advisoryLock(key, timeoutSeconds: config.lockWaitSeconds) else {
+                for key in held { _ = try? connection.advisoryUnlock(key) }
+                throw WarehouseError(kind: .lockHeld, context: "start run of source \(name) of \(config.name)")
+            }
+            held.append(key)
+        }
+        return held
+    }
+
     /// The ledger message of a partial night (failed sources, refused inputs), nil for a complete one.
     static func partialMessage(_ summary: RunSummary) -> String? {
         var parts: [String] = []

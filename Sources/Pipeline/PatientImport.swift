@@ -39,29 +39,44 @@ public struct PatientImportSummary: Sendable, Hashable, ReferenceLoadSummary {
 /// without a single usable row — which would retire every patient) throws with exit status 65 and changes
 /// nothing. `maxRetiredPercent` guards against a truncated extract: when the snapshot would retire more than
 /// that share of the active patients, the load throws (65) instead.
+///
+/// A delta (`delta: true`, as an EMPI sends between snapshots) is the same CSV with a further column `change`:
+/// `added` or `updated` (the patient is inserted, updated or re-activated as from a snapshot) or `retired` (the
+/// patient is retired; its other fields may be empty). A delta retires no one it does not name, so the
+/// `maxRetiredPercent` guard and the refusal of a file without usable rows apply to snapshots only.
 public enum PatientImport {
+    /// The values of a delta's `change` column.
+    public static let deltaChanges = ["added", "updated", "retired"]
+
     /// Loads `file` in a transaction of its own: everything or nothing.
     @discardableResult
     public static func run(
-        file: String, maxRetiredPercent: Double? = nil, connection: Connection, logger: Logger
+        file: String, delta: Bool = false, maxRetiredPercent: Double? = nil, appliedAt: Date? = nil,
+        connection: Connection, logger: Logger
     ) throws -> PatientImportSummary {
         try connection.withTransaction {
-            try load(file: file, maxRetiredPercent: maxRetiredPercent, connection: connection, logger: logger)
+            try load(
+                file: file, delta: delta, maxRetiredPercent: maxRetiredPercent, appliedAt: appliedAt,
+                connection: connection, logger: logger)
         }
     }
 
     /// Loads `file` inside the caller's open transaction (the nightly run's); the caller commits or rolls back.
+    ///
+    /// A snapshot loaded with `appliedAt` is recorded (`ReferenceFiles`) by its sha256, so that a nightly run
+    /// can skip the same snapshot next time; without it, or for a delta, the record is forgotten instead.
     @discardableResult
     public static func load(
-        file: String, maxRetiredPercent: Double? = nil, connection: Connection, logger: Logger
+        file: String, delta: Bool = false, maxRetiredPercent: Double? = nil, appliedAt: Date? = nil,
+        connection: Connection, logger: Logger
     ) throws -> PatientImportSummary {
         let started = ContinuousClock.now
-        let reader = try CanonicalPersonReader(path: file)
+        let reader = try CanonicalPersonReader(path: file, extraColumns: delta ? ["change"] : [])
         var summary = PatientImportSummary(file: reader.csv.file)
 
         let store = PatientStore(connection: connection)
         var seen = Set<String>()
-        try store.stage {
+        try store.stageChanges {
             while let result = try reader.next() {
                 summary.rowsRead += 1
                 switch result {
@@ -75,18 +90,27 @@ public enum PatientImport {
                                 reason: .invalid(expected: "a patient id not already on an earlier line")))
                         continue
                     }
-                    return (row.id, row.person, DemographicsFingerprint.of(row.person))
+                    let change = row.extras["change"]
+                    if delta, !(change.map(deltaChanges.contains) ?? false) {
+                        seen.remove(row.id)
+                        summary.load.rejections.append(
+                            RowRejection(
+                                file: summary.file, line: row.line, column: "change",
+                                reason: .unknownCode(allowed: deltaChanges)))
+                        continue
+                    }
+                    return ((row.id, row.person, DemographicsFingerprint.of(row.person)), change == "retired")
                 }
             }
             return nil
         }
-        guard !seen.isEmpty else {
+        guard delta || !seen.isEmpty else {
             throw ReferenceDataError(
                 file: summary.file,
                 problem: "no usable patient rows (\(summary.rejected) rejected); refusing to retire every patient")
         }
         try store.analyseStage()
-        if let maxRetiredPercent {
+        if let maxRetiredPercent, !delta {
             let (retiring, active) = try store.retirementPreview()
             if active > 0, Double(retiring) * 100 > maxRetiredPercent * Double(active) {
                 throw ReferenceDataError(
@@ -96,17 +120,28 @@ public enum PatientImport {
                         + "\(maxRetiredPercent.formatted) %; check that the extract is complete, or raise the limit")
             }
         }
-        let changes = try store.applyStage()
+        let changes = try store.applyStage(delta: delta)
         summary.reactivated = changes.reactivated
         summary.updated = changes.updated
         summary.inserted = changes.inserted
         summary.retired = changes.retired
-        summary.unchanged = seen.count - summary.inserted - summary.updated - summary.reactivated
+        // A delta's retirement of a patient already retired (or unknown) changes nothing.
+        summary.unchanged =
+            seen.count - summary.inserted - summary.updated - summary.reactivated - (delta ? summary.retired : 0)
+        let applied = ReferenceFiles(connection: connection)
+        if let appliedAt, !delta {
+            try applied.record(
+                kind: ReferenceFiles.mpiSnapshot, sha256: try InputFiles.sha256(file).hex, fileName: summary.file,
+                at: appliedAt)
+        } else {
+            // The patient table no longer equals the last snapshot recorded: the next one must not be skipped.
+            try applied.forget(kind: ReferenceFiles.mpiSnapshot)
+        }
 
         logger.info(
             "mpi snapshot loaded",
             metadata: [
-                "file": "\(summary.file)", "rows.read": .number(summary.rowsRead),
+                "file": "\(summary.file)", "delta": .stringConvertible(delta), "rows.read": .number(summary.rowsRead),
                 "inserted": .number(summary.inserted), "updated": .number(summary.updated),
                 "unchanged": .number(summary.unchanged), "retired": .number(summary.retired),
                 "reactivated": .number(summary.reactivated), "rejected": .number(summary.rejected),

@@ -38,6 +38,10 @@ public struct PipelineConfig: Sendable {
     /// An input (or any file of an input folder) modified less than this many seconds ago is still being
     /// uploaded: it is left for the next run. 0 loads whatever is there.
     public var inputSettleSeconds: Int = 0
+    /// MPI deltas (`reference.mpi_delta`) applied after the snapshot, in order (`PatientImport`, `delta`).
+    public var mpiDeltas: [String] = []
+    /// Patient merge files (`reference.mpi_merges`) applied after the MPI (`PatientMergeImport`).
+    public var mpiMerges: [String] = []
 
     /// The keys a pipeline file may have, at the top level.
     static let topKeys = [
@@ -85,7 +89,11 @@ public struct PipelineConfig: Sendable {
         let sourcesDir = resolve(r.string(root["sources_dir"], "sources_dir") ?? "sources")
         let sources = readSources(root["sources"], dir: sourcesDir, repository: base.deletingLastPathComponent(), &r)
         let match = r.mapping(root["match"], "match", keys: ["model", "match_threshold", "review_threshold"])
-        let reference = r.mapping(root["reference"], "reference", keys: ["mpi", "practices", "attribution", "consent"])
+        let reference = r.mapping(
+            root["reference"], "reference",
+            keys: [
+                "mpi", "mpi_delta", "mpi_merges", "practices", "attribution", "consent",
+            ])
         let rejects = r.mapping(root["rejects"], "rejects", keys: ["directory", "retention_days"])
         let flagRules = readFlagRules(root["flags"], &r)
         func probability(_ key: String) -> Double? {
@@ -93,7 +101,7 @@ public struct PipelineConfig: Sendable {
         }
         func location(_ node: Node?, _ key: String) -> String? { r.string(node, key).map(resolve) }
         let seconds = "a whole number of seconds, 0 or more"
-        let config = PipelineConfig(
+        var config = PipelineConfig(
             name: name, file: path, purpose: purpose, warehouse: r.string(root["warehouse"], "warehouse"),
             sources: sources,
             consentPolicyPath: location(root["consent_policy"], "consent_policy") ?? resolve("consent-policy.yaml"),
@@ -112,6 +120,8 @@ public struct PipelineConfig: Sendable {
                 ?? 0,
             inputSettleSeconds: r.int(
                 root["input_settle_seconds"], "input_settle_seconds", in: 0...86_400, expected: seconds) ?? 0)
+        config.mpiDeltas = (r.strings(reference?["mpi_delta"], "reference.mpi_delta") ?? []).map(resolve)
+        config.mpiMerges = (r.strings(reference?["mpi_merges"], "reference.mpi_merges") ?? []).map(resolve)
         if !FileManager.default.fileExists(atPath: config.consentPolicyPath) {
             r.report(at: "consent_policy", "no such file: \(config.consentPolicyPath)")
         }

@@ -46,8 +46,13 @@ public struct ConsentStore {
     public func directives(forPatients patientIds: [String]? = nil) throws -> [String: [ConsentDirective]] {
         let rows: [QueryResult.Row]
         if let patientIds {
+            // A patient merged into one of them (migration 11) brings its directives: they hold for the survivor.
             rows = try connection.execute(
-                "SELECT directive FROM lastmile.consent_directive WHERE patient_id = ANY($1::text[])",
+                """
+                WITH RECURSIVE \(PatientMerges.familyCTE(parameter: "$1"))
+                SELECT c.directive, f.survivor FROM merged_family f
+                JOIN lastmile.consent_directive c ON c.patient_id = f.patient_id
+                """,
                 [Self.textArray(patientIds)]
             ).rows
         } else {
@@ -57,7 +62,8 @@ public struct ConsentStore {
         var byPatient: [String: [ConsentDirective]] = [:]
         for row in rows {
             guard let json = row["directive"] else { continue }
-            let directive = try decoder.decode(ConsentDirective.self, from: Data(json.utf8))
+            var directive = try decoder.decode(ConsentDirective.self, from: Data(json.utf8))
+            if let survivor = row["survivor"] { directive.patientId = survivor }
             byPatient[directive.patientId, default: []].append(directive)
         }
         return byPatient

@@ -25,6 +25,9 @@ public struct DisclosureLog {
         public var report: String
         /// The report's delivery status when the disclosure belongs to a recorded report.
         public var deliveryStatus: String?
+        /// The patient `patientId` now belongs to when it was merged into another since (the record itself
+        /// keeps the id it was disclosed under); nil when it was not.
+        public var mergedInto: String? = nil
     }
 
     /// Records that `flagIds` of their patients went into report `reportId`; call inside the transaction
@@ -52,16 +55,23 @@ public struct DisclosureLog {
     }
 
     /// The patient's disclosures, oldest first, optionally only those on or after `since` (UTC day).
+    ///
+    /// A patient's disclosures include those recorded under patients merged into it (`lastmile.patient_merge`):
+    /// each keeps the id it was recorded under, with `mergedInto` naming where that id went. The accounting
+    /// itself is never rewritten.
     public func entries(patientId: String, since: CivilDate? = nil) throws -> [Entry] {
         let rows = try connection.execute(
             """
+            WITH RECURSIVE \(PatientMerges.familyCTE(parameter: "ARRAY[$1::text]"))
             SELECT to_char(d.disclosed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS disclosed_at,
                    d.patient_id, d.flag_id, f.kind, f.source, f.tier, f.period_start, d.recipient, d.purpose,
-                   d.report, r.delivery_status
+                   d.report, r.delivery_status,
+                   nullif(lastmile.surviving_patient(d.patient_id), d.patient_id) AS merged_into
             FROM lastmile.disclosure d
             JOIN lastmile.flag f ON f.flag_id = d.flag_id
             LEFT JOIN lastmile.report r ON r.report_id = d.report_id
-            WHERE d.patient_id = $1 AND ($2::date IS NULL OR d.disclosed_at >= ($2::date AT TIME ZONE 'UTC'))
+            WHERE d.patient_id IN (SELECT patient_id FROM merged_family)
+              AND ($2::date IS NULL OR d.disclosed_at >= ($2::date AT TIME ZONE 'UTC'))
             ORDER BY d.disclosed_at, d.disclosure_id
             """, [patientId, since]
         ).rows
@@ -70,7 +80,8 @@ public struct DisclosureLog {
                 disclosedAt: row["disclosed_at"] ?? "", patientId: row["patient_id"] ?? "",
                 flagId: Int64(row["flag_id"] ?? "") ?? 0, kind: row["kind"] ?? "", source: row["source"] ?? "",
                 tier: row["tier"] ?? "", periodStart: row.date("period_start"), recipient: row["recipient"] ?? "",
-                purpose: row["purpose"] ?? "", report: row["report"] ?? "", deliveryStatus: row["delivery_status"])
+                purpose: row["purpose"] ?? "", report: row["report"] ?? "", deliveryStatus: row["delivery_status"],
+                mergedInto: row["merged_into"])
         }
     }
 }

@@ -164,8 +164,26 @@ package struct EventStore {
         return upserted
     }
 
-    /// Every stored event, grouped by patient, in a stable order (for deterministic flags).
-    package func eventsByPatient() throws -> [String: [(source: String, event: SourceEvent)]] {
+    /// The event tables, each with its `source` and `patient_id` columns.
+    package static let tables = [
+        "attendance_day", "school_enrollment", "attendance_totals", "shelter_stay", "bed_night", "booking",
+        "housing_status",
+    ]
+
+    /// The patients with at least one stored event of one of `sources`.
+    package func patients(withEventsFrom sources: [String]) throws -> Set<String> {
+        let union = Self.tables.map { "SELECT patient_id FROM lastmile.\($0) WHERE source = ANY($1::text[])" }
+            .joined(separator: " UNION ")
+        return Set(
+            try connection.execute(union, [ConsentStore.textArray(sources)]).rows.compactMap { $0["patient_id"] })
+    }
+
+    /// Every stored event (of the `patients` only, when given), grouped by patient, in a stable order (for
+    /// deterministic flags).
+    package func eventsByPatient(_ patients: [String]? = nil) throws -> [String: [(source: String, event: SourceEvent)]]
+    {
+        let only = patients == nil ? "" : "WHERE patient_id = ANY($1::text[])"
+        let parameters: [any SQLParameter] = patients.map { [ConsentStore.textArray($0)] } ?? []
         var byPatient: [String: [(source: String, event: SourceEvent)]] = [:]
         func add(_ row: QueryResult.Row, _ event: SourceEvent?) {
             guard let event, let patient = row["patient_id"], let source = row["source"] else { return }
@@ -174,8 +192,8 @@ package struct EventStore {
         for row in try connection.execute(
             """
             SELECT source, patient_id, school_id, grade, attendance_date, status, minutes_absent
-            FROM lastmile.attendance_day ORDER BY patient_id, source, attendance_date, student_id
-            """
+            FROM lastmile.attendance_day \(only) ORDER BY patient_id, source, attendance_date, student_id
+            """, parameters
         ).rows {
             guard let date = row.date("attendance_date"), let school = row["school_id"],
                 let status = row["status"].flatMap(AttendanceStatus.init(rawValue:))
@@ -187,13 +205,13 @@ package struct EventStore {
                         schoolId: school, grade: row["grade"], date: date, status: status,
                         minutesAbsent: row.int("minutes_absent"))))
         }
-        try addSchoolEvents(add)
+        try addSchoolEvents(only: only, parameters, add)
         for row in try connection.execute(
             """
             SELECT source, patient_id, enrollment_id, project_id, project_type, entry_date, exit_date, move_in_date,
                    exit_destination
-            FROM lastmile.shelter_stay ORDER BY patient_id, source, entry_date, enrollment_id
-            """
+            FROM lastmile.shelter_stay \(only) ORDER BY patient_id, source, entry_date, enrollment_id
+            """, parameters
         ).rows {
             guard let entry = row.date("entry_date"), let type = row.int("project_type") else { continue }
             add(
@@ -205,7 +223,8 @@ package struct EventStore {
                         exitDestination: row.int("exit_destination"))))
         }
         for row in try connection.execute(
-            "SELECT source, patient_id, enrollment_id, project_type, night FROM lastmile.bed_night ORDER BY patient_id, source, night, enrollment_id"
+            "SELECT source, patient_id, enrollment_id, project_type, night FROM lastmile.bed_night \(only) ORDER BY patient_id, source, night, enrollment_id",
+            parameters
         ).rows {
             guard let night = row.date("night"), let type = row.int("project_type") else { continue }
             add(row, .bedNight(BedNight(enrollmentId: row["enrollment_id"] ?? "", projectType: type, date: night)))
@@ -213,8 +232,8 @@ package struct EventStore {
         for row in try connection.execute(
             """
             SELECT source, patient_id, booking_number, booked_at, released_at, facility, charge_count, agency
-            FROM lastmile.booking ORDER BY patient_id, source, booked_at, booking_number
-            """
+            FROM lastmile.booking \(only) ORDER BY patient_id, source, booked_at, booking_number
+            """, parameters
         ).rows {
             guard let booked = row["booked_at"].flatMap(Self.dateTime) else { continue }
             add(
@@ -228,8 +247,8 @@ package struct EventStore {
         for row in try connection.execute(
             """
             SELECT source, patient_id, record_id, record_type, status, status_date, program, household_id
-            FROM lastmile.housing_status ORDER BY patient_id, source, status_date, record_id
-            """
+            FROM lastmile.housing_status \(only) ORDER BY patient_id, source, status_date, record_id
+            """, parameters
         ).rows {
             guard let type = row["record_type"].flatMap(HousingRecordType.init(rawValue:)),
                 let status = row["status"].flatMap(HousingStatus.init(rawValue:)), let date = row.date("status_date")
@@ -245,12 +264,14 @@ package struct EventStore {
     }
 
     /// Reads the enrollment spans and attendance totals (absences-only and aggregate school feeds).
-    private func addSchoolEvents(_ add: (QueryResult.Row, SourceEvent?) -> Void) throws {
+    private func addSchoolEvents(
+        only: String, _ parameters: [any SQLParameter], _ add: (QueryResult.Row, SourceEvent?) -> Void
+    ) throws {
         for row in try connection.execute(
             """
             SELECT source, patient_id, school_id, entry_date, exit_date
-            FROM lastmile.school_enrollment ORDER BY patient_id, source, entry_date, student_id, school_id
-            """
+            FROM lastmile.school_enrollment \(only) ORDER BY patient_id, source, entry_date, student_id, school_id
+            """, parameters
         ).rows {
             guard let school = row["school_id"], let entry = row.date("entry_date") else { continue }
             add(row, .enrollment(SchoolEnrollment(schoolId: school, entryDate: entry, exitDate: row.date("exit_date"))))
@@ -258,8 +279,8 @@ package struct EventStore {
         for row in try connection.execute(
             """
             SELECT source, patient_id, school_id, as_of, grade, days_absent, days_enrolled
-            FROM lastmile.attendance_totals ORDER BY patient_id, source, as_of, student_id, school_id
-            """
+            FROM lastmile.attendance_totals \(only) ORDER BY patient_id, source, as_of, student_id, school_id
+            """, parameters
         ).rows {
             guard let school = row["school_id"], let asOf = row.date("as_of"), let absent = row.double("days_absent"),
                 let enrolled = row.int("days_enrolled")

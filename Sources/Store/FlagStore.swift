@@ -21,13 +21,24 @@ package struct FlagStore {
         self.connection = connection
     }
 
-    package func stored() throws -> [Flag] {
+    /// The patients with an active flag of one of `sources`.
+    package func patients(withActiveFlagsFrom sources: [String]) throws -> Set<String> {
+        Set(
+            try connection.execute(
+                "SELECT DISTINCT patient_id FROM lastmile.flag WHERE status = 'active' AND source = ANY($1::text[])",
+                [ConsentStore.textArray(sources)]
+            ).rows.compactMap { $0["patient_id"] })
+    }
+
+    /// The stored flags (of the `patients` only, when given).
+    package func stored(patients: [String]? = nil) throws -> [Flag] {
         let decoder = JSONDecoder()
+        let only = patients == nil ? "" : "WHERE patient_id = ANY($1::text[])"
         return try connection.execute(
             """
             SELECT patient_id, kind, source, tier, status, period_start, period_end, codes, evidence
-            FROM lastmile.flag ORDER BY patient_id, kind, source, period_start
-            """
+            FROM lastmile.flag \(only) ORDER BY patient_id, kind, source, period_start
+            """, patients.map { [ConsentStore.textArray($0)] } ?? []
         ).rows.compactMap { row in
             guard let patient = row["patient_id"], let kind = row["kind"].flatMap(FlagKind.init(rawValue:)),
                 let source = row["source"], let status = row["status"].flatMap(FlagStatus.init(rawValue:)),

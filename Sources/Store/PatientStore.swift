@@ -23,22 +23,28 @@ package struct PatientStore {
 
     /// Creates the staging table and COPYs the patients `next` hands out (until it returns nil) into it.
     package func stage(_ next: () throws -> StagedPatient?) throws {
+        try stageChanges { try next().map { ($0, retire: false) } }
+    }
+
+    /// Like `stage`, for a delta: each patient is added or updated, or retired when `retire` is true.
+    package func stageChanges(_ next: () throws -> (patient: StagedPatient, retire: Bool)?) throws {
         try connection.execute(
             unsafeSQL: """
                 DROP TABLE IF EXISTS pg_temp.mpi_stage;
                 CREATE TEMP TABLE mpi_stage (
                     patient_id text PRIMARY KEY, given_name text, family_name text, birth_date date, sex text,
                     street text, city text, state text, postal_code text, phone text, ssn text,
-                    demographics_hash text NOT NULL
+                    demographics_hash text NOT NULL, retire boolean NOT NULL
                 ) ON COMMIT DROP;
                 """)
         _ = try connection.withCopy(
             """
             COPY mpi_stage (patient_id, given_name, family_name, birth_date, sex, street, city, state, postal_code,
-                phone, ssn, demographics_hash) FROM STDIN
+                phone, ssn, demographics_hash, retire) FROM STDIN
             """
         ) { writer in
-            while let staged = try next() {
+            while let change = try next() {
+                let staged = change.patient
                 let p = staged.person
                 try writer.append(staged.patientId)
                 try writer.append(p.givenName)
@@ -52,6 +58,7 @@ package struct PatientStore {
                 try writer.append(p.phone)
                 try writer.append(p.ssn)
                 try writer.append(staged.demographicsHash)
+                try writer.append(change.retire ? "t" : "f")
                 try writer.endRow()
             }
         }
@@ -75,8 +82,10 @@ package struct PatientStore {
         return (row?.int("retiring") ?? 0, row?.int("active") ?? 0)
     }
 
-    /// Applies the staged snapshot and drops the staging table.
-    package func applyStage() throws -> PatientSnapshotChanges {
+    /// Applies the staged snapshot and drops the staging table. A snapshot (`delta` false) retires every active
+    /// patient it does not hold; a delta retires only the patients it marks so. A patient merged into another
+    /// (`lastmile.patient_merge`) stays retired until unmerged, whatever the EMPI still sends of it.
+    package func applyStage(delta: Bool = false) throws -> PatientSnapshotChanges {
         let assign = """
             given_name = s.given_name, family_name = s.family_name, birth_date = s.birth_date, sex = s.sex,
             street = s.street, city = s.city, state = s.state, postal_code = s.postal_code, phone = s.phone,
@@ -86,12 +95,16 @@ package struct PatientStore {
         var changes = PatientSnapshotChanges()
         // Re-activations first, so the update below sees them as active and unchanged.
         changes.reactivated = try affected(
-            "UPDATE lastmile.patient p SET \(assign) FROM mpi_stage s WHERE p.patient_id = s.patient_id AND NOT p.active"
-        )
+            """
+            UPDATE lastmile.patient p SET \(assign) FROM mpi_stage s
+            WHERE p.patient_id = s.patient_id AND NOT p.active AND NOT s.retire AND NOT EXISTS (
+                SELECT 1 FROM lastmile.patient_merge m WHERE m.merged_patient_id = p.patient_id AND m.unmerged_at IS NULL)
+            """)
         changes.updated = try affected(
             """
             UPDATE lastmile.patient p SET \(assign) FROM mpi_stage s
             WHERE p.patient_id = s.patient_id AND p.active AND p.demographics_hash <> s.demographics_hash
+              AND NOT s.retire
             """)
         changes.inserted = try affected(
             """
@@ -100,13 +113,15 @@ package struct PatientStore {
             SELECT patient_id, given_name, family_name, birth_date, sex, street, city, state, postal_code, phone,
                 ssn, demographics_hash
             FROM mpi_stage s
-            WHERE NOT EXISTS (SELECT 1 FROM lastmile.patient p WHERE p.patient_id = s.patient_id)
+            WHERE NOT s.retire AND NOT EXISTS (SELECT 1 FROM lastmile.patient p WHERE p.patient_id = s.patient_id)
             """)
+        let retiring =
+            delta
+            ? "EXISTS (SELECT 1 FROM mpi_stage s WHERE s.patient_id = p.patient_id AND s.retire)"
+            : "NOT EXISTS (SELECT 1 FROM mpi_stage s WHERE s.patient_id = p.patient_id)"
         changes.retired = try affected(
-            """
-            UPDATE lastmile.patient p SET active = false, retired_at = now(), updated_at = now()
-            WHERE p.active AND NOT EXISTS (SELECT 1 FROM mpi_stage s WHERE s.patient_id = p.patient_id)
-            """)
+            "UPDATE lastmile.patient p SET active = false, retired_at = now(), updated_at = now() WHERE p.active AND "
+                + retiring)
         try connection.execute(unsafeSQL: "DROP TABLE pg_temp.mpi_stage")
         return changes
     }

@@ -200,16 +200,19 @@ extension ReviewQueue {
         ).rows.isEmpty == false
     }
 
-    /// Removes the events a wrong link put on a patient: the source person's attendance days (keyed by the
-    /// student), and the patient's other events from that source (their tables do not keep the source person,
+    /// Removes the events a wrong link put on a patient: the source person's school rows (attendance days,
+    /// enrollment spans and totals, keyed by the student), and the patient's other events from that source (their tables do not keep the source person,
     /// so a patient with a second link from the source loses those too, until the source re-sends them).
     /// - Returns: the rows removed.
     package func removeEvents(source: String, sourcePersonId: String, patientId: String) throws -> Int {
-        var removed =
-            try connection.execute(
-                "DELETE FROM lastmile.attendance_day WHERE source = $1 AND patient_id = $2 AND student_id = $3",
-                [source, patientId, sourcePersonId]
-            ).affectedRows ?? 0
+        var removed = 0
+        for table in ["attendance_day", "school_enrollment", "attendance_totals"] {
+            removed +=
+                try connection.execute(
+                    "DELETE FROM lastmile.\(table) WHERE source = $1 AND patient_id = $2 AND student_id = $3",
+                    [source, patientId, sourcePersonId]
+                ).affectedRows ?? 0
+        }
         for table in ["shelter_stay", "bed_night", "booking", "housing_status"] {
             removed +=
                 try connection.execute(

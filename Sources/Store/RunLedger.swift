@@ -32,16 +32,32 @@ public struct RunLedger {
 
     public init(connection: Connection) { self.connection = connection }
 
-    /// Marks runs left `running` by a process that died as `failed`; call while holding the run lock.
+    /// The high 32 bits of a run's own advisory lock key; the low 32 bits are its run id.
+    package static let runLockNamespace: Int64 = 0x6C61_7352
+
+    /// The advisory lock a live run holds from `start` until its process ends (or `release`).
+    package static func runLockKey(_ runId: Int64) -> Int64 { runLockNamespace << 32 | (runId & 0xFFFF_FFFF) }
+
+    /// Marks runs left `running` by a process that died as `failed`: those whose own lock (`runLockKey`) no
+    /// session holds. Runs of other sources going on at the same time hold theirs and are left alone.
     @discardableResult
     public func closeAbandonedRuns(at now: Date) throws -> Int {
         try connection.execute(
             """
-            UPDATE lastmile.run SET status = 'failed', finished_at = $1::timestamptz,
+            UPDATE lastmile.run r SET status = 'failed', finished_at = $1::timestamptz,
                 message = 'interrupted: the process ended before the run finished; nothing of it was committed'
-            WHERE status = 'running'
-            """, [Clock.sqlTimestamp(now)]
+            WHERE r.status = 'running' AND NOT EXISTS (
+                SELECT 1 FROM pg_catalog.pg_locks l
+                WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+                  AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+                  AND l.classid::bigint = $2 AND l.objid::bigint = (r.run_id & 4294967295))
+            """, [Clock.sqlTimestamp(now), Self.runLockNamespace]
         ).affectedRows ?? 0
+    }
+
+    /// Releases the run's own lock (taken by `start`); the end of the session releases it too.
+    public func release(runId: Int64) throws {
+        _ = try connection.advisoryUnlock(Self.runLockKey(runId))
     }
 
     /// The pipeline's runs that ended without committing (status `failed`, including those closed as
@@ -54,13 +70,19 @@ public struct RunLedger {
             ).rows.compactMap { $0["run_id"].flatMap { Int64($0) } })
     }
 
+    /// Records a run as `running` and takes its own lock (`runLockKey`) in the same statement, so no other run
+    /// ever sees the row without the lock and closes it as abandoned.
     public func start(pipeline: String, asOf: CivilDate, at now: Date) throws -> Int64 {
         let row = try connection.execute(
             """
-            INSERT INTO lastmile.run (pipeline, as_of, status, started_at) VALUES ($1, $2::date, 'running', $3::timestamptz)
-            RETURNING run_id
+            WITH started AS (
+                INSERT INTO lastmile.run (pipeline, as_of, status, started_at)
+                VALUES ($1, $2::date, 'running', $3::timestamptz)
+                RETURNING run_id
+            )
+            SELECT run_id, pg_advisory_lock(($4::bigint << 32) | (run_id & 4294967295)) FROM started
             """,
-            [pipeline, asOf, Clock.sqlTimestamp(now)])
+            [pipeline, asOf, Clock.sqlTimestamp(now), Self.runLockNamespace])
         guard let id = row.scalar.flatMap({ Int64($0) }) else {
             throw WarehouseError(kind: .server, context: "start the run ledger", clientMessage: "no run id returned")
         }

@@ -152,6 +152,12 @@ public final class Connection {
         }
     }
 
+    /// Waits, without a limit, for the transaction-level advisory lock `key`, released when the open transaction
+    /// ends. Calls `pg_advisory_xact_lock`; for short steps that every holder reaches last (no deadlock).
+    public func advisoryTransactionLock(_ key: Int64) throws(WarehouseError) {
+        try execute("SELECT pg_advisory_xact_lock($1::bigint)", [key])
+    }
+
     /// Releases the session-level advisory lock `key`; false when this session did not hold it.
     @discardableResult
     public func advisoryUnlock(_ key: Int64) throws(WarehouseError) -> Bool {

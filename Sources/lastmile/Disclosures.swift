@@ -11,7 +11,9 @@ struct Disclosures: ParsableCommand {
         abstract: "List every flag of one patient placed in a report or export (the accounting of disclosures).",
         discussion: """
             One line per disclosed flag, oldest first: when (UTC), recipient, purpose, the flag (kind, tier, \
-            source, period start), the report it went into and that report's delivery status. Prints ids and \
+            source, period start), the report it went into, that report's delivery status and the patient id it \
+            was recorded under — which includes patients merged into this one, each marked with where the merge \
+            took it (the accounting itself is never rewritten). Prints ids and \
             codes only, no names or demographics. With --since, only disclosures on or after that UTC day.
 
             Example:  lastmile disclosures --patient P708682 --since 2026-11-01
@@ -38,11 +40,15 @@ struct Disclosures: ParsableCommand {
             print("no disclosures recorded for this patient" + (since.map { " since \($0)" } ?? ""))
             return
         }
-        print("disclosed_at\trecipient\tpurpose\tflag\treport\tdelivery")
+        print("disclosed_at\trecipient\tpurpose\tflag\treport\tdelivery\trecorded_under")
         for e in entries {
             let flag = [e.kind, e.tier.isEmpty ? nil : e.tier, e.source, e.periodStart.map { "from \($0)" }]
                 .compactMap { $0 }.joined(separator: " ")
-            print("\(e.disclosedAt)\t\(e.recipient)\t\(e.purpose)\t\(flag)\t\(e.report)\t\(e.deliveryStatus ?? "-")")
+            // The id the disclosure was recorded under, and where a merge took it since.
+            let recorded = e.patientId + (e.mergedInto.map { " (merged into \($0))" } ?? "")
+            print(
+                "\(e.disclosedAt)\t\(e.recipient)\t\(e.purpose)\t\(flag)\t\(e.report)\t\(e.deliveryStatus ?? "-")"
+                    + "\t\(recorded)")
         }
         print("\(entries.count) disclosure(s)")
     }

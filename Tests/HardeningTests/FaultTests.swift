@@ -52,7 +52,12 @@ let silent = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
         _ = try cluster.start()
         let db = try Connection(url)
-        #expect(try SampleWorkspace.dataDigest(db) == empty, "part of the interrupted run is visible")
+        // The reference refresh (MPI, attribution, consent) commits on its own before the sources' work
+        // (docs/architecture.md, "The nightly run"); nothing of the night's sources may be visible.
+        let referenceTables: Set = ["patient", "attribution", "consent_directive"]
+        #expect(
+            try SampleWorkspace.dataDigest(db).filter { !referenceTables.contains($0.key) }
+                == empty.filter { !referenceTables.contains($0.key) }, "part of the interrupted run is visible")
         #expect(try db.execute("SELECT status FROM lastmile.run").rows.compactMap { $0[0] } == ["running"])
 
         let next = try LastMileBinary.run(

@@ -96,8 +96,19 @@ func activeFlags(_ db: Connection, patient: String, source: String) throws -> In
         }
     }
 
-    @Test func showMasksPersonalDataUnlessAskedAndLogsEveryView() throws {
+    /// The sample workspace with a stricter match threshold, so the night sends school records with a candidate
+    /// to review whatever the matcher's recall (the committed sample links almost everyone).
+    static func workspaceWithAQueue() throws -> SampleWorkspace {
         let workspace = try SampleWorkspace()
+        let pipeline = try String(contentsOfFile: workspace.nightlyPipeline, encoding: .utf8)
+        let stricter = pipeline.replacingOccurrences(of: "\nmatch:\n", with: "\nmatch:\n  match_threshold: 0.9995\n")
+        #expect(stricter != pipeline, "the pipeline has no match: section")
+        try stricter.write(toFile: workspace.nightlyPipeline, atomically: true, encoding: .utf8)
+        return workspace
+    }
+
+    @Test func showMasksPersonalDataUnlessAskedAndLogsEveryView() throws {
+        let workspace = try Self.workspaceWithAQueue()
         try TestDatabase.withFreshDatabase { url in
             let db = try prepareWarehouse(url, workspace: workspace)
             _ = try runNight(workspace, db)
@@ -129,7 +140,7 @@ func activeFlags(_ db: Connection, patient: String, source: String) throws -> In
     }
 
     @Test func exportIsMaskedUnlessAskedAndAPersonalExportIsLogged() throws {
-        let workspace = try SampleWorkspace()
+        let workspace = try Self.workspaceWithAQueue()
         try TestDatabase.withFreshDatabase { url in
             let db = try prepareWarehouse(url, workspace: workspace)
             _ = try runNight(workspace, db)
@@ -159,7 +170,7 @@ func activeFlags(_ db: Connection, patient: String, source: String) throws -> In
     }
 
     @Test func acceptedItemsLoadOnTheNextRunAndTheirFlagsAppearThenUndoClosesThem() throws {
-        let workspace = try SampleWorkspace()
+        let workspace = try Self.workspaceWithAQueue()
         try TestDatabase.withFreshDatabase { url in
             let db = try prepareWarehouse(url, workspace: workspace)
             _ = try runNight(workspace, db)
@@ -202,7 +213,7 @@ func activeFlags(_ db: Connection, patient: String, source: String) throws -> In
     }
 
     @Test func rejectedPairIsNeverLinkedAgainWhenTheSourceResends() throws {
-        let workspace = try SampleWorkspace()
+        let workspace = try Self.workspaceWithAQueue()
         try TestDatabase.withFreshDatabase { url in
             let db = try prepareWarehouse(url, workspace: workspace)
             _ = try runNight(workspace, db)

@@ -275,7 +275,7 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
         try TestDatabase.withFreshDatabase { url in
             let db = try prepareWarehouse(url, workspace: workspace)
             let holder = try Connection(url)
-            #expect(try holder.tryAdvisoryLock(NightlyRun.lockKey))
+            #expect(try holder.tryAdvisoryLock(NightlyRun.sourceLockKey("riverside-usd")))
             let refused = try #require(throws: WarehouseError.self) { try runNight(workspace, db) }
             #expect(refused.exitStatus == .temporaryFailure)
             #expect(refused.description.contains("another lastmile run holds the lock"))
@@ -288,7 +288,7 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
             // A plain thread that sleeps, not a dispatch timer: under faketime a dispatch deadline never comes.
             Thread.detachNewThread {
                 Thread.sleep(forTimeInterval: 1)
-                _ = try? releasing.advisoryUnlock(NightlyRun.lockKey)
+                _ = try? releasing.advisoryUnlock(NightlyRun.sourceLockKey("riverside-usd"))
             }
             let waited = try runNight(workspace, db)
             #expect(waited.sources.allSatisfy { $0.files == 1 })

@@ -6,6 +6,8 @@ public struct CanonicalPerson: Sendable, Hashable {
     public var id: String
     public var person: PersonIdentity
     public var line: Int
+    /// The values of the reader's `extraColumns` on this row, by column name (an empty field is absent).
+    public var extras: [String: String] = [:]
 }
 
 /// Streams the canonical person CSV schema shared by the MPI extract and the matching benchmarks.
@@ -42,14 +44,19 @@ public final class CanonicalPersonReader {
     /// The underlying reader (for `file` and `header`).
     public let csv: CSVReader
     private let index: [Int]
+    private let extraIndex: [(name: String, index: Int)]
 
-    /// Opens `path` and checks its header.
+    /// Opens `path` and checks its header; `extraColumns` are further required columns (e.g. a delta's
+    /// `change`), handed out in `CanonicalPerson.extras`.
     /// - Throws: `InputError` when the file is unusable or a column of the schema is missing.
-    public init(path: String, displayName: String? = nil) throws(InputError) {
+    public init(path: String, displayName: String? = nil, extraColumns: [String] = []) throws(InputError) {
         csv = try CSVReader(path: path, displayName: displayName)
-        index = try ColumnResolver.resolve(
-            Self.columns.map { ColumnResolver.Wanted(name: $0, headers: [$0], required: true) }, in: csv
+        let resolved = try ColumnResolver.resolve(
+            (Self.columns + extraColumns).map { ColumnResolver.Wanted(name: $0, headers: [$0], required: true) },
+            in: csv
         ).map { $0?.index ?? -1 }
+        index = Array(resolved.prefix(Self.columns.count))
+        extraIndex = Array(zip(extraColumns, resolved.dropFirst(Self.columns.count))).map { ($0, $1) }
     }
 
     /// The next person or row rejection; nil at the end of the file.
@@ -92,7 +99,9 @@ public final class CanonicalPersonReader {
             birthDate: birthDate, sex: sexValue, street: row.string(index[5]), city: row.string(index[6]),
             state: row.string(index[7]), postalCode: row.string(index[8]), phone: row.string(index[9]), ssn: ssn,
             ssnLast4: ssn.flatMap { $0.count >= 4 ? String($0.suffix(4)) : nil })
-        return .success(CanonicalPerson(id: personId, person: person, line: row.line))
+        var extras: [String: String] = [:]
+        for (name, column) in extraIndex { extras[name] = row.string(column) }
+        return .success(CanonicalPerson(id: personId, person: person, line: row.line, extras: extras))
     }
 
     /// Reads the whole file into memory.
