@@ -18,7 +18,8 @@ public struct SchoolAttendanceExtractor: Extractor {
     static let statuses = AttendanceStatus.allCases.map(\.rawValue)
     static let dates = ["YYYY-MM-DD", "MM/DD/YYYY"]
 
-    public static let defaultLayout = SourceLayout(columns: [
+    /// The student and school columns the default and aggregate layouts share, in their order.
+    static let studentColumns: [ColumnSpec] = [
         ColumnSpec("student_id", required: true),
         ColumnSpec("first_name", required: true),
         ColumnSpec("middle_name"),
@@ -29,25 +30,29 @@ public struct SchoolAttendanceExtractor: Extractor {
         ColumnSpec("grade"),
         ColumnSpec("school_id", required: true),
         ColumnSpec("school_name"),
-        ColumnSpec("attendance_date", required: true, .date(formats: dates)),
-        ColumnSpec(
-            "attendance_code", required: true,
-            .code(
-                values: statuses,
-                defaults: [
-                    "P": "present", "A": "absent-unexcused", "E": "absent-excused", "T": "tardy",
-                    "ED": "partial-day", "H": "partial-day",
-                ],
-                namespaced: false)),
-        ColumnSpec("minutes_absent", .integer),
-        ColumnSpec("guardian_name"),
-        ColumnSpec("guardian_phone"),
-        ColumnSpec("address_line"),
-        ColumnSpec("city"),
-        ColumnSpec("state"),
-        ColumnSpec("postal_code"),
-        ColumnSpec("ferpa_basis"),
-    ])
+    ]
+
+    public static let defaultLayout = SourceLayout(
+        columns: studentColumns + [
+            ColumnSpec("attendance_date", required: true, .date(formats: dates)),
+            ColumnSpec(
+                "attendance_code", required: true,
+                .code(
+                    values: statuses,
+                    defaults: [
+                        "P": "present", "A": "absent-unexcused", "E": "absent-excused", "T": "tardy",
+                        "ED": "partial-day", "H": "partial-day",
+                    ],
+                    namespaced: false)),
+            ColumnSpec("minutes_absent", .integer),
+            ColumnSpec("guardian_name"),
+            ColumnSpec("guardian_phone"),
+            ColumnSpec("address_line"),
+            ColumnSpec("city"),
+            ColumnSpec("state"),
+            ColumnSpec("postal_code"),
+            ColumnSpec("ferpa_basis"),
+        ])
 
     public static let otherLayouts = [
         SourceLayout(
@@ -83,17 +88,7 @@ public struct SchoolAttendanceExtractor: Extractor {
     /// to, with days absent (decimals allowed) and days enrolled from the school year's start.
     public static let aggregateLayout = SourceLayout(
         name: "aggregate",
-        columns: [
-            ColumnSpec("student_id", required: true),
-            ColumnSpec("first_name", required: true),
-            ColumnSpec("middle_name"),
-            ColumnSpec("last_name", required: true),
-            ColumnSpec("suffix"),
-            ColumnSpec("birth_date", required: true, .date(formats: dates)),
-            .sex(),
-            ColumnSpec("grade"),
-            ColumnSpec("school_id", required: true),
-            ColumnSpec("school_name"),
+        columns: studentColumns + [
             ColumnSpec("as_of_date", required: true, .date(formats: dates)),
             ColumnSpec("days_absent", required: true),
             ColumnSpec("days_enrolled", required: true, .integer),
