@@ -201,6 +201,7 @@ public struct AbsenteeismReport {
     ) -> (AbsenteeismList, [Flag: Int64]) {
         var listed: [ListedPatient] = []
         var flagIds: [Flag: Int64] = [:]
+        let illnessSources = sourcesCodingIllness(absences)
         for (patient, stored) in permitted.byPatient {
             for s in stored { flagIds[s.flag] = s.flagId }
             let others = stored.map(\.flag).filter { $0.kind != .chronicAbsenteeism }
@@ -208,7 +209,8 @@ public struct AbsenteeismReport {
                 let yearStart = s.flag.evidence[FlagEvidenceKey.schoolYearStart].flatMap { CivilDate(iso: $0) }
                 let recent = RecentAbsences(
                     days: absences[patient.patientId]?[s.flag.source] ?? [], before: monday,
-                    yearStart: yearStart ?? monday.adding(days: -Self.absenceLookbackDays))
+                    yearStart: yearStart ?? monday.adding(days: -Self.absenceLookbackDays),
+                    sourceCodesIllness: illnessSources.contains(s.flag.source))
                 listed.append(
                     ListedPatient(
                         patientId: patient.patientId, givenName: patient.givenName, familyName: patient.familyName,
@@ -225,6 +227,18 @@ public struct AbsenteeismReport {
 
     /// Absence days by patient id and source, as `ReleaseQueries.absences` returns them.
     typealias AbsenceDays = [String: [String: [(date: CivilDate, status: AttendanceStatus)]]]
+
+    /// The sources with an `absent-illness` day among `absences` (the year read for the list): the feeds known
+    /// to code illness, whose rows show an illness count even when it is 0. Other rows show "not known".
+    static func sourcesCodingIllness(_ absences: AbsenceDays) -> Set<String> {
+        var sources: Set<String> = []
+        for bySource in absences.values {
+            for (source, days) in bySource where days.contains(where: { $0.status == .absentIllness }) {
+                sources.insert(source)
+            }
+        }
+        return sources
+    }
 
     /// How far back the absences behind a list's counts are read: a school year and a day.
     static let absenceLookbackDays = 366

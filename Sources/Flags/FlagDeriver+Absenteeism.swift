@@ -206,12 +206,13 @@ extension FlagDeriver {
             patient: patient, source: source, start: yearStart, end: timeline.end, asOf: asOf, evidence: evidence)
     }
 
-    /// How much of a day counts as absent: 0 present or tardy, 1 absent (excused or not), partial as configured.
+    /// How much of a day counts as absent: 0 present or tardy, 1 absent (excused, unexcused or illness), partial
+    /// as configured.
     func absence(of day: AttendanceDay) -> Double {
         let r = rules.absenteeism
         switch day.status {
         case .present, .tardy: return 0
-        case .absentExcused, .absentUnexcused: return 1
+        case .absentExcused, .absentUnexcused, .absentIllness: return 1
         case .partialDay:
             switch r.partialDays {
             case .present: return 0

@@ -96,6 +96,17 @@ public enum AttendanceStatus: String, Sendable, Hashable, Codable, CaseIterable 
     case tardy
     /// Left early or absent for part of the day (minutes may say how much).
     case partialDay = "partial-day"
+    /// Absent the whole day, excused for illness: an excused absence wherever absences are counted, told apart
+    /// only where a list shows illness. Last, so the order of the statuses before it (and their output) holds.
+    case absentIllness = "absent-illness"
+
+    /// A whole day absent, whatever the reason: excused, unexcused or illness.
+    public var isWholeDayAbsence: Bool {
+        switch self {
+        case .absentExcused, .absentUnexcused, .absentIllness: true
+        case .present, .tardy, .partialDay: false
+        }
+    }
 }
 
 /// One student, one school day. Re-sent with another status it is a correction of the same day.

@@ -35,41 +35,55 @@ public struct RecentAbsences: Sendable, Hashable {
     /// Days in the recent count.
     public static let recentDays = 30
 
-    /// Whole days absent (excused or not) in the 30 calendar days before the list's Monday.
+    /// Whole days absent (excused, unexcused or illness) in the 30 calendar days before the list's Monday.
     public var last30Days: Int
-    /// Whole days absent with an excused code, from the school year's first day to the Sunday before the list.
+    /// Whole days absent with an excused code other than illness, from the school year's first day to the
+    /// Sunday before the list.
     public var excused: Int
     /// Whole days absent with an unexcused code, over the same days as `excused`.
     public var unexcused: Int
+    /// Whole days absent with an illness code (`absent-illness`), over the same days as `excused`; nil when the
+    /// source is not known to code illness, so a list shows "not known" rather than a 0 it cannot vouch for.
+    public var illness: Int?
     /// Whole days absent in each of the eight Monday–Sunday weeks before the list's Monday, oldest first.
     public var weekly: [Int]
 
-    public init(last30Days: Int, excused: Int, unexcused: Int, weekly: [Int]) {
+    public init(last30Days: Int, excused: Int, unexcused: Int, illness: Int? = nil, weekly: [Int]) {
         self.last30Days = last30Days
         self.excused = excused
         self.unexcused = unexcused
+        self.illness = illness
         self.weekly = weekly
     }
 
     /// Counts the absences among `days` (date and status) before `monday`, on or after `yearStart` for the
-    /// excused and unexcused totals. Present, tardy and partial days count nowhere.
-    public init(days: [(date: CivilDate, status: AttendanceStatus)], before monday: CivilDate, yearStart: CivilDate) {
+    /// excused, unexcused and illness totals. Present, tardy and partial days count nowhere. The illness
+    /// count is known when `sourceCodesIllness` (some stored day of the source has `absent-illness`) or
+    /// when one of `days` is an illness day; otherwise it is nil.
+    public init(
+        days: [(date: CivilDate, status: AttendanceStatus)], before monday: CivilDate, yearStart: CivilDate,
+        sourceCodesIllness: Bool = false
+    ) {
         var recent = 0
-        var excused = 0
-        var unexcused = 0
+        var byStatus: [AttendanceStatus: Int] = [:]
         var weekly = Array(repeating: 0, count: Self.trendWeeks)
-        for day in days where day.date < monday {
-            guard day.status == .absentExcused || day.status == .absentUnexcused else { continue }
+        for day in days where day.date < monday && day.status.isWholeDayAbsence {
             let daysBefore = day.date.days(until: monday)
             if daysBefore <= Self.recentDays { recent += 1 }
             let week = (daysBefore - 1) / 7
             if week < Self.trendWeeks { weekly[Self.trendWeeks - 1 - week] += 1 }
-            if day.date >= yearStart {
-                if day.status == .absentExcused { excused += 1 } else { unexcused += 1 }
-            }
+            if day.date >= yearStart { byStatus[day.status, default: 0] += 1 }
         }
-        self.init(last30Days: recent, excused: excused, unexcused: unexcused, weekly: weekly)
+        let codesIllness = sourceCodesIllness || days.contains { $0.status == .absentIllness }
+        self.init(
+            last30Days: recent, excused: byStatus[.absentExcused, default: 0],
+            unexcused: byStatus[.absentUnexcused, default: 0],
+            illness: codesIllness ? byStatus[.absentIllness, default: 0] : nil, weekly: weekly)
     }
+
+    /// The illness count as the list prints it: the number, or "—" when the source is not known to code
+    /// illness.
+    public var illnessText: String { illness.map(String.init) ?? "—" }
 
     /// "0 1 0 2 1 0 3 2": the weekly counts, oldest first, as the CSV shows them.
     public var trendText: String { weekly.map(String.init).joined(separator: " ") }

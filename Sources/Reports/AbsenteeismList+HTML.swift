@@ -72,12 +72,14 @@ extension AbsenteeismRow {
         ].merging(recentContext) { a, _ in a }
     }
 
-    /// The recent-absence names; empty texts and an empty `trend` list when they were not counted.
+    /// The recent-absence names (`illness` is "—" and `illness_known` false when the source is not known to
+    /// code illness); empty texts and an empty `trend` list when they were not counted.
     private var recentContext: TemplateContext {
         guard let recent = recentAbsences else {
             return [
                 "has_recent": .flag(false), "absent_30_days": .text(""), "excused": .text(""),
-                "unexcused": .text(""), "trend": .list([]), "trend_text": .text(""),
+                "unexcused": .text(""), "illness": .text(""), "illness_known": .flag(false), "trend": .list([]),
+                "trend_text": .text(""),
             ]
         }
         let points = recent.sparklinePoints
@@ -91,6 +93,7 @@ extension AbsenteeismRow {
         return [
             "has_recent": .flag(true), "absent_30_days": .text(String(recent.last30Days)),
             "excused": .text(String(recent.excused)), "unexcused": .text(String(recent.unexcused)),
+            "illness": .text(recent.illnessText), "illness_known": .flag(recent.illness != nil),
             "trend": .list([trend]), "trend_text": .text(recent.trendText),
         ]
     }

@@ -34,18 +34,27 @@ extension AbsenteeismList {
         // Issue 18: added after the first fourteen, so a spreadsheet reading those by position still works.
         "School ID", "School liaison phone", "Absent last 30 days", "Excused absences", "Unexcused absences",
         "Absent days per week (8 weeks, oldest first)", "Suggested next step",
-        "Attendance data through",
+        "Attendance data through", "Absent ill",
     ]
 
     /// The list as a CSV file: BOM, header, one warning row per stale source (its first cell the warning),
-    /// then one row per patient — or a single "No patients this week" row. The last column is the date of the
-    /// row's source's newest attendance data (every source's, on the empty row).
+    /// then one row per patient — or a single "No patients this week" row. "Attendance data through" is the
+    /// date of the row's source's newest attendance data (every source's, on the empty row); "Absent ill" is
+    /// "—" when the row's source is not known to code illness (issue 18).
     public func csv() -> String {
         var out = CSV.byteOrderMark + CSV.line(AbsenteeismList.csvHeader)
-        let blanks = Array(repeating: "", count: AbsenteeismList.csvHeader.count - 2)
-        for stale in staleSources { out += CSV.line([stale.warning] + blanks + [stale.csvCell]) }
+        let header = AbsenteeismList.csvHeader
+        let throughColumn = header.firstIndex(of: "Attendance data through") ?? header.count - 1
+        func note(_ first: String, through: String) -> [String] {
+            var cells = Array(repeating: "", count: header.count)
+            cells[0] = first
+            cells[throughColumn] = through
+            return cells
+        }
+        for stale in staleSources { out += CSV.line(note(stale.warning, through: stale.csvCell)) }
         if rows.isEmpty {
-            out += CSV.line(["No patients this week"] + blanks + [dataFreshness.map(\.csvCell).joined(separator: "; ")])
+            out += CSV.line(
+                note("No patients this week", through: dataFreshness.map(\.csvCell).joined(separator: "; ")))
         }
         let through = Dictionary(dataFreshness.map { ($0.source, $0.csvCell) }, uniquingKeysWith: { a, _ in a })
         for r in rows {
@@ -56,7 +65,7 @@ extension AbsenteeismList {
                 r.otherFlags.map(\.label).joined(separator: "; "), r.schoolId, r.schoolPhone ?? "",
                 r.recentAbsences.map { String($0.last30Days) } ?? "", r.recentAbsences.map { String($0.excused) } ?? "",
                 r.recentAbsences.map { String($0.unexcused) } ?? "", r.recentAbsences?.trendText ?? "",
-                r.nextStep ?? "", through[r.source] ?? "",
+                r.nextStep ?? "", through[r.source] ?? "", r.recentAbsences?.illnessText ?? "",
             ])
         }
         return out

@@ -122,8 +122,8 @@ package struct ReleaseQueries {
         return dates
     }
 
-    /// The whole-day absences (`absent-excused`, `absent-unexcused`) stored for the practice's attributed,
-    /// active patients from `from` up to the day before `before`, by patient id and source, in date order:
+    /// The whole-day absences (`absent-excused`, `absent-unexcused`, `absent-illness`) stored for the
+    /// practice's attributed, active patients from `from` up to the day before `before`, by patient id and source, in date order:
     /// what a list counts its recent absences from.
     package func absences(attributedTo practiceId: String, from: CivilDate, before: CivilDate) throws
         -> [String: [String: [(date: CivilDate, status: AttendanceStatus)]]]
@@ -135,7 +135,7 @@ package struct ReleaseQueries {
             JOIN lastmile.attribution a ON a.patient_id = d.patient_id AND a.practice_id = $1
             JOIN lastmile.patient p ON p.patient_id = d.patient_id AND p.active
             WHERE d.attendance_date >= $2::date AND d.attendance_date < $3::date
-              AND d.status IN ('absent-excused', 'absent-unexcused')
+              AND d.status IN ('absent-excused', 'absent-unexcused', 'absent-illness')
             ORDER BY d.patient_id, d.source, d.attendance_date
             """, [practiceId, from, before]
         ).rows

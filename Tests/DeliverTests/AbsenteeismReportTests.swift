@@ -38,7 +38,7 @@ import Warehouse
                     "Quillfeather, Zephyrine", "2015-03-02", "11", "RS-1001", "P900001", "Riverside Elementary", "04",
                     "15",
                     "60", "25.0%", "Severe", "worse", "2026-11-19", "Sheltered homelessness", "RHS-01", "", "0", "0",
-                    "0", "0 0 0 0 0 0 0 0", "", "2026-11-20 (riverside-usd)",
+                    "0", "0 0 0 0 0 0 0 0", "", "2026-11-20 (riverside-usd)", "—",
                 ])
             #expect(
                 outcome.dataFreshness.map(\.statement) == ["attendance data through 2026-11-20 (source riverside-usd)"])

@@ -71,7 +71,7 @@ import Warehouse
             #expect(zephyrine.contains("Riverside Heights School · <span class=\"id\">grade 04</span>"))
             #expect(zephyrine.contains("<span class=\"phone\">541-555-0199</span>"))
             #expect(zephyrine.contains("data-label=\"Last 30 days\"><strong>4</strong>"))
-            #expect(zephyrine.contains(">2 / 3</td>"))
+            #expect(zephyrine.contains(">2 / 3 / <span title="))
             #expect(
                 zephyrine.contains(
                     "role=\"img\" aria-label=\"Days absent per week, last 8 weeks, oldest first: 0, 0, 0, 0, 1, 0, 0, 3\""
@@ -97,8 +97,40 @@ import Warehouse
             #expect(
                 Array(first[14...]) == [
                     "RHS-01", "541-555-0199", "4", "2", "3", "0 0 0 0 1 0 0 3",
-                    "Call the family this week; loop in the school liaison.", "2026-11-20 (riverside-usd)",
+                    "Call the family this week; loop in the school liaison.", "2026-11-20 (riverside-usd)", "—",
                 ])
+        }
+    }
+
+    /// Issue 18: a stored `absent-illness` day is an absence on the list, counted in its own column; the other
+    /// rows of a feed that codes illness show 0, not "—".
+    @Test func storedIllnessDaysAreCountedAndMakeTheFeedsZeroKnown() throws {
+        try TestDatabase.withFreshDatabase { url in
+            let db = try loadWorld(url)
+            try insertAbsences(db)
+            // The world's present Thursday 2026-11-19 corrected to an illness day.
+            try db.execute(
+                """
+                UPDATE lastmile.attendance_day SET status = 'absent-illness'
+                WHERE source = 'riverside-usd' AND student_id = 'S-1' AND attendance_date = '2026-11-19'
+                """)
+            let dir = try TemporaryDirectory()
+            let report = AbsenteeismReport(
+                connection: db, config: try pipeline(in: dir.url), gate: try testGate(), clock: reportClock,
+                logger: quiet)
+            let outcome = try #require(
+                try report.run(weekOf: week1, practices: ["riverside-peds"], on: reportDay).first)
+            let rows = try csvRows(outcome.files[0])
+            let first = try #require(rows.first)
+            #expect(first[4] == "P900001")
+            #expect(Array(first[16...19]) == ["5", "2", "3", "0 0 0 0 1 0 0 4"])
+            #expect(first.last == "1")
+            let riverside = rows.dropFirst().filter { $0[21] == "2026-11-20 (riverside-usd)" }
+            #expect(!riverside.isEmpty)
+            #expect(riverside.allSatisfy { $0.last == "0" })
+            let html = try String(contentsOf: outcome.files[1], encoding: .utf8)
+            let zephyrine = try #require(row(html, containing: "Quillfeather, Zephyrine"))
+            #expect(zephyrine.contains("data-label=\"Excused / unexcused / ill\">2 / 3 / 1</td>"))
         }
     }
 

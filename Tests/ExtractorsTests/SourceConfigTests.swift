@@ -57,6 +57,33 @@ import Testing
             ])
     }
 
+    /// Issue 18: a district's illness code maps to `absent-illness`, kept apart from other excused absences.
+    @Test func anIllnessCodeMapsToAbsentIllness() throws {
+        let yaml = """
+            source: hillcrest-usd
+            extractor: school-attendance
+            category: education
+            agreement: hillcrest-usd-dsa-2027
+            codes:
+              attendance_code: { P: present, I: absent-illness, E: absent-excused }
+            """
+        let (parsed, problems) = SourceConfig.parse(yaml: yaml, file: "hillcrest-usd.yaml")
+        #expect(problems.isEmpty)
+        let config = try #require(parsed)
+        #expect(config.validate().isEmpty)
+        let header = "student_id,first_name,last_name,birth_date,school_id,attendance_date,attendance_code\n"
+        let csv =
+            header + "H-1,Ida,Ode,2013-12-01,HC-1,2026-11-16,I\nH-1,Ida,Ode,2013-12-01,HC-1,2026-11-17,E\n"
+            + "H-1,Ida,Ode,2013-12-01,HC-1,2026-11-18,P\n"
+        let sink = try extract(config, Scratch.csv(csv, name: "hillcrest-2026-11-18.csv"))
+        #expect(sink.rejections.isEmpty)
+        let statuses = sink.records.compactMap { record -> AttendanceStatus? in
+            guard case .attendance(let day) = record.event else { return nil }
+            return day.status
+        }
+        #expect(statuses == [.absentIllness, .absentExcused, .present])
+    }
+
     @Test func everyProblemIsReportedWithItsKeyPath() throws {
         let yaml = """
             source: Bad_Name

@@ -79,6 +79,16 @@ import Testing
         #expect(f.tier == "severe")
     }
 
+    @Test func illnessAbsencesCountLikeExcusedOnes() throws {
+        // 2 of 20 days absent for illness: 10 %, moderate, exactly as two excused days would be.
+        let days = Fixture.schoolDays(from: start, count: 20, absentOn: [3, 11], status: .absentIllness)
+        let f = try #require(absenteeism(Fixture.flags(Fixture.events(attendance: days), asOf: "2026-09-30")).first)
+        #expect(f.evidence["days_absent"] == "2")
+        #expect(f.evidence["rate"] == "0.1000")
+        #expect(f.tier == "moderate")
+        #expect(f.evidence["last_absence"] == Fixture.date(start).adding(days: 11).description)
+    }
+
     @Test func partialDaysCountAsConfigured() throws {
         var days = Fixture.schoolDays(from: start, count: 10)
         days[0].status = .partialDay

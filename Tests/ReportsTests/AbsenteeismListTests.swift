@@ -71,7 +71,7 @@ import Testing
         #expect(csv.hasPrefix("\u{FEFF}Patient,Birth date,"))
         #expect(
             csv.contains(
-                "\r\n\"O'Brien, Ava\",2014-11-23,12,RP-0410,P000117,Riverside Middle,07,15.5,66,23.5%,Severe,worse,2026-11-20,Sheltered homelessness,RUSD-104,,,,,,,2026-11-20 (riverside-usd)\r\n"
+                "\r\n\"O'Brien, Ava\",2014-11-23,12,RP-0410,P000117,Riverside Middle,07,15.5,66,23.5%,Severe,worse,2026-11-20,Sheltered homelessness,RUSD-104,,,,,,,2026-11-20 (riverside-usd),\r\n"
             ))
         try expectGolden(csv, named: "riverside-peds.csv")
         let html = try list.html(using: loadTemplate())

@@ -84,12 +84,12 @@ import Testing
             lines[0].hasSuffix(
                 "Other active flags,School ID,School liaison phone,Absent last 30 days,Excused absences,"
                     + "Unexcused absences,\"Absent days per week (8 weeks, oldest first)\",Suggested next step,"
-                    + "Attendance data through"))
+                    + "Attendance data through,Absent ill"))
         let ava = try #require(lines.first { $0.contains("P000117") })
         #expect(
             ava.hasSuffix(
                 "Sheltered homelessness,RUSD-104,541-555-0104,4,2,4,0 1 0 0 1 0 0 3,Call the family this week.,"
-                    + "2026-11-20 (riverside-usd)"))
+                    + "2026-11-20 (riverside-usd),—"))
         #expect(ava.contains("Riverside Elementary & Annex"))
     }
 

@@ -27,8 +27,8 @@ import Testing
         #expect(!html.contains("role=\"alert\""))
         let csv = list.csv()
         #expect(csv.hasPrefix("\u{FEFF}Patient,Birth date,"))
-        #expect(csv.contains(",Attendance data through\r\n"))
-        #expect(csv.contains(",Sheltered homelessness,RUSD-104,,,,,,,2026-11-20 (riverside-usd)\r\n"))
+        #expect(csv.contains(",Attendance data through,Absent ill\r\n"))
+        #expect(csv.contains(",Sheltered homelessness,RUSD-104,,,,,,,2026-11-20 (riverside-usd),\r\n"))
         #expect(!csv.contains("Warning"))
     }
 
@@ -44,7 +44,7 @@ import Testing
         let lines = list.csv().components(separatedBy: "\r\n")
         #expect(lines[0].hasPrefix("\u{FEFF}Patient,"), "the header stays the first line")
         #expect(lines[1].hasPrefix(warning))
-        #expect(lines[1].hasSuffix(",2026-10-24 (riverside-usd)"))
+        #expect(lines[1].hasSuffix(",2026-10-24 (riverside-usd),"))
         #expect(lines[1].split(separator: ",", omittingEmptySubsequences: false).count >= 15)
         #expect(lines[2].hasPrefix("\"O'Brien, Ava\""))
     }
@@ -61,7 +61,7 @@ import Testing
         let lines = list.csv().components(separatedBy: "\r\n")
         #expect(lines[1].hasPrefix("Warning: no attendance data from a-edfi"))
         #expect(lines[2].hasPrefix("No patients this week,"))
-        #expect(lines[2].hasSuffix(",none (a-edfi); 2026-11-20 (b-usd)"))
+        #expect(lines[2].hasSuffix(",none (a-edfi); 2026-11-20 (b-usd),"))
         let html = try list.html(using: loadTemplate())
         #expect(html.contains("Attendance data through — none received — (source a-edfi)"))
         #expect(html.contains("Attendance data through 20 November 2026 (source b-usd)"))
