@@ -27,7 +27,7 @@ struct Files: ParsableCommand {
                 print("no files loaded yet")
                 return
             }
-            print("source               file                                rows  run   loaded (UTC)          sha256")
+            print("source               file                                  rows  run  loaded (UTC)          sha256")
             for file in files {
                 let state =
                     file.reprocess
@@ -68,15 +68,21 @@ struct Files: ParsableCommand {
             let connection = try global.warehouse().connectMigrated(logger: global.makeLogger())
             let name = URL(fileURLWithPath: file).lastPathComponent
             let marked = try IngestedFiles(connection: connection).markForReprocessing(fileName: name, source: source)
-            guard !marked.isEmpty else {
-                throw ValidationError(
-                    "\(terminalSafe(name)) is not a loaded file\(source.map { " of \($0)" } ?? "") (see `lastmile files list`)"
-                )
-            }
+            guard !marked.isEmpty else { throw FileNotLoaded(fileName: name, source: source) }
             for entry in marked {
                 print("\(entry.source): \(terminalSafe(entry.fileName)) will be loaded again by the next run")
             }
         }
+    }
+}
+
+/// `files forget` named a file no source loaded: a usage error (exit 64), said in one line.
+struct FileNotLoaded: ClassifiedError, CustomStringConvertible {
+    var fileName: String
+    var source: String?
+    var exitStatus: ExitStatus { .usage }
+    var description: String {
+        "\(fileName) is not a loaded file\(source.map { " of \($0)" } ?? "") (see `lastmile files list`)"
     }
 }
 

@@ -19,7 +19,8 @@ struct LastMile: ParsableCommand {
 
             Exit codes: 0 ok, 64 usage, 65 unusable input data, 69 warehouse unavailable, 70 internal error, \
             73 output not writable, 75 temporary failure (retry later), 77 permission (the warehouse login's roles), \
-            78 invalid configuration.
+            78 invalid configuration, 79 partial night (run: a source failed or its feed stopped; the others \
+            committed).
 
             Example:  lastmile db start && lastmile db status
             """,

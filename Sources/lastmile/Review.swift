@@ -19,7 +19,7 @@ struct Review: ParsableCommand {
             --show-personal-data (with --by) shows it and is recorded in the access log. See docs/matching.md, \
             "Clerical review".
 
-            Example:  lastmile review list --oldest && lastmile review show 12
+            Example:  lastmile review list --oldest && lastmile review show 1
             """,
         subcommands: [
             ReviewList.self, ReviewShow.self, ReviewAccept.self, ReviewReject.self, ReviewDefer.self, ReviewUndo.self,
@@ -93,7 +93,7 @@ struct ReviewList: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "Count the open items by reason and age, then list them (no personal data).",
-        discussion: "Example:  lastmile review list --source riverside-usd --oldest")
+        discussion: "Example:  lastmile review list --source coc-hmis --oldest")
 
     @OptionGroup var global: GlobalOptions
     @Option(help: ArgumentHelp("Only this source.", valueName: "name")) var source: String?
@@ -115,7 +115,7 @@ struct ReviewShow: ParsableCommand {
             runner-up, scored by the pipeline's match model against the warehouse's MPI snapshot. Values are \
             masked unless --show-personal-data --by NAME, which is recorded in lastmile.review_access.
 
-            Example:  lastmile review show 12 --show-personal-data --by jdoe
+            Example:  lastmile review show 1 --show-personal-data --by jdoe
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -137,7 +137,7 @@ struct ReviewAccept: ParsableCommand {
         discussion: """
             The next run loads the person's held records through consent gate 2 and derives their flags.
 
-            Example:  lastmile review accept 12 --by jdoe --note "same DOB and address; school confirmed"
+            Example:  lastmile review accept 1 --by jdoe --note "same DOB and name; the shelter confirmed"
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -156,7 +156,7 @@ struct ReviewReject: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reject",
         abstract: "Reject the item's candidate: the matcher never links that pair again.",
-        discussion: "Example:  lastmile review reject 12 --by jdoe --note \"different mother's name per school\"")
+        discussion: "Example:  lastmile review reject 1 --by jdoe --note \"different mother's name per school\"")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The item id.") var id: Int64
@@ -173,7 +173,7 @@ struct ReviewDefer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "defer",
         abstract: "Put an item aside (it stays open) with the reason.",
-        discussion: "Example:  lastmile review defer 12 --by jdoe --note \"asked the school for the guardian\"")
+        discussion: "Example:  lastmile review defer 1 --by jdoe --note \"asked the school for the guardian\"")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The item id.") var id: Int64
@@ -194,7 +194,7 @@ struct ReviewUndo: ParsableCommand {
             An undone accept removes its crosswalk entry and the events it loaded, and closes the flags they \
             produced; an undone reject removes its never-link rule.
 
-            Example:  lastmile review undo 12 --by jdoe --note "accepted the wrong item"
+            Example:  lastmile review undo 1 --by jdoe --note "accepted the wrong item"
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -249,7 +249,7 @@ struct ReviewWrongPerson: ParsableCommand {
             (counted in review list).
 
             Example:  lastmile review report-wrong-person --patient P708682 --source riverside-usd \
-            --source-person S10442 --by jdoe --note "Riverside Peds: not our patient (call 2026-11-24)"
+            --source-person 400540 --by jdoe --note "Riverside Peds: not our patient (call 2026-11-24)"
             """)
 
     @OptionGroup var global: GlobalOptions

@@ -28,7 +28,8 @@ struct SourceInit: ParsableCommand {
             Exit status: 0 written, 64 usage, 65 the file is unusable or has no header row, 73 the output \
             exists or cannot be written.
 
-            Example:  lastmile source init inbox/northside/att-2026-11-20.csv --extractor school-attendance \
+            Example (the file is the worked example's in docs/adding-a-source.md):
+                      lastmile source init inbox/northside/att-2026-11-20.csv --extractor school-attendance \
             --name northside-usd
             """)
 

@@ -186,6 +186,13 @@ import Warehouse
             let unknown = try Self.run(workspace, url, extra: ["--reprocess", config])
             #expect(unknown.status == 64, "\(unknown.stderr)")
             #expect(unknown.stderr.contains("not an input of the sources run"))
+
+            // Forgetting a file that was never loaded is a usage error, said in one line (no usage banner).
+            let notLoaded = try LastMileBinary.run(
+                ["files", "forget", "nosuch.csv", "--source", "county-jail", "--database", url], in: workspace.root)
+            #expect(notLoaded.status == 64, "\(notLoaded.stderr)")
+            #expect(notLoaded.stderr.contains("lastmile: nosuch.csv is not a loaded file of county-jail"))
+            #expect(!notLoaded.stderr.contains("Usage:"), "\(notLoaded.stderr)")
         }
     }
 }
