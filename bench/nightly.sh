@@ -5,7 +5,9 @@
 # of the same shape and indexes, median of REF_ROUNDS rounds. Prints our load stage / psql ratio.
 #
 # Usage: bench/nightly.sh [path/to/lastmile]     (PEOPLE, MPI_SIZE, REF_ROUNDS, PREPARE_ONLY=1 to stop after data,
-#        RUN_ARGS="--verbose" for per-table debug lines in run.log, SECOND_NIGHT=1 to time a re-sent night too)
+#        RUN_ARGS="--verbose" for per-table debug lines in run.log, SECOND_NIGHT=1 to time a following night too,
+#        MPI_CHANGE_EVERY=1000 patients of whom one changes in the second night's MPI, 0 for none; MPI_CHANGE_AS=delta
+#        to send those changes as an EMPI delta, not a new snapshot; UNKNOWN_EVERY, see step 6)
 #
 # The sample-world generator ties the MPI to the sources (about 0.7 patients and 15 source rows per person), so
 # no single --people value gives both a 1M MPI and 1M source rows: a 1M-patient world carries about 21M source
@@ -28,6 +30,7 @@ echo "nightly benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load avera
 echo "lastmile: $lastmile"
 
 # 1. The world (regenerated only when its parameters change).
+if [ -f mpi-night1.csv ]; then mv mpi-night1.csv data/mpi.csv; fi # an interrupted second night's change undone
 stamp="people=$people mpi=$mpi_size seed=20261120 as-of=$as_of"
 if [ "$(cat data/.params 2>/dev/null)" != "$stamp" ]; then
     rm -rf data data-pad
@@ -126,19 +129,56 @@ for label, arg in (("same indexes", sys.argv[3]), ("same indexes + foreign keys"
 print(f"load stage (events, crosswalk, review queue, rejected rows; COPY straight in or staged merge): {load:.2f} s")
 PY
 
-# 6. Optionally, the incremental case: both districts re-send their attendance file with a few corrections (every
-#    500th present day becomes an absence), so most rows conflict with what is stored and are unchanged.
+# 6. Optionally, the following night: both districts re-send their attendance file with a few corrections (every
+#    500th present day becomes an absence; column 8 in Ed-Fi rows, which may carry a 9th, the grade), so most rows
+#    conflict with what is stored and are unchanged; and the EMPI's snapshot changes in every MPI_CHANGE_EVERY-th
+#    patient (default 1000, i.e. 0.1 % of the MPI: the street gains a unit, a patient who moved; 0 keeps the
+#    snapshot identical, which the run then skips by its sha256), in a new snapshot or, with MPI_CHANGE_AS=delta, in
+#    a delta (`reference.mpi_delta`) beside the unchanged snapshot. mpi.csv is restored afterwards.
 if [ "${SECOND_NIGHT:-0}" = 1 ]; then
-    awk -F, -v OFS=, 'NR > 1 && NF == 20 && NR % 500 == 0 && $12 == "P" {$12 = "A"} {print}' \
-        data/inbox/riverside-usd/attendance-2026-11-20.csv > data/inbox/riverside-usd/attendance-2026-11-21.csv
-    awk -F, -v OFS=, 'NR > 1 && NF == 8 && NR % 500 == 0 && $8 ~ /#In Attendance$/ {sub(/#In Attendance$/, "#Unexcused Absence", $8)} {print}' \
-        data/inbox/lakeside-edfi/attendance-events-2026-11-20.csv > data/inbox/lakeside-edfi/attendance-events-2026-11-21.csv
+    change_every="${MPI_CHANGE_EVERY:-1000}"
+    if ((change_every > 0)); then
+        cp data/mpi.csv mpi-night1.csv
+        awk -F, -v OFS=, -v every="$change_every" \
+            'NR > 1 && NF == 11 && (NR - 1) % every == 0 {$6 = $6 " Unit 2"; n++} {print} END {print n > "mpi-changed.n"}' \
+            mpi-night1.csv > mpi-night2.csv
+        if [ "${MPI_CHANGE_AS:-snapshot}" = delta ]; then # the snapshot stays (skipped); a delta names the changes
+            awk -F, -v OFS=, -v every="$change_every" 'NR == 1 {print $0, "change"}
+                NR > 1 && NF == 11 && (NR - 1) % every == 0 {print $0, "updated"}' mpi-night2.csv > data/mpi-delta.csv
+            sed -i 's#^  mpi: .*$#&\n  mpi_delta: [../data/mpi-delta.csv]#' pipelines/nightly.yaml
+        else
+            cp mpi-night2.csv data/mpi.csv
+        fi
+        echo "second night MPI: $(cat mpi-changed.n) of $mpi_rows patients changed (every ${change_every}th)," \
+            "sent as a ${MPI_CHANGE_AS:-snapshot}"
+    fi
+    # Rows of students the crosswalk does not know (in review or not in the MPI) are kept one in UNKNOWN_EVERY
+    # (default 20), so ~95 % or more of the re-sent rows are of known people; UNKNOWN_EVERY=1 re-sends every row.
+    psql -qX "$url" -c "\\copy (SELECT source, source_person_id FROM lastmile.source_crosswalk) to '$work/known.csv' with (format csv)"
+    resend() { # source, old file, new file, awk correction of a kept row
+        awk -F, -v OFS=, -v src="$1" -v every="${UNKNOWN_EVERY:-20}" "
+            FNR == NR { if (\$1 == src) known[\$2] = 1; next }
+            FNR == 1 { print; next }
+            !(\$1 in known) && FNR % every != 0 { next }
+            { if (\$1 in known) k++; else u++ } $4 { print }
+            END { printf \"%s: %d rows re-sent, %.1f %% of people the crosswalk knows\\n\", src, k + u, 100 * k / (k + u) > \"/dev/stderr\" }
+        " known.csv "$2" > "$3"
+    }
+    resend riverside-usd data/inbox/riverside-usd/attendance-2026-11-20.csv \
+        data/inbox/riverside-usd/attendance-2026-11-21.csv 'NF == 20 && FNR % 500 == 0 && $12 == "P" { $12 = "A" }'
+    resend lakeside-edfi data/inbox/lakeside-edfi/attendance-events-2026-11-20.csv \
+        data/inbox/lakeside-edfi/attendance-events-2026-11-21.csv \
+        'NF >= 8 && FNR % 500 == 0 && $8 ~ /#In Attendance$/ { sub(/#In Attendance$/, "#Unexcused Absence", $8) }'
     echo "second night (re-sent attendance with corrections), load average $(cut -d' ' -f1-3 /proc/loadavg)"
     # shellcheck disable=SC2086
     /usr/bin/time -v -o run2.time "$lastmile" run pipelines/nightly.yaml --as-of 2026-11-21 --log-format json ${RUN_ARGS:-} \
         > run2.out 2> run2.log || true
     rm -f data/inbox/riverside-usd/attendance-2026-11-21.csv data/inbox/lakeside-edfi/attendance-events-2026-11-21.csv
-    grep -E '^time:' run2.out
+    if ((change_every > 0)); then mv mpi-night1.csv data/mpi.csv; rm -f mpi-night2.csv data/mpi-delta.csv; fi
+    grep -E '^(reference data|time):' run2.out
+    wall2=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' run2.time)
+    rss2_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' run2.time)
+    echo "second night lastmile process: wall $wall2, peak RSS $((rss2_kb / 1024)) MiB"
     grep -E 'loaded ' run2.out | sed 's/^ */  /'
 fi
 "$lastmile" db stop >/dev/null 2>&1 || true
