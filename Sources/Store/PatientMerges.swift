@@ -23,10 +23,7 @@ package struct PatientMerges {
     package init(connection: Connection) { self.connection = connection }
 
     /// The tables whose rows follow a merged patient (each has `patient_id` and `merged_from`).
-    package static let followingTables = [
-        "source_crosswalk", "attendance_day", "school_enrollment", "attendance_totals", "shelter_stay", "bed_night",
-        "booking", "housing_status",
-    ]
+    package static let followingTables = ["source_crosswalk"] + EventStore.tables
 
     /// Merges `merged` into `surviving` (or into the patient `surviving` itself was merged into) at `at`.
     package func merge(_ merged: String, into surviving: String, at: Date) throws -> MergeOutcome {
