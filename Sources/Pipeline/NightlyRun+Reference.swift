@@ -60,7 +60,8 @@ struct ReferenceRefresh {
             }
         }
         for delta in config.mpiDeltas {
-            let s = try PatientImport.load(file: delta, delta: true, connection: connection, logger: logger)
+            let s = try PatientImport.load(
+                file: delta, delta: true, appliedAt: now, connection: connection, logger: logger)
             summary.reference["mpi.delta.rows", default: 0] += s.rowsRead
             summary.reference["mpi.delta.changed", default: 0] += s.inserted + s.updated + s.reactivated + s.retired
             summary.reference["mpi.delta.rejected", default: 0] += s.rejected

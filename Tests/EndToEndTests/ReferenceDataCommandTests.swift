@@ -59,6 +59,32 @@ enum ReferenceDataFiles {
         }
     }
 
+    /// The help of `mpi import` and `mpi merge` shows the repository's sample files, which exist and apply: the
+    /// delta, then the merge; and `source init`, which never opens the warehouse, offers no `--database`.
+    @Test func helpExamplesNameTheSampleFilesAndTheyApply() throws {
+        let root = ReferenceDataFiles.repositoryRoot
+        for (command, sample) in [("import", "sample-data/mpi-delta.csv"), ("merge", "sample-data/mpi-merges.csv")] {
+            let help = try LastMileBinary.run(["mpi", command, "--help"], in: root)
+            #expect(help.status == 0)
+            #expect(!help.stdout.contains("/srv/"), "\(help.stdout)")
+            #expect(help.stdout.contains(sample), "\(help.stdout)")
+            #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent(sample).path))
+        }
+        let sourceInit = try LastMileBinary.run(["source", "init", "--help"], in: root)
+        #expect(sourceInit.status == 0)
+        #expect(!sourceInit.stdout.contains("--database"), "\(sourceInit.stdout)")
+        try TestDatabase.withFreshDatabase { url in
+            for arguments in [
+                ["mpi", "import", "sample-data/mpi.csv"], ["mpi", "import", "--delta", "sample-data/mpi-delta.csv"],
+                ["mpi", "merge", "sample-data/mpi-merges.csv"],
+            ] {
+                let result = try LastMileBinary.run(arguments + ["--database", url], in: root)
+                #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.stderr)")
+                #expect(result.stdout.contains("rejected 0"), "\(result.stdout)")
+            }
+        }
+    }
+
     @Test func anUnusableMPIFileExits65WithoutValues() throws {
         let directory = try TemporaryDirectory()
         let noColumn = try file("id,given_name\nP000101,Zelda\n", "short.csv", in: directory)

@@ -90,6 +90,24 @@ import Warehouse
         }
     }
 
+    @Test func aDeltaRetiresAtTheInjectedClockNotTheServersTime() throws {
+        let directory = try TemporaryDirectory()
+        let delta = try write("change," + mpiHeader + "retired,P000003,,,,,,,,,,\n", to: "delta.csv", in: directory)
+        try withMigratedDatabase { db in
+            try PatientImport.run(
+                file: try write(snapshot, to: "mpi.csv", in: directory), connection: db, logger: quietLogger)
+            try PatientImport.run(
+                file: delta, delta: true, appliedAt: Self.at, connection: db, logger: quietLogger)
+            let stamped = try db.execute(
+                """
+                SELECT retired_at = $1::timestamptz AND updated_at = $1::timestamptz FROM lastmile.patient
+                WHERE patient_id = 'P000003'
+                """, [Clock.sqlTimestamp(Self.at)]
+            ).scalar
+            #expect(stamped == "t")
+        }
+    }
+
     @Test func aMergeMovesEverythingButTheAccountingOfDisclosures() throws {
         let directory = try TemporaryDirectory()
         let merges = try write("merged_id,surviving_id\nP000002,P000001\n", to: "merges.csv", in: directory)
