@@ -28,6 +28,7 @@ struct ReferenceRefresh {
             summary.reference["attribution.rows"] = s.rowsRead
             summary.reference["attribution.changed"] = s.inserted + s.updated + s.removed
             summary.reference["attribution.rejected"] = s.rejected
+            if s.redirected > 0 { summary.reference["attribution.redirected"] = s.redirected }
         }
         if !config.consentDirectives.isEmpty {
             let s = try ConsentImport.store(
@@ -35,6 +36,7 @@ struct ReferenceRefresh {
             summary.reference["consent.directives"] = s.directivesRead
             summary.reference["consent.changed"] = s.stored
             summary.reference["consent.problems"] = s.problems.count
+            if s.redirected > 0 { summary.reference["consent.redirected"] = s.redirected }
         }
         summary.stageSeconds["reference"] = (ContinuousClock.now - started).seconds
         return touched
