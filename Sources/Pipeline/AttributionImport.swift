@@ -19,6 +19,8 @@ public struct AttributionImportSummary: Sendable, Hashable, ReferenceLoadSummary
     public var practicesUnchanged = 0
     /// Pairs dropped: a practice in the file no longer lists the patient, or the patient is now elsewhere.
     public var removed = 0
+    /// Rows naming a patient merged into another, applied to the survivor.
+    public var redirected = 0
 
     public init(file: String) { load = ReferenceLoadCounts(file: file) }
 
@@ -29,7 +31,7 @@ public struct AttributionImportSummary: Sendable, Hashable, ReferenceLoadSummary
             ("practices.updated", practicesUpdated), ("practices.unchanged", practicesUnchanged),
             ("read", load.rowsRead), ("inserted", load.inserted), ("updated", load.updated),
             ("unchanged", load.unchanged),
-            ("removed", removed), ("rejected", load.rejected),
+            ("removed", removed), ("redirected", redirected), ("rejected", load.rejected),
         ]
     }
 }
@@ -39,7 +41,8 @@ public struct AttributionImportSummary: Sendable, Hashable, ReferenceLoadSummary
 /// Practices are upserted by `practice_id` (`practice_name` updates the name). The attribution file is
 /// authoritative for every practice and every patient it names: pairs of those practices or those patients
 /// that are not in the file are removed, so a patient moved to another practice leaves the old panel; pairs
-/// of other practices and patients are untouched. A row naming a patient who is not an active patient of
+/// of other practices and patients are untouched. A row naming a patient the EMPI merged into another is
+/// applied to the survivor (counted as redirected). A row naming a patient who is not an active patient of
 /// the MPI snapshot, or a practice that is neither in the warehouse nor in the practices file, is rejected
 /// by line, like a row with an empty id or a repeated pair. A file with rows but none usable throws (65).
 public enum AttributionImport {
@@ -88,6 +91,16 @@ public enum AttributionImport {
             return nil
         }
 
+        // A patient the EMPI merged since is the survivor now (mpi merge): the row is the survivor's.
+        let merged = try store.redirectMergedPatients()
+        summary.redirected = merged.redirected.filter { !merged.repeated.contains($0) }.count
+        for line in merged.repeated {
+            summary.load.rejections.append(
+                RowRejection(
+                    file: reader.file, line: line, column: columns.requiredNames[0],
+                    reason: .invalid(
+                        expected: "a patient and practice pair not already on an earlier line (after merges)")))
+        }
         // References: the patient must be active in the MPI snapshot, the practice known.
         for line in try store.unstageUnknownPatients() {
             summary.load.rejections.append(

@@ -154,9 +154,10 @@ package struct ClericalReview {
     /// Removes a link with its events, and closes the flags of the patient from that source.
     private func removeLink(_ source: String, _ person: String, _ patient: String, outcome: Outcome) throws -> Outcome {
         var outcome = outcome
-        try queue.unlink(source: source, sourcePersonId: person, patientId: patient)
-        outcome.eventsRemoved = try queue.removeEvents(source: source, sourcePersonId: person, patientId: patient)
-        outcome.flagsClosed = try queue.closeFlags(source: source, patientId: patient, on: clock.today)
+        let withdrawn = try queue.withdrawLink(
+            source: source, sourcePersonId: person, patientId: patient, on: clock.today)
+        outcome.eventsRemoved = withdrawn.eventsRemoved
+        outcome.flagsClosed = withdrawn.flagsClosed
         return outcome
     }
 

@@ -36,6 +36,8 @@ public struct ConsentImportSummary: Sendable, Hashable {
     public var stored = 0
     /// Directives already stored exactly so.
     public var unchanged: Int { directivesRead - stored }
+    /// Directives naming a patient the EMPI merged into another: stored as sent, they hold for the survivor.
+    public var redirected = 0
     /// FHIR resources of other types, ignored.
     public var ignoredResources = 0
     /// Rows or entries that could not be used: file, line or entry, path, what was expected — never values.
@@ -118,12 +120,14 @@ public enum ConsentImport {
             summary.ignoredResources += result.ignoredResources
             summary.problems += result.problems
             summary.stored += try store.save(result.directives, format: file.format.storeName)
+            summary.redirected += try store.mergedCount(result.directives.map(\.patientId))
         }
         logger.info(
             "consent directives imported",
             metadata: [
                 "files": .number(summary.files), "directives.read": .number(summary.directivesRead),
                 "directives.stored": .number(summary.stored), "problems": .number(summary.problems.count),
+                "directives.redirected": .number(summary.redirected),
             ])
         return summary
     }

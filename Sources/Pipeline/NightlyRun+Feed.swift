@@ -22,7 +22,9 @@ extension RunState {
         counts.feedAgeDays = max(0, days)
         let maximum = source.feed.maxFeedAgeDays
         guard days > maximum else {
-            if counts.filesMatched > 0 {
+            // A file loaded again tonight (`files forget`, --reprocess) is input: the summary's "loaded again"
+            // says so, and "no new input" beside it would contradict it.
+            if counts.filesMatched > 0 && read.files.isEmpty {
                 counts.warnings.append(
                     "no new input; the newest loaded file (\(newest.fileName)) is \(days) day(s) old")
             }

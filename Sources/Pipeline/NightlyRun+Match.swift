@@ -179,7 +179,9 @@ extension RunState {
     }
 
     /// Links each person whose source person id the crosswalk holds with the same demographics and a patient
-    /// still active; returns the indices of the others, to be matched.
+    /// still active; returns the indices of the others, to be matched. Records naming only a source person who
+    /// is in review (an absences-only district's enrollment span sent while the student's item is open) are
+    /// held with the item, so an accept releases them with its other records.
     /// A person without a source person id has a crosswalk entry only when a reviewer linked it (keyed by its
     /// demographics hash); a pair a never-link rule forbids is matched again instead.
     private func linkByCrosswalk(
@@ -187,6 +189,7 @@ extension RunState {
         neverLinks: [String: Set<String>]
     ) throws -> [Int] {
         let crosswalk = try Crosswalk.load(connection, sources: Set(sources.map(\.name)))
+        let inReview = try ReviewQueue(connection: connection).openItemKeys(sources: Set(sources.map(\.name)))
         var toMatch: [Int] = []
         for (i, g) in matched.people.enumerated() {
             // Records naming only the student (enrollment spans) link through the crosswalk by id alone, and
@@ -198,6 +201,9 @@ extension RunState {
             {
                 matched.patientOf[i] = known.patientId
                 matched.viaCrosswalk.insert(i)
+            } else if g.person.isIdOnly && inReview.contains(key) {
+                matched.heldRecords += g.records.map { (sourcePersonId: g.key, record: $0) }
+                matched.counts[g.source].review += g.records.count
             } else if g.person.isIdOnly {
                 matched.counts[g.source].unmatched += g.records.count
             } else {

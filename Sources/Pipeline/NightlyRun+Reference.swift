@@ -28,6 +28,7 @@ struct ReferenceRefresh {
             summary.reference["attribution.rows"] = s.rowsRead
             summary.reference["attribution.changed"] = s.inserted + s.updated + s.removed
             summary.reference["attribution.rejected"] = s.rejected
+            if s.redirected > 0 { summary.reference["attribution.redirected"] = s.redirected }
         }
         if !config.consentDirectives.isEmpty {
             let s = try ConsentImport.store(
@@ -35,6 +36,7 @@ struct ReferenceRefresh {
             summary.reference["consent.directives"] = s.directivesRead
             summary.reference["consent.changed"] = s.stored
             summary.reference["consent.problems"] = s.problems.count
+            if s.redirected > 0 { summary.reference["consent.redirected"] = s.redirected }
         }
         summary.stageSeconds["reference"] = (ContinuousClock.now - started).seconds
         return touched
@@ -60,7 +62,8 @@ struct ReferenceRefresh {
             }
         }
         for delta in config.mpiDeltas {
-            let s = try PatientImport.load(file: delta, delta: true, connection: connection, logger: logger)
+            let s = try PatientImport.load(
+                file: delta, delta: true, appliedAt: now, connection: connection, logger: logger)
             summary.reference["mpi.delta.rows", default: 0] += s.rowsRead
             summary.reference["mpi.delta.changed", default: 0] += s.inserted + s.updated + s.reactivated + s.retired
             summary.reference["mpi.delta.rejected", default: 0] += s.rejected

@@ -55,7 +55,13 @@ struct RunState {
         summary.flags = try deriveFlags(patients: patients, sources: sources)
         stage.lap("flags", rows: summary.flags.created + summary.flags.updated + summary.flags.closed, into: &summary)
 
-        summary.reviewQueue = try ReviewQueue(connection: connection).openStatistics(now: options.clock.now)
+        let review = ReviewQueue(connection: connection)
+        let now = options.clock.now
+        let deleted = try review.deleteExpiredHeldRecords(
+            queuedBefore: now.addingTimeInterval(-Double(config.reviewRetentionDays) * 86_400),
+            sources: Set(sources.map(\.name)))
+        summary.reviewQueue = try review.openStatistics(now: now)
+        summary.reviewQueue.heldRecordsDeleted = deleted
         summary.sources = sources.map { counts[$0.name] }
         summary.reference["patients.active"] = patients.ids.count
         summary.reference["consent.gate1.admitted"] = extracted.gate1.passed

@@ -65,6 +65,7 @@ public enum PatientImport {
     ///
     /// A snapshot loaded with `appliedAt` is recorded (`ReferenceFiles`) by its sha256, so that a nightly run
     /// can skip the same snapshot next time; without it, or for a delta, the record is forgotten instead.
+    /// `appliedAt` (the caller's clock) also stamps the patients retired.
     @discardableResult
     public static func load(
         file: String, delta: Bool = false, maxRetiredPercent: Double? = nil, appliedAt: Date? = nil,
@@ -120,7 +121,7 @@ public enum PatientImport {
                         + "\(maxRetiredPercent.formatted) %; check that the extract is complete, or raise the limit")
             }
         }
-        let changes = try store.applyStage(delta: delta)
+        let changes = try store.applyStage(delta: delta, retiredAt: appliedAt)
         summary.reactivated = changes.reactivated
         summary.updated = changes.updated
         summary.inserted = changes.inserted

@@ -23,6 +23,9 @@ public struct PipelineConfig: Sendable {
     public var matchModelPath: String?
     public var matchThreshold: Double?
     public var reviewThreshold: Double?
+    /// Held records of review items still undecided after this many days are deleted by the nightly run
+    /// (`match.review_retention_days`, 90 by default).
+    public var reviewRetentionDays = 90
     public var flagRules: FlagRules
     /// Reference extracts refreshed before the sources, each optional.
     public var mpiExtract: String?
@@ -88,7 +91,8 @@ public struct PipelineConfig: Sendable {
         }
         let sourcesDir = resolve(r.string(root["sources_dir"], "sources_dir") ?? "sources")
         let sources = readSources(root["sources"], dir: sourcesDir, repository: base.deletingLastPathComponent(), &r)
-        let match = r.mapping(root["match"], "match", keys: ["model", "match_threshold", "review_threshold"])
+        let match = r.mapping(
+            root["match"], "match", keys: ["model", "match_threshold", "review_threshold", "review_retention_days"])
         let reference = r.mapping(
             root["reference"], "reference",
             keys: [
@@ -120,6 +124,10 @@ public struct PipelineConfig: Sendable {
                 ?? 0,
             inputSettleSeconds: r.int(
                 root["input_settle_seconds"], "input_settle_seconds", in: 0...86_400, expected: seconds) ?? 0)
+        config.reviewRetentionDays =
+            r.int(
+                match?["review_retention_days"], "match.review_retention_days", in: 1...3650,
+                expected: "a whole number of days from 1 to 3650") ?? 90
         config.mpiDeltas = (r.strings(reference?["mpi_delta"], "reference.mpi_delta") ?? []).map(resolve)
         config.mpiMerges = (r.strings(reference?["mpi_merges"], "reference.mpi_merges") ?? []).map(resolve)
         if !FileManager.default.fileExists(atPath: config.consentPolicyPath) {

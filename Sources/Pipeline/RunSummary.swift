@@ -137,7 +137,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         lines.append(
             "review queue: \(reviewQueue.open) open"
                 + (reviewQueue.oldestAgeDays.map { ", oldest \($0) day(s)" } ?? "")
-                + " (lastmile review list)")
+                + " (lastmile review list); held records deleted: \(reviewQueue.heldRecordsDeleted)")
         lines.append(
             "flags: \(flags.created) created, \(flags.updated) updated, \(flags.closed) closed; \(flags.active) active in the warehouse"
         )

@@ -61,6 +61,27 @@ package struct AttributionStore {
         }
     }
 
+    /// Staged rows naming a patient merged into another (migration 11) name the survivor instead; a row that then
+    /// repeats an earlier line's pair is removed. Returns the lines redirected and the lines removed.
+    package func redirectMergedPatients() throws -> (redirected: [Int], repeated: [Int]) {
+        let redirected = try lines(
+            """
+            UPDATE attribution_stage s SET patient_id = lastmile.surviving_patient(s.patient_id)
+            WHERE EXISTS (
+                SELECT 1 FROM lastmile.patient_merge m WHERE m.merged_patient_id = s.patient_id AND m.unmerged_at IS NULL)
+            RETURNING line
+            """)
+        guard !redirected.isEmpty else { return ([], []) }
+        let repeated = try lines(
+            """
+            DELETE FROM attribution_stage s WHERE EXISTS (
+                SELECT 1 FROM attribution_stage t
+                WHERE t.patient_id = s.patient_id AND t.practice_id = s.practice_id AND t.line < s.line)
+            RETURNING line
+            """)
+        return (redirected.sorted(), repeated.sorted())
+    }
+
     /// Removes staged rows whose patient is not active in the MPI snapshot; returns their lines.
     package func unstageUnknownPatients() throws -> [Int] {
         try lines(

@@ -42,6 +42,19 @@ public struct ConsentStore {
         return changed
     }
 
+    /// How many of these patient ids (one per directive) name a patient merged into another now: their
+    /// directives hold for the survivor (`directives(forPatients:)`), and an unmerge gives them back.
+    public func mergedCount(_ patientIds: [String]) throws -> Int {
+        guard !patientIds.isEmpty else { return 0 }
+        return Int(
+            try connection.execute(
+                """
+                SELECT count(*) FROM unnest($1::text[]) AS id WHERE EXISTS (
+                    SELECT 1 FROM lastmile.patient_merge m WHERE m.merged_patient_id = id AND m.unmerged_at IS NULL)
+                """, [Self.textArray(patientIds)]
+            ).scalar ?? "0") ?? 0
+    }
+
     /// Every stored directive of the given patients (all patients when nil), grouped by patient id.
     public func directives(forPatients patientIds: [String]? = nil) throws -> [String: [ConsentDirective]] {
         let rows: [QueryResult.Row]

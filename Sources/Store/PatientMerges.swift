@@ -14,7 +14,8 @@ package enum MergeOutcome: Equatable {
 }
 
 /// Patient merges (`lastmile.patient_merge`, migration 11): when the EMPI merges patient B into A, everything
-/// lastmile holds of B follows A — crosswalk entries, events and attribution — each moved row remembering in
+/// lastmile holds of B follows A — crosswalk entries, events, attribution, review items and never-link rules
+/// (migration 14) — each moved row remembering in
 /// `merged_from` the patient it came from, so an unmerge moves exactly those rows back. B is retired. The
 /// accounting of disclosures is never rewritten: it keeps B, and reads this table to show where B went.
 package struct PatientMerges {
@@ -57,6 +58,7 @@ package struct PatientMerges {
             WHERE a.patient_id = $1 AND NOT EXISTS (
                 SELECT 1 FROM lastmile.attribution x WHERE x.patient_id = $2 AND x.practice_id = a.practice_id)
             """, [merged, target])
+        try moveReview(from: merged, to: target)
         try connection.execute(
             """
             UPDATE lastmile.patient SET active = false, retired_at = coalesce(retired_at, $2::timestamptz),
@@ -87,6 +89,7 @@ package struct PatientMerges {
             WHERE a.patient_id = $2 AND a.merged_from = ANY($3::text[]) AND NOT EXISTS (
                 SELECT 1 FROM lastmile.attribution x WHERE x.patient_id = $1 AND x.practice_id = a.practice_id)
             """, [merged, holder, family])
+        try returnReview(to: merged, from: holder, family: family)
         try connection.execute(
             "UPDATE lastmile.patient_merge SET unmerged_at = $2::timestamptz WHERE merge_id = $1",
             [Int(mergeId), time])
@@ -96,6 +99,51 @@ package struct PatientMerges {
             WHERE patient_id = $1
             """, [merged, time])
         return .unmerged(touched: [holder, merged])
+    }
+
+    /// The review queue's patient columns, each beside the column remembering the patient a merge moved it from
+    /// (migration 14).
+    static let reviewColumns = [
+        ("candidate_patient_id", "candidate_merged_from"), ("runner_up_patient_id", "runner_up_merged_from"),
+        ("resolved_patient_id", "resolved_merged_from"),
+    ]
+
+    /// Review items (open or decided, so an undo acts on the survivor too) and never-link rules naming `merged`
+    /// name `target` instead; a rule the survivor already has for that source person is kept, not doubled.
+    /// The decision log keeps the patient each decision named.
+    private func moveReview(from merged: String, to target: String) throws {
+        for (column, memory) in Self.reviewColumns {
+            try connection.execute(
+                """
+                UPDATE lastmile.review_queue SET \(column) = $2, \(memory) = coalesce(\(memory), \(column))
+                WHERE \(column) = $1
+                """, [merged, target])
+        }
+        try connection.execute(
+            """
+            UPDATE lastmile.never_link n SET patient_id = $2, merged_from = coalesce(n.merged_from, n.patient_id)
+            WHERE n.patient_id = $1 AND NOT EXISTS (
+                SELECT 1 FROM lastmile.never_link x
+                WHERE x.source = n.source AND x.source_person_id = n.source_person_id AND x.patient_id = $2)
+            """, [merged, target])
+    }
+
+    /// Undoes `moveReview` for an unmerge: what came from `merged` (or patients merged into it) returns to it.
+    private func returnReview(to merged: String, from holder: String, family: String) throws {
+        for (column, memory) in Self.reviewColumns {
+            try connection.execute(
+                """
+                UPDATE lastmile.review_queue SET \(column) = $1, \(memory) = nullif(\(memory), $1)
+                WHERE \(column) = $2 AND \(memory) = ANY($3::text[])
+                """, [merged, holder, family])
+        }
+        try connection.execute(
+            """
+            UPDATE lastmile.never_link n SET patient_id = $1, merged_from = nullif(n.merged_from, $1)
+            WHERE n.patient_id = $2 AND n.merged_from = ANY($3::text[]) AND NOT EXISTS (
+                SELECT 1 FROM lastmile.never_link x
+                WHERE x.source = n.source AND x.source_person_id = n.source_person_id AND x.patient_id = $1)
+            """, [merged, holder, family])
     }
 
     /// The patient `id` now belongs to: itself, or the end of its chain of current merges.

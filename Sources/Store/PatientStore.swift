@@ -85,7 +85,8 @@ package struct PatientStore {
     /// Applies the staged snapshot and drops the staging table. A snapshot (`delta` false) retires every active
     /// patient it does not hold; a delta retires only the patients it marks so. A patient merged into another
     /// (`lastmile.patient_merge`) stays retired until unmerged, whatever the EMPI still sends of it.
-    package func applyStage(delta: Bool = false) throws -> PatientSnapshotChanges {
+    /// Retirements are stamped `retiredAt` (the caller's clock); without one, the server's time.
+    package func applyStage(delta: Bool = false, retiredAt: Date? = nil) throws -> PatientSnapshotChanges {
         let assign = """
             given_name = s.given_name, family_name = s.family_name, birth_date = s.birth_date, sex = s.sex,
             street = s.street, city = s.city, state = s.state, postal_code = s.postal_code, phone = s.phone,
@@ -119,9 +120,12 @@ package struct PatientStore {
             delta
             ? "EXISTS (SELECT 1 FROM mpi_stage s WHERE s.patient_id = p.patient_id AND s.retire)"
             : "NOT EXISTS (SELECT 1 FROM mpi_stage s WHERE s.patient_id = p.patient_id)"
-        changes.retired = try affected(
-            "UPDATE lastmile.patient p SET active = false, retired_at = now(), updated_at = now() WHERE p.active AND "
-                + retiring)
+        let stamp = "coalesce($1::timestamptz, now())"
+        changes.retired =
+            try connection.execute(
+                "UPDATE lastmile.patient p SET active = false, retired_at = \(stamp), updated_at = \(stamp) "
+                    + "WHERE p.active AND " + retiring, [retiredAt.map(Clock.sqlTimestamp)]
+            ).affectedRows ?? 0
         try connection.execute(unsafeSQL: "DROP TABLE pg_temp.mpi_stage")
         return changes
     }

@@ -161,15 +161,6 @@ extension ReviewQueue {
         ).scalar
     }
 
-    /// Removes the crosswalk entry of this source person to this patient; returns whether there was one.
-    @discardableResult
-    package func unlink(source: String, sourcePersonId: String, patientId: String) throws -> Bool {
-        (try connection.execute(
-            "DELETE FROM lastmile.source_crosswalk WHERE source = $1 AND source_person_id = $2 AND patient_id = $3",
-            [source, sourcePersonId, patientId]
-        ).affectedRows ?? 0) > 0
-    }
-
     /// Adds a never-link rule (an existing rule for the pair is kept as it is).
     package func addNeverLink(
         source: String, sourcePersonId: String, patientId: String, reason: String, item: Int64?, by: String,
@@ -200,36 +191,21 @@ extension ReviewQueue {
         ).rows.isEmpty == false
     }
 
-    /// Removes the events a wrong link put on a patient: the source person's school rows (attendance days,
-    /// enrollment spans and totals, keyed by the student), and the patient's other events from that source (their tables do not keep the source person,
-    /// so a patient with a second link from the source loses those too, until the source re-sends them).
-    /// - Returns: the rows removed.
-    package func removeEvents(source: String, sourcePersonId: String, patientId: String) throws -> Int {
-        var removed = 0
-        for table in ["attendance_day", "school_enrollment", "attendance_totals"] {
-            removed +=
-                try connection.execute(
-                    "DELETE FROM lastmile.\(table) WHERE source = $1 AND patient_id = $2 AND student_id = $3",
-                    [source, patientId, sourcePersonId]
-                ).affectedRows ?? 0
-        }
-        for table in ["shelter_stay", "bed_night", "booking", "housing_status"] {
-            removed +=
-                try connection.execute(
-                    "DELETE FROM lastmile.\(table) WHERE source = $1 AND patient_id = $2", [source, patientId]
-                ).affectedRows ?? 0
-        }
-        return removed
-    }
-
-    /// Closes the patient's active flags from this source (inactive, ending on `on`); returns how many.
-    package func closeFlags(source: String, patientId: String, on day: CivilDate) throws -> Int {
-        try connection.execute(
-            """
-            UPDATE lastmile.flag SET status = 'inactive', period_end = greatest(period_start, $3::date)
-            WHERE source = $1 AND patient_id = $2 AND status = 'active'
-            """, [source, patientId, day]
-        ).affectedRows ?? 0
+    /// Removes the crosswalk link of this source person to this patient with the events it loaded (the person's
+    /// school rows, and the patient's other rows from that source, whose tables do not keep the source person,
+    /// so a patient with a second link from the source loses those too, until the source re-sends them), and
+    /// closes the patient's active flags from the source, ending on `on`. Runs as the schema owner through
+    /// `lastmile.withdraw_review_link` (migration 14), so a reviewer needs no privilege on events or flags;
+    /// nothing happens when the crosswalk holds no such link.
+    /// - Returns: the event rows removed and the flags closed.
+    package func withdrawLink(source: String, sourcePersonId: String, patientId: String, on day: CivilDate) throws
+        -> (eventsRemoved: Int, flagsClosed: Int)
+    {
+        let row = try connection.execute(
+            "SELECT events_removed, flags_closed FROM lastmile.withdraw_review_link($1, $2, $3, $4::date)",
+            [source, sourcePersonId, patientId, day]
+        ).rows.first
+        return (row?.int("events_removed") ?? 0, row?.int("flags_closed") ?? 0)
     }
 
     /// Records a view of personal data (who, when, which items).

@@ -80,17 +80,16 @@ package struct ReviewQueue {
         }
     }
 
-    /// Marks the held records of these source people loaded by `runId` (and their accepted items applied);
-    /// records whose person has no queue item any more are removed.
+    /// Marks the accepted items of these source people applied by `runId` and deletes their held records: the
+    /// records are in the event tables now, and a copy held beside them would outlive its purpose.
     package func markLoaded(_ people: [(source: String, sourcePersonId: String)], runId: Int64) throws {
         guard !people.isEmpty else { return }
         let sources = ConsentStore.textArray(people.map(\.source))
         let ids = ConsentStore.textArray(people.map(\.sourcePersonId))
         try connection.execute(
             """
-            UPDATE lastmile.review_record r SET loaded_run = $3::bigint
-            FROM unnest($1::text[], $2::text[]) AS u(s, p)
-            WHERE r.source = u.s AND r.source_person_id = u.p AND r.loaded_run IS NULL
+            DELETE FROM lastmile.review_record r USING unnest($1::text[], $2::text[]) AS u(s, p)
+            WHERE r.source = u.s AND r.source_person_id = u.p AND r.loaded_run IS NULL AND r.run_id <> $3::bigint
             """, [sources, ids, runId])
         try connection.execute(
             """
@@ -104,6 +103,33 @@ package struct ReviewQueue {
                 SELECT 1 FROM lastmile.review_queue q
                 WHERE q.source = r.source AND q.source_person_id = r.source_person_id)
             """)
+    }
+
+    /// Deletes the held records of the given sources' items still undecided (or deferred) that were queued
+    /// before `cutoff`, and of items rejected before it (their records are never loaded). The items stay in the
+    /// queue. `cutoff` comes from the run's clock, never the server's.
+    /// - Returns: how many records were deleted.
+    package func deleteExpiredHeldRecords(queuedBefore cutoff: Date, sources: Set<String>) throws -> Int {
+        try connection.execute(
+            """
+            DELETE FROM lastmile.review_record r
+            USING lastmile.review_queue q LEFT JOIN lastmile.run u ON u.run_id = q.run_id
+            WHERE q.source = r.source AND q.source_person_id = r.source_person_id AND r.source = ANY($1::text[])
+              AND ((q.resolved_at IS NULL AND coalesce(u.started_at, q.created_at) < $2::timestamptz)
+                   OR (q.resolution = 'rejected' AND q.resolved_at < $2::timestamptz))
+            """, [ConsentStore.textArray(Array(sources)), Clock.sqlTimestamp(cutoff)]
+        ).affectedRows ?? 0
+    }
+
+    /// The open items (undecided or deferred) of the given sources, as `source + U+001F + source person id`.
+    package func openItemKeys(sources: Set<String>) throws -> Set<String> {
+        Set(
+            try connection.execute(
+                """
+                SELECT source || chr(31) || source_person_id FROM lastmile.review_queue
+                WHERE resolved_at IS NULL AND source = ANY($1::text[])
+                """, [ConsentStore.textArray(Array(sources))]
+            ).rows.compactMap { $0[0] })
     }
 
     /// Never-link rules of the given sources: the patients each source person must not be linked to, keyed by
@@ -146,9 +172,20 @@ public struct ReviewQueueStatistics: Sendable, Codable, Equatable {
     public var open = 0
     /// Whole days since the oldest open item was queued; nil when the queue is empty.
     public var oldestAgeDays: Int?
+    /// Held records deleted tonight: their items stayed undecided past `match.review_retention_days`.
+    public var heldRecordsDeleted = 0
 
-    public init(open: Int = 0, oldestAgeDays: Int? = nil) {
+    public init(open: Int = 0, oldestAgeDays: Int? = nil, heldRecordsDeleted: Int = 0) {
         self.open = open
         self.oldestAgeDays = oldestAgeDays
+        self.heldRecordsDeleted = heldRecordsDeleted
+    }
+
+    /// Reads a ledger row written before `heldRecordsDeleted` existed as 0 deleted.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        open = try c.decode(Int.self, forKey: .open)
+        oldestAgeDays = try c.decodeIfPresent(Int.self, forKey: .oldestAgeDays)
+        heldRecordsDeleted = try c.decodeIfPresent(Int.self, forKey: .heldRecordsDeleted) ?? 0
     }
 }

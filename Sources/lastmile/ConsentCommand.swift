@@ -70,7 +70,8 @@ struct ConsentCommand: ParsableCommand {
             print(
                 "consent import: files \(summary.files), directives read \(summary.directivesRead), stored "
                     + "\(summary.stored), unchanged \(summary.unchanged), ignored resources "
-                    + "\(summary.ignoredResources), problems \(summary.problems.count)")
+                    + "\(summary.ignoredResources), problems \(summary.problems.count), redirected "
+                    + "\(summary.redirected) (naming a merged patient: they hold for the survivor)")
             printRejections(summary.problems.map(\.description), heading: "problems (skipped)")
         }
     }

@@ -35,7 +35,7 @@ struct MPICommand: ParsableCommand {
                 (see `lastmile mpi merge`).
 
                 Example:  lastmile mpi import sample-data/mpi.csv --database "$LASTMILE_DATABASE_URL"
-                          lastmile mpi import --delta /srv/lastmile/inbox/mpi/delta-2026-11-21.csv
+                          lastmile mpi import --delta sample-data/mpi-delta.csv
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -92,7 +92,7 @@ extension MPICommand {
                 A row naming an unknown patient, one merged elsewhere, or a cycle is listed by line and skipped; \
                 applying a file twice changes nothing.
 
-                Example:  lastmile mpi merge /srv/lastmile/inbox/mpi/merges-2026-11-21.csv
+                Example:  lastmile mpi merge sample-data/mpi-merges.csv
                 """)
 
         @OptionGroup var global: GlobalOptions

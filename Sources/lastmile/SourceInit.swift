@@ -33,7 +33,8 @@ struct SourceInit: ParsableCommand {
             --name northside-usd
             """)
 
-    @OptionGroup var global: GlobalOptions
+    // Not GlobalOptions: the command reads one file and writes one config, and never opens the warehouse.
+    @OptionGroup var logging: LoggingOptions
 
     @Argument(help: "One file of the feed (CSV).") var file: String
 
@@ -96,4 +97,13 @@ struct SourceInit: ParsableCommand {
         var exitStatus: ExitStatus { .cannotCreate }
         var description: String { message }
     }
+}
+
+/// The logging options every command accepts, for a command that opens no warehouse (so has no `--database`).
+struct LoggingOptions: ParsableArguments {
+    @Option(name: .long, help: "Log format on standard error: text, or json (one object per line, for cron).")
+    var logFormat: GlobalOptions.LogFormat = .text
+
+    @ArgumentParser.Flag(name: .long, help: "Log debug detail (still never personal data).")
+    var verbose = false
 }

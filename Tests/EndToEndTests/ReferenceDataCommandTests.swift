@@ -59,6 +59,68 @@ enum ReferenceDataFiles {
         }
     }
 
+    /// The help of `mpi import` and `mpi merge` shows the repository's sample files, which exist and apply: the
+    /// delta, then the merge; and `source init`, which never opens the warehouse, offers no `--database`.
+    @Test func helpExamplesNameTheSampleFilesAndTheyApply() throws {
+        let root = ReferenceDataFiles.repositoryRoot
+        for (command, sample) in [("import", "sample-data/mpi-delta.csv"), ("merge", "sample-data/mpi-merges.csv")] {
+            let help = try LastMileBinary.run(["mpi", command, "--help"], in: root)
+            #expect(help.status == 0)
+            #expect(!help.stdout.contains("/srv/"), "\(help.stdout)")
+            #expect(help.stdout.contains(sample), "\(help.stdout)")
+            #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent(sample).path))
+        }
+        let sourceInit = try LastMileBinary.run(["source", "init", "--help"], in: root)
+        #expect(sourceInit.status == 0)
+        #expect(!sourceInit.stdout.contains("--database"), "\(sourceInit.stdout)")
+        try TestDatabase.withFreshDatabase { url in
+            for arguments in [
+                ["mpi", "import", "sample-data/mpi.csv"], ["mpi", "import", "--delta", "sample-data/mpi-delta.csv"],
+                ["mpi", "merge", "sample-data/mpi-merges.csv"],
+            ] {
+                let result = try LastMileBinary.run(arguments + ["--database", url], in: root)
+                #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.stderr)")
+                #expect(result.stdout.contains("rejected 0"), "\(result.stdout)")
+            }
+        }
+    }
+
+    /// After `mpi merge`, attribution and consent files naming the merged patient apply to the survivor and
+    /// say so (`redirected 1`), through the binary, with the sample delta and merge.
+    @Test func filesNamingAMergedPatientApplyToTheSurvivorAndCountIt() throws {
+        let root = ReferenceDataFiles.repositoryRoot
+        let directory = try TemporaryDirectory()
+        let practices = try file(
+            "practice_id,practice_name\nriverside-peds,Riverside Pediatrics\n", "practices.csv", in: directory)
+        let panel = try file(
+            "patient_id,practice_id,provider_name,practice_patient_id\nP990001,riverside-peds,,RP-1\n",
+            "attribution.csv", in: directory)
+        let consent = try file(
+            "directive_id,patient_id,type,category,source,purpose,recipient,period_start,period_end,recorded_at,"
+                + "status,grantor_role\nCD-9001,P990001,deny,housing,,,,2026-11-01,,2026-11-01,active,self\n",
+            "consent.csv", in: directory)
+        try TestDatabase.withFreshDatabase { url in
+            for arguments in [
+                ["mpi", "import", "sample-data/mpi.csv"], ["mpi", "import", "--delta", "sample-data/mpi-delta.csv"],
+                ["mpi", "merge", "sample-data/mpi-merges.csv"],
+            ] {
+                let result = try LastMileBinary.run(arguments + ["--database", url], in: root)
+                #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.stderr)")
+            }
+            let attribution = try LastMileBinary.run(
+                ["attribution", "import", panel, "--practices", practices, "--database", url], in: root)
+            #expect(attribution.status == 0, "\(attribution.stderr)")
+            #expect(attribution.stdout.contains("redirected 1"), "\(attribution.stdout)")
+            #expect(attribution.stdout.contains("rejected 0"), "\(attribution.stdout)")
+            let imported = try LastMileBinary.run(["consent", "import", consent, "--database", url], in: root)
+            #expect(imported.status == 0, "\(imported.stderr)")
+            #expect(imported.stdout.contains("redirected 1"), "\(imported.stdout)")
+            let explain = try LastMileBinary.run(
+                ["consent", "explain", "--patient", "P020812", "--database", url], in: root)
+            #expect(explain.stdout.contains("CD-9001"), "\(explain.stdout)")
+        }
+    }
+
     @Test func anUnusableMPIFileExits65WithoutValues() throws {
         let directory = try TemporaryDirectory()
         let noColumn = try file("id,given_name\nP000101,Zelda\n", "short.csv", in: directory)

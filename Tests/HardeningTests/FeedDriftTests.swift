@@ -178,6 +178,10 @@ import Warehouse
             let third = try Self.run(workspace, url)
             #expect(third.status == 0, "\(third.stderr)")
             #expect(third.stdout.contains("1 loaded again (reprocessed)"))
+            // One truthful line: the file was loaded again, so the source did not go without input tonight.
+            let jail = third.stdout.components(separatedBy: "\n\n").first { $0.hasPrefix("source county-jail:") }
+            #expect(jail?.contains("1 loaded again (reprocessed)") == true, "\(third.stdout)")
+            #expect(jail?.contains("no new input") == false, "\(third.stdout)")
             let stored = try Self.scalar(db, "SELECT count(*) FROM lastmile.booking")
             #expect(third.stdout.contains("events 0 new, 0 corrected, \(stored) unchanged"), "\(third.stdout)")
             #expect(

@@ -27,10 +27,11 @@ struct AuditedOutput {
             at: metrics.deletingLastPathComponent(), withIntermediateDirectories: true)
 
         try TestDatabase.withFreshDatabase { url in
-            let log = ["--log-format", "json", "--verbose", "--database", url]
+            let log = ["--log-format", "json", "--verbose"]
             var outputs: [AuditedOutput] = []
-            func lastmile(_ label: String, _ arguments: [String], expect status: Int32) throws {
-                let result = try LastMileBinary.run(arguments + log, in: workspace.root)
+            func lastmile(_ label: String, _ arguments: [String], expect status: Int32, database: Bool = true) throws {
+                let result = try LastMileBinary.run(
+                    arguments + log + (database ? ["--database", url] : []), in: workspace.root)
                 #expect(result.status == status, "\(label): \(result.stderr)")
                 outputs.append(AuditedOutput(name: "\(label) stdout", text: result.stdout))
                 outputs.append(AuditedOutput(name: "\(label) stderr", text: result.stderr))
@@ -52,7 +53,7 @@ struct AuditedOutput {
                 [
                     "source", "init", "sample-data/inbox/riverside-usd/attendance-2026-11-20.csv", "--extractor",
                     "school-attendance", "--name", "audit-feed", "--out", "audit-feed.yaml",
-                ], expect: 0)
+                ], expect: 0, database: false)
             try lastmile(
                 "report",
                 [

@@ -5,6 +5,7 @@
 import Foundation
 import LastMileCore
 import Pipeline
+import Store
 import TestSupport
 import Testing
 import Warehouse
@@ -166,6 +167,59 @@ import Warehouse
                 "attendance_day": "source, student_id, attendance_date, patient_id, status",
                 "flag": "patient_id, kind, source, tier, status, period_start, period_end, evidence",
             ])
+    }
+
+    /// A student of an absences-only district is in review when the district sends their enrollment: the span
+    /// (which names only the student) is held with the item, and the accept releases it, so the flag appears on
+    /// the next run without the district sending the enrollment again.
+    @Test func enrollmentSentWhileTheStudentIsInReviewIsHeldAndReleasedByTheAccept() throws {
+        let workspace = try SampleWorkspace()
+        let students = try Self.linkedStudents(workspace)
+        try #require(students.count == 2)
+        try Self.reexportAbsencesOnly(workspace, students: students)
+        let (a, b) = (students[0], students[1])
+        let folder = workspace.root.appendingPathComponent(Self.inbox)
+        let header = "StudentUniqueId,SchoolId,EntryDate,ExitWithdrawDate\n"
+        try (header + "\(b[0]),\(b[5]),2026-08-17,2026-10-01\n").write(
+            to: folder.appendingPathComponent("enrollment-2026-11-20.csv"), atomically: true, encoding: .utf8)
+        try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            let first = try runNight(workspace, db) { $0.onlySources = [Self.source] }
+            // A goes to review as the matcher would send them: no link, an open item with its candidate.
+            let link = try #require(
+                try db.execute(
+                    "SELECT patient_id, demographics_hash FROM lastmile.source_crosswalk WHERE source = $1 "
+                        + "AND source_person_id = $2", [Self.source, a[0]]
+                ).rows.first)
+            let patient = try #require(link["patient_id"])
+            try db.execute(
+                "DELETE FROM lastmile.source_crosswalk WHERE source = $1 AND source_person_id = $2",
+                [Self.source, a[0]])
+            try db.execute(
+                """
+                INSERT INTO lastmile.review_queue (source, source_person_id, candidate_patient_id, reason,
+                    demographics_hash, run_id) VALUES ($1, $2, $3, 'near-tie', $4, $5)
+                """, [Self.source, a[0], patient, link["demographics_hash"], first.runId])
+
+            try (header + "\(a[0]),\(a[5]),2026-10-05,\n").write(
+                to: folder.appendingPathComponent("enrollment-2026-11-21.csv"), atomically: true, encoding: .utf8)
+            let second = try runNight(workspace, db) { $0.onlySources = [Self.source] }
+            #expect(second.sources.first?.review == 1, "\(second.rendered())")
+            #expect(second.isBalanced)
+
+            let item = try #require(try ReviewQueue(connection: db).item(source: Self.source, sourcePersonId: a[0]))
+            _ = try ClericalReview(connection: db, clock: reviewClock).accept(
+                item.id, patient: nil, by: "jdoe", note: "same student")
+            let third = try runNight(workspace, db) { $0.onlySources = [Self.source] }
+            #expect(third.sources.first?.releasedFromReview == 1, "\(third.rendered())")
+            let evidence = try db.execute(
+                """
+                SELECT evidence->>'days_enrolled' FROM lastmile.flag
+                WHERE source = $1 AND patient_id = $2 AND kind = 'chronic-absenteeism'
+                """, [Self.source, patient]
+            ).scalar
+            #expect(evidence == "34")
+        }
     }
 
     @Test func anAbsencesOnlyDistrictWithoutItsCalendarFailsAsASource() throws {

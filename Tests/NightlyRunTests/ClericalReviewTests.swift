@@ -212,6 +212,50 @@ func activeFlags(_ db: Connection, patient: String, source: String) throws -> In
         }
     }
 
+    /// The pipeline's `match.review_retention_days`: held records of items still undecided after that many days
+    /// are deleted by the night (by the injected clock), counted in the summary and the ledger; records an
+    /// accept released are deleted once loaded.
+    @Test func heldRecordsOfItemsUndecidedPastTheRetentionAreDeletedAndCounted() throws {
+        let workspace = try Self.workspaceWithAQueue()
+        let pipeline = try String(contentsOfFile: workspace.nightlyPipeline, encoding: .utf8)
+        try pipeline.replacingOccurrences(of: "\nmatch:\n", with: "\nmatch:\n  review_retention_days: 30\n")
+            .write(toFile: workspace.nightlyPipeline, atomically: true, encoding: .utf8)
+        try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            _ = try runNight(workspace, db)
+            func held() throws -> Int {
+                Int(try db.execute("SELECT count(*) FROM lastmile.review_record").scalar ?? "") ?? -1
+            }
+            let accepted = try #require(try ReviewQueue(connection: db).items().first { $0.candidate != nil })
+            _ = try ClericalReview(connection: db, clock: reviewClock).accept(
+                accepted.id, patient: nil, by: "jdoe", note: "checked")
+            let before = try held()
+            let heldByAccepted =
+                Int(
+                    try db.execute(
+                        "SELECT count(*) FROM lastmile.review_record WHERE source = $1 AND source_person_id = $2",
+                        [accepted.source, accepted.sourcePersonId]
+                    ).scalar ?? "") ?? 0
+            #expect(heldByAccepted > 0)
+
+            // Thirty days after the first night: nothing is old enough yet; the accepted item's records load.
+            let early = try runNight(workspace, db, asOf: sampleAsOf.adding(days: 29))
+            #expect(early.rendered().contains("held records deleted: 0"), "\(early.rendered())")
+            #expect(try held() == before - heldByAccepted)
+
+            let late = try runNight(workspace, db, asOf: sampleAsOf.adding(days: 31))
+            #expect(late.rendered().contains("held records deleted: \(before - heldByAccepted)"), "\(late.rendered())")
+            #expect(try held() == 0)
+            let ledger = try db.execute(
+                "SELECT jsonb_path_query_first(counts, '$.**.heldRecordsDeleted')::text FROM lastmile.run "
+                    + "WHERE run_id = $1", [try #require(late.runId)]
+            ).scalar
+            #expect(ledger == String(before - heldByAccepted))
+            // The items themselves stay open for a reviewer.
+            #expect(try ReviewQueue(connection: db).openStatistics(now: reviewClock.now).open > 0)
+        }
+    }
+
     @Test func rejectedPairIsNeverLinkedAgainWhenTheSourceResends() throws {
         let workspace = try Self.workspaceWithAQueue()
         try TestDatabase.withFreshDatabase { url in

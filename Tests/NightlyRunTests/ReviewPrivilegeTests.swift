@@ -56,4 +56,66 @@ import Warehouse
             }
         }
     }
+
+    /// A reviewer login (`lastmile_reviewer`) works the whole queue through the binary, and from outside cannot
+    /// read an event table, the flags, the disclosures or consent, nor write any of them.
+    @Test func aReviewerWorksTheQueueAndReachesNothingElse() throws {
+        let workspace = try SampleWorkspace()
+        try TestDatabase.withFreshDatabase { url in
+            let owner = try Connection(url)
+            try Migrator().migrate(owner, logger: quiet)
+            try withTestLogin(in: "lastmile_loader, lastmile_consent_importer", owner) { nightlyLogin, nightlyPass in
+                try withTestLogin(in: "lastmile_reviewer", owner) { reviewerLogin, reviewerPass in
+                    let nightly = url + " user=\(nightlyLogin) password=\(nightlyPass)"
+                    let reviewer = url + " user=\(reviewerLogin) password=\(reviewerPass)"
+                    let night = try lastmile(
+                        ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-20"], as: nightly, in: workspace)
+                    #expect(night.status == 0, "\(night.stderr)")
+                    let item = try #require(
+                        try owner.execute(
+                            """
+                            SELECT item_id, source, source_person_id, candidate_patient_id FROM lastmile.review_queue
+                            WHERE candidate_patient_id IS NOT NULL ORDER BY item_id LIMIT 1
+                            """
+                        ).rows.first)
+                    let id = try #require(item["item_id"])
+                    let decide = ["--by", "jdoe", "--note", "checked"]
+                    for arguments in [
+                        ["review", "list"], ["review", "show", id, "--show-personal-data", "--by", "jdoe"],
+                        ["review", "accept", id] + decide, ["review", "undo", id] + decide,
+                        ["review", "reject", id] + decide, ["review", "undo", id] + decide,
+                        ["review", "defer", id] + decide, ["review", "accept", id] + decide,
+                        [
+                            "review", "report-wrong-person", "--patient", try #require(item["candidate_patient_id"]),
+                            "--source", try #require(item["source"]), "--source-person",
+                            try #require(item["source_person_id"]),
+                        ] + decide,
+                        ["review", "export", "--html", "review/q.html", "--show-personal-data", "--by", "jdoe"],
+                    ] {
+                        let result = try lastmile(arguments, as: reviewer, in: workspace)
+                        #expect(
+                            result.status == 0,
+                            "reviewer: \(arguments.prefix(2).joined(separator: " ")): \(result.stderr)")
+                    }
+                    let asReviewer = try Connection(reviewer)
+                    for table in [
+                        "attendance_day", "school_enrollment", "shelter_stay", "bed_night", "booking",
+                        "housing_status", "flag", "disclosure", "consent_directive", "attribution", "report",
+                    ] {
+                        expectDenied(asReviewer, "SELECT count(*) FROM lastmile.\(table)")
+                    }
+                    expectDenied(asReviewer, "UPDATE lastmile.flag SET status = 'inactive'")
+                    expectDenied(asReviewer, "DELETE FROM lastmile.attendance_day")
+                    expectDenied(asReviewer, "DELETE FROM lastmile.review_decision")
+                    expectDenied(asReviewer, "DELETE FROM lastmile.review_queue")
+                    expectDenied(
+                        asReviewer,
+                        "INSERT INTO lastmile.run (pipeline, as_of, status) VALUES ('x', '2026-11-20', 'running')")
+                    let refused = try lastmile(
+                        ["run", "pipelines/nightly.yaml", "--as-of", "2026-11-21"], as: reviewer, in: workspace)
+                    #expect(refused.status == 77, "reviewer: run: \(refused.stderr)")
+                }
+            }
+        }
+    }
 }

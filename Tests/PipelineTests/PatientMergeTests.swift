@@ -90,6 +90,24 @@ import Warehouse
         }
     }
 
+    @Test func aDeltaRetiresAtTheInjectedClockNotTheServersTime() throws {
+        let directory = try TemporaryDirectory()
+        let delta = try write("change," + mpiHeader + "retired,P000003,,,,,,,,,,\n", to: "delta.csv", in: directory)
+        try withMigratedDatabase { db in
+            try PatientImport.run(
+                file: try write(snapshot, to: "mpi.csv", in: directory), connection: db, logger: quietLogger)
+            try PatientImport.run(
+                file: delta, delta: true, appliedAt: Self.at, connection: db, logger: quietLogger)
+            let stamped = try db.execute(
+                """
+                SELECT retired_at = $1::timestamptz AND updated_at = $1::timestamptz FROM lastmile.patient
+                WHERE patient_id = 'P000003'
+                """, [Clock.sqlTimestamp(Self.at)]
+            ).scalar
+            #expect(stamped == "t")
+        }
+    }
+
     @Test func aMergeMovesEverythingButTheAccountingOfDisclosures() throws {
         let directory = try TemporaryDirectory()
         let merges = try write("merged_id,surviving_id\nP000002,P000001\n", to: "merges.csv", in: directory)
@@ -207,6 +225,95 @@ import Warehouse
             let forSurvivor = try ConsentStore(connection: db).directives(forPatients: ["P000001"])
             #expect(forSurvivor["P000001"]?.map(\.id) == ["D-2"])
             #expect(forSurvivor["P000001"]?.map(\.patientId) == ["P000001"])
+        }
+    }
+}
+
+/// Issue 19 follow-up: what review and later reference files hold of a merged patient follows the survivor.
+@Suite struct MergedPatientRedirectTests {
+    /// The review state of P000002 (merged away) and P000001: an open item naming P000002 as candidate and
+    /// P000003 as runner-up, an item accepted for P000002 whose held record is not loaded yet, and a never-link
+    /// rule against P000002.
+    func prepareReview(_ db: Connection, _ directory: TemporaryDirectory) throws {
+        try PatientMergeTests().prepare(db, directory)
+        let record = SourceRecord(
+            source: "riverside-usd", recordId: "S-2|2026-11-20",
+            person: PersonIdentity(sourcePersonId: "S-2", givenName: "Ada"),
+            event: .attendance(
+                AttendanceDay(
+                    schoolId: "RHS", date: CivilDate(iso: "2026-11-20")!, status: .absentUnexcused, minutesAbsent: 30)),
+            labels: [], provenance: Provenance(file: "a.csv", line: 2))
+        try ReviewQueue(connection: db).hold([(sourcePersonId: "S-2", record: record)], runId: 1)
+        try db.execute(
+            unsafeSQL: """
+                UPDATE lastmile.source_crosswalk SET demographics_hash = 'h', decided_run = NULL
+                    WHERE source_person_id = 'S-2';
+                INSERT INTO lastmile.review_queue (source, source_person_id, candidate_patient_id,
+                    runner_up_patient_id, reason, demographics_hash, run_id) VALUES
+                    ('riverside-usd', 'S-8', 'P000002', 'P000003', 'near-tie', 'h8', 1);
+                INSERT INTO lastmile.review_queue (source, source_person_id, candidate_patient_id, reason,
+                    demographics_hash, run_id, resolution, resolved_patient_id, resolved_at, resolved_by) VALUES
+                    ('riverside-usd', 'S-2', 'P000002', 'near-tie', 'h', 1, 'accepted', 'P000002',
+                     '2026-11-20 09:00:00+00', 'jdoe');
+                INSERT INTO lastmile.never_link (source, source_person_id, patient_id, reason, decided_by,
+                    decided_at, note) VALUES
+                    ('riverside-usd', 'S-9', 'P000002', 'rejected', 'jdoe', '2026-11-20 09:00:00+00', 'no');
+                """)
+    }
+
+    /// `source_person_id: candidate/runner-up/resolved` of every item, then `rule:person -> patient`.
+    func reviewPlacement(_ db: Connection) throws -> [String] {
+        try db.execute(
+            """
+            SELECT source_person_id || ': ' || coalesce(candidate_patient_id, '-') || '/'
+                || coalesce(runner_up_patient_id, '-') || '/' || coalesce(resolved_patient_id, '-')
+            FROM lastmile.review_queue
+            UNION ALL SELECT 'rule:' || source_person_id || ' -> ' || patient_id FROM lastmile.never_link
+            ORDER BY 1
+            """
+        ).rows.compactMap { $0[0] }
+    }
+
+    @Test func reviewItemsAndNeverLinkRulesFollowTheSurvivorAndComeBackOnUnmerge() throws {
+        let directory = try TemporaryDirectory()
+        try withMigratedDatabase { db in
+            try prepareReview(db, directory)
+            let before = try reviewPlacement(db)
+            try PatientMergeImport.run(
+                file: try write("merged_id,surviving_id\nP000002,P000001\n", to: "m.csv", in: directory),
+                at: PatientMergeTests.at, connection: db, logger: quietLogger)
+            #expect(
+                try reviewPlacement(db) == [
+                    "S-2: P000001/-/P000001", "S-8: P000001/P000003/-", "rule:S-9 -> P000001",
+                ])
+            // The accepted item's held record goes to the survivor its crosswalk entry now names.
+            let released = try ReviewQueue(connection: db).releasable(sources: ["riverside-usd"])
+            #expect(released.map(\.patientId) == ["P000001"])
+
+            try PatientMergeImport.run(
+                file: try write("merged_id,surviving_id,action\nP000002,,unmerge\n", to: "u.csv", in: directory),
+                at: PatientMergeTests.at, connection: db, logger: quietLogger)
+            #expect(try reviewPlacement(db) == before)
+        }
+    }
+
+    @Test func anAttributionFileNamingTheMergedPatientIsAppliedToTheSurvivor() throws {
+        let directory = try TemporaryDirectory()
+        try withMigratedDatabase { db in
+            try PatientMergeTests().prepare(db, directory)
+            try PatientMergeImport.run(
+                file: try write("merged_id,surviving_id\nP000002,P000001\n", to: "m.csv", in: directory),
+                at: PatientMergeTests.at, connection: db, logger: quietLogger)
+            let file = try write(
+                "patient_id,practice_id,practice_patient_id\nP000002,riverside-peds,RP-2\nP000003,riverside-peds,RP-3\n",
+                to: "attribution.csv", in: directory)
+            let summary = try AttributionImport.run(file: file, connection: db, logger: quietLogger)
+            #expect(summary.rejections.isEmpty, "\(summary.rejections)")
+            #expect(summary.counts.first { $0.name == "redirected" }?.value == 1)
+            let rows = try db.execute(
+                "SELECT patient_id || ' ' || practice_patient_id FROM lastmile.attribution ORDER BY 1"
+            ).rows.compactMap { $0[0] }
+            #expect(rows == ["P000001 RP-2", "P000003 RP-3"])
         }
     }
 }
