@@ -43,9 +43,10 @@ public struct RetentionCounts: Sendable, Codable, Equatable {
 /// and whole years dropped by retention.
 ///
 /// Both go through the schema owner's functions (`lastmile.ensure_school_year_partition`,
-/// `lastmile.drop_school_year_partition`): the loader owns no table. Creating or dropping a partition locks its
-/// parent until the transaction ends, so a concurrent run of another source waits for this one; that happens
-/// once per table and school year.
+/// `lastmile.drop_school_year_partition`): the loader owns no table. Creating attaches a new table (the parent
+/// is locked `SHARE UPDATE EXCLUSIVE`, beside other runs' reads and writes); dropping locks the parent
+/// `ACCESS EXCLUSIVE` until the transaction ends, so a concurrent run of another source waits for this one, once
+/// per table and school year.
 package struct SchoolYearPartitions {
     package let connection: Connection
 
@@ -79,6 +80,14 @@ package struct SchoolYearPartitions {
             if result.scalar == "t" { created += 1 }
         }
         return created
+    }
+
+    /// Creates, in every partitioned table, the partitions of the school year of `asOf` and of the next one.
+    /// The nightly run calls it in a short transaction of its own before its long one, so that an ordinary night
+    /// creates no partition (and locks no parent exclusively) while it holds the sources' rows.
+    package func ensureCurrent(asOf: CivilDate) throws {
+        let current = SchoolYear(containing: asOf).startYear
+        for (table, _) in Self.tables { try ensure(table, years: [current, current + 1]) }
     }
 
     /// Applies the sources' retention: of each partitioned table, a school year older than what a source keeps

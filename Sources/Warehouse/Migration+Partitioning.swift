@@ -56,8 +56,13 @@ extension Migration {
                     IF to_regclass('lastmile.' || part) IS NOT NULL THEN
                         RETURN false;
                     END IF;
-                    EXECUTE format('CREATE TABLE lastmile.%I PARTITION OF lastmile.%I FOR VALUES FROM (%L) TO (%L)',
-                        part, parent, make_date(school_year, 7, 1), make_date(school_year + 1, 7, 1));
+                    -- Created apart, then attached: ATTACH locks the parent SHARE UPDATE EXCLUSIVE, which runs
+                    -- beside other runs reading and writing it, where CREATE … PARTITION OF would lock it
+                    -- ACCESS EXCLUSIVE and deadlock with a run that read it earlier in its transaction.
+                    EXECUTE format('CREATE TABLE lastmile.%I (LIKE lastmile.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
+                        part, parent);
+                    EXECUTE format('ALTER TABLE lastmile.%I ATTACH PARTITION lastmile.%I FOR VALUES FROM (%L) TO (%L)',
+                        parent, part, make_date(school_year, 7, 1), make_date(school_year + 1, 7, 1));
                     RETURN true;
                 END
                 $fn$;
