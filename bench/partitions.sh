@@ -71,7 +71,14 @@ if [ -d .lastmile ]; then "$lastmile" db stop >/dev/null 2>&1 || true; rm -rf .l
 "$lastmile" db start >/dev/null 2>&1
 url="$("$lastmile" db url)"
 stages() { # summary JSON file
-    python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print("  stages: " + ", ".join(f"{k} {v:.2f}s" for k, v in sorted(s["stageSeconds"].items())) + f"; total {s[\"seconds\"]:.2f}s"); r=s.get("retention"); print(f"  retention: {r}") if r else None' "$1"
+    python3 - "$1" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+print("  stages: " + ", ".join(f"{k} {v:.2f}s" for k, v in sorted(s["stageSeconds"].items()))
+      + f"; total {s['seconds']:.2f}s")
+if s.get("retention"):
+    print(f"  retention: {s['retention']}")
+PY
 }
 "$lastmile" run pipelines/nightly.yaml --as-of "$as_of" --summary-format json > night1.json 2> night1.log || true
 echo "night 1 (as of $as_of, three school years loaded):"
