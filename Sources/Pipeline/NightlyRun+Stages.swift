@@ -48,6 +48,8 @@ struct RunState {
 
         let counts = try load(plan, files: extracted.files, sources: sources)
         stage.lap("load", rows: plan.recordCount, into: &summary)
+        summary.retention = try applyRetention(running: sources)
+        stage.lap("retention", rows: summary.retention.map { $0.rowsDropped + $0.rowsDeleted } ?? 0, into: &summary)
 
         // One run derives flags at a time (held to the commit), so the last to derive sees every committed event.
         try connection.advisoryTransactionLock(NightlyRun.flagsLockKey)
@@ -149,7 +151,10 @@ struct RunState {
             touched.formUnion(try flags.patients(withActiveFlagsFrom: names))
             scope = touched.sorted()
         }
-        let byPatient = try EventStore(connection: connection).eventsByPatient(scope)
+        // The absenteeism flags count the school year to date: only that year's attendance partition is read.
+        let yearStart = config.flagRules.absenteeism.schoolYearStart(containing: options.asOf)
+        let byPatient = try EventStore(connection: connection).eventsByPatient(
+            scope, attendanceWithin: yearStart...max(yearStart, options.asOf))
         let calendars = try SchoolCalendarStore(connection: connection).calendars()
         let deriver = FlagDeriver(rules: config.flagRules, calendars: calendars)
         let directives = try ConsentStore(connection: connection).directives(forPatients: Array(byPatient.keys))

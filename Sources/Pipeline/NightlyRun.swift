@@ -125,6 +125,12 @@ public struct NightlyRun {
             // The reference data commits on its own, so that runs of other sources wait for it only briefly; a
             // dry run refreshes it inside its transaction, and rolls it back with the rest.
             if !options.dryRun { touched = try connection.withTransaction { try reference.refresh(into: &summary) } }
+            // This school year's and the next one's partitions, before the run's transaction (docs/scaling.md).
+            if !options.dryRun {
+                try connection.withTransaction {
+                    try SchoolYearPartitions(connection: connection).ensureCurrent(asOf: options.asOf)
+                }
+            }
             try connection.withTransaction {
                 // A dry run needs a run row for its foreign keys; it is rolled back with everything else.
                 let effectiveRunId = try runId ?? ledger.start(pipeline: config.name, asOf: options.asOf, at: clock.now)

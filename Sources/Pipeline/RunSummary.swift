@@ -66,6 +66,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// The review queue after the run: open items (undecided and deferred) and the oldest one's age.
     public var reviewQueue = ReviewQueueStatistics()
     public var reference: [String: Int] = [:]
+    /// What the sources' `retention_school_years` removed tonight; nil when no source has the setting.
+    public var retention: RetentionCounts?
     public var seconds: Double = 0
     /// Per-stage elapsed seconds.
     public var stageSeconds: [String: Double] = [:]
@@ -132,6 +134,12 @@ public struct RunSummary: Sendable, Codable, Equatable {
             lines.append(
                 "reference data: "
                     + reference.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        if let retention {
+            lines.append("")
+            lines.append(
+                "retention: \(retention.partitionsDropped) school-year partition(s) dropped "
+                    + "(\(retention.rowsDropped) rows), \(retention.rowsDeleted) rows of expired sources deleted")
         }
         lines.append("")
         lines.append(

@@ -148,9 +148,15 @@ package struct EventStore {
         _ table: EventTable<Event>, _ rows: [(Int, Event)], of records: [LinkedRecord], runId: Int64
     ) throws -> UpsertCounts {
         guard !rows.isEmpty else { return UpsertCounts() }
-        let merge = StagedMerge(
+        if let date = table.partitionDate {
+            // No default partition: each school year the batch writes needs its own before the COPY or merge.
+            let years = Set(rows.map { SchoolYear(containing: date($0.1)).startYear })
+            try SchoolYearPartitions(connection: connection).ensure(table.name, years: years)
+        }
+        var merge = StagedMerge(
             table: table.name, columns: table.columns.map(\.name), key: table.key, compared: table.compared,
             runColumns: ["run_id"], onUpdate: ["run_id = $1"], partitionColumn: "source")
+        merge.partitioned = table.partitionDate != nil
         let counts = try merge.run(
             rows, runId: runId, connection: connection, logger: logger, alwaysMerge: alwaysMerge,
             rowKey: { table.rowKey(records[$0.0], $0.1) }, partition: { records[$0.0].record.source },
@@ -179,9 +185,11 @@ package struct EventStore {
     }
 
     /// Every stored event (of the `patients` only, when given), grouped by patient, in a stable order (for
-    /// deterministic flags).
-    package func eventsByPatient(_ patients: [String]? = nil) throws -> [String: [(source: String, event: SourceEvent)]]
-    {
+    /// deterministic flags). With `attendanceWithin`, only the attendance days of those dates are read: the
+    /// flags derived over a school year read only its partition (see `attendanceQuery`).
+    package func eventsByPatient(
+        _ patients: [String]? = nil, attendanceWithin: ClosedRange<CivilDate>? = nil
+    ) throws -> [String: [(source: String, event: SourceEvent)]] {
         let only = patients == nil ? "" : "WHERE patient_id = ANY($1::text[])"
         let parameters: [any SQLParameter] = patients.map { [ConsentStore.textArray($0)] } ?? []
         var byPatient: [String: [(source: String, event: SourceEvent)]] = [:]
@@ -189,11 +197,9 @@ package struct EventStore {
             guard let event, let patient = row["patient_id"], let source = row["source"] else { return }
             byPatient[patient, default: []].append((source, event))
         }
+        let window: [any SQLParameter] = attendanceWithin.map { [$0.lowerBound, $0.upperBound] } ?? []
         for row in try connection.execute(
-            """
-            SELECT source, patient_id, school_id, grade, attendance_date, status, minutes_absent
-            FROM lastmile.attendance_day \(only) ORDER BY patient_id, source, attendance_date, student_id
-            """, parameters
+            Self.attendanceQuery(patientScope: patients != nil, window: attendanceWithin != nil), parameters + window
         ).rows {
             guard let date = row.date("attendance_date"), let school = row["school_id"],
                 let status = row["status"].flatMap(AttendanceStatus.init(rawValue:))
@@ -261,6 +267,23 @@ package struct EventStore {
                         program: row["program"], householdId: row["household_id"])))
         }
         return byPatient
+    }
+
+    /// The attendance read of `eventsByPatient`: `$1` the patients when scoped, then the window's first and last
+    /// day. The window is a range on the partition column, so PostgreSQL reads only the school years' partitions
+    /// it overlaps (partition pruning, checked with `EXPLAIN` in the tests).
+    package static func attendanceQuery(patientScope: Bool, window: Bool) -> String {
+        var conditions: [String] = []
+        if patientScope { conditions.append("patient_id = ANY($1::text[])") }
+        if window {
+            let first = patientScope ? 2 : 1
+            conditions.append("attendance_date BETWEEN $\(first)::date AND $\(first + 1)::date")
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return """
+            SELECT source, patient_id, school_id, grade, attendance_date, status, minutes_absent
+            FROM lastmile.attendance_day \(filter) ORDER BY patient_id, source, attendance_date, student_id
+            """
     }
 
     /// Reads the enrollment spans and attendance totals (absences-only and aggregate school feeds).

@@ -41,6 +41,8 @@ package struct EventTable<Event> {
     package var rowKey: (EventStore.LinkedRecord, Event) -> RowKey
     /// The columns, in the order they are written.
     package var columns: [Column]
+    /// For a table partitioned by school year (migration 12), the date of the row that picks its partition.
+    package var partitionDate: ((Event) -> CivilDate)? = nil
 
     /// The column naming the input file whose load last changed a row.
     package static var fileColumn: String { "file_sha256" }
@@ -59,7 +61,7 @@ extension EventTable where Event == AttendanceDay {
                 Column("attendance_date", \.date), .patientId, Column("school_id", \.schoolId),
                 Column("grade", \.grade), Column("status", \.status.rawValue),
                 Column("minutes_absent", \.minutesAbsent), .fileSha256,
-            ])
+            ], partitionDate: \.date)
     }
 }
 
@@ -121,7 +123,7 @@ extension EventTable where Event == BedNight {
             columns: [
                 .source, Column("enrollment_id", \.enrollmentId), Column("night", \.date), .patientId,
                 Column("project_type", \.projectType), .fileSha256,
-            ])
+            ], partitionDate: \.date)
     }
 }
 

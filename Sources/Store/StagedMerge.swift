@@ -91,6 +91,10 @@ package struct StagedMerge {
     package var partitionColumn: String? = nil
     /// A column whose value after a rewrite splits `MergeCounts.updatedBy`.
     package var countUpdatedBy: String? = nil
+    /// The table is partitioned (migration 12): PostgreSQL 15 returns no system column from it, so inserted rows
+    /// are told from rewritten ones by counting the staged keys already stored, not by `xmax`. Not with
+    /// `countUpdatedBy`.
+    package var partitioned = false
 
     /// How a batch was written.
     package enum Path: String { case copy, merge }
@@ -263,6 +267,7 @@ package struct StagedMerge {
         let keyList = key.joined(separator: ", ")
         let assignments = nonKey.map { "\($0) = EXCLUDED.\($0)" } + onUpdate
         let grouping = countUpdatedBy.map { "t.\($0)" } ?? "NULL::text"
+        let stored = partitioned ? try storedKeys(stage, connection: connection) : nil
         // Staged rows are unique by key, as ON CONFLICT DO UPDATE requires.
         let result = try connection.execute(
             """
@@ -272,7 +277,7 @@ package struct StagedMerge {
                 ON CONFLICT (\(keyList)) DO UPDATE SET \(assignments.joined(separator: ", "))
                 WHERE (\(compared.map { "t.\($0)" }.joined(separator: ", ")))
                     IS DISTINCT FROM (\(compared.map { "EXCLUDED.\($0)" }.joined(separator: ", ")))
-                RETURNING (xmax = 0) AS inserted, \(grouping) AS grouping
+                RETURNING \(partitioned ? "NULL::boolean" : "(xmax = 0)") AS inserted, \(grouping) AS grouping
             )
             SELECT inserted, grouping, count(*) AS n FROM upserted GROUP BY inserted, grouping
             """, runColumns.isEmpty && onUpdate.isEmpty ? [] : [runId])
@@ -286,7 +291,22 @@ package struct StagedMerge {
                 if let value = row["grouping"] { counts.updatedBy[value, default: 0] += n }
             }
         }
+        if let stored {
+            // Every returned row was written; the keys not stored before were inserted.
+            let written = counts.updated
+            counts.inserted = seen.count - stored
+            counts.updated = written - counts.inserted
+        }
         counts.unchanged = max(0, seen.count - counts.inserted - counts.updated)
         return counts
+    }
+
+    /// How many of the staged rows' keys the table already holds (before the upsert of a partitioned table).
+    private func storedKeys(_ stage: String, connection: Connection) throws -> Int {
+        let matches = key.map { "t.\($0) = s.\($0)" }.joined(separator: " AND ")
+        return Int(
+            try connection.execute(
+                "SELECT count(*) FROM \(stage) s WHERE EXISTS (SELECT 1 FROM lastmile.\(table) t WHERE \(matches))"
+            ).scalar ?? "") ?? 0
     }
 }

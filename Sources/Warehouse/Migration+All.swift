@@ -2,7 +2,7 @@ extension Migration {
     /// Every migration, in order. Never edit one that has shipped: add the next version.
     public static let all: [Migration] = [
         initialSchema, delivery, leastPrivilege, perTableGrants, disclosureOnce, openReportKinds, clericalReview,
-        feedTracking, attendanceShapes, patientMerges, referenceFiles,
+        feedTracking, attendanceShapes, patientMerges, referenceFiles, partitioning,
         reviewSteward,
     ]
 

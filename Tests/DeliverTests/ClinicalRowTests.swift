@@ -38,6 +38,7 @@ import Warehouse
             ("2026-09-01", "absent-unexcused"), ("2026-10-26", "absent-excused"), ("2026-11-16", "absent-unexcused"),
             ("2026-11-17", "absent-excused"), ("2026-11-18", "absent-unexcused"), ("2026-11-13", "present"),
         ]
+        try db.execute("SELECT lastmile.ensure_school_year_partition('attendance_day', 2026)")
         for (date, status) in days {
             try db.execute(
                 """

@@ -144,6 +144,7 @@ func loadWorld(_ url: String) throws -> Connection {
             [p.id, p.practice, p.practicePatientId])
     }
     // The district's attendance runs through Friday 2026-11-20: fresh for a list made on Monday 2026-11-23.
+    try db.execute("SELECT lastmile.ensure_school_year_partition('attendance_day', 2026)")
     try db.execute(
         """
         INSERT INTO lastmile.attendance_day (source, student_id, attendance_date, patient_id, school_id, status, run_id)

@@ -26,6 +26,7 @@ import Warehouse
             unsafeSQL: """
                 INSERT INTO lastmile.run (run_id, pipeline, as_of, status) VALUES (1, 'nightly', '2026-11-20', 'succeeded');
                 INSERT INTO lastmile.practice (practice_id, name) VALUES ('riverside-peds', 'Riverside Pediatrics');
+                SELECT lastmile.ensure_school_year_partition('attendance_day', 2026);
                 INSERT INTO lastmile.attribution (patient_id, practice_id, practice_patient_id)
                     VALUES ('P000002', 'riverside-peds', 'RP-2');
                 INSERT INTO lastmile.source_crosswalk (source, source_person_id, patient_id, match_probability,
