@@ -2,6 +2,7 @@
 // date reach comparison, copies of one person with different typos link together, a moved family's patient
 // still links, and sparse records (names, birth date, town) link when those agree. Uses the model trained in
 // `ModelTests` unless a test trains its own.
+import Foundation
 import LastMileCore
 import Testing
 
@@ -73,6 +74,21 @@ import Testing
         let trueRate = Double(4 * world.truth.count) / (Double(world.mpi.count) * Double(incoming.count))
         let estimated = model.probabilityTwoRandomRecordsMatch
         #expect(estimated > trueRate / 1.6 && estimated < trueRate * 1.6, "λ \(estimated) vs \(trueRate)")
+    }
+
+    @Test func namesakesInALargeMPIDoNotTeachThatBirthDatesDisagree() throws {
+        // Few names, many people and no SSN: most pairs that agree on given and family name are namesakes, and
+        // only birth date and sex tell them from matches. Birth dates
+        // were corrupted with probability 0.1, never to an unrelated date, so m(birth date differs) is near 0
+        // and m(exact) near 0.9; counting namesakes as matches makes a disagreeing birth date weigh nothing.
+        let world = SyntheticWorld(households: 6000, seed: 11, ssnShare: 0)
+        let model = Self.train(MatchInputs(mpi: world.mpi, incoming: world.incoming))
+        let birth = try #require(model.comparison(.birthDate))
+        #expect(abs(birth.levels[0].m - 0.9) < 0.06, "m(birth exact) = \(birth.levels[0].m)")
+        #expect(birth.levels[4].matchWeight < -6, "weight(birth else) = \(birth.levels[4].matchWeight)")
+        let trueRate = Double(world.truth.count) / (Double(world.mpi.count) * Double(world.incoming.count))
+        let estimated = model.probabilityTwoRandomRecordsMatch
+        #expect(estimated > trueRate / 1.4 && estimated < trueRate * 1.4, "λ \(estimated) vs \(trueRate)")
     }
 
     @Test func aFieldNeverWrongInTrainingStillHasABoundedDisagreementWeight() throws {
