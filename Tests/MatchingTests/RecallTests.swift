@@ -159,3 +159,49 @@ extension RecallTests {
         #expect(run.decisions.allSatisfy { $0.mpi == Self.mpi.count })
     }
 }
+
+extension RecallTests {
+    @Test func inASharedHomeARareGivenNameCountsMoreThanACommonOne() throws {
+        // No birth date: at the patient's home only the given name tells her from a relative. A relative who
+        // shares a given name is rarer for a rare name, so the household weight of an exact given name is term-
+        // frequency adjusted too (as outside a home), relative to the average name.
+        func givenWeight(_ given: String) throws -> Double {
+            var patient = Self.okonkwoHome
+            patient.givenName = given
+            patient.birthDate = CivilDate(year: 2014, month: 5, day: 2)
+            var copy = patient
+            copy.birthDate = nil
+            let explanation = Self.linker(mpi: [patient], incoming: [copy]).explain(incoming: 0, mpi: Self.mpi.count)
+            #expect(explanation.sharesHousehold)
+            return try #require(explanation.fields.first { $0.field == "given_name" }).weight
+        }
+        let level = try #require(Self.model.comparison(.givenName)).levels[0]
+        let average = log2(level.m / (level.uHousehold ?? level.u))
+        let rare = try givenWeight("Adaeze")
+        let common = try givenWeight("Olivia")
+        #expect(rare > average + 1, "rare \(rare) vs average \(average)")
+        #expect(common < rare - 2, "common \(common) vs rare \(rare)")
+    }
+}
+
+extension RecallTests {
+    @Test func inASharedHomeAnInitialWithTheExactBirthDateAndSexTellsThePersonApart() {
+        // A form with only the initial of the given name: the exact birth date and the sex tell her from the
+        // relatives at her home. A twin sharing the initial who is also a patient scores the same: a near tie.
+        var adaeze = Self.okonkwoHome
+        adaeze.givenName = "Adaeze"
+        adaeze.birthDate = CivilDate(year: 2014, month: 5, day: 2)
+        var initial = adaeze
+        initial.givenName = "A"
+        #expect(Self.identityIsClear(initial, patient: adaeze))
+        var brother = initial
+        brother.sex = .male
+        #expect(!Self.identityIsClear(brother, patient: adaeze))
+        var noSex = initial
+        noSex.sex = nil
+        #expect(!Self.identityIsClear(noSex, patient: adaeze))
+        var otherDay = initial
+        otherDay.birthDate = CivilDate(year: 2014, month: 5, day: 3)
+        #expect(!Self.identityIsClear(otherDay, patient: adaeze))
+    }
+}
