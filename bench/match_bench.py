@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -19,20 +20,64 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 # Worlds of the independent generator (bench/gen_world.py): MPI size and extra arguments.
-GEN = {"gen10k": (10_000, []), "gen100k": (100_000, []), "gensparse": (5_700, ["--sparse"])}
+GEN = {"gen10k": (10_000, []), "gen100k": (100_000, []), "gen1m": (1_000_000, []), "gensparse": (5_700, ["--sparse"])}
 
 
-def timed(cmd, log):
-    """Runs cmd under /usr/bin/time -v; returns (wall seconds, peak RSS MiB)."""
+def tree_rss_kib(pid):
+    """Resident set of a process and all its descendants, in KiB (Linux /proc)."""
+    children, rss = {}, {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                parts = f.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(parts[1]), []).append(int(d))
+            rss[int(d)] = int(parts[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo += children.get(p, [])
+    return total
+
+
+def timed(cmd, log, mem_cap_mib=None, time_cap_s=None):
+    """Runs cmd under /usr/bin/time -v; returns (wall seconds, peak RSS MiB, status).
+
+    With a cap, a watchdog samples the process tree's resident set every half second and kills the tree when
+    it exceeds mem_cap_mib or runs longer than time_cap_s; status then says which cap and when (the peak is
+    the watchdog's highest sample). No systemd or cgroup is needed.
+    """
     with open(log, "w") as f:
         start = time.monotonic()
-        r = subprocess.run(["/usr/bin/time", "-v"] + cmd, stdout=f, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(["/usr/bin/time", "-v"] + cmd, stdout=f, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        status, peak_kib = "ok", 0
+        while proc.poll() is None:
+            time.sleep(0.5)
+            if mem_cap_mib is None and time_cap_s is None:
+                continue
+            peak_kib = max(peak_kib, tree_rss_kib(proc.pid))
+            elapsed = time.monotonic() - start
+            if mem_cap_mib is not None and peak_kib > mem_cap_mib * 1024:
+                status = f"killed at memory cap {mem_cap_mib} MiB after {elapsed:.0f} s"
+            elif time_cap_s is not None and elapsed > time_cap_s:
+                status = f"killed at time cap {time_cap_s} s"
+            if status != "ok":
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                break
         wall = time.monotonic() - start
+    if status != "ok":
+        return wall, peak_kib / 1024, status
     text = open(log).read()
-    if r.returncode != 0:
-        sys.exit(f"failed ({r.returncode}): {' '.join(cmd)}; see {log}")
+    if proc.returncode != 0:
+        sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}; see {log}")
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1)) / 1024
-    return wall, rss
+    return wall, rss, status
 
 
 def score(score_py, links, truth):
@@ -79,10 +124,11 @@ def dataset(a, name):
             subprocess.run([a.gen_python, os.path.join(HERE, "gen_world.py"), "--mpi-size", str(size), "--seed",
                             str(a.gen_seed), "--out", d] + extra, check=True)
     else:
-        d = os.path.join(a.work, "worlds", name)
+        # Seed 7 keeps the directory names of earlier runs (10k, 100k, 1m).
+        d = os.path.join(a.work, "worlds", name if a.seed == 7 else f"{name}-s{a.seed}")
         if not os.path.exists(os.path.join(d, "truth.csv")):
             subprocess.run([a.lastmile, "sample-data", "generate", "--benchmark", "--mpi-size", str(SIZES[name]),
-                            "--seed", "7", "--out", d], check=True, stderr=subprocess.DEVNULL)
+                            "--seed", str(a.seed), "--out", d], check=True, stderr=subprocess.DEVNULL)
     return {k: os.path.join(d, k + ".csv") for k in ("mpi", "incoming", "truth")}
 
 
@@ -102,6 +148,9 @@ def main():
     ap.add_argument("--tools", default="lastmile,splink-full,splink-core")
     ap.add_argument("--gen-python", default=sys.executable, help="a Python with Faker, for gen_world.py")
     ap.add_argument("--gen-seed", type=int, default=29, help="seed of gen_world.py worlds")
+    ap.add_argument("--seed", type=int, default=7, help="seed of `lastmile sample-data` worlds")
+    ap.add_argument("--splink-mem-cap", type=int, default=None, help="MiB; Splink is killed above it")
+    ap.add_argument("--splink-time-cap", type=int, default=None, help="seconds; Splink is killed after it")
     ap.add_argument("sets", nargs="+")
     a = ap.parse_args()
     out_dir = os.path.join(a.work, "runs")
@@ -118,15 +167,27 @@ def main():
             else:
                 cmd = [a.python, os.path.join(HERE, "match_splink.py"), "--mpi", f["mpi"], "--incoming",
                        f["incoming"], "--out", links, "--config", tool.split("-")[1]]
-            walls, rsss = [], []
+            walls, rsss, status = [], [], "ok"
+            caps = (a.splink_mem_cap, a.splink_time_cap) if tool != "lastmile" else (None, None)
             for _ in range(a.runs):
-                w, r = timed(cmd, os.path.join(out_dir, f"{s}-{tool}.log"))
+                w, r, status = timed(cmd, os.path.join(out_dir, f"{s}-{tool}.log"), *caps)
                 walls.append(w)
                 rsss.append(r)
+                if status != "ok":
+                    break
+            if status != "ok":
+                row = dict(set=s, tool=tool, status=status, wall_s=round(walls[-1], 1), peak_mib=round(rsss[-1]),
+                           runs=len(walls), date=time.strftime("%Y-%m-%d"),
+                           machine=f"{platform.machine()}, {os.cpu_count()} cores")
+                results.append(row)
+                with open(os.path.join(a.work, "match-results.jsonl"), "a") as j:
+                    j.write(json.dumps(row) + "\n")
+                print(f"{s:<9} {tool:<12} {status} (peak {row['peak_mib']} MiB)", flush=True)
+                continue
             sc = score(a.score, links, f["truth"])
             # Splink has no review band: every record at p >= 0.5 is linked.
             review_share = count_rows(review) / count_rows(f["incoming"]) if tool == "lastmile" else 0.0
-            row = dict(set=s, tool=tool, precision=sc["precision"], recall=sc["recall"], f1=sc["f1"],
+            row = dict(set=s, tool=tool, status="ok", precision=sc["precision"], recall=sc["recall"], f1=sc["f1"],
                        links=sc["links"], review=round(review_share, 4), wall_s=round(statistics.median(walls), 1),
                        peak_mib=round(statistics.median(rsss)), runs=a.runs,
                        date=time.strftime("%Y-%m-%d"), machine=f"{platform.machine()}, {os.cpu_count()} cores")
@@ -141,10 +202,13 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|---|")
     for s in a.sets:
         rows = [r for r in results if r["set"] == s]
-        splink = [r for r in rows if r["tool"].startswith("splink")]
+        splink = [r for r in rows if r["tool"].startswith("splink") and r["status"] == "ok"]
         best = max(splink, key=lambda r: r["f1"]) if splink else None
         fastest = min(splink, key=lambda r: r["wall_s"]) if splink else None
         for r in rows:
+            if r["status"] != "ok":
+                print(f"| {s} | {r['tool']} | {r['status']} | | | | {r['wall_s']:.1f} | {r['peak_mib']} | | |")
+                continue
             ratio = ""
             if r["tool"] == "lastmile" and best:
                 ratio = (f"{r['wall_s'] / fastest['wall_s']:.2f}× ({fastest['tool']}) | "

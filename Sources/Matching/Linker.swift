@@ -105,6 +105,15 @@ struct ScoringTables: Sendable {
                 && householdWeights[f * Self.stride + level] != weights[f * Self.stride + level]
             {
                 note = " (household u)"
+                // A relative shares a given name by choice or chance about as often as the name is common: the
+                // household u of an exact given name scales with the name's frequency, like u outside a home.
+                // (A family name is shared in a home by descent, whatever its frequency: no adjustment.)
+                if level == 0 && f == PairComparer.given && !v.isSwapped, !givenTF.isEmpty, given >= 0,
+                    !givenTF[Int(given)].isNaN
+                {
+                    w = Double(givenTF[Int(given)]) - (weights[f * Self.stride] - householdWeights[f * Self.stride])
+                    note = " (household u, term frequency)"
+                }
             }
             if isHouseholdField && identityDisagrees && w > 0 {
                 w = 0
@@ -397,7 +406,8 @@ public final class Linker: Sendable {
     /// Whether a pair sharing a home is told apart from the relatives it lives with: given name and birth date
     /// both agree closely; or the birth date agrees exactly, the given name is similar (a typo beyond one edit,
     /// the same NYSIIS) and neither sex nor generational suffix conflicts (a twin has the birth date, not the
-    /// name); or the full SSN agrees (and not both name and date disagree); or the birth date is missing, the
+    /// name); or the birth date agrees exactly, the given name is only an initial of the other and sex agrees; or
+    /// the full SSN agrees (and not both name and date disagree); or the birth date is missing, the
     /// given name agrees exactly (or as a nickname, or within one typo when sex agrees) and no generational
     /// suffixes conflict.
     func householdIdentityIsClear(_ s: Scored, incoming i: Int) -> Bool {
@@ -413,6 +423,9 @@ public final class Linker: Sendable {
         guard !suffixesConflict(suffixA, suffixB) else { return false }
         let sexAgrees = v.level(PairComparer.sexF) == 0
         if b == 0 && g <= 3 && v.level(PairComparer.sexF) != 1 { return true }
+        // Only an initial (or a short prefix): the exact birth date and an agreeing sex. A twin sharing the
+        // initial who is a patient too scores the same against the record, so the pair goes to review as a tie.
+        if b == 0 && g == 4 && sexAgrees { return true }
         return b == 15 && (g <= 1 || (g == 2 && sexAgrees))
     }
 

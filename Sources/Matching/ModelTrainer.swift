@@ -55,10 +55,14 @@ public enum ModelTrainer {
         let dobFields = identity.filter { $0 != .birthDate }
         let nameFields = identity.filter { $0 != .givenName && $0 != .familyName }
         let dobPatterns = blockPatterns(inputs, index: index, rule: 0, sample: sample) { _, _ in true }
-        let namePatterns = blockPatterns(inputs, index: index, rule: 1, sample: sample) { i, j in
+        let sameNames: @Sendable (Int, Int) -> Bool = { i, j in
             inputs.incoming.records[i].given == inputs.mpi.records[j].given
                 && inputs.incoming.records[i].family == inputs.mpi.records[j].family
         }
+        let namePatterns = blockPatterns(inputs, index: index, rule: 1, sample: sample, accept: sameNames)
+        // Each incoming record is at most one person: the names block holds at most one match per incoming
+        // record that has a namesake in the MPI. On a large MPI most of the block are namesakes.
+        let incomingWithNamesakes = incomingInBlock(inputs, index: index, rule: 1, sample: sample, accept: sameNames)
         let a = expectationMaximisation(
             dobPatterns, fields: dobFields, passengers: household, u: u, maxIterations: options.maxEMIterations)
         // In the names block the identity fields left to drive EM (birth date, sex, SSN) are too few to tell
@@ -73,7 +77,11 @@ public enum ModelTrainer {
         var b = EMResult(m: Array(repeating: nil, count: fields.count), lambda: 0, iterations: 0)
         for _ in 0..<4 {
             let matchesInSample = a.lambda * dobPairsInSample / max(0.05, birthExact * presentBirth)
-            let lambdaB = min(0.99, max(1e-6, matchesInSample * givenExact * familyExact / max(1, namePairsInSample)))
+            // Without the bound, namesakes taken for matches lower m(birth exact), which raises the implied
+            // matches, which raises the share again: on a 100k MPI birth-date disagreement came to weigh nothing.
+            let implied = matchesInSample * givenExact * familyExact
+            let lambdaB = min(
+                0.99, max(1e-6, min(implied, Double(incomingWithNamesakes)) / max(1, namePairsInSample)))
             b = expectationMaximisation(
                 namePatterns, fields: nameFields, passengers: household, u: u, maxIterations: options.maxEMIterations,
                 fixedLambda: lambdaB)
@@ -257,6 +265,24 @@ public enum ModelTrainer {
         var merged: [UInt64: Int] = [:]
         for (k, c) in partial { merged[k, default: 0] += c }
         return merged.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// How many records of `sample` have at least one accepted pair in the block of rule `r`.
+    static func incomingInBlock(
+        _ inputs: MatchInputs, index: BlockingIndex, rule r: Int, sample: [Int], accept: @Sendable (Int, Int) -> Bool
+    ) -> Int {
+        let partial = Parallel.map(count: sample.count, chunkSize: 4096) { range -> [Int] in
+            var n = 0
+            for s in range {
+                let i = sample[s]
+                guard let key = index.rules[r].key(inputs.incoming, i, inputs.lexicon) else { continue }
+                let block = index.block(r, key)
+                if block.count > index.maxBlockSize { continue }
+                if block.contains(where: { accept(i, Int(index.members[r][$0])) }) { n += 1 }
+            }
+            return [n]
+        }
+        return partial.reduce(0, +)
     }
 
     struct EMResult {

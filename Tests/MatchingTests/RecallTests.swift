@@ -2,6 +2,7 @@
 // date reach comparison, copies of one person with different typos link together, a moved family's patient
 // still links, and sparse records (names, birth date, town) link when those agree. Uses the model trained in
 // `ModelTests` unless a test trains its own.
+import Foundation
 import LastMileCore
 import Testing
 
@@ -75,6 +76,21 @@ import Testing
         #expect(estimated > trueRate / 1.6 && estimated < trueRate * 1.6, "λ \(estimated) vs \(trueRate)")
     }
 
+    @Test func namesakesInALargeMPIDoNotTeachThatBirthDatesDisagree() throws {
+        // Few names, many people and no SSN: most pairs that agree on given and family name are namesakes, and
+        // only birth date and sex tell them from matches. Birth dates
+        // were corrupted with probability 0.1, never to an unrelated date, so m(birth date differs) is near 0
+        // and m(exact) near 0.9; counting namesakes as matches makes a disagreeing birth date weigh nothing.
+        let world = SyntheticWorld(households: 6000, seed: 11, ssnShare: 0)
+        let model = Self.train(MatchInputs(mpi: world.mpi, incoming: world.incoming))
+        let birth = try #require(model.comparison(.birthDate))
+        #expect(abs(birth.levels[0].m - 0.9) < 0.06, "m(birth exact) = \(birth.levels[0].m)")
+        #expect(birth.levels[4].matchWeight < -6, "weight(birth else) = \(birth.levels[4].matchWeight)")
+        let trueRate = Double(world.truth.count) / (Double(world.mpi.count) * Double(world.incoming.count))
+        let estimated = model.probabilityTwoRandomRecordsMatch
+        #expect(estimated > trueRate / 1.4 && estimated < trueRate * 1.4, "λ \(estimated) vs \(trueRate)")
+    }
+
     @Test func aFieldNeverWrongInTrainingStillHasABoundedDisagreementWeight() throws {
         // `SyntheticWorld` never corrupts sex, so EM finds m(sex disagrees) ≈ 0; real feeds mistype it now and then.
         let sex = try #require(ModelTests.model.comparison(.sex))
@@ -141,5 +157,51 @@ extension RecallTests {
         let run = Self.linker(mpi: [elizabeth], incoming: [year, day, elizabeth]).link()
         #expect(run.decisions.map(\.decision) == [.match, .match, .match])
         #expect(run.decisions.allSatisfy { $0.mpi == Self.mpi.count })
+    }
+}
+
+extension RecallTests {
+    @Test func inASharedHomeARareGivenNameCountsMoreThanACommonOne() throws {
+        // No birth date: at the patient's home only the given name tells her from a relative. A relative who
+        // shares a given name is rarer for a rare name, so the household weight of an exact given name is term-
+        // frequency adjusted too (as outside a home), relative to the average name.
+        func givenWeight(_ given: String) throws -> Double {
+            var patient = Self.okonkwoHome
+            patient.givenName = given
+            patient.birthDate = CivilDate(year: 2014, month: 5, day: 2)
+            var copy = patient
+            copy.birthDate = nil
+            let explanation = Self.linker(mpi: [patient], incoming: [copy]).explain(incoming: 0, mpi: Self.mpi.count)
+            #expect(explanation.sharesHousehold)
+            return try #require(explanation.fields.first { $0.field == "given_name" }).weight
+        }
+        let level = try #require(Self.model.comparison(.givenName)).levels[0]
+        let average = log2(level.m / (level.uHousehold ?? level.u))
+        let rare = try givenWeight("Adaeze")
+        let common = try givenWeight("Olivia")
+        #expect(rare > average + 1, "rare \(rare) vs average \(average)")
+        #expect(common < rare - 2, "common \(common) vs rare \(rare)")
+    }
+}
+
+extension RecallTests {
+    @Test func inASharedHomeAnInitialWithTheExactBirthDateAndSexTellsThePersonApart() {
+        // A form with only the initial of the given name: the exact birth date and the sex tell her from the
+        // relatives at her home. A twin sharing the initial who is also a patient scores the same: a near tie.
+        var adaeze = Self.okonkwoHome
+        adaeze.givenName = "Adaeze"
+        adaeze.birthDate = CivilDate(year: 2014, month: 5, day: 2)
+        var initial = adaeze
+        initial.givenName = "A"
+        #expect(Self.identityIsClear(initial, patient: adaeze))
+        var brother = initial
+        brother.sex = .male
+        #expect(!Self.identityIsClear(brother, patient: adaeze))
+        var noSex = initial
+        noSex.sex = nil
+        #expect(!Self.identityIsClear(noSex, patient: adaeze))
+        var otherDay = initial
+        otherDay.birthDate = CivilDate(year: 2014, month: 5, day: 3)
+        #expect(!Self.identityIsClear(otherDay, patient: adaeze))
     }
 }

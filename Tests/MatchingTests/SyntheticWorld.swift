@@ -35,7 +35,10 @@ struct SyntheticWorld {
     ]
     static let streets = ["OAK ST", "MAPLE AVE", "CEDAR LN", "PINE RD", "ELM CT", "BIRCH DR", "WALNUT PL", "ASPEN WAY"]
 
-    init(households: Int, seed: UInt64, givenCorruption: Double = 0.1, birthCorruption: Double = 0.1) {
+    init(
+        households: Int, seed: UInt64, givenCorruption: Double = 0.1, birthCorruption: Double = 0.1,
+        ssnShare: Double = 0.5
+    ) {
         var rng = SplitMix64(seed: seed)
         func pick<T>(_ a: [T]) -> T { a[Int(rng.next() % UInt64(a.count))] }
         func chance(_ p: Double) -> Bool { Double(rng.next() % 1_000_000) / 1_000_000 < p }
@@ -54,7 +57,7 @@ struct SyntheticWorld {
                 PersonIdentity(
                     givenName: given, familyName: family, suffix: suffix, birthDate: birth, sex: sex, street: street,
                     city: "RIVERSIDE", state: "CA", postalCode: postal, phone: phone,
-                    ssn: chance(0.5)
+                    ssn: chance(ssnShare)
                         ? String(100 + Int(rng.next() % 600)) + "\(10 + rng.next() % 89)\(1000 + rng.next() % 8999)"
                         : nil)
             }
