@@ -42,6 +42,15 @@ package struct EventTable<Event> {
     /// The columns, in the order they are written.
     package var columns: [Column]
 
+    /// Appends one row's columns (without ending the row). The record and event are borrowed for all columns: a
+    /// copy per column retained each of the record's strings, which cost more than the COPY on a large night
+    /// (docs/benchmarks/nightly.md, run 8).
+    package func write(
+        _ writer: inout CopyWriter, _ linked: borrowing EventStore.LinkedRecord, _ event: borrowing Event
+    ) throws {
+        for column in columns { try column.write(&writer, linked, event) }
+    }
+
     /// The column naming the input file whose load last changed a row.
     package static var fileColumn: String { "file_sha256" }
 
