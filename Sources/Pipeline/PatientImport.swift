@@ -13,6 +13,8 @@ public struct PatientImportSummary: Sendable, Hashable, ReferenceLoadSummary {
     public var retired = 0
     /// Retired patients back in this snapshot, active again (their demographics refreshed).
     public var reactivated = 0
+    /// How the file reached `lastmile.patient`.
+    public var path = PatientLoadPath.diff
 
     public init(file: String) { load = ReferenceLoadCounts(file: file) }
 
@@ -26,13 +28,21 @@ public struct PatientImportSummary: Sendable, Hashable, ReferenceLoadSummary {
     }
 }
 
+/// How an MPI file reached `lastmile.patient`: COPYed straight into the empty table (a first load), or staged
+/// and compared with the stored patients, only the differences written.
+public enum PatientLoadPath: String, Sendable, Hashable {
+    case copy, diff
+}
+
 /// Loads or refreshes the MPI snapshot (the HIE's patient extract) into `lastmile.patient`.
 ///
-/// The file is the canonical person CSV (`CanonicalPersonReader`) whose `id` is the HIE patient id. Rows are
-/// streamed by COPY into a temporary staging table, then applied set-based: new patients inserted; active
-/// patients updated only when `demographics_hash` (`DemographicsFingerprint.of`) changed; patients absent from
-/// the snapshot retired (`active = false`, `retired_at`), never deleted; a retired patient who returns is
-/// re-activated. Loading the same snapshot twice changes nothing the second time.
+/// The file is the canonical person CSV (`CanonicalPersonReader`) whose `id` is the HIE patient id. A first load
+/// (the table is empty) is COPYed straight into it. Otherwise rows are streamed by COPY into a temporary staging
+/// table, compared with the stored patients in one pass, and only the differences applied (the snapshot is never
+/// held in memory, only its ids, to refuse a repeated one): new patients inserted; active patients updated only
+/// when `demographics_hash` (`PatientStore.demographicsHash(of:)`, over the values stored) changed; patients
+/// absent from the snapshot retired (`active = false`, `retired_at`), never deleted; a retired patient who
+/// returns is re-activated. Loading the same snapshot twice changes nothing the second time.
 ///
 /// A bad row (unparseable date, unknown sex code, empty or repeated id, ragged row) is quarantined and
 /// counted by file and line. A file that is unusable as a whole (missing, not text, a column missing, or
@@ -63,13 +73,15 @@ public enum PatientImport {
 
     /// Loads `file` inside the caller's open transaction (the nightly run's); the caller commits or rolls back.
     ///
-    /// A snapshot loaded with `appliedAt` is recorded (`ReferenceFiles`) by its sha256, so that a nightly run
-    /// can skip the same snapshot next time; without it, or for a delta, the record is forgotten instead.
-    /// `appliedAt` (the caller's clock) also stamps the patients retired.
+    /// Into an empty `lastmile.patient` the rows are COPYed straight in; otherwise they are staged and compared
+    /// (`alwaysDiff` forces that path, to compare the two). A snapshot loaded with `appliedAt` is recorded
+    /// (`ReferenceFiles`) by its sha256, so that a nightly run can skip the same snapshot next time; without it,
+    /// or for a delta, the record is forgotten instead. `appliedAt` (the caller's clock) also stamps the patients
+    /// retired.
     @discardableResult
     public static func load(
         file: String, delta: Bool = false, maxRetiredPercent: Double? = nil, appliedAt: Date? = nil,
-        connection: Connection, logger: Logger
+        alwaysDiff: Bool = false, connection: Connection, logger: Logger
     ) throws -> PatientImportSummary {
         let started = ContinuousClock.now
         let reader = try CanonicalPersonReader(path: file, extraColumns: delta ? ["change"] : [])
@@ -77,7 +89,7 @@ public enum PatientImport {
 
         let store = PatientStore(connection: connection)
         var seen = Set<String>()
-        try store.stageChanges {
+        let next = { () throws -> (patient: StagedPatient, retire: Bool)? in
             while let result = try reader.next() {
                 summary.rowsRead += 1
                 switch result {
@@ -100,28 +112,28 @@ public enum PatientImport {
                                 reason: .unknownCode(allowed: deltaChanges)))
                         continue
                     }
-                    return ((row.id, row.person, DemographicsFingerprint.of(row.person)), change == "retired")
+                    return ((row.id, row.person, PatientStore.demographicsHash(of: row.person)), change == "retired")
                 }
             }
             return nil
         }
-        guard delta || !seen.isEmpty else {
-            throw ReferenceDataError(
-                file: summary.file,
-                problem: "no usable patient rows (\(summary.rejected) rejected); refusing to retire every patient")
-        }
-        try store.analyseStage()
-        if let maxRetiredPercent, !delta {
-            let (retiring, active) = try store.retirementPreview()
-            if active > 0, Double(retiring) * 100 > maxRetiredPercent * Double(active) {
-                throw ReferenceDataError(
-                    file: summary.file,
-                    problem:
-                        "would retire \(retiring) of \(active) active patients, over the limit of "
-                        + "\(maxRetiredPercent.formatted) %; check that the extract is complete, or raise the limit")
+        let changes: PatientSnapshotChanges
+        if try !alwaysDiff && store.canCopyDirectly() {
+            // A first load: nothing to compare or retire, so the rows go straight into the table.
+            summary.path = .copy
+            let inserted = try store.copyIntoEmptyTable(next)
+            try refuseWithoutUsableRows(delta: delta, seen: seen, summary: summary)
+            changes = PatientSnapshotChanges(inserted: inserted)
+        } else {
+            summary.path = .diff
+            try store.stageChanges(next)
+            try refuseWithoutUsableRows(delta: delta, seen: seen, summary: summary)
+            try store.diffStage(delta: delta)
+            if let maxRetiredPercent, !delta {
+                try refuseTooManyRetirements(store.retirementPreview(), limit: maxRetiredPercent, file: summary.file)
             }
+            changes = try store.applyStage(retiredAt: appliedAt)
         }
-        let changes = try store.applyStage(delta: delta, retiredAt: appliedAt)
         summary.reactivated = changes.reactivated
         summary.updated = changes.updated
         summary.inserted = changes.inserted
@@ -144,11 +156,34 @@ public enum PatientImport {
             metadata: [
                 "file": "\(summary.file)", "delta": .stringConvertible(delta), "rows.read": .number(summary.rowsRead),
                 "inserted": .number(summary.inserted), "updated": .number(summary.updated),
-                "unchanged": .number(summary.unchanged), "retired": .number(summary.retired),
+                "unchanged": .number(summary.unchanged), "path": "\(summary.path.rawValue)",
+                "retired": .number(summary.retired),
                 "reactivated": .number(summary.reactivated), "rejected": .number(summary.rejected),
                 "seconds": .seconds((ContinuousClock.now - started).seconds),
             ])
         return summary
+    }
+
+    /// A snapshot without one usable row would retire every patient: refused (65), nothing changes.
+    private static func refuseWithoutUsableRows(delta: Bool, seen: Set<String>, summary: PatientImportSummary) throws {
+        guard delta || !seen.isEmpty else {
+            throw ReferenceDataError(
+                file: summary.file,
+                problem: "no usable patient rows (\(summary.rejected) rejected); refusing to retire every patient")
+        }
+    }
+
+    /// A snapshot that would retire more than `limit` % of the active patients is refused (65).
+    private static func refuseTooManyRetirements(
+        _ preview: (retiring: Int, active: Int), limit: Double, file: String
+    ) throws {
+        let (retiring, active) = preview
+        guard active > 0, Double(retiring) * 100 > limit * Double(active) else { return }
+        throw ReferenceDataError(
+            file: file,
+            problem:
+                "would retire \(retiring) of \(active) active patients, over the limit of "
+                + "\(limit.formatted) %; check that the extract is complete, or raise the limit")
     }
 }
 

@@ -119,7 +119,7 @@ package struct EventStore {
         if !rows.isEmpty {
             try connection.withCopy("COPY \(stage) (\(columnList)) FROM STDIN") { writer in
                 for row in rows {
-                    for column in table.columns { try column.write(&writer, records[row.0], row.1) }
+                    try table.write(&writer, records[row.0], row.1)
                     try writer.endRow()
                 }
             }
@@ -160,9 +160,7 @@ package struct EventStore {
         let counts = try merge.run(
             rows, runId: runId, connection: connection, logger: logger, alwaysMerge: alwaysMerge,
             rowKey: { table.rowKey(records[$0.0], $0.1) }, partition: { records[$0.0].record.source },
-            write: { w, row in
-                for column in table.columns { try column.write(&w, records[row.0], row.1) }
-            })
+            write: { w, row in try table.write(&w, records[row.0], row.1) })
         var upserted = UpsertCounts()
         upserted.inserted = counts.inserted
         upserted.updated = counts.updated

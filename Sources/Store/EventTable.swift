@@ -44,6 +44,15 @@ package struct EventTable<Event> {
     /// For a table partitioned by school year (migration 12), the date of the row that picks its partition.
     package var partitionDate: ((Event) -> CivilDate)? = nil
 
+    /// Appends one row's columns (without ending the row). The record and event are borrowed for all columns: a
+    /// copy per column retained each of the record's strings, which cost more than the COPY on a large night
+    /// (docs/benchmarks/nightly.md, run 8).
+    package func write(
+        _ writer: inout CopyWriter, _ linked: borrowing EventStore.LinkedRecord, _ event: borrowing Event
+    ) throws {
+        for column in columns { try column.write(&writer, linked, event) }
+    }
+
     /// The column naming the input file whose load last changed a row.
     package static var fileColumn: String { "file_sha256" }
 

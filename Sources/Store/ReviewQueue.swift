@@ -23,8 +23,7 @@ package struct ReviewQueue {
             last[h.record.source + "\u{1F}" + h.sourcePersonId + "\u{1F}" + h.record.recordId] = i
         }
         let rows = last.values.sorted().map { held[$0] }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        var json = HeldRecordJSON()
         // Staged with COPY, then merged: a night of a large world holds a hundred thousand records, and one
         // INSERT of arrays that size cost several times the event tables' load (docs/benchmarks/nightly.md).
         try connection.execute(
@@ -37,7 +36,8 @@ package struct ReviewQueue {
                 try writer.append(row.record.source)
                 try writer.append(row.sourcePersonId)
                 try writer.append(row.record.recordId)
-                try writer.append(String(decoding: try encoder.encode(row.record), as: UTF8.self))
+                json.write(row.record)
+                try json.bytes.withUnsafeBufferPointer { try writer.append(utf8: $0) }
                 try writer.endRow()
             }
         }

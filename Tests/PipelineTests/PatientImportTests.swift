@@ -169,4 +169,107 @@ import Warehouse
             #expect(try dump(db, "lastmile.patient", orderBy: "patient_id") == before)
         }
     }
+    /// The patient table without `updated_at` (the server's clock), for comparing loads made at different times.
+    private func patients(_ db: Connection) throws -> [[String?]] {
+        try db.execute(
+            """
+            SELECT patient_id, given_name, family_name, birth_date, sex, street, city, state, postal_code, phone,
+                   ssn, demographics_hash, active, retired_at IS NULL AS current
+            FROM lastmile.patient ORDER BY patient_id
+            """
+        ).rows.map(\.values)
+    }
+
+    @Test func aFirstLoadIsCopiedStraightInAndEqualsTheComparedLoad() throws {
+        let directory = try TemporaryDirectory()
+        let file = try write(
+            snapshot + "P000004,Dora,Vance,,x,\"1 A St, Apt 2\",Millbrook,OR,97411,555-0100,123-45-6789\n",
+            to: "mpi.csv", in: directory)
+        let copied = try withMigratedDatabase { db in
+            let summary = try PatientImport.run(file: file, connection: db, logger: quietLogger)
+            #expect(summary.path == .copy)
+            #expect(summary.inserted == 4 && summary.unchanged == 0)
+            return try patients(db)
+        }
+        let compared = try withMigratedDatabase { db in
+            let summary = try db.withTransaction {
+                try PatientImport.load(file: file, alwaysDiff: true, connection: db, logger: quietLogger)
+            }
+            #expect(summary.path == .diff)
+            #expect(summary.inserted == 4)
+            return try patients(db)
+        }
+        #expect(copied.count == 4)
+        #expect(copied == compared)
+    }
+
+    @Test func aChangedSnapshotIsAppliedAsADiff() throws {
+        let directory = try TemporaryDirectory()
+        let v1 = try write(
+            snapshot + mpiRow("P000004", "Dora", "Vance", "2016-05-05")
+                + mpiRow("P000005", "Eli", "Wren", "2011-01-01"),
+            to: "v1.csv", in: directory)
+        // P000001 unchanged, P000002 moved, P000003 gone, P000004 unchanged, P000005 gone, P000006 new.
+        let v2 = try write(
+            mpiHeader + mpiRow("P000001", "Ada", "Quill", "2015-03-04")
+                + mpiRow("P000002", "Ben", "Rook", "2012-11-30", street: "77 Elm Ave")
+                + mpiRow("P000004", "Dora", "Vance", "2016-05-05") + mpiRow("P000006", "Finn", "Yates", "2014-02-02"),
+            to: "v2.csv", in: directory)
+        try withMigratedDatabase { db in
+            #expect(try PatientImport.run(file: v1, connection: db, logger: quietLogger).path == .copy)
+            let summary = try PatientImport.run(file: v2, connection: db, logger: quietLogger)
+            #expect(summary.path == .diff)
+            #expect(summary.inserted == 1 && summary.updated == 1 && summary.retired == 2)
+            #expect(summary.unchanged == 2 && summary.reactivated == 0)
+            let rows = try db.execute(
+                "SELECT patient_id, street, active FROM lastmile.patient ORDER BY patient_id"
+            ).rows.map { [$0["patient_id"], $0["street"], $0["active"]] }
+            #expect(
+                rows == [
+                    ["P000001", "12 Oak St", "t"], ["P000002", "77 Elm Ave", "t"], ["P000003", "12 Oak St", "f"],
+                    ["P000004", "12 Oak St", "t"], ["P000005", "12 Oak St", "f"], ["P000006", "12 Oak St", "t"],
+                ])
+        }
+    }
+
+    @Test func aDeltaIntoAnEmptyTableInsertsAndRetiresNoOne() throws {
+        let directory = try TemporaryDirectory()
+        let delta = try write(
+            "id,given_name,family_name,birth_date,sex,street,city,state,postal_code,phone,ssn,change\n"
+                + "P000001,Ada,Quill,2015-03-04,F,12 Oak St,Millbrook,OR,97411,,,added\n"
+                + "P000002,,,,,,,,,,,retired\n",
+            to: "delta.csv", in: directory)
+        try withMigratedDatabase { db in
+            let summary = try PatientImport.run(file: delta, delta: true, connection: db, logger: quietLogger)
+            #expect(summary.path == .copy)
+            #expect(summary.inserted == 1 && summary.retired == 0 && summary.unchanged == 1)
+            #expect(try db.execute("SELECT string_agg(patient_id, ',') FROM lastmile.patient").scalar == "P000001")
+        }
+    }
+
+    @Test func aPatientStoredWithAnOlderHashIsRewrittenOnlyWhenAValueChanged() throws {
+        let directory = try TemporaryDirectory()
+        let v1 = try write(snapshot, to: "v1.csv", in: directory)
+        let v2 = try write(
+            snapshot.replacingOccurrences(
+                of: mpiRow("P000002", "Ben", "Rook", "2012-11-30"),
+                with: mpiRow("P000002", "Ben", "Rook", "2012-11-30", street: "77 Elm Ave")),
+            to: "v2.csv", in: directory)
+        try withMigratedDatabase { db in
+            try PatientImport.run(file: v1, connection: db, logger: quietLogger)
+            #expect(
+                try db.execute("SELECT count(*) FROM lastmile.patient WHERE demographics_hash LIKE 'r1:%'").scalar
+                    == "3")
+            // As an earlier release stored them: a hash of another kind.
+            try db.execute("UPDATE lastmile.patient SET demographics_hash = 'fp1-' || patient_id")
+            let same = try PatientImport.run(file: v1, connection: db, logger: quietLogger)
+            #expect(same.updated == 0 && same.unchanged == 3)
+            let changed = try PatientImport.run(file: v2, connection: db, logger: quietLogger)
+            #expect(changed.updated == 1 && changed.unchanged == 2)
+            let hashes = try db.execute(
+                "SELECT patient_id, demographics_hash LIKE 'r1:%' AS current FROM lastmile.patient ORDER BY 1"
+            ).rows.map { $0["current"] }
+            #expect(hashes == ["f", "t", "f"])
+        }
+    }
 }
