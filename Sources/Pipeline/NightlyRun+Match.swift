@@ -34,7 +34,7 @@ struct MatchedNight {
     var peopleMatched = 0
 
     /// Records one decision of the matcher for the person at `index`.
-    mutating func record(_ d: LinkDecision, person index: Int, patients: PatientSnapshot) throws {
+    mutating func record(_ d: LinkDecision, person index: Int, patients: MPIIndex) throws {
         let g = people[index]
         switch d.decision {
         case .match:
@@ -90,9 +90,9 @@ struct MatchedNight {
 
 extension RunState {
     /// Groups the admitted records by person, links those the crosswalk knows, and matches the rest against the
-    /// MPI snapshot, each source on its own: one patient may rightly appear in several sources (a student who
+    /// MPI index, each source on its own: one patient may rightly appear in several sources (a student who
     /// is also in a shelter), while within one source two people claiming one patient is a reason to review.
-    func match(_ night: inout ExtractedNight, sources: [SourceConfig], patients: PatientSnapshot) throws
+    func match(_ night: inout ExtractedNight, sources: [SourceConfig], patients: MPIIndex) throws
         -> MatchedNight
     {
         var matched = MatchedNight(
@@ -112,18 +112,21 @@ extension RunState {
     /// Links the people the crosswalk did not, with one linker for the night: the MPI is encoded and indexed
     /// once, whatever the number of sources, and each source is decided on its own.
     private func link(
-        _ toMatch: [Int], into matched: inout MatchedNight, sources: [SourceConfig], patients: PatientSnapshot,
+        _ toMatch: [Int], into matched: inout MatchedNight, sources: [SourceConfig], patients: MPIIndex,
         neverLinks: [String: Set<String>]
     ) throws {
         guard !toMatch.isEmpty else { return }
-        guard !patients.people.isEmpty else {
+        guard patients.count > 0 else {
             for i in toMatch { matched.counts[matched.people[i].source].unmatched += matched.people[i].records.count }
             return
         }
-        let inputs = MatchInputs(mpi: patients.people, incoming: toMatch.map { matched.people[$0].person })
+        // The kept index's codes and lexicon: the incoming people are encoded into it, the MPI is not again.
+        let inputs = MatchInputs(
+            mpi: patients.people, lexicon: patients.takeLexicon(), incoming: toMatch.map { matched.people[$0].person })
         // Never-link rules by incoming position (reviewers' rejections and reported wrong persons).
         let forbidden = Self.forbiddenPositions(toMatch.map { matched.people[$0] }, neverLinks, patients)
-        let linker = Linker(model: try loadModel(inputs), inputs: inputs, neverLink: forbidden)
+        let linker = Linker(
+            model: try loadModel(inputs), inputs: inputs, index: patients.blocking, neverLink: forbidden)
         for source in sources {
             let positions = toMatch.indices.filter { matched.people[toMatch[$0]].source == source.name }
             guard !positions.isEmpty else { continue }
@@ -135,13 +138,13 @@ extension RunState {
 
     /// Per incoming position, the MPI positions its never-link rules forbid.
     private static func forbiddenPositions(
-        _ people: [PersonGroup], _ neverLinks: [String: Set<String>], _ patients: PatientSnapshot
+        _ people: [PersonGroup], _ neverLinks: [String: Set<String>], _ patients: MPIIndex
     ) -> [Int: Set<Int32>] {
         guard !neverLinks.isEmpty else { return [:] }
         var forbidden: [Int: Set<Int32>] = [:]
         for (k, g) in people.enumerated() {
             guard let rule = neverLinks[g.source + "\u{1F}" + g.key] else { continue }
-            let positions = Set(rule.compactMap { patients.index[$0].map(Int32.init) })
+            let positions = Set(rule.compactMap { patients.position(of: $0).map(Int32.init) })
             if !positions.isEmpty { forbidden[k] = positions }
         }
         return forbidden
@@ -152,7 +155,7 @@ extension RunState {
     /// to pass gate 2 and load with tonight's records. A held record the source re-sent tonight is left out:
     /// tonight's version is the one to load.
     private func releaseHeldRecords(
-        _ matched: inout MatchedNight, sources: [SourceConfig], patients: PatientSnapshot,
+        _ matched: inout MatchedNight, sources: [SourceConfig], patients: MPIIndex,
         neverLinks: [String: Set<String>]
     ) throws {
         let released = try ReviewQueue(connection: connection).releasable(sources: Set(sources.map(\.name)))
@@ -161,7 +164,9 @@ extension RunState {
         var groups: [String: Int] = [:]
         for r in released {
             let key = r.record.source + "\u{1F}" + r.sourcePersonId
-            guard patients.index[r.patientId] != nil, neverLinks[key]?.contains(r.patientId) != true else { continue }
+            guard patients.position(of: r.patientId) != nil, neverLinks[key]?.contains(r.patientId) != true else {
+                continue
+            }
             let i = groups[key] ?? matched.people.count
             if i == matched.people.count {
                 groups[key] = i
@@ -183,7 +188,7 @@ extension RunState {
     /// A person without a source person id has a crosswalk entry only when a reviewer linked it (keyed by its
     /// demographics hash); a pair a never-link rule forbids is matched again instead.
     private func linkByCrosswalk(
-        _ matched: inout MatchedNight, sources: [SourceConfig], patients: PatientSnapshot,
+        _ matched: inout MatchedNight, sources: [SourceConfig], patients: MPIIndex,
         neverLinks: [String: Set<String>]
     ) throws -> [Int] {
         let crosswalk = try Crosswalk.load(connection, sources: Set(sources.map(\.name)))
@@ -194,7 +199,7 @@ extension RunState {
             let key = g.source + "\u{1F}" + g.key
             if let known = crosswalk[key],
                 g.person.isIdOnly || known.fingerprint == DemographicsFingerprint.of(g.person),
-                patients.index[known.patientId] != nil, neverLinks[key]?.contains(known.patientId) != true
+                patients.position(of: known.patientId) != nil, neverLinks[key]?.contains(known.patientId) != true
             {
                 matched.patientOf[i] = known.patientId
                 matched.viaCrosswalk.insert(i)
@@ -242,7 +247,7 @@ struct LoadPlan {
 extension RunState {
     /// Gate 2: each linked record passes only when its patient's directives allow it (a decision per patient,
     /// source and category).
-    func planLoad(_ matched: MatchedNight, patients: PatientSnapshot) throws -> LoadPlan {
+    func planLoad(_ matched: MatchedNight, patients: MPIIndex) throws -> LoadPlan {
         let linkedIds = Array(Set(matched.patientOf.values))
         let directives = try ConsentStore(connection: connection).directives(forPatients: linkedIds)
         var plan = LoadPlan(

@@ -28,7 +28,7 @@ struct RunState {
     var touchedByReference: Set<String> = []
 
     func execute(summary: inout RunSummary, inputs: inout [RunInput]) throws {
-        var stage = StageClock(show: options.showProgress)
+        var stage = StageClock(show: options.showProgress, logger: logger)
         let sources = config.sources.filter { options.onlySources?.contains($0.name) ?? true }
 
         var extracted = try extract(
@@ -39,8 +39,10 @@ struct RunState {
             throw PipelineError.notAnInput(file: missing.value)
         }
 
-        let patients = try PatientSnapshot.load(connection)
+        let patients = try mpiIndex()
         let matched = try match(&extracted, sources: sources, patients: patients)
+        // The codes and blocks are no longer needed: the load and flag stages read ids and birth dates only.
+        patients.dropMatchingData()
         stage.lap("match", rows: matched.peopleMatched, into: &summary)
 
         let plan = try planLoad(matched, patients: patients)
@@ -133,7 +135,7 @@ struct RunState {
     /// with an event or an active flag of those sources, and of the patients tonight's merges moved: each of
     /// them from all of its events, whatever their source, so that time passing (a release ageing out) is seen
     /// as on a full night, and no other patient's flags are read or written.
-    private func deriveFlags(patients: PatientSnapshot, sources: [SourceConfig]) throws -> FlagCounts {
+    private func deriveFlags(patients: MPIIndex, sources: [SourceConfig]) throws -> FlagCounts {
         let flags = FlagStore(connection: connection)
         var scope: [String]?
         if options.onlySources != nil {
@@ -185,6 +187,8 @@ struct NightCounts {
 /// Times the stages; on a terminal, prints a line per stage to standard error.
 struct StageClock {
     let show: Bool
+    /// Logs each stage's seconds and the process's resident memory (now and peak) at debug level.
+    var logger: Logger?
     var last = ContinuousClock.now
 
     mutating func lap(_ name: String, rows: Int, into summary: inout RunSummary) {
@@ -192,11 +196,30 @@ struct StageClock {
         let seconds = (now - last).seconds
         last = now
         summary.stageSeconds[name] = seconds
+        if let logger {
+            let memory = Self.residentMemory()
+            logger.debug(
+                "stage done",
+                metadata: [
+                    "stage": "\(name)", "seconds": "\(String(format: "%.2f", seconds))",
+                    "rss.mib": .number(memory.now), "rss.peak.mib": .number(memory.peak),
+                ])
+        }
         if show {
             let rate = seconds > 0 ? Int(Double(rows) / seconds) : rows
             let line = String(
                 format: "  %-14@ %9d rows  %9d rows/s  %7.2f s\n", name as NSString, rows, rate, seconds)
             FileHandle.standardError.write(Data(line.utf8))
         }
+    }
+
+    /// Resident memory now and at its peak (MiB), from /proc/self/status; zero where there is none.
+    static func residentMemory() -> (now: Int, peak: Int) {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
+        func kib(_ field: String) -> Int {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return 0 }
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+        }
+        return (kib("VmRSS") / 1024, kib("VmHWM") / 1024)
     }
 }
