@@ -76,7 +76,9 @@ extension RunState {
                 let rowsRead = try admit(sink, from: file, counts: &counts, into: &night)
                 inputs.append(ready.input(skipped: false, reprocessed: ready.reprocess))
                 files.sha256ByInput[file.name] = ready.sha256
-                files.newestRecords = sink.records
+                // Only a full snapshot's newest records are read again (to retire what it no longer lists);
+                // keeping a delta source's would hold a second copy of its rows to the end of the night.
+                files.newestRecords = source.feed.snapshot == .full ? sink.records : []
                 files.newestName = file.name
                 files.newestSha256 = ready.sha256
                 if ready.reprocess {
