@@ -45,7 +45,8 @@ public struct MPIIndexFile: Sendable {
         try FileManager.default.createDirectory(
             at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         chmod(directory.path, 0o700)
-        let temporary = directory.appendingPathComponent("mpi-index.bin.tmp")
+        // One temporary name per process: two runs of other sources may write at once; the last rename wins.
+        let temporary = directory.appendingPathComponent("mpi-index.bin.\(getpid()).tmp")
         unlink(temporary.path)
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path]) }

@@ -60,13 +60,13 @@ extension PatientSnapshot {
         try connection.execute(unsafeSQL: "CLOSE lastmile_mpi_index")
     }
 
-    /// The patient rows changed at or after `since` minus a day (a transaction that began earlier but committed
-    /// later is still seen; the digest check catches anything else), active or not.
+    /// The patient rows changed after `since`, active or not. A transaction that began before `since` but
+    /// committed after the index was made is not seen here: the caller checks the result against the digest.
     package static func changed(_ connection: Connection, since: String) throws -> [PatientIndexRow] {
         try connection.execute(
             """
             SELECT \(columns), \(rowHashSQL) AS row_hash
-            FROM lastmile.patient p WHERE p.updated_at >= $1::timestamptz - interval '1 day'
+            FROM lastmile.patient p WHERE p.updated_at > $1::timestamptz
             """, [since]
         ).rows.compactMap(indexRow)
     }
