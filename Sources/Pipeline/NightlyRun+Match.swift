@@ -247,15 +247,18 @@ struct LoadPlan {
 extension RunState {
     /// Gate 2: each linked record passes only when its patient's directives allow it (a decision per patient,
     /// source and category).
-    func planLoad(_ matched: MatchedNight, patients: MPIIndex) throws -> LoadPlan {
+    /// Each person's records are released as they are planned, so the night's records are not held twice.
+    func planLoad(_ matched: consuming MatchedNight, patients: MPIIndex) throws -> LoadPlan {
         let linkedIds = Array(Set(matched.patientOf.values))
         let directives = try ConsentStore(connection: connection).directives(forPatients: linkedIds)
         var plan = LoadPlan(
             crosswalkRows: matched.crosswalkRows, reviewRows: matched.reviewRows, heldRecords: matched.heldRecords,
             rejected: matched.rejected, counts: matched.counts)
         var decisions: [String: ConsentDecision] = [:]
-        for (i, g) in matched.people.enumerated() {
+        for i in matched.people.indices {
             guard let patientId = matched.patientOf[i] else { continue }
+            let g = matched.people[i]
+            matched.people[i].records = []
             let released = matched.fromReview.contains(i)
             if released { plan.released.append((g.source, g.key)) }
             for record in g.records {

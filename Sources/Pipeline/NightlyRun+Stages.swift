@@ -45,11 +45,13 @@ struct RunState {
         patients.dropMatchingData()
         stage.lap("match", rows: matched.peopleMatched, into: &summary)
 
-        let plan = try planLoad(matched, patients: patients)
-        stage.lap("gate2", rows: plan.recordCount, into: &summary)
+        // Each stage consumes the one before: the night's records are held once, not once per stage.
+        let plan = try planLoad(consume matched, patients: patients)
+        let recordCount = plan.recordCount
+        stage.lap("gate2", rows: recordCount, into: &summary)
 
-        let counts = try load(plan, files: extracted.files, sources: sources)
-        stage.lap("load", rows: plan.recordCount, into: &summary)
+        let counts = try load(consume plan, files: extracted.files, sources: sources)
+        stage.lap("load", rows: recordCount, into: &summary)
 
         // One run derives flags at a time (held to the commit), so the last to derive sees every committed event.
         try connection.advisoryTransactionLock(NightlyRun.flagsLockKey)
@@ -67,13 +69,16 @@ struct RunState {
     /// A reprocessed file first loses the rows it produced before and no longer produces; a full snapshot's
     /// newest file then retires the source's rows it no longer lists.
     /// - Returns: the per-source counts with the events inserted, updated, unchanged and removed.
-    private func load(_ plan: LoadPlan, files: [String: SourceFiles], sources: [SourceConfig]) throws -> NightCounts {
+    private func load(_ plan: consuming LoadPlan, files: [String: SourceFiles], sources: [SourceConfig]) throws
+        -> NightCounts
+    {
         var counts = plan.counts
         let alwaysMerge = !options.copyIntoEmptyTables
         let events = EventStore(connection: connection, logger: logger, alwaysMerge: alwaysMerge)
         for source in sources {
             let read = files[source.name] ?? SourceFiles()
-            var linked = plan.records[source.name] ?? []
+            // Taken out of the plan, so that setting each record's file below does not copy the array.
+            var linked = plan.records.removeValue(forKey: source.name) ?? []
             for i in linked.indices { linked[i].fileSha256 = read.sha256(of: linked[i].record) }
             for sha in read.reprocessed.sorted() {
                 counts[source.name].eventsRemoved += try events.removeRows(
