@@ -8,7 +8,9 @@ import Store
 /// The night as extracted: the records gate 1 admitted, the rows the extractors quarantined, gate 1's tally and
 /// the per-source counts so far.
 struct ExtractedNight {
-    var admitted: [SourceRecord] = []
+    /// The admitted records, one array per file read (in order): the match stage takes them file by file, so
+    /// that grouping them by person never holds a second copy of the whole night.
+    var admitted: [[SourceRecord]] = []
     var rejected: [RejectedRow] = []
     var gate1 = DecisionTally()
     var counts = NightCounts()
@@ -245,7 +247,8 @@ extension RunState {
             night.rejected.append(RejectedRow(source: file.source, rejection: r))
         }
         var tally = DecisionTally()
-        night.admitted += gate.admitAll(sink.records, purpose: config.purpose, on: options.asOf, tally: &tally)
+        night.admitted.append(
+            gate.admitAll(sink.records, purpose: config.purpose, on: options.asOf, tally: &tally))
         for (reason, n) in tally.counts where !reason.passes { counts.consentDropped[reason.rawValue, default: 0] += n }
         night.gate1.merge(tally)
         return rowsRead

@@ -62,11 +62,22 @@ struct MatchedNight {
         }
     }
 
-    /// Groups records by source person. Without a source person id, records with the same demographics are one
-    /// person: matching them apart would make them contest the same patient and send them all to review.
-    static func people(of records: [SourceRecord]) -> [PersonGroup] {
+    /// Groups records by source person, taking the files' records (`files` is left empty). Without a source
+    /// person id, records with the same demographics are one person: matching them apart would make them
+    /// contest the same patient and send them all to review.
+    static func people(taking files: inout [[SourceRecord]]) -> [PersonGroup] {
         var index: [String: Int] = [:]
         var groups: [PersonGroup] = []
+        for k in files.indices {
+            let records = files[k]
+            files[k] = []
+            group(records, into: &groups, index: &index)
+        }
+        files = []
+        return groups
+    }
+
+    private static func group(_ records: [SourceRecord], into groups: inout [PersonGroup], index: inout [String: Int]) {
         for record in records {
             let spid = record.person.sourcePersonId.flatMap { $0.isEmpty ? nil : $0 }
             let personKey = spid ?? "fp:" + DemographicsFingerprint.of(record.person)
@@ -84,7 +95,6 @@ struct MatchedNight {
             }
             groups[i].records.append(record)
         }
-        return groups
     }
 }
 
@@ -95,11 +105,9 @@ extension RunState {
     func match(_ night: inout ExtractedNight, sources: [SourceConfig], patients: MPIIndex) throws
         -> MatchedNight
     {
+        // The people hold every admitted record from here on: each file's records are released once grouped.
         var matched = MatchedNight(
-            people: MatchedNight.people(of: night.admitted), rejected: night.rejected, counts: night.counts)
-        // The people hold every admitted record from here on; a second copy of the night would only raise the
-        // peak memory of the match that follows.
-        night.admitted = []
+            people: MatchedNight.people(taking: &night.admitted), rejected: night.rejected, counts: night.counts)
         let review = ReviewQueue(connection: connection)
         let neverLinks = try review.neverLinks(sources: Set(sources.map(\.name)))
         let toMatch = try linkByCrosswalk(&matched, sources: sources, patients: patients, neverLinks: neverLinks)
