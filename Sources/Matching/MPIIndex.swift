@@ -1,3 +1,4 @@
+import Foundation
 import LastMileCore
 
 /// One active patient as the MPI index takes it in: the HIE patient id, the demographics (nil when the patient
@@ -64,7 +65,8 @@ public final class MPIIndex {
             let mid = (lo + hi) >> 1
             if Self.precedes(ids[mid], patientId) { lo = mid + 1 } else { hi = mid }
         }
-        return lo < ids.count && ids[lo] == patientId ? lo : nil
+        // Byte equality (not Swift's canonical equivalence), as in the warehouse's `text` keys.
+        return lo < ids.count && !Self.precedes(patientId, ids[lo]) ? lo : nil
     }
 
     /// The stored birth date of a patient.
@@ -91,7 +93,20 @@ public final class MPIIndex {
         lexicon = LexiconBuilder()
     }
 
-    static func precedes(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+    /// UTF-8 byte order (PostgreSQL's `COLLATE "C"`), compared with `memcmp`: the crosswalk and gate 2 look up
+    /// a patient for each person and record of the night.
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        var a = a
+        var b = b
+        return a.withUTF8 { pa in
+            b.withUTF8 { pb in
+                let n = min(pa.count, pb.count)
+                var c: Int32 = 0
+                if n > 0, let x = pa.baseAddress, let y = pb.baseAddress { c = memcmp(x, y, n) }
+                return c != 0 ? c < 0 : pa.count < pb.count
+            }
+        }
+    }
 
     static func packed(_ d: CivilDate?) -> Int32 { d.map { Int32($0.year * 10_000 + $0.month * 100 + $0.day) } ?? 0 }
 }

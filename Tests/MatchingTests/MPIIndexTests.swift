@@ -104,6 +104,15 @@ import Testing
                 == Self.referenceDecisions(rows, incoming: Self.world.incoming))
     }
 
+    @Test func positionsAreInUTF8ByteOrderAndFound() {
+        let ids = ["b", "a", "ab", "é", "Z", "a\u{301}", ""]
+        let index = Self.built(Self.rows(Array(Self.world.mpi.prefix(ids.count)), ids: ids))
+        #expect(index.ids == ["", "Z", "a", "ab", "a\u{301}", "b", "é"])
+        for id in ids { #expect(index.ids[index.position(of: id) ?? -1] == id) }
+        #expect(index.position(of: "aa") == nil)
+        #expect(index.position(of: "é\u{0}") == nil)
+    }
+
     @Test func unchangedRowsChangeNothing() {
         let rows = Self.rows(Self.world.mpi)
         let kept = Self.built(rows)
