@@ -262,6 +262,12 @@ extension RunState {
         var plan = LoadPlan(
             crosswalkRows: matched.crosswalkRows, reviewRows: matched.reviewRows, heldRecords: matched.heldRecords,
             rejected: matched.rejected, counts: matched.counts)
+        // Each source's list at its final size at once: grown by doubling, it would briefly hold twice its rows.
+        var linkedPerSource: [String: Int] = [:]
+        for (i, g) in matched.people.enumerated() where matched.patientOf[i] != nil {
+            linkedPerSource[g.source, default: 0] += g.records.count
+        }
+        for (source, n) in linkedPerSource { plan.records[source, default: []].reserveCapacity(n) }
         var decisions: [String: ConsentDecision] = [:]
         for i in matched.people.indices {
             guard let patientId = matched.patientOf[i] else { continue }
