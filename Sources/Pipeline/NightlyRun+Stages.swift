@@ -8,6 +8,10 @@ import Matching
 import Store
 import Warehouse
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The stages of one run, inside its transaction. Each stage hands the next a typed value: the extracted night
 /// (`ExtractedNight`) → the matched night (`MatchedNight`) → the load plan (`LoadPlan`) → the stored events, from
 /// which the flags are derived.
@@ -43,6 +47,7 @@ struct RunState {
         let matched = try match(&extracted, sources: sources, patients: patients)
         // The codes and blocks are no longer needed: the load and flag stages read ids and birth dates only.
         patients.dropMatchingData()
+        StageClock.returnFreedMemory()
         stage.lap("match", rows: matched.peopleMatched, into: &summary)
 
         // Each stage consumes the one before: the night's records are held once, not once per stage.
@@ -216,6 +221,18 @@ struct StageClock {
                 format: "  %-14@ %9d rows  %9d rows/s  %7.2f s\n", name as NSString, rows, rate, seconds)
             FileHandle.standardError.write(Data(line.utf8))
         }
+    }
+
+    /// Hands the heap's free pages back to the system (glibc keeps them otherwise), so that the next stage's
+    /// allocations do not add to what the last one freed in the peak resident memory.
+    static func returnFreedMemory() {
+        #if canImport(Glibc)
+            // malloc_trim is not in the Glibc module map: looked up by name (RTLD_DEFAULT is a null handle).
+            typealias Trim = @convention(c) (Int) -> Int32
+            if let trim = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+                _ = unsafeBitCast(trim, to: Trim.self)(0)
+            }
+        #endif
     }
 
     /// Resident memory now and at its peak (MiB), from /proc/self/status; zero where there is none.
