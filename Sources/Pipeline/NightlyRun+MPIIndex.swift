@@ -73,7 +73,7 @@ extension RunState {
     ) {
         var metadata: Logger.Metadata = [
             "mpi_index": "\(how)", "patients.active": .number(index.count), "patients.changed": .number(changed),
-            "seconds": "\(String(format: "%.2f", (ContinuousClock.now - started).seconds))",
+            "seconds": .seconds((ContinuousClock.now - started).seconds),
         ]
         if !reason.isEmpty { metadata["mpi_index.reason"] = "\(reason)" }
         logger.info("MPI index ready", metadata: metadata)

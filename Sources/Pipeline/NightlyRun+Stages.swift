@@ -211,7 +211,7 @@ struct StageClock {
             logger.debug(
                 "stage done",
                 metadata: [
-                    "stage": "\(name)", "seconds": "\(String(format: "%.2f", seconds))",
+                    "stage": "\(name)", "seconds": .seconds(seconds),
                     "rss.mib": .number(memory.now), "rss.peak.mib": .number(memory.peak),
                 ])
         }
