@@ -142,6 +142,14 @@ public final class BlockingIndex: Sendable {
         members = built.map { $0.members }
     }
 
+    /// An index from its sorted key columns (e.g. read back from a kept MPI index).
+    init(rules: [BlockingRule], maxBlockSize: Int, keys: [[UInt64]], members: [[Int32]]) {
+        self.rules = rules
+        self.maxBlockSize = maxBlockSize
+        self.keys = keys
+        self.members = members
+    }
+
     /// The MPI positions sharing `key` under rule number `r` (empty when none).
     @inline(__always)
     func block(_ r: Int, _ key: UInt64) -> Range<Int> {

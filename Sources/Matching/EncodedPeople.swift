@@ -33,33 +33,42 @@ public final class EncodedPeople: Sendable {
             let normalized = Parallel.map(count: end - start, chunkSize: 2048) { r in
                 normalize((base + r.lowerBound)..<(base + r.upperBound))
             }
-            for p in normalized {
-                func name(_ s: String?) -> Int32 { s.map { lexicon.internName($0) } ?? -1 }
-                var r = PersonCode()
-                r.given = name(p.givenName)
-                r.family = name(p.familyName)
-                r.familyPart1 = p.familyNameParts.count > 0 ? lexicon.internName(p.familyNameParts[0]) : -1
-                r.familyPart2 =
-                    p.familyNameParts.count > 1
-                    ? lexicon.internName(p.familyNameParts[p.familyNameParts.count - 1]) : -1
-                if let d = p.birthDate {
-                    r.birth = Int32(d.year * 10_000 + d.month * 100 + d.day)
-                    r.birthDay = Int32(d.dayNumber)
-                }
-                r.sex = p.sex == .female ? 1 : p.sex == .male ? 2 : p.sex == .other ? 3 : 0
-                r.suffix = Self.suffixCodes[p.suffix ?? ""] ?? 0
-                r.street = p.street.map { lexicon.intern($0) } ?? -1
-                r.unit = p.unit.map { lexicon.intern($0) } ?? -1
-                r.city = p.city.map { lexicon.intern($0) } ?? -1
-                r.postal = p.postalCode.map { Int32($0.utf8.count) * 1_000_000 + Int32($0)! } ?? -1
-                r.phone = p.phone.map { Int64($0)! } ?? -1
-                r.ssn = p.ssn.map { Int64($0.utf8.count) * 10_000_000_000 + Int64($0)! } ?? -1
-                r.ssnLast4 = p.ssnLast4.map { Int16($0)! } ?? -1
-                records.append(r)
-            }
+            for p in normalized { records.append(Self.encode(p, lexicon: &lexicon)) }
             start = end
         }
         self.records = records
+    }
+
+    /// People already encoded (e.g. read back from a kept MPI index).
+    init(records: [PersonCode]) {
+        self.count = records.count
+        self.records = records
+    }
+
+    /// One normalised person as integers, its strings interned into `lexicon`.
+    static func encode(_ p: NormalizedPerson, lexicon: inout LexiconBuilder) -> PersonCode {
+        func name(_ s: String?) -> Int32 { s.map { lexicon.internName($0) } ?? -1 }
+        var r = PersonCode()
+        r.given = name(p.givenName)
+        r.family = name(p.familyName)
+        r.familyPart1 = p.familyNameParts.count > 0 ? lexicon.internName(p.familyNameParts[0]) : -1
+        r.familyPart2 =
+            p.familyNameParts.count > 1
+            ? lexicon.internName(p.familyNameParts[p.familyNameParts.count - 1]) : -1
+        if let d = p.birthDate {
+            r.birth = Int32(d.year * 10_000 + d.month * 100 + d.day)
+            r.birthDay = Int32(d.dayNumber)
+        }
+        r.sex = p.sex == .female ? 1 : p.sex == .male ? 2 : p.sex == .other ? 3 : 0
+        r.suffix = Self.suffixCodes[p.suffix ?? ""] ?? 0
+        r.street = p.street.map { lexicon.intern($0) } ?? -1
+        r.unit = p.unit.map { lexicon.intern($0) } ?? -1
+        r.city = p.city.map { lexicon.intern($0) } ?? -1
+        r.postal = p.postalCode.map { Int32($0.utf8.count) * 1_000_000 + Int32($0)! } ?? -1
+        r.phone = p.phone.map { Int64($0)! } ?? -1
+        r.ssn = p.ssn.map { Int64($0.utf8.count) * 10_000_000_000 + Int64($0)! } ?? -1
+        r.ssnLast4 = p.ssnLast4.map { Int16($0)! } ?? -1
+        return r
     }
 
     static let suffixCodes: [String: UInt8] = ["JR": 1, "SR": 2, "II": 3, "III": 4, "IV": 5, "V": 6]

@@ -17,6 +17,15 @@ public final class MatchInputs: Sendable {
         self.lexicon = builder.freeze()
     }
 
+    /// Encodes `incoming` into the lexicon of an already encoded MPI (a kept index): the same ids, hence the same
+    /// blocks and scores, as encoding both lists together.
+    public init(mpi: EncodedPeople, lexicon builder: consuming LexiconBuilder, incoming: [PersonIdentity]) {
+        var builder = builder
+        self.mpi = mpi
+        self.incoming = EncodedPeople(incoming, lexicon: &builder)
+        self.lexicon = builder.freeze()
+    }
+
     var comparer: PairComparer { PairComparer(lexicon: lexicon, left: incoming, right: mpi) }
 }
 
@@ -229,13 +238,21 @@ public final class Linker: Sendable {
     /// or a practice reported the link as the wrong person. They are not scored, so a runner-up may take over.
     public let neverLink: [Int: Set<Int32>]
 
-    public init(
+    public convenience init(
         model: FellegiSunterModel, inputs: MatchInputs, maxBlockSize: Int = 5000, neverLink: [Int: Set<Int32>] = [:]
     ) {
+        self.init(
+            model: model, inputs: inputs,
+            index: BlockingIndex(mpi: inputs.mpi, lexicon: inputs.lexicon, maxBlockSize: maxBlockSize),
+            neverLink: neverLink)
+    }
+
+    /// A linker over an MPI blocking index built before (a kept index), which must index `inputs.mpi`.
+    public init(model: FellegiSunterModel, inputs: MatchInputs, index: BlockingIndex, neverLink: [Int: Set<Int32>]) {
         self.model = model
         self.inputs = inputs
         self.neverLink = neverLink
-        self.index = BlockingIndex(mpi: inputs.mpi, lexicon: inputs.lexicon, maxBlockSize: maxBlockSize)
+        self.index = index
         self.tables = ScoringTables(model: model, lexicon: inputs.lexicon, mpi: inputs.mpi)
     }
 

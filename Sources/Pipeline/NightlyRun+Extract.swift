@@ -8,7 +8,9 @@ import Store
 /// The night as extracted: the records gate 1 admitted, the rows the extractors quarantined, gate 1's tally and
 /// the per-source counts so far.
 struct ExtractedNight {
-    var admitted: [SourceRecord] = []
+    /// The admitted records, one array per file read (in order): the match stage takes them file by file, so
+    /// that grouping them by person never holds a second copy of the whole night.
+    var admitted: [[SourceRecord]] = []
     var rejected: [RejectedRow] = []
     var gate1 = DecisionTally()
     var counts = NightCounts()
@@ -76,7 +78,9 @@ extension RunState {
                 let rowsRead = try admit(sink, from: file, counts: &counts, into: &night)
                 inputs.append(ready.input(skipped: false, reprocessed: ready.reprocess))
                 files.sha256ByInput[file.name] = ready.sha256
-                files.newestRecords = sink.records
+                // Only a full snapshot's newest records are read again (to retire what it no longer lists);
+                // keeping a delta source's would hold a second copy of its rows to the end of the night.
+                files.newestRecords = source.feed.snapshot == .full ? sink.records : []
                 files.newestName = file.name
                 files.newestSha256 = ready.sha256
                 if ready.reprocess {
@@ -243,7 +247,8 @@ extension RunState {
             night.rejected.append(RejectedRow(source: file.source, rejection: r))
         }
         var tally = DecisionTally()
-        night.admitted += gate.admitAll(sink.records, purpose: config.purpose, on: options.asOf, tally: &tally)
+        night.admitted.append(
+            gate.admitAll(sink.records, purpose: config.purpose, on: options.asOf, tally: &tally))
         for (reason, n) in tally.counts where !reason.passes { counts.consentDropped[reason.rawValue, default: 0] += n }
         night.gate1.merge(tally)
         return rowsRead

@@ -34,7 +34,7 @@ struct MatchedNight {
     var peopleMatched = 0
 
     /// Records one decision of the matcher for the person at `index`.
-    mutating func record(_ d: LinkDecision, person index: Int, patients: PatientSnapshot) throws {
+    mutating func record(_ d: LinkDecision, person index: Int, patients: MPIIndex) throws {
         let g = people[index]
         switch d.decision {
         case .match:
@@ -62,11 +62,22 @@ struct MatchedNight {
         }
     }
 
-    /// Groups records by source person. Without a source person id, records with the same demographics are one
-    /// person: matching them apart would make them contest the same patient and send them all to review.
-    static func people(of records: [SourceRecord]) -> [PersonGroup] {
+    /// Groups records by source person, taking the files' records (`files` is left empty). Without a source
+    /// person id, records with the same demographics are one person: matching them apart would make them
+    /// contest the same patient and send them all to review.
+    static func people(taking files: inout [[SourceRecord]]) -> [PersonGroup] {
         var index: [String: Int] = [:]
         var groups: [PersonGroup] = []
+        for k in files.indices {
+            let records = files[k]
+            files[k] = []
+            group(records, into: &groups, index: &index)
+        }
+        files = []
+        return groups
+    }
+
+    private static func group(_ records: [SourceRecord], into groups: inout [PersonGroup], index: inout [String: Int]) {
         for record in records {
             let spid = record.person.sourcePersonId.flatMap { $0.isEmpty ? nil : $0 }
             let personKey = spid ?? "fp:" + DemographicsFingerprint.of(record.person)
@@ -84,22 +95,19 @@ struct MatchedNight {
             }
             groups[i].records.append(record)
         }
-        return groups
     }
 }
 
 extension RunState {
     /// Groups the admitted records by person, links those the crosswalk knows, and matches the rest against the
-    /// MPI snapshot, each source on its own: one patient may rightly appear in several sources (a student who
+    /// MPI index, each source on its own: one patient may rightly appear in several sources (a student who
     /// is also in a shelter), while within one source two people claiming one patient is a reason to review.
-    func match(_ night: inout ExtractedNight, sources: [SourceConfig], patients: PatientSnapshot) throws
+    func match(_ night: inout ExtractedNight, sources: [SourceConfig], patients: MPIIndex) throws
         -> MatchedNight
     {
+        // The people hold every admitted record from here on: each file's records are released once grouped.
         var matched = MatchedNight(
-            people: MatchedNight.people(of: night.admitted), rejected: night.rejected, counts: night.counts)
-        // The people hold every admitted record from here on; a second copy of the night would only raise the
-        // peak memory of the match that follows.
-        night.admitted = []
+            people: MatchedNight.people(taking: &night.admitted), rejected: night.rejected, counts: night.counts)
         let review = ReviewQueue(connection: connection)
         let neverLinks = try review.neverLinks(sources: Set(sources.map(\.name)))
         let toMatch = try linkByCrosswalk(&matched, sources: sources, patients: patients, neverLinks: neverLinks)
@@ -112,18 +120,21 @@ extension RunState {
     /// Links the people the crosswalk did not, with one linker for the night: the MPI is encoded and indexed
     /// once, whatever the number of sources, and each source is decided on its own.
     private func link(
-        _ toMatch: [Int], into matched: inout MatchedNight, sources: [SourceConfig], patients: PatientSnapshot,
+        _ toMatch: [Int], into matched: inout MatchedNight, sources: [SourceConfig], patients: MPIIndex,
         neverLinks: [String: Set<String>]
     ) throws {
         guard !toMatch.isEmpty else { return }
-        guard !patients.people.isEmpty else {
+        guard patients.count > 0 else {
             for i in toMatch { matched.counts[matched.people[i].source].unmatched += matched.people[i].records.count }
             return
         }
-        let inputs = MatchInputs(mpi: patients.people, incoming: toMatch.map { matched.people[$0].person })
+        // The kept index's codes and lexicon: the incoming people are encoded into it, the MPI is not again.
+        let inputs = MatchInputs(
+            mpi: patients.people, lexicon: patients.takeLexicon(), incoming: toMatch.map { matched.people[$0].person })
         // Never-link rules by incoming position (reviewers' rejections and reported wrong persons).
         let forbidden = Self.forbiddenPositions(toMatch.map { matched.people[$0] }, neverLinks, patients)
-        let linker = Linker(model: try loadModel(inputs), inputs: inputs, neverLink: forbidden)
+        let linker = Linker(
+            model: try loadModel(inputs), inputs: inputs, index: patients.blocking, neverLink: forbidden)
         for source in sources {
             let positions = toMatch.indices.filter { matched.people[toMatch[$0]].source == source.name }
             guard !positions.isEmpty else { continue }
@@ -135,13 +146,13 @@ extension RunState {
 
     /// Per incoming position, the MPI positions its never-link rules forbid.
     private static func forbiddenPositions(
-        _ people: [PersonGroup], _ neverLinks: [String: Set<String>], _ patients: PatientSnapshot
+        _ people: [PersonGroup], _ neverLinks: [String: Set<String>], _ patients: MPIIndex
     ) -> [Int: Set<Int32>] {
         guard !neverLinks.isEmpty else { return [:] }
         var forbidden: [Int: Set<Int32>] = [:]
         for (k, g) in people.enumerated() {
             guard let rule = neverLinks[g.source + "\u{1F}" + g.key] else { continue }
-            let positions = Set(rule.compactMap { patients.index[$0].map(Int32.init) })
+            let positions = Set(rule.compactMap { patients.position(of: $0).map(Int32.init) })
             if !positions.isEmpty { forbidden[k] = positions }
         }
         return forbidden
@@ -152,7 +163,7 @@ extension RunState {
     /// to pass gate 2 and load with tonight's records. A held record the source re-sent tonight is left out:
     /// tonight's version is the one to load.
     private func releaseHeldRecords(
-        _ matched: inout MatchedNight, sources: [SourceConfig], patients: PatientSnapshot,
+        _ matched: inout MatchedNight, sources: [SourceConfig], patients: MPIIndex,
         neverLinks: [String: Set<String>]
     ) throws {
         let released = try ReviewQueue(connection: connection).releasable(sources: Set(sources.map(\.name)))
@@ -161,7 +172,9 @@ extension RunState {
         var groups: [String: Int] = [:]
         for r in released {
             let key = r.record.source + "\u{1F}" + r.sourcePersonId
-            guard patients.index[r.patientId] != nil, neverLinks[key]?.contains(r.patientId) != true else { continue }
+            guard patients.position(of: r.patientId) != nil, neverLinks[key]?.contains(r.patientId) != true else {
+                continue
+            }
             let i = groups[key] ?? matched.people.count
             if i == matched.people.count {
                 groups[key] = i
@@ -185,7 +198,7 @@ extension RunState {
     /// A person without a source person id has a crosswalk entry only when a reviewer linked it (keyed by its
     /// demographics hash); a pair a never-link rule forbids is matched again instead.
     private func linkByCrosswalk(
-        _ matched: inout MatchedNight, sources: [SourceConfig], patients: PatientSnapshot,
+        _ matched: inout MatchedNight, sources: [SourceConfig], patients: MPIIndex,
         neverLinks: [String: Set<String>]
     ) throws -> [Int] {
         let crosswalk = try Crosswalk.load(connection, sources: Set(sources.map(\.name)))
@@ -197,7 +210,7 @@ extension RunState {
             let key = g.source + "\u{1F}" + g.key
             if let known = crosswalk[key],
                 g.person.isIdOnly || known.fingerprint == DemographicsFingerprint.of(g.person),
-                patients.index[known.patientId] != nil, neverLinks[key]?.contains(known.patientId) != true
+                patients.position(of: known.patientId) != nil, neverLinks[key]?.contains(known.patientId) != true
             {
                 matched.patientOf[i] = known.patientId
                 matched.viaCrosswalk.insert(i)
@@ -248,15 +261,24 @@ struct LoadPlan {
 extension RunState {
     /// Gate 2: each linked record passes only when its patient's directives allow it (a decision per patient,
     /// source and category).
-    func planLoad(_ matched: MatchedNight, patients: PatientSnapshot) throws -> LoadPlan {
+    /// Each person's records are released as they are planned, so the night's records are not held twice.
+    func planLoad(_ matched: consuming MatchedNight, patients: MPIIndex) throws -> LoadPlan {
         let linkedIds = Array(Set(matched.patientOf.values))
         let directives = try ConsentStore(connection: connection).directives(forPatients: linkedIds)
         var plan = LoadPlan(
             crosswalkRows: matched.crosswalkRows, reviewRows: matched.reviewRows, heldRecords: matched.heldRecords,
             rejected: matched.rejected, counts: matched.counts)
+        // Each source's list at its final size at once: grown by doubling, it would briefly hold twice its rows.
+        var linkedPerSource: [String: Int] = [:]
+        for (i, g) in matched.people.enumerated() where matched.patientOf[i] != nil {
+            linkedPerSource[g.source, default: 0] += g.records.count
+        }
+        for (source, n) in linkedPerSource { plan.records[source, default: []].reserveCapacity(n) }
         var decisions: [String: ConsentDecision] = [:]
-        for (i, g) in matched.people.enumerated() {
+        for i in matched.people.indices {
             guard let patientId = matched.patientOf[i] else { continue }
+            let g = matched.people[i]
+            matched.people[i].records = []
             let released = matched.fromReview.contains(i)
             if released { plan.released.append((g.source, g.key)) }
             for record in g.records {

@@ -8,6 +8,10 @@ import Matching
 import Store
 import Warehouse
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The stages of one run, inside its transaction. Each stage hands the next a typed value: the extracted night
 /// (`ExtractedNight`) → the matched night (`MatchedNight`) → the load plan (`LoadPlan`) → the stored events, from
 /// which the flags are derived.
@@ -28,7 +32,7 @@ struct RunState {
     var touchedByReference: Set<String> = []
 
     func execute(summary: inout RunSummary, inputs: inout [RunInput]) throws {
-        var stage = StageClock(show: options.showProgress)
+        var stage = StageClock(show: options.showProgress, logger: logger)
         let sources = config.sources.filter { options.onlySources?.contains($0.name) ?? true }
 
         var extracted = try extract(
@@ -39,15 +43,20 @@ struct RunState {
             throw PipelineError.notAnInput(file: missing.value)
         }
 
-        let patients = try PatientSnapshot.load(connection)
+        let patients = try mpiIndex()
         let matched = try match(&extracted, sources: sources, patients: patients)
+        // The codes and blocks are no longer needed: the load and flag stages read ids and birth dates only.
+        patients.dropMatchingData()
+        StageClock.returnFreedMemory()
         stage.lap("match", rows: matched.peopleMatched, into: &summary)
 
-        let plan = try planLoad(matched, patients: patients)
-        stage.lap("gate2", rows: plan.recordCount, into: &summary)
+        // Each stage consumes the one before: the night's records are held once, not once per stage.
+        let plan = try planLoad(consume matched, patients: patients)
+        let recordCount = plan.recordCount
+        stage.lap("gate2", rows: recordCount, into: &summary)
 
-        let counts = try load(plan, files: extracted.files, sources: sources)
-        stage.lap("load", rows: plan.recordCount, into: &summary)
+        let counts = try load(consume plan, files: extracted.files, sources: sources)
+        stage.lap("load", rows: recordCount, into: &summary)
         summary.retention = try applyRetention(running: sources)
         stage.lap("retention", rows: summary.retention.map { $0.rowsDropped + $0.rowsDeleted } ?? 0, into: &summary)
 
@@ -73,13 +82,16 @@ struct RunState {
     /// A reprocessed file first loses the rows it produced before and no longer produces; a full snapshot's
     /// newest file then retires the source's rows it no longer lists.
     /// - Returns: the per-source counts with the events inserted, updated, unchanged and removed.
-    private func load(_ plan: LoadPlan, files: [String: SourceFiles], sources: [SourceConfig]) throws -> NightCounts {
+    private func load(_ plan: consuming LoadPlan, files: [String: SourceFiles], sources: [SourceConfig]) throws
+        -> NightCounts
+    {
         var counts = plan.counts
         let alwaysMerge = !options.copyIntoEmptyTables
         let events = EventStore(connection: connection, logger: logger, alwaysMerge: alwaysMerge)
         for source in sources {
             let read = files[source.name] ?? SourceFiles()
-            var linked = plan.records[source.name] ?? []
+            // Taken out of the plan, so that setting each record's file below does not copy the array.
+            var linked = plan.records.removeValue(forKey: source.name) ?? []
             for i in linked.indices { linked[i].fileSha256 = read.sha256(of: linked[i].record) }
             for sha in read.reprocessed.sorted() {
                 counts[source.name].eventsRemoved += try events.removeRows(
@@ -141,7 +153,7 @@ struct RunState {
     /// with an event or an active flag of those sources, and of the patients tonight's merges moved: each of
     /// them from all of its events, whatever their source, so that time passing (a release ageing out) is seen
     /// as on a full night, and no other patient's flags are read or written.
-    private func deriveFlags(patients: PatientSnapshot, sources: [SourceConfig]) throws -> FlagCounts {
+    private func deriveFlags(patients: MPIIndex, sources: [SourceConfig]) throws -> FlagCounts {
         let flags = FlagStore(connection: connection)
         var scope: [String]?
         if options.onlySources != nil {
@@ -196,6 +208,8 @@ struct NightCounts {
 /// Times the stages; on a terminal, prints a line per stage to standard error.
 struct StageClock {
     let show: Bool
+    /// Logs each stage's seconds and the process's resident memory (now and peak) at debug level.
+    var logger: Logger?
     var last = ContinuousClock.now
 
     mutating func lap(_ name: String, rows: Int, into summary: inout RunSummary) {
@@ -203,11 +217,42 @@ struct StageClock {
         let seconds = (now - last).seconds
         last = now
         summary.stageSeconds[name] = seconds
+        if let logger {
+            let memory = Self.residentMemory()
+            logger.debug(
+                "stage done",
+                metadata: [
+                    "stage": "\(name)", "seconds": .seconds(seconds),
+                    "rss.mib": .number(memory.now), "rss.peak.mib": .number(memory.peak),
+                ])
+        }
         if show {
             let rate = seconds > 0 ? Int(Double(rows) / seconds) : rows
             let line = String(
                 format: "  %-14@ %9d rows  %9d rows/s  %7.2f s\n", name as NSString, rows, rate, seconds)
             FileHandle.standardError.write(Data(line.utf8))
         }
+    }
+
+    /// Hands the heap's free pages back to the system (glibc keeps them otherwise), so that the next stage's
+    /// allocations do not add to what the last one freed in the peak resident memory.
+    static func returnFreedMemory() {
+        #if canImport(Glibc)
+            // malloc_trim is not in the Glibc module map: looked up by name (RTLD_DEFAULT is a null handle).
+            typealias Trim = @convention(c) (Int) -> Int32
+            if let trim = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+                _ = unsafeBitCast(trim, to: Trim.self)(0)
+            }
+        #endif
+    }
+
+    /// Resident memory now and at its peak (MiB), from /proc/self/status; zero where there is none.
+    static func residentMemory() -> (now: Int, peak: Int) {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
+        func kib(_ field: String) -> Int {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return 0 }
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+        }
+        return (kib("VmRSS") / 1024, kib("VmHWM") / 1024)
     }
 }

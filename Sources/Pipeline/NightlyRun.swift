@@ -27,6 +27,8 @@ public struct RunOptions: Sendable {
     /// Input files to load again although loaded before, replacing what they produced (`--reprocess`); each
     /// must be one of a running source's inputs.
     public var reprocess: [String] = []
+    /// Where the matcher's MPI index is kept between nights (`MPIIndexFile`); nil builds it each night.
+    public var matchIndexDirectory: URL?
 
     public init(asOf: CivilDate, clock: Clock) {
         self.asOf = asOf

@@ -22,6 +22,13 @@ public enum WarehouseLocation: Sendable {
         return .embedded(EmbeddedCluster(workingDirectory: workingDirectory))
     }
 
+    /// The local directory of the embedded warehouse's state (nil for a warehouse given by URL): where files
+    /// kept beside the warehouse, such as the matcher's MPI index, live.
+    public var localStateDirectory: URL? {
+        if case .embedded(let cluster) = self { return cluster.stateDirectory }
+        return nil
+    }
+
     /// Opens a connection, starting (and creating) the embedded cluster first when that is the warehouse.
     public func connect(logger: Logger) throws -> Connection {
         switch self {

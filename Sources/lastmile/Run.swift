@@ -72,7 +72,9 @@ struct Run: ParsableCommand {
         // Every running source's agreement must be in the policy and in force: refuse (78) before connecting.
         _ = try config.consentGate(on: options.asOf, sources: options.onlySources)
         options.showProgress = global.logFormat == .text && isatty(2) == 1
-        let connection = try global.warehouse(pipelineWarehouse: config.warehouse).connectMigrated(logger: logger)
+        let warehouse = global.warehouse(pipelineWarehouse: config.warehouse)
+        options.matchIndexDirectory = warehouse.localStateDirectory?.appendingPathComponent("match-index")
+        let connection = try warehouse.connectMigrated(logger: logger)
         let summary = try NightlyRun(config: config, options: options, logger: logger).run(connection: connection)
         switch summaryFormat {
         // Refused inputs and failed sources name files from the inbox: control characters become escapes.

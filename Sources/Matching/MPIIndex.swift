@@ -1,0 +1,248 @@
+import Foundation
+import LastMileCore
+
+/// One active patient as the MPI index takes it in: the HIE patient id, the demographics (nil when the patient
+/// is no longer active) and the warehouse's hash of the patient row, which tells a changed patient.
+public struct MPIIndexRow: Sendable {
+    public var patientId: String
+    public var person: PersonIdentity?
+    public var rowHash: Int64
+
+    public init(patientId: String, person: PersonIdentity?, rowHash: Int64) {
+        self.patientId = patientId
+        self.person = person
+        self.rowHash = rowHash
+    }
+}
+
+/// The encoded, blocked MPI the matcher reads: built once, kept between nights (`MPIIndexFile`) and updated
+/// from the patients that changed, so a night whose MPI did not change neither loads nor encodes it.
+///
+/// Positions are in the UTF-8 byte order of the patient ids, whatever way the index was made (built, read back
+/// or updated), so the matcher's tie-breaks, hence its decisions, are the same either way.
+public final class MPIIndex {
+    /// Patient ids by position.
+    public private(set) var ids: [String]
+    /// Per position, the warehouse's hash of the patient row.
+    private(set) var rowHashes: [Int64]
+    /// Per position, the stored birth date as YYYYMMDD; 0 when missing.
+    private(set) var birthDates: [Int32]
+    public private(set) var people: EncodedPeople
+    /// The strings of `people`; given away to the night's matching by `takeLexicon`.
+    var lexicon: LexiconBuilder
+    public private(set) var blocking: BlockingIndex
+    /// The latest change time of the patient table the index has seen (text, as the warehouse gave it).
+    public var changedUpTo: String?
+
+    init(
+        ids: [String], rowHashes: [Int64], birthDates: [Int32], people: EncodedPeople, lexicon: LexiconBuilder,
+        blocking: BlockingIndex?, changedUpTo: String?
+    ) {
+        self.ids = ids
+        self.rowHashes = rowHashes
+        self.birthDates = birthDates
+        self.people = people
+        self.lexicon = lexicon
+        self.blocking =
+            blocking ?? BlockingIndex(mpi: people, lexicon: lexicon.freeze(), maxBlockSize: Self.maxBlockSize)
+        self.changedUpTo = changedUpTo
+    }
+
+    /// The largest block the index's linker uses (`Linker`'s default).
+    public static let maxBlockSize = 5000
+
+    /// Number of patients.
+    public var count: Int { ids.count }
+
+    /// The sum of the row hashes (exact, in decimal): equal to the warehouse's for the same active patients.
+    public var digest: String { String(rowHashes.reduce(Int128(0)) { $0 + Int128($1) }) }
+
+    /// The position of a patient id; nil when not an active patient.
+    public func position(of patientId: String) -> Int? {
+        var lo = 0
+        var hi = ids.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if Self.precedes(ids[mid], patientId) { lo = mid + 1 } else { hi = mid }
+        }
+        // Byte equality (not Swift's canonical equivalence), as in the warehouse's `text` keys.
+        return lo < ids.count && !Self.precedes(patientId, ids[lo]) ? lo : nil
+    }
+
+    /// The stored birth date of a patient.
+    public func birthDate(of patientId: String) -> CivilDate? {
+        guard let i = position(of: patientId), birthDates[i] != 0 else { return nil }
+        let d = Int(birthDates[i])
+        return CivilDate(year: d / 10_000, month: d / 100 % 100, day: d % 100)
+    }
+
+    /// Hands the lexicon to the night's matching (which adds the incoming people's strings to it without
+    /// copying); the index keeps an empty one and can no longer be updated or written.
+    public func takeLexicon() -> LexiconBuilder {
+        let taken = lexicon
+        lexicon = LexiconBuilder()
+        return taken
+    }
+
+    /// Frees the codes and blocks once the night has matched; ids and birth dates stay.
+    public func dropMatchingData() {
+        people = EncodedPeople(records: [])
+        blocking = BlockingIndex(
+            rules: blocking.rules, maxBlockSize: blocking.maxBlockSize, keys: blocking.rules.map { _ in [] },
+            members: blocking.rules.map { _ in [] })
+        lexicon = LexiconBuilder()
+    }
+
+    /// UTF-8 byte order (PostgreSQL's `COLLATE "C"`), compared with `memcmp`: the crosswalk and gate 2 look up
+    /// a patient for each person and record of the night.
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        var a = a
+        var b = b
+        return a.withUTF8 { pa in
+            b.withUTF8 { pb in
+                let n = min(pa.count, pb.count)
+                var c: Int32 = 0
+                if n > 0, let x = pa.baseAddress, let y = pb.baseAddress { c = memcmp(x, y, n) }
+                return c != 0 ? c < 0 : pa.count < pb.count
+            }
+        }
+    }
+
+    static func packed(_ d: CivilDate?) -> Int32 { d.map { Int32($0.year * 10_000 + $0.month * 100 + $0.day) } ?? 0 }
+}
+
+/// Builds an `MPIIndex` from the active patients, handed over in batches (normalised on all cores, one batch
+/// of strings in memory at a time).
+public struct MPIIndexBuilder {
+    var ids: [String] = []
+    var rowHashes: [Int64] = []
+    var birthDates: [Int32] = []
+    var records: [PersonCode] = []
+    var lexicon = LexiconBuilder()
+
+    public init(expectedCount: Int = 0) {
+        ids.reserveCapacity(expectedCount)
+        rowHashes.reserveCapacity(expectedCount)
+        birthDates.reserveCapacity(expectedCount)
+        records.reserveCapacity(expectedCount)
+    }
+
+    /// Adds a batch of active patients (rows without demographics are skipped).
+    public mutating func append(_ batch: [MPIIndexRow]) {
+        let rows = batch.compactMap { row in row.person.map { (row, $0) } }
+        let normalized = Parallel.map(count: rows.count, chunkSize: 2048) { r in
+            r.map { Normalizer.normalize(rows[$0].1) }
+        }
+        for ((row, person), p) in zip(rows, normalized) {
+            ids.append(row.patientId)
+            rowHashes.append(row.rowHash)
+            birthDates.append(MPIIndex.packed(person.birthDate))
+            records.append(EncodedPeople.encode(p, lexicon: &lexicon))
+        }
+    }
+
+    /// The index, its positions in patient id order.
+    public func finish(changedUpTo: String?) -> MPIIndex {
+        var order = Array(ids.indices)
+        if !zip(ids, ids.dropFirst()).allSatisfy({ MPIIndex.precedes($0, $1) }) {
+            order.sort { MPIIndex.precedes(ids[$0], ids[$1]) }
+        }
+        return MPIIndex(
+            ids: order.map { ids[$0] }, rowHashes: order.map { rowHashes[$0] },
+            birthDates: order.map { birthDates[$0] }, people: EncodedPeople(records: order.map { records[$0] }),
+            lexicon: lexicon, blocking: nil, changedUpTo: changedUpTo)
+    }
+}
+
+extension MPIIndex {
+    /// Applies changed patients: a row without demographics retires its patient, a row whose hash differs
+    /// replaces the patient's demographics, a new id is added. Unchanged patients keep their codes and the
+    /// blocking index is merged, not rebuilt. Returns how many positions changed.
+    @discardableResult
+    public func apply(_ changes: [MPIIndexRow]) -> Int {
+        var latest: [String: MPIIndexRow] = [:]
+        for c in changes { latest[c.patientId] = c }
+        let relevant = latest.values.filter { c in
+            let i = position(of: c.patientId)
+            return c.person == nil ? i != nil : i.map { rowHashes[$0] != c.rowHash } ?? true
+        }
+        guard !relevant.isEmpty else { return 0 }
+        let incoming = relevant.filter { $0.person != nil }.sorted { Self.precedes($0.patientId, $1.patientId) }
+        let gone = Set(relevant.map(\.patientId))
+        var added = MPIIndexBuilder()
+        added.lexicon = takeLexicon()
+        added.append(incoming)
+        lexicon = added.lexicon
+        // Merge the kept positions (minus the changed ones) with the added ones, both in id order.
+        var newIds: [String] = []
+        var newHashes: [Int64] = []
+        var newBirths: [Int32] = []
+        var newRecords: [PersonCode] = []
+        var oldToNew = [Int32](repeating: -1, count: ids.count)
+        var addedAt: [Int32] = []
+        var i = 0
+        var k = 0
+        while i < ids.count || k < added.ids.count {
+            let takeOld = k == added.ids.count || (i < ids.count && Self.precedes(ids[i], added.ids[k]))
+            if takeOld {
+                if !gone.contains(ids[i]) {
+                    oldToNew[i] = Int32(newIds.count)
+                    newIds.append(ids[i])
+                    newHashes.append(rowHashes[i])
+                    newBirths.append(birthDates[i])
+                    newRecords.append(people.records[i])
+                }
+                i += 1
+            } else {
+                addedAt.append(Int32(newIds.count))
+                newIds.append(added.ids[k])
+                newHashes.append(added.rowHashes[k])
+                newBirths.append(added.birthDates[k])
+                newRecords.append(added.records[k])
+                k += 1
+            }
+        }
+        ids = newIds
+        rowHashes = newHashes
+        birthDates = newBirths
+        people = EncodedPeople(records: newRecords)
+        blocking = blocking.merged(oldToNew: oldToNew, added: addedAt, people: people, lexicon: lexicon.freeze())
+        return relevant.count
+    }
+}
+
+extension BlockingIndex {
+    /// The index after an update of the MPI: kept positions renumbered (`oldToNew`, -1 when gone; increasing, so
+    /// each key column stays sorted) and the keys of the positions `added` merged in.
+    func merged(oldToNew: [Int32], added: [Int32], people: EncodedPeople, lexicon: Lexicon) -> BlockingIndex {
+        let columns = Parallel.map(count: rules.count, chunkSize: 1) { r -> [KeyColumn] in
+            let rule = rules[r.lowerBound]
+            var fresh: [(UInt64, Int32)] = added.compactMap { j in rule.key(people, Int(j), lexicon).map { ($0, j) } }
+            fresh.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+            let oldKeys = keys[r.lowerBound]
+            let oldMembers = members[r.lowerBound]
+            var out = KeyColumn(keys: [], members: [])
+            out.keys.reserveCapacity(oldKeys.count + fresh.count)
+            out.members.reserveCapacity(oldKeys.count + fresh.count)
+            var f = 0
+            for (key, member) in zip(oldKeys, oldMembers) {
+                let m = oldToNew[Int(member)]
+                guard m >= 0 else { continue }
+                while f < fresh.count && (fresh[f].0 < key || (fresh[f].0 == key && fresh[f].1 < m)) {
+                    out.keys.append(fresh[f].0)
+                    out.members.append(fresh[f].1)
+                    f += 1
+                }
+                out.keys.append(key)
+                out.members.append(m)
+            }
+            for (key, member) in fresh[f...] {
+                out.keys.append(key)
+                out.members.append(member)
+            }
+            return [out]
+        }
+        return BlockingIndex(
+            rules: rules, maxBlockSize: maxBlockSize, keys: columns.map(\.keys), members: columns.map(\.members))
+    }
+}
