@@ -99,7 +99,7 @@ ref_rows=0
 : > ref-copy.sql
 : > ref-copy-fk.sql
 for t in "${tables[@]}"; do
-    psql -qX "$url" -c "\\copy lastmile.$t to '$work/ref-$t.csv' with (format csv)" >/dev/null
+    psql -qX "$url" -c "\\copy (SELECT * FROM lastmile.$t) to '$work/ref-$t.csv' with (format csv)" >/dev/null
     for schema in bench_ref bench_ref_fk; do
         psql -qX "$url" -c "CREATE TABLE $schema.$t (LIKE lastmile.$t INCLUDING ALL)" >/dev/null
     done
