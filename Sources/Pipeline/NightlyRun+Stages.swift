@@ -35,6 +35,12 @@ struct RunState {
         var stage = StageClock(show: options.showProgress, logger: logger)
         let sources = config.sources.filter { options.onlySources?.contains($0.name) ?? true }
 
+        // The index is ready before the night's records are read: a first night's build (and its transient sort
+        // of each rule's keys) then never meets the extracted records in the peak resident memory.
+        let patients = try mpiIndex()
+        StageClock.returnFreedMemory()
+        stage.lap("mpi-index", rows: patients.count, into: &summary)
+
         var extracted = try extract(
             sources, inputs: &inputs, refused: &summary.refusedInputs, failed: &summary.failedSources)
         stage.lap("extract+gate1", rows: extracted.counts.total(\.rowsRead), into: &summary)
@@ -43,7 +49,6 @@ struct RunState {
             throw PipelineError.notAnInput(file: missing.value)
         }
 
-        let patients = try mpiIndex()
         let matched = try match(&extracted, sources: sources, patients: patients)
         // The codes and blocks are no longer needed: the load and flag stages read ids and birth dates only.
         patients.dropMatchingData()

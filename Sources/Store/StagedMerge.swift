@@ -69,8 +69,9 @@ package struct MergeCounts: Equatable {
 /// The batch is de-duplicated by key on the client. When the table holds no row in any of the batch's
 /// partitions (the values of `partitionColumn`, a key column; the whole table when it is nil) — a first night,
 /// a new source's backfill — no row of the batch can conflict, and it is COPYed straight into the table.
-/// Otherwise it is COPYed into a temporary staging table and merged with one
-/// `INSERT … ON CONFLICT DO UPDATE … WHERE … IS DISTINCT FROM`. Both paths store the same rows.
+/// Otherwise it is COPYed into a temporary staging table, the staged rows identical to their stored row are
+/// dropped by one join, and the rest are merged with one `INSERT … ON CONFLICT DO UPDATE … WHERE … IS DISTINCT
+/// FROM`. Both paths store the same rows.
 /// - Important: call it inside the run's transaction, which holds the run's advisory lock: the emptiness check
 ///   then holds until commit. A writer outside the lock that added a conflicting key would make the COPY fail
 ///   on the primary key (and the run roll back), never be merged over silently.
@@ -264,6 +265,7 @@ package struct StagedMerge {
                     """)
         }
         let compared = self.compared ?? nonKey
+        let unchanged = try dropUnchanged(stage, compared: compared, staged: seen.count, connection: connection)
         let keyList = key.joined(separator: ", ")
         let assignments = nonKey.map { "\($0) = EXCLUDED.\($0)" } + onUpdate
         let grouping = countUpdatedBy.map { "t.\($0)" } ?? "NULL::text"
@@ -294,11 +296,41 @@ package struct StagedMerge {
         if let stored {
             // Every returned row was written; the keys not stored before were inserted.
             let written = counts.updated
-            counts.inserted = seen.count - stored
+            counts.inserted = seen.count - unchanged - stored
             counts.updated = written - counts.inserted
         }
         counts.unchanged = max(0, seen.count - counts.inserted - counts.updated)
         return counts
+    }
+
+    /// Deletes the staged rows identical to their stored row (same key, same `compared` values) by one join, and
+    /// returns how many. A re-sent file is mostly such rows; left to the upsert, each would cost a row lock (a
+    /// heap write and a WAL record per stored row: `ON CONFLICT DO UPDATE` locks the conflicting row before it
+    /// evaluates its `WHERE`), for nothing written.
+    private func dropUnchanged(_ stage: String, compared: [String], staged: Int, connection: Connection) throws
+        -> Int
+    {
+        if staged >= 10_000 {
+            // A temporary table has no statistics until analysed: the planner then guesses the join's sizes.
+            try connection.execute(unsafeSQL: "ANALYZE pg_temp.\(stage)")
+        }
+        let matches = key.map { "t.\($0) = s.\($0)" }
+        let same =
+            compared.isEmpty
+            ? []
+            : [
+                "(\(compared.map { "t.\($0)" }.joined(separator: ", "))) IS NOT DISTINCT FROM "
+                    + "(\(compared.map { "s.\($0)" }.joined(separator: ", ")))"
+            ]
+        let result = try connection.execute(
+            """
+            WITH dropped AS (
+                DELETE FROM \(stage) s USING lastmile.\(table) t
+                WHERE \((matches + same).joined(separator: " AND ")) RETURNING 1
+            )
+            SELECT count(*) FROM dropped
+            """)
+        return Int(result.scalar ?? "") ?? 0
     }
 
     /// How many of the staged rows' keys the table already holds (before the upsert of a partitioned table).

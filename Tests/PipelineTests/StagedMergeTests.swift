@@ -116,4 +116,30 @@ import Warehouse
             #expect(try db.execute("SELECT count(*) FROM lastmile.probe").scalar == "6")
         }
     }
+
+    /// A re-sent batch (the following night's attendance file) is mostly rows already stored unchanged: they must
+    /// cost no write at all. `ON CONFLICT DO UPDATE … WHERE` locks each conflicting row before its `WHERE` is
+    /// evaluated, which stamps the row's `xmax` (a page write per stored row); an unchanged row must keep xmax 0.
+    @Test func reSentUnchangedRowsAreNeitherRewrittenNorLocked() throws {
+        try withMigratedDatabase { db in
+            try Self.create("probe", db)
+            let first = (1...50).map { Row(source: "a", id: "\($0)", day: day, value: $0 % 7 == 0 ? nil : "v\($0)") }
+            #expect(try Self.write("probe", first, runId: 1, db).path == .copy)
+            var second = first
+            second[9].value = "corrected"
+            second.append(Row(source: "a", id: "51", day: day, value: "new"))
+            let merged = try Self.write("probe", second, runId: 2, db)
+            #expect(merged.path == .merge)
+            #expect(merged.inserted == 1 && merged.updated == 1 && merged.unchanged == 49)
+            let touched = try db.execute(
+                "SELECT id, value FROM lastmile.probe WHERE run_id = 2 ORDER BY id"
+            ).rows.map { $0.values }
+            #expect(touched == [["10", "corrected"], ["51", "new"]])
+            let locked = try db.execute(
+                "SELECT count(*) FROM lastmile.probe WHERE run_id = 1 AND xmax <> '0'::xid"
+            ).scalar
+            #expect(locked == "0")
+            #expect(try db.execute("SELECT count(*) FROM lastmile.probe").scalar == "51")
+        }
+    }
 }
