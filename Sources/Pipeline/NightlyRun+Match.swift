@@ -28,6 +28,8 @@ struct MatchedNight {
     var heldRecords: [ReviewQueue.HeldRecord] = []
     /// Indices of the people whose held records a decision released tonight (appended after tonight's people).
     var fromReview: Set<Int> = []
+    /// Per person the matcher linked tonight, how many of their records held on earlier nights joined them.
+    var heldJoined: [Int: Int] = [:]
     var rejected: [RejectedRow]
     var counts: NightCounts
     /// How many people went to the matcher.
@@ -166,9 +168,10 @@ extension RunState {
         _ matched: inout MatchedNight, sources: [SourceConfig], patients: MPIIndex,
         neverLinks: [String: Set<String>]
     ) throws {
+        let resent = Set(matched.people.flatMap { $0.records.map { $0.source + "\u{1F}" + $0.recordId } })
+        try joinHeldRecordsOfPeopleLinkedTonight(&matched, resent: resent)
         let released = try ReviewQueue(connection: connection).releasable(sources: Set(sources.map(\.name)))
         guard !released.isEmpty else { return }
-        let resent = Set(matched.people.flatMap { $0.records.map { $0.source + "\u{1F}" + $0.recordId } })
         var groups: [String: Int] = [:]
         for r in released {
             let key = r.record.source + "\u{1F}" + r.sourcePersonId
@@ -188,6 +191,26 @@ extension RunState {
             if !resent.contains(r.record.source + "\u{1F}" + r.record.recordId) {
                 matched.people[i].records.append(r.record)
             }
+        }
+    }
+
+    /// Adds to each person the matcher linked tonight the records held for them on earlier nights (they were in
+    /// review then), leaving out those re-sent tonight. Released tonight, with the link, they are loaded and
+    /// deleted; left for a later night, they would overwrite what tonight's newer file said.
+    private func joinHeldRecordsOfPeopleLinkedTonight(_ matched: inout MatchedNight, resent: Set<String>) throws {
+        let linked = matched.people.indices.filter {
+            matched.patientOf[$0] != nil && !matched.viaCrosswalk.contains($0) && matched.people[$0].hasSourcePersonId
+        }
+        var index: [String: Int] = [:]
+        for i in linked { index[matched.people[i].source + "\u{1F}" + matched.people[i].key] = i }
+        let held = try ReviewQueue(connection: connection).heldRecords(
+            of: linked.map { (matched.people[$0].source, matched.people[$0].key) })
+        for h in held {
+            guard let i = index[h.source + "\u{1F}" + h.sourcePersonId] else { continue }
+            let fresh = !resent.contains(h.record.source + "\u{1F}" + h.record.recordId)
+            if fresh { matched.people[i].records.append(h.record) }
+            // Noted even when tonight re-sent the record, so that the load deletes the older held copy.
+            matched.heldJoined[i, default: 0] += fresh ? 1 : 0
         }
     }
 
@@ -280,7 +303,8 @@ extension RunState {
             let g = matched.people[i]
             matched.people[i].records = []
             let released = matched.fromReview.contains(i)
-            if released { plan.released.append((g.source, g.key)) }
+            if released || matched.heldJoined[i] != nil { plan.released.append((g.source, g.key)) }
+            plan.counts[g.source].releasedFromReview += matched.heldJoined[i] ?? 0
             for record in g.records {
                 if released { plan.counts[record.source].releasedFromReview += 1 }
                 let cacheKey = patientId + "\u{1F}" + record.source + "\u{1F}" + record.event.category.rawValue

@@ -80,6 +80,29 @@ package struct ReviewQueue {
         }
     }
 
+    /// The held records not yet loaded of these source people, whatever their link: for people the matcher
+    /// links tonight, whose records held on earlier nights load with tonight's.
+    package func heldRecords(of people: [(source: String, sourcePersonId: String)]) throws
+        -> [(source: String, sourcePersonId: String, record: SourceRecord)]
+    {
+        guard !people.isEmpty else { return [] }
+        let decoder = JSONDecoder()
+        return try connection.execute(
+            """
+            SELECT r.source, r.source_person_id, r.record::text AS record
+            FROM lastmile.review_record r JOIN unnest($1::text[], $2::text[]) AS u(s, p)
+                ON r.source = u.s AND r.source_person_id = u.p
+            WHERE r.loaded_run IS NULL
+            ORDER BY r.source, r.source_person_id, r.record_id
+            """, [ConsentStore.textArray(people.map(\.source)), ConsentStore.textArray(people.map(\.sourcePersonId))]
+        ).rows.compactMap { row in
+            guard let source = row["source"], let person = row["source_person_id"], let text = row["record"],
+                let record = try? decoder.decode(SourceRecord.self, from: Data(text.utf8))
+            else { return nil }
+            return (source, person, record)
+        }
+    }
+
     /// Marks the accepted items of these source people applied by `runId` and deletes their held records: the
     /// records are in the event tables now, and a copy held beside them would outlive its purpose.
     package func markLoaded(_ people: [(source: String, sourcePersonId: String)], runId: Int64) throws {

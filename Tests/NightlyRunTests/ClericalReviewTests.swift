@@ -340,4 +340,77 @@ func activeFlags(_ db: Connection, patient: String, source: String) throws -> In
                     != patient)
         }
     }
+
+    /// A person in review whom the matcher links on a later night gets their held records that night, with the
+    /// re-sent rows winning; a following night with no new input changes nothing (the held copies, older than
+    /// what the later file said, must not overwrite it).
+    @Test func heldRecordsOfAPersonLinkedOnALaterNightLoadThatNightAndNeverOverwriteNewerRows() throws {
+        let workspace = try Self.workspaceWithAQueue()
+        try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            _ = try runNight(workspace, db)
+            let queue = ReviewQueue(connection: db)
+            let item = try #require(
+                try queue.items().first { $0.source == "riverside-usd" && ($0.probability ?? 0) >= 0.99 })
+            let student = item.sourcePersonId
+            let heldCount = try #require(
+                Int(
+                    try db.execute(
+                        """
+                        SELECT count(*) FROM lastmile.review_record
+                        WHERE source = 'riverside-usd' AND source_person_id = $1
+                        """, [student]
+                    ).scalar ?? ""))
+            let folder = workspace.sampleData.appendingPathComponent("inbox/riverside-usd")
+            let lines = try String(
+                contentsOf: folder.appendingPathComponent("attendance-2026-11-20.csv"), encoding: .utf8
+            ).split(separator: "\n").map(String.init)
+            let own = lines.dropFirst().filter { $0.hasPrefix(student + ",") }
+            #expect(own.count >= 4, "the student has too few rows for the test")
+            // The later file re-sends the first half, its first present day corrected to an absence.
+            let resent = Array(own.prefix(own.count / 2))
+            let corrected = try #require(resent.firstIndex { $0.contains(",P,") })
+            let day = resent[corrected].split(separator: ",", omittingEmptySubsequences: false)[10]
+            var later = resent
+            later[corrected] = later[corrected].replacingOccurrences(of: ",P,", with: ",A,")
+            try ([lines[0]] + later).joined(separator: "\n").appending("\n").write(
+                to: folder.appendingPathComponent("attendance-2026-11-21.csv"), atomically: true, encoding: .utf8)
+            // The default threshold links the person now.
+            let pipeline = try String(contentsOfFile: workspace.nightlyPipeline, encoding: .utf8)
+            try pipeline.replacingOccurrences(of: "  match_threshold: 0.9995\n", with: "").write(
+                toFile: workspace.nightlyPipeline, atomically: true, encoding: .utf8)
+
+            func status() throws -> String? {
+                try db.execute(
+                    """
+                    SELECT status FROM lastmile.attendance_day
+                    WHERE source = 'riverside-usd' AND student_id = $1 AND attendance_date = $2::date
+                    """, [student, String(day)]
+                ).scalar
+            }
+            func stored() throws -> Int {
+                Int(
+                    try db.execute(
+                        "SELECT count(*) FROM lastmile.attendance_day WHERE source = 'riverside-usd' AND student_id = $1",
+                        [student]
+                    ).scalar ?? "0") ?? 0
+            }
+            let second = try runNight(workspace, db, asOf: sampleAsOf.adding(days: 1))
+            #expect(try queue.linkedPatient(source: "riverside-usd", sourcePersonId: student) != nil)
+            #expect(try status() == "absent-unexcused")
+            // Every held row loads the night the person is linked: the re-sent ones in tonight's version.
+            #expect(try stored() == heldCount)
+            let released = second.sources.first { $0.source == "riverside-usd" }?.releasedFromReview
+            #expect(released == heldCount - resent.count)
+
+            let third = try runNight(workspace, db, asOf: sampleAsOf.adding(days: 1))
+            #expect(third.sources.first { $0.source == "riverside-usd" }?.releasedFromReview == 0)
+            #expect(try status() == "absent-unexcused", "an older held copy overwrote the newer row")
+            #expect(
+                try db.execute(
+                    "SELECT count(*) FROM lastmile.review_record WHERE source = 'riverside-usd' AND source_person_id = $1",
+                    [student]
+                ).scalar == "0")
+        }
+    }
 }
