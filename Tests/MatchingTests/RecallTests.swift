@@ -205,3 +205,45 @@ extension RecallTests {
         #expect(!Self.identityIsClear(otherDay, patient: adaeze))
     }
 }
+
+extension RecallTrainingTests {
+    /// Patients drawn from three given and three family names, each with a unique SSN; half of the incoming
+    /// records are their copies (SSN kept, birth date one component off one time in ten), half are namesakes
+    /// who are not patients.
+    static func namesakeWorld() -> (mpi: [PersonIdentity], incoming: [PersonIdentity]) {
+        var rng = SplitMix64(seed: 41)
+        func pick(_ a: [String]) -> String { a[Int(rng.next() % UInt64(a.count))] }
+        func birth() -> CivilDate? {
+            CivilDate(year: 1950 + Int(rng.next() % 60), month: 1 + Int(rng.next() % 12), day: 1 + Int(rng.next() % 28))
+        }
+        let given = ["Maria", "Jose", "Ana"]
+        let family = ["Garcia", "Lopez", "Perez"]
+        func person(_ n: Int, ssn: Bool) -> PersonIdentity {
+            PersonIdentity(
+                givenName: pick(given), familyName: pick(family), birthDate: birth(),
+                sex: rng.next() % 2 == 0 ? .female : .male,
+                ssn: ssn ? String(format: "%03d-%02d-%04d", 100 + n / 10_000, 10 + n / 100 % 90, n % 9_999 + 1) : nil)
+        }
+        let mpi = (0..<3000).map { person($0, ssn: true) }
+        var incoming: [PersonIdentity] = []
+        for n in 0..<600 {
+            var copy = mpi[n * 5]
+            if n % 10 == 0, let d = copy.birthDate {
+                copy.birthDate = CivilDate(year: d.year, month: d.month, day: d.day == 28 ? 27 : d.day + 1)
+            }
+            incoming.append(copy)
+            incoming.append(person(50_000 + n, ssn: false))
+        }
+        return (mpi, incoming)
+    }
+
+    @Test func copiesSharingAnSSNTeachHowOftenBirthDatesAgree() throws {
+        // Nearly every pair with equal names is a namesake, so the names block cannot tell how often a patient's
+        // birth date is copied right; pairs sharing an SSN (one patient each) can: 0.9 exact, never unrelated.
+        let world = Self.namesakeWorld()
+        let model = Self.train(MatchInputs(mpi: world.mpi, incoming: world.incoming))
+        let birth = try #require(model.comparison(.birthDate))
+        #expect(abs(birth.levels[0].m - 0.9) < 0.05, "m(birth exact) = \(birth.levels[0].m)")
+        #expect(birth.levels[4].matchWeight < -6, "weight(birth else) = \(birth.levels[4].matchWeight)")
+    }
+}
