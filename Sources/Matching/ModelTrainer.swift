@@ -73,10 +73,7 @@ public enum ModelTrainer {
         let presentBirth = fraction(inputs.incoming) * fraction(inputs.mpi)
         let givenExact = a.m[MatchField.givenName.ordinal]?[0] ?? 0.9
         let familyExact = a.m[MatchField.familyName.ordinal]?[0] ?? 0.9
-        // m of birth date from pairs that share an SSN: one patient each (placeholder SSNs, shared by many, are
-        // skipped), so EM there needs no birth date to tell matches from namesakes.
-        let birthFromSSN = birthDateMFromSharedSSN(inputs, sample: sample, u: u, options: options)
-        var birthExact = birthFromSSN?[0] ?? 0.9
+        var birthExact = 0.9
         var b = EMResult(m: Array(repeating: nil, count: fields.count), lambda: 0, iterations: 0)
         for _ in 0..<4 {
             let matchesInSample = a.lambda * dobPairsInSample / max(0.05, birthExact * presentBirth)
@@ -88,9 +85,8 @@ public enum ModelTrainer {
             b = expectationMaximisation(
                 namePatterns, fields: nameFields, passengers: household, u: u, maxIterations: options.maxEMIterations,
                 fixedLambda: lambdaB)
-            if birthFromSSN == nil { birthExact = b.m[MatchField.birthDate.ordinal]?[0] ?? birthExact }
+            birthExact = b.m[MatchField.birthDate.ordinal]?[0] ?? birthExact
         }
-        if let birthFromSSN { b.m[MatchField.birthDate.ordinal] = birthFromSSN }
         var m = fields.map { defaultM(levels: $0.levelLabels.count) }
         for f in fields {
             let estimates = [a.m[f.ordinal], b.m[f.ordinal]].compactMap { $0 }
@@ -147,26 +143,6 @@ public enum ModelTrainer {
         return FellegiSunterModel(
             probabilityTwoRandomRecordsMatch: lambda, comparisons: comparisons, thresholds: options.thresholds,
             capsHouseholdEvidence: hhPairs >= max(30, nMPI / 100), training: summary)
-    }
-
-    /// Pairs sharing an SSN needed before their birth dates are trusted for m.
-    static let minimumSharedSSNPairs = 200
-
-    /// m of the birth date's levels by EM on pairs that share an SSN held by at most two patients, driven by
-    /// given name, family name and sex; nil when there are too few such pairs or they are not mostly matches.
-    /// On a large MPI the names block is mostly namesakes, and birth date is nearly the only field there to
-    /// tell them from matches: its m cannot be learned from that block.
-    static func birthDateMFromSharedSSN(
-        _ inputs: MatchInputs, sample: [Int], u: [[Double]], options: TrainingOptions
-    ) -> [Double]? {
-        let index = BlockingIndex(mpi: inputs.mpi, lexicon: inputs.lexicon, rules: [.ssn], maxBlockSize: 2)
-        let patterns = blockPatterns(inputs, index: index, rule: 0, sample: sample) { _, _ in true }
-        guard patterns.reduce(0, { $0 + $1.1 }) >= minimumSharedSSNPairs else { return nil }
-        let c = expectationMaximisation(
-            patterns, fields: [.givenName, .familyName, .sex], passengers: [.birthDate], u: u,
-            maxIterations: options.maxEMIterations)
-        guard c.lambda >= 0.5 else { return nil }
-        return c.m[MatchField.birthDate.ordinal]
     }
 
     /// The least m of a field's disagreement level: every field is mistyped now and then by someone, even where
