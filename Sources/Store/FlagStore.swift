@@ -63,7 +63,10 @@ package struct FlagStore {
         -> FlagCounts
     {
         var counts = FlagCounts()
-        guard !flags.isEmpty else { return counts }
+        guard !flags.isEmpty else {
+            counts.active = try activeCount()
+            return counts
+        }
         let closing = Self.closings(of: flags, stored: try stored ?? self.stored())
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -91,9 +94,13 @@ package struct FlagStore {
         counts.created = merged.inserted
         counts.closed = closing
         counts.updated = merged.updated - closing
-        counts.active =
-            Int(try connection.execute("SELECT count(*) FROM lastmile.flag WHERE status = 'active'").scalar ?? "0") ?? 0
+        counts.active = try activeCount()
         return counts
+    }
+
+    /// The active flags in the warehouse, of every source and patient (not only those of this upsert).
+    private func activeCount() throws -> Int {
+        Int(try connection.execute("SELECT count(*) FROM lastmile.flag WHERE status = 'active'").scalar ?? "0") ?? 0
     }
 
     /// How many of `flags` (the last of each key) close a flag `stored` holds active.

@@ -42,4 +42,16 @@ import Warehouse
             #expect(second.created == 0)
         }
     }
+
+    /// A `--source` run whose patients have no flag to write still reports the warehouse's active flags.
+    @Test func anEmptyUpsertStillCountsTheWarehousesActiveFlags() throws {
+        try TestDatabase.withFreshDatabase { url in
+            let db = try loadWorld(url)
+            let active = try db.execute("SELECT count(*) FROM lastmile.flag WHERE status = 'active'").scalar
+            #expect(active != "0")
+            let counts = try db.withTransaction { try FlagStore(connection: db).upsert([], runId: 1) }
+            #expect(String(counts.active) == active)
+            #expect(counts.created == 0 && counts.updated == 0 && counts.closed == 0)
+        }
+    }
 }
