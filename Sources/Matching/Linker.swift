@@ -114,14 +114,20 @@ struct ScoringTables: Sendable {
                 && householdWeights[f * Self.stride + level] != weights[f * Self.stride + level]
             {
                 note = " (household u)"
-                // A relative shares a given name by choice or chance about as often as the name is common: the
-                // household u of an exact given name scales with the name's frequency, like u outside a home.
-                // (A family name is shared in a home by descent, whatever its frequency: no adjustment.)
+                // A relative shares a rare given name less often than the household u measured over all names
+                // says: a rare exact given name counts more, scaled by its frequency like u outside a home. A
+                // common one keeps the household u (scaling it down too lost true links of a common name at the
+                // patient's home with a compound family name or a birth date a day off). A family name is shared
+                // in a home by descent, whatever its frequency: no adjustment.
                 if level == 0 && f == PairComparer.given && !v.isSwapped, !givenTF.isEmpty, given >= 0,
                     !givenTF[Int(given)].isNaN
                 {
-                    w = Double(givenTF[Int(given)]) - (weights[f * Self.stride] - householdWeights[f * Self.stride])
-                    note = " (household u, term frequency)"
+                    let rare =
+                        Double(givenTF[Int(given)]) - (weights[f * Self.stride] - householdWeights[f * Self.stride])
+                    if rare > w {
+                        w = rare
+                        note = " (household u, term frequency)"
+                    }
                 }
             }
             if isHouseholdField && identityDisagrees && w > 0 {
