@@ -24,6 +24,17 @@ import Testing
         }
     }
 
+    /// The abbreviations a new-user trial's export used (an SIS's "Given Nm", "Bldg", "Reason Cd", "Gr").
+    @Test func commonSISAbbreviationsFindTheirColumns() {
+        let layout = SchoolAttendanceExtractor.defaultLayout
+        let match = HeaderMatcher.match(
+            header: ["Stu Num", "Given Nm", "Surname", "Bldg", "Absence Day", "Reason Cd", "Gr"], layout: layout)
+        #expect(match["first_name"]?.index == 1)
+        #expect(match["school_id"]?.index == 3)
+        #expect(match["attendance_code"]?.index == 5)
+        #expect(match["grade"]?.index == 6)
+    }
+
     @Test func aHeaderGoesToItsBestColumnOnly() {
         let layout = SchoolAttendanceExtractor.defaultLayout
         let match = HeaderMatcher.match(header: ["DOB", "Att_Date", "Att_Code", "Att_Comment"], layout: layout)

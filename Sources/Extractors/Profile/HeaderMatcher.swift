@@ -61,6 +61,7 @@ public enum HeaderMatcher {
         "attend": ["attendance"], "stu": ["student"], "dt": ["date"], "dob": ["birth", "date"],
         "fname": ["first", "name"],
         "lname": ["last", "name"], "zip": ["postal"], "tel": ["phone"], "telephone": ["phone"], "yr": ["year"],
+        "nm": ["name"], "cd": ["code"], "gr": ["grade"], "bldg": ["building"],
         "descriptor": [], "firstname": ["first", "name"], "lastname": ["last", "name"], "birthdate": ["birth", "date"],
     ]
 
