@@ -62,97 +62,80 @@ package struct HeldRecordJSON {
         open()
         switch event {
         case .attendance(let e):
-            key("attendance")
-            open()
-            key("_0")
-            open()
-            field("schoolId", e.schoolId)
-            field("schoolName", e.schoolName)
-            field("grade", e.grade)
-            field("date", e.date.description)
-            field("status", e.status.rawValue)
-            field("minutesAbsent", e.minutesAbsent)
-            close()
-            close()
-        case .enrollment(let e):
-            key("enrollment")
-            open()
-            key("_0")
-            open()
-            field("schoolId", e.schoolId)
-            field("entryDate", e.entryDate.description)
-            field("exitDate", e.exitDate?.description)
-            close()
-            close()
-        case .attendanceTotals(let e):
-            key("attendanceTotals")
-            open()
-            key("_0")
-            open()
-            field("schoolId", e.schoolId)
-            field("schoolName", e.schoolName)
-            field("grade", e.grade)
-            field("asOf", e.asOf.description)
-            key("daysAbsent")
-            number(e.daysAbsent)
-            field("daysEnrolled", e.daysEnrolled)
-            close()
-            close()
-        case .shelterStay(let e):
-            key("shelterStay")
-            open()
-            key("_0")
-            open()
-            field("enrollmentId", e.enrollmentId)
-            field("projectId", e.projectId)
-            field("projectType", e.projectType)
-            field("entryDate", e.entryDate.description)
-            field("exitDate", e.exitDate?.description)
-            field("moveInDate", e.moveInDate?.description)
-            field("exitDestination", e.exitDestination)
-            close()
-            close()
-        case .bedNight(let e):
-            key("bedNight")
-            open()
-            key("_0")
-            open()
-            field("enrollmentId", e.enrollmentId)
-            field("projectType", e.projectType)
-            field("date", e.date.description)
-            close()
-            close()
-        case .booking(let e):
-            key("booking")
-            open()
-            key("_0")
-            open()
-            field("bookingNumber", e.bookingNumber)
-            key("bookedAt")
-            dateTime(e.bookedAt)
-            if let released = e.releasedAt {
-                key("releasedAt")
-                dateTime(released)
+            unnamedCase("attendance") { j in
+                j.field("schoolId", e.schoolId)
+                j.field("schoolName", e.schoolName)
+                j.field("grade", e.grade)
+                j.field("date", e.date.description)
+                j.field("status", e.status.rawValue)
+                j.field("minutesAbsent", e.minutesAbsent)
             }
-            field("facility", e.facility)
-            field("chargeCount", e.chargeCount)
-            field("agency", e.agency)
-            close()
-            close()
+        case .enrollment(let e):
+            unnamedCase("enrollment") { j in
+                j.field("schoolId", e.schoolId)
+                j.field("entryDate", e.entryDate.description)
+                j.field("exitDate", e.exitDate?.description)
+            }
+        case .attendanceTotals(let e):
+            unnamedCase("attendanceTotals") { j in
+                j.field("schoolId", e.schoolId)
+                j.field("schoolName", e.schoolName)
+                j.field("grade", e.grade)
+                j.field("asOf", e.asOf.description)
+                j.key("daysAbsent")
+                j.number(e.daysAbsent)
+                j.field("daysEnrolled", e.daysEnrolled)
+            }
+        case .shelterStay(let e):
+            unnamedCase("shelterStay") { j in
+                j.field("enrollmentId", e.enrollmentId)
+                j.field("projectId", e.projectId)
+                j.field("projectType", e.projectType)
+                j.field("entryDate", e.entryDate.description)
+                j.field("exitDate", e.exitDate?.description)
+                j.field("moveInDate", e.moveInDate?.description)
+                j.field("exitDestination", e.exitDestination)
+            }
+        case .bedNight(let e):
+            unnamedCase("bedNight") { j in
+                j.field("enrollmentId", e.enrollmentId)
+                j.field("projectType", e.projectType)
+                j.field("date", e.date.description)
+            }
+        case .booking(let e):
+            unnamedCase("booking") { j in
+                j.field("bookingNumber", e.bookingNumber)
+                j.key("bookedAt")
+                j.dateTime(e.bookedAt)
+                if let released = e.releasedAt {
+                    j.key("releasedAt")
+                    j.dateTime(released)
+                }
+                j.field("facility", e.facility)
+                j.field("chargeCount", e.chargeCount)
+                j.field("agency", e.agency)
+            }
         case .housingStatus(let e):
-            key("housingStatus")
-            open()
-            key("_0")
-            open()
-            field("recordId", e.recordId)
-            field("recordType", e.recordType.rawValue)
-            field("status", e.status.rawValue)
-            field("statusDate", e.statusDate.description)
-            field("program", e.program)
-            field("householdId", e.householdId)
-            close()
-            close()
+            unnamedCase("housingStatus") { j in
+                j.field("recordId", e.recordId)
+                j.field("recordType", e.recordType.rawValue)
+                j.field("status", e.status.rawValue)
+                j.field("statusDate", e.statusDate.description)
+                j.field("program", e.program)
+                j.field("householdId", e.householdId)
+            }
         }
+        close()
+    }
+
+    /// `"name":{"_0":{…}}`, the fields written by `fields`.
+    private mutating func unnamedCase(_ name: StaticString, _ fields: (inout HeldRecordJSON) -> Void) {
+        key(name)
+        open()
+        key("_0")
+        open()
+        fields(&self)
+        close()
         close()
     }
 
