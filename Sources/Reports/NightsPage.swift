@@ -33,6 +33,8 @@ public struct NightsOverview: Sendable, Equatable {
         public var runs = 0
         /// Runs that ended without committing anything.
         public var failedRuns = 0
+        /// Of `failedRuns`, those whose process died while they ran (killed, the machine went down).
+        public var interruptedRuns = 0
         public var sources: [String: SourceNight] = [:]
         public var flagsCreated = 0
         public var flagsClosed = 0
@@ -99,6 +101,11 @@ public enum NightsPage {
         for night in overview.nights.reversed() {
             if night.runs > 0, night.failedRuns == night.runs {
                 items.append("\(night.asOf): every run failed; nothing was committed")
+            }
+            if night.interruptedRuns > 0 {
+                items.append(
+                    "\(night.asOf): \(night.interruptedRuns) run(s) interrupted: the process ended before the run "
+                        + "finished; nothing of it was committed")
             }
             for source in overview.sourceNames {
                 items += sourceAlerts(source, night, overview).map { "\(night.asOf): \(source) \($0)" }

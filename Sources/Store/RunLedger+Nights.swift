@@ -12,13 +12,14 @@ public struct LedgerRun: Sendable {
 
 extension RunLedger {
     /// Every run of the last `nights` run dates (`as_of`), oldest night first and, within a night, by run id.
+    /// A run whose process died while it ran has status `interrupted`, whether or not a later run closed it.
     public func runs(ofLastNights nights: Int) throws -> [LedgerRun] {
         try connection.execute(
             """
-            SELECT run_id, as_of, status, counts FROM lastmile.run
-            WHERE as_of IN (SELECT DISTINCT as_of FROM lastmile.run ORDER BY as_of DESC LIMIT $1)
-            ORDER BY as_of, run_id
-            """, [nights]
+            SELECT r.run_id, r.as_of, \(Self.shownStatus) AS status, r.counts FROM lastmile.run r
+            WHERE r.as_of IN (SELECT DISTINCT as_of FROM lastmile.run ORDER BY as_of DESC LIMIT $1)
+            ORDER BY r.as_of, r.run_id
+            """, [nights, Self.runLockNamespace]
         ).rows.compactMap { row in
             guard let id = row["run_id"].flatMap({ Int64($0) }), let asOf = row["as_of"], let status = row["status"]
             else { return nil }

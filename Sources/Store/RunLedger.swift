@@ -38,20 +38,33 @@ public struct RunLedger {
     /// The advisory lock a live run holds from `start` until its process ends (or `release`).
     package static func runLockKey(_ runId: Int64) -> Int64 { runLockNamespace << 32 | (runId & 0xFFFF_FFFF) }
 
+    /// The message of a run whose process ended while it was `running`.
+    public static let interruptedMessage =
+        "interrupted: the process ended before the run finished; nothing of it was committed"
+
+    /// SQL: true when the run `r` is `running` but no session holds its own lock (`runLockKey`): its process
+    /// died (killed, the machine went down). `$2` is `runLockNamespace`. pg_locks is readable by every role.
+    static let interruptedCondition = """
+        r.status = 'running' AND NOT EXISTS (
+            SELECT 1 FROM pg_catalog.pg_locks l
+            WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+              AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+              AND l.classid::bigint = $2 AND l.objid::bigint = (r.run_id & 4294967295))
+        """
+
+    /// SQL: the status a listing shows: `interrupted` for a run left `running` by a process that died, before
+    /// the next run closes it as `failed` (`interruptedCondition`; `$2` is `runLockNamespace`).
+    static let shownStatus = "CASE WHEN \(interruptedCondition) THEN 'interrupted' ELSE r.status END"
+
     /// Marks runs left `running` by a process that died as `failed`: those whose own lock (`runLockKey`) no
     /// session holds. Runs of other sources going on at the same time hold theirs and are left alone.
     @discardableResult
     public func closeAbandonedRuns(at now: Date) throws -> Int {
         try connection.execute(
             """
-            UPDATE lastmile.run r SET status = 'failed', finished_at = $1::timestamptz,
-                message = 'interrupted: the process ended before the run finished; nothing of it was committed'
-            WHERE r.status = 'running' AND NOT EXISTS (
-                SELECT 1 FROM pg_catalog.pg_locks l
-                WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-                  AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
-                  AND l.classid::bigint = $2 AND l.objid::bigint = (r.run_id & 4294967295))
-            """, [Clock.sqlTimestamp(now), Self.runLockNamespace]
+            UPDATE lastmile.run r SET status = 'failed', finished_at = $1::timestamptz, message = $3
+            WHERE \(Self.interruptedCondition)
+            """, [Clock.sqlTimestamp(now), Self.runLockNamespace, Self.interruptedMessage]
         ).affectedRows ?? 0
     }
 
@@ -121,15 +134,22 @@ public struct RunLedger {
         try connection.execute(unsafeSQL: "SET client_connection_check_interval = 1000")
     }
 
-    /// The last `limit` runs, newest first.
+    /// The last `limit` runs, newest first. A run whose process died while it ran shows as `interrupted`
+    /// (with no duration), whether or not a later run has closed it yet.
     public func recent(limit: Int) throws -> [QueryResult.Row] {
         try connection.execute(
             """
             SELECT run_id, pipeline, as_of, status, started_at, finished_at,
-                   round(extract(epoch FROM coalesce(finished_at, now()) - started_at)::numeric, 1) AS seconds,
-                   jsonb_array_length(inputs) AS inputs, counts, message
-            FROM lastmile.run ORDER BY run_id DESC LIMIT $1
-            """, [limit]
+                   CASE WHEN status = 'interrupted' THEN NULL ELSE seconds END AS seconds, inputs, counts,
+                   CASE WHEN status = 'interrupted' THEN $3 ELSE message END AS message
+            FROM (
+                SELECT r.run_id, r.pipeline, r.as_of, \(Self.shownStatus) AS status, r.started_at, r.finished_at,
+                       round(extract(epoch FROM coalesce(r.finished_at, now()) - r.started_at)::numeric, 1)
+                           AS seconds,
+                       jsonb_array_length(r.inputs) AS inputs, r.counts, r.message
+                FROM lastmile.run r ORDER BY r.run_id DESC LIMIT $1
+            ) shown ORDER BY run_id DESC
+            """, [limit, Self.runLockNamespace, Self.interruptedMessage]
         ).rows
     }
 }

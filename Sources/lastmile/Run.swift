@@ -126,13 +126,13 @@ struct Runs: ParsableCommand {
             print("no runs yet")
             return
         }
-        print("run  status     as of       started (UTC)        seconds  inputs  message")
+        print("run  status      as of       started (UTC)        seconds  inputs  message")
         for row in rows {
             let started = (row["started_at"] ?? "").prefix(19)
             print(
                 [
                     (row["run_id"] ?? "").padding(toLength: 4, withPad: " ", startingAt: 0),
-                    (row["status"] ?? "").padding(toLength: 10, withPad: " ", startingAt: 0),
+                    (row["status"] ?? "").padding(toLength: 11, withPad: " ", startingAt: 0),
                     (row["as_of"] ?? "").padding(toLength: 11, withPad: " ", startingAt: 0),
                     String(started).padding(toLength: 20, withPad: " ", startingAt: 0),
                     (row["seconds"] ?? "").padding(toLength: 8, withPad: " ", startingAt: 0),

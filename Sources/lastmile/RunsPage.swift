@@ -37,6 +37,7 @@ extension NightsOverview.Night {
             let summary = try? JSONDecoder().decode(RunSummary.self, from: Data(text.utf8))
         else {
             if run.status != "running" { failedRuns += 1 }
+            if run.status == "interrupted" { interruptedRuns += 1 }
             return
         }
         let failed = Set(summary.failedSources.map(\.source))

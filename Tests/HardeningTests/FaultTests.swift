@@ -4,6 +4,7 @@
 import Foundation
 import LastMileCore
 import Logging
+import Store
 import TestSupport
 import Testing
 import Warehouse
@@ -190,6 +191,47 @@ let silent = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
             #expect(statuses == ["failed", "succeeded"], "\(statuses)")
             #expect(try db.execute("SELECT count(*) FROM lastmile.run WHERE status = 'running'").scalar == "0")
             #expect(Int(try db.execute("SELECT count(DISTINCT source) FROM lastmile.ingested_file").scalar ?? "") == 5)
+        }
+    }
+
+    /// A run whose process died (kill -9) shows as interrupted in `runs` and `runs --html` at once, not as
+    /// running until the next run starts; a run still going on beside it shows as running.
+    @Test func aRunWhoseProcessDiedIsListedAsInterruptedBeforeAnyNextRun() throws {
+        let workspace = try SampleWorkspace()
+        try TestDatabase.withFreshDatabase { url in
+            let db = try Connection(url)
+            try Migrator().migrate(db, logger: silent)
+            let started = Date(timeIntervalSince1970: 1_795_140_000)  // 2026-11-20T02:00:00Z
+            let night = try #require(CivilDate(iso: "2026-11-20"))
+            do {
+                // The dead run: recorded the way `run` records it, then its session ends without finishing.
+                let dying = try Connection(url)
+                _ = try RunLedger(connection: dying).start(pipeline: "nightly", asOf: night, at: started)
+            }
+            let live = try Connection(url)
+            let liveId = try RunLedger(connection: live).start(pipeline: "nightly", asOf: night, at: started)
+            // The dead session's lock goes when the server has noticed the closed connection.
+            for _ in 0..<200 {
+                let held = try db.execute(
+                    "SELECT count(*) FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND classid = 1818325842")
+                if held.scalar == "1" { break }
+                usleep(10_000)
+            }
+            let listed = try LastMileBinary.run(["runs", "--database", url], in: workspace.root)
+            #expect(listed.status == 0, "\(listed.stderr)")
+            let lines = listed.stdout.split(separator: "\n").map(String.init)
+            let dead = try #require(lines.first { $0.hasPrefix("1 ") }, "\(listed.stdout)")
+            #expect(dead.contains(" interrupted ") && dead.contains("nothing of it was committed"), "\(dead)")
+            let running = try #require(lines.first { $0.hasPrefix("\(liveId) ") }, "\(listed.stdout)")
+            #expect(running.contains(" running "), "\(running)")
+
+            let page = try LastMileBinary.run(
+                ["runs", "--html", "nights.html", "--database", url], in: workspace.root)
+            #expect(page.status == 0, "\(page.stderr)")
+            let html = try String(contentsOf: workspace.root.appendingPathComponent("nights.html"), encoding: .utf8)
+            #expect(html.contains("2026-11-20: 1 run(s) interrupted"), "\(html.prefix(2000))")
+            // Listing changed nothing: the ledger still says running until the next run closes the run.
+            #expect(try db.execute("SELECT count(*) FROM lastmile.run WHERE status = 'running'").scalar == "2")
         }
     }
 
