@@ -60,8 +60,7 @@ struct Run: ParsableCommand {
         let config = try PipelineConfig.load(path: pipeline)
         let known = Set(config.sources.map(\.name))
         for s in sources where !known.contains(s) {
-            throw ValidationError(
-                "--source \(s) is not a source of \(pipeline) (it has \(known.sorted().joined(separator: ", ")))")
+            throw UnknownSource(name: s, place: pipeline, known: known.sorted())
         }
         let clock = try global.clock()
         var options = RunOptions(asOf: asOf.flatMap { CivilDate(iso: $0) } ?? clock.today, clock: clock)

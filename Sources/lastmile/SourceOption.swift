@@ -1,6 +1,7 @@
 import ArgumentParser
 import Extractors
 import Foundation
+import LastMileCore
 
 /// The path of `--source NAME`'s config, `PIPELINES/sources/NAME.yaml`; a name with no config is a usage error
 /// (64) that lists the sources there are, rather than "cannot read the file".
@@ -10,8 +11,23 @@ func sourceConfigPath(_ source: String, pipelines: String) throws -> String {
     guard !FileManager.default.fileExists(atPath: path) else { return path }
     let known = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
         .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
-    let list = known.isEmpty ? "there is no source config in \(folder)" : "known: " + known.joined(separator: ", ")
-    throw ValidationError("--source \(source): no such source (\(path) does not exist); \(list)")
+    throw UnknownSource(name: source, place: folder, known: known)
+}
+
+/// `--source NAME` named no source (of the pipeline for `run`, of the sources folder for `extract` and
+/// `profile`): a usage error (exit 64) said in one line, with the source names there are. A long name is cut:
+/// only a short code is worth echoing.
+struct UnknownSource: ClassifiedError, CustomStringConvertible {
+    var name: String
+    /// The pipeline file or sources folder looked in.
+    var place: String
+    var known: [String]
+    var exitStatus: ExitStatus { .usage }
+    var description: String {
+        let shown = name.count > 40 ? name.prefix(40) + "…" : name
+        let list = known.isEmpty ? "it has none" : "its sources: " + known.joined(separator: ", ")
+        return "no source is called \(shown) in \(place); \(list)"
+    }
 }
 
 /// Which config reads a feed's files: `--source NAME` (`PIPELINES/sources/NAME.yaml`) or `--extractor KIND`
