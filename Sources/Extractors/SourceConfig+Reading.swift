@@ -209,7 +209,8 @@ extension SourceConfig {
     // MARK: - Validation against the extractor
 
     /// Problems of the reading options that need the extractor: a folder format takes none, a fixed-width
-    /// source no `header_line`, and a constant or default written into a code column must be a known code.
+    /// source no `header_line`, a constant or default written into a code column must be a known code, and
+    /// a code column joined from other columns needs its codes mapped.
     func readingProblems(_ type: any Extractor.Type, _ layout: SourceLayout) -> [ConfigProblem] {
         var problems: [ConfigProblem] = []
         func problem(_ path: String, _ message: String) {
@@ -230,6 +231,9 @@ extension SourceConfig {
             switch transform {
             case .constant(_, let v): (kind, value) = ("constant", v)
             case .defaultValue(_, let v): (kind, value) = ("default", v)
+            case .concat(_, _, let into):
+                if let message = unmappedConcat(into: into, layout) { problem("transforms[\(i)].concat.into", message) }
+                continue
             default: continue
             }
             guard let output = transform.outputs.first, let spec = codeColumn(named: output, in: layout),
@@ -245,6 +249,17 @@ extension SourceConfig {
             }
         }
         return problems
+    }
+
+    /// A code column built by joining columns holds codes of the feed's own making (Infinite Campus's `A` + `U`
+    /// is `AU`), which no layout's map knows: without a `codes:` entry for that column every row is rejected.
+    private func unmappedConcat(into field: String, _ layout: SourceLayout) -> String? {
+        guard let spec = codeColumn(named: field, in: layout), case .code(let values, _, _) = spec.kind,
+            (codes[spec.name] ?? [:]).isEmpty
+        else { return nil }
+        return "builds \(spec.name) from joined columns, but codes.\(spec.name) maps none of the codes it makes: "
+            + "add codes: { \(spec.name): { CODE: VALUE } } with each joined code (lastmile profile lists them) "
+            + "and one of \(values.joined(separator: ", "))"
     }
 
     /// The layout's code column that a field of this name feeds (by its configured or default header).

@@ -134,6 +134,32 @@ import Testing
         #expect(result.stderr.contains("\"MM/DD/YYYY\" (month first) or \"DD/MM/YYYY\" (day first)"))
     }
 
+    /// A file with no code column gets a commented codes entry saying what to fill in, and stays valid YAML.
+    @Test func aFileWithNoCodeColumnGetsACommentedCodesPlaceholder() throws {
+        let rows = [
+            "Student_Number;Student_FirstName;Student_LastName;DOB;SchoolID;Att_Date",
+            "700101;Maribel;Quintanilla;04/17/2014;NS-1;11/20/2026",
+        ]
+        let workspace = try workspace(rows: rows)
+        let created = try initSource(workspace)
+        #expect(created.status == 0, "\(created.stderr)")
+        let yaml = try String(
+            contentsOf: workspace.root.appendingPathComponent("pipelines/sources/northside-usd.yaml"), encoding: .utf8)
+        let lines = yaml.split(separator: "\n").map(String.init)
+        #expect(
+            lines.contains("# codes:  # this feed's code: lastmile value (merged over the layout's own map)"), "\(yaml)"
+        )
+        #expect(lines.contains { $0.hasPrefix("  # TODO: no column holds attendance_code yet.") }, "\(yaml)")
+        #expect(lines.contains { $0.contains("to one of present, absent-excused, absent-unexcused") }, "\(yaml)")
+        #expect(lines.contains("  # attendance_code: { \"CODE\": VALUE }"), "\(yaml)")
+        #expect(!lines.contains { $0.hasPrefix("codes:") })
+        // Still one parse: validate names the FILL-INs (the code column's header among them), nothing else.
+        let result = try validate(workspace)
+        #expect(result.status == 78)
+        #expect(Set(placeholderPaths(result)).contains("columns.attendance_code"), "\(result.stderr)")
+        #expect(!result.stderr.contains("syntax"), "\(result.stderr)")
+    }
+
     @Test func anEdFiExportIsPointedToTheEdFiLayout() throws {
         let workspace = try workspace()
         let file = "sample-data/inbox/lakeside-edfi/attendance-events-2026-11-20.csv"

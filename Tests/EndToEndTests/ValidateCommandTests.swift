@@ -44,6 +44,27 @@ import Testing
                 "1 pipeline(s), 1 delivery pipeline(s), 1 consent policy(s), 5 source config(s), 1 match model(s)"))
     }
 
+    /// A code column joined from two columns makes codes no layout map knows: validate asks for codes:.
+    @Test func aCodeColumnJoinedFromColumnsNeedsItsCodesMapped() throws {
+        let workspace = try makeWorkspace()
+        let concat = "transforms:\n  - concat: { columns: [status, excuse], separator: \"\", into: attendance_code }\n"
+        try workspace.edit(
+            "pipelines/sources/riverside-usd.yaml", replacing: "attendance: positive\n",
+            with: "attendance: positive\n" + concat)
+        let result = try validate(workspace)
+        #expect(result.status == 78)
+        #expect(
+            result.stderr.contains(
+                "pipelines/sources/riverside-usd.yaml:15:57: transforms[0].concat.into: builds attendance_code from "
+                    + "joined columns, but codes.attendance_code maps none of the codes it makes"), "\(result.stderr)")
+        expectEveryProblemIsLocated(result)
+        try workspace.edit(
+            "pipelines/sources/riverside-usd.yaml", replacing: concat,
+            with: concat + "codes:\n  attendance_code: { AU: absent-unexcused, AE: absent-excused }\n")
+        let mapped = try validate(workspace)
+        #expect(mapped.status == 0, "\(mapped.stderr)")
+    }
+
     @Test func aSourceNamingAMissingAgreementFails() throws {
         let workspace = try makeWorkspace()
         try workspace.edit("pipelines/sources/coc-hmis.yaml", replacing: "coc-hmis-roi-2026", with: "coc-hmis-dsa-2026")

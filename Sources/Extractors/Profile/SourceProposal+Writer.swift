@@ -143,6 +143,7 @@ struct ProposalWriter {
             guard case .code(let values, _, _) = spec.kind, let match = matches[spec.name] else { return nil }
             return (spec, values, match.index)
         }
+        defer { unmatchedCodes(blockWritten: !codeColumns.isEmpty) }
         guard !codeColumns.isEmpty else { return }
         lines.append("codes:  # this feed's code: lastmile value (merged over the layout's own map)")
         for (spec, values, index) in codeColumns {
@@ -171,6 +172,31 @@ struct ProposalWriter {
             if hidden > 0 {
                 todo("\(hidden) other value(s) are not short codes and are not shown: map them by hand", indent: "    ")
             }
+        }
+    }
+
+    /// A required code column no header looks like: a commented codes entry saying what to write once the
+    /// column is named (or built by a concat transform), since its codes may be ones the layout does not know.
+    private mutating func unmatchedCodes(blockWritten: Bool) {
+        let missing = layout.columns.filter { spec in
+            guard spec.required, matches[spec.name] == nil, case .code = spec.kind else { return false }
+            return true
+        }
+        guard !missing.isEmpty else { return }
+        if !blockWritten {
+            lines.append("# codes:  # this feed's code: lastmile value (merged over the layout's own map)")
+        }
+        for spec in missing {
+            guard case .code(let values, let defaults, _) = spec.kind else { continue }
+            todos += 1
+            let uncomment = blockWritten ? "the line below" : "codes: and the line below"
+            lines += [
+                "  # TODO: no column holds \(spec.name) yet. Once columns.\(spec.name) names it, or a concat",
+                "  #   transform builds it, uncomment \(uncomment), and map each code of the feed",
+            ]
+            lines += wrapped("  #   that the layout does not know to one of", values)
+            lines += wrapped("  #   The layout knows:", defaults.keys.sorted())
+            lines.append("  # \(spec.name): { \"CODE\": VALUE }")
         }
     }
 
