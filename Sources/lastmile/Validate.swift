@@ -51,6 +51,8 @@ struct Validate: ParsableCommand {
         let date = try asOf.flatMap { CivilDate(iso: $0) } ?? global.clock().today
         var check = ConfigCheck(folder: pipelines, asOf: date)
         check.run()
+        // Warnings do not change the exit status; they go to standard error before the verdict.
+        for warning in Self.byFileAndLine(check.warnings) { standardError("warning: \(warning)\n") }
         guard check.problems.isEmpty else { throw ConfigError(problems: Self.byFileAndLine(check.problems)) }
         print(check.summary)
     }
@@ -61,6 +63,10 @@ struct ConfigCheck {
     let folder: String
     let asOf: CivilDate
     private(set) var problems: [ConfigProblem] = []
+    /// What is valid but probably not meant, e.g. a source config no pipeline runs.
+    private(set) var warnings: [ConfigProblem] = []
+    /// Every source config a pipeline that loaded names (standardized paths); nil once a pipeline failed to load.
+    private var runSourceFiles: Set<String>? = []
     private var seenProblems: Set<ConfigProblem> = []
     private var sourceConfigs: [SourceConfig] = []
     private var nightly: [PipelineConfig] = []
@@ -109,6 +115,20 @@ struct ConfigCheck {
         }
         checkStandaloneAgreements()
         for (delivery, file) in deliveries { checkThresholds(delivery, file: file) }
+        warnUnusedSources()
+    }
+
+    /// A source config that no pipeline's `sources:` names is never run: a warning naming the file (not when a
+    /// pipeline could not be read, whose sources are unknown).
+    private mutating func warnUnusedSources() {
+        guard let used = runSourceFiles, !nightly.isEmpty else { return }
+        for config in sourceConfigs where !used.contains(Self.standardized(config.file)) {
+            warnings.append(
+                ConfigProblem(
+                    file: relative(config.file), keyPath: "source", at: config.position(of: "source"),
+                    message: "\(config.name) is in no pipeline's sources: no run reads it (add it to a pipeline's "
+                        + "sources:, or remove the file)"))
+        }
     }
 
     // MARK: Files
@@ -155,10 +175,12 @@ struct ConfigCheck {
             config = try PipelineConfig.load(path: file)
         } catch {
             add(error.problems)
+            runSourceFiles = nil
             return
         }
         counts["pipeline", default: 0] += 1
         nightly.append(config)
+        runSourceFiles?.formUnion(config.sources.map { Self.standardized($0.file) })
         if let policy = policy(at: config.consentPolicyPath) {
             add(policy.problems(with: config.agreementReferences(), on: asOf))
         }
@@ -265,13 +287,20 @@ struct ConfigCheck {
     /// Adds problems not reported yet; files under the working directory are named relative to it, so a file
     /// reached by two routes (the folder listing, a pipeline's resolved path) is reported once.
     private mutating func add(_ more: [ConfigProblem]) {
-        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path + "/"
         for var p in more {
-            let absolute = URL(fileURLWithPath: p.file).standardizedFileURL.path
-            if absolute.hasPrefix(cwd) { p.file = String(absolute.dropFirst(cwd.count)) }
+            p.file = relative(p.file)
             if seenProblems.insert(p).inserted { problems.append(p) }
         }
     }
+
+    /// `file` relative to the working directory when it is under it, else as given.
+    private func relative(_ file: String) -> String {
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path + "/"
+        let absolute = Self.standardized(file)
+        return absolute.hasPrefix(cwd) ? String(absolute.dropFirst(cwd.count)) : file
+    }
+
+    private static func standardized(_ file: String) -> String { URL(fileURLWithPath: file).standardizedFileURL.path }
 
     private mutating func readText(_ file: String) -> String? {
         do {

@@ -42,6 +42,7 @@ import Testing
         #expect(
             result.stdout.contains(
                 "1 pipeline(s), 1 delivery pipeline(s), 1 consent policy(s), 5 source config(s), 1 match model(s)"))
+        #expect(!result.stderr.contains("warning"), "\(result.stderr)")
     }
 
     /// A code column joined from two columns makes codes no layout map knows: validate asks for codes:.
@@ -63,6 +64,19 @@ import Testing
             with: concat + "codes:\n  attendance_code: { AU: absent-unexcused, AE: absent-excused }\n")
         let mapped = try validate(workspace)
         #expect(mapped.status == 0, "\(mapped.stderr)")
+    }
+
+    @Test func aSourceConfigNoPipelineRunsIsAWarningNamingTheFile() throws {
+        let workspace = try makeWorkspace()
+        try workspace.edit("pipelines/nightly.yaml", replacing: "  - county-jail\n", with: "")
+        let result = try validate(workspace)
+        #expect(result.status == 0, "\(result.stderr)")
+        let warnings = result.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: ") }
+        #expect(warnings.count == 1, "\(result.stderr)")
+        #expect(
+            warnings.first?.hasPrefix(
+                "warning: pipelines/sources/county-jail.yaml:3:1: source: county-jail is in no pipeline's sources"
+            ) == true, "\(result.stderr)")
     }
 
     @Test func aSourceNamingAMissingAgreementFails() throws {
