@@ -76,7 +76,21 @@ struct SourceInit: ParsableCommand {
         print(
             "wrote \(terminalSafe(path)): \(proposal.mappedColumns) column(s) mapped, "
                 + "\(proposal.placeholders) \(SourceProposal.placeholder) to fill in, \(proposal.todos) TODO(s); "
-                + "next: lastmile validate --pipelines \(terminalSafe(pipelines))")
+                + "next: \(terminalSafe(Self.nextStep(written: path, name: name, pipelines: pipelines)))")
+    }
+
+    /// The command that checks the config just written at `path`, from the working directory: `validate` reads
+    /// PIPELINES/sources/*.yaml, so the pipelines folder is the one above the file's `sources` folder, written
+    /// the way `path` was given; a file written elsewhere has to be moved there first.
+    static func nextStep(written path: String, name: String, pipelines: String) -> String {
+        var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        parts.removeLast()
+        guard parts.last == "sources" else {
+            return "move it to \(pipelines)/sources/\(name).yaml, then lastmile validate --pipelines \(pipelines)"
+        }
+        parts.removeLast()
+        let folder = parts.joined(separator: "/")
+        return "lastmile validate --pipelines " + (folder.isEmpty ? (path.hasPrefix("/") ? "/" : ".") : folder)
     }
 
     /// Writes `text` to `path`; an existing file is kept unless `force` (exit 73 either way on failure).

@@ -219,6 +219,36 @@ import Testing
         #expect(try Data(contentsOf: existing) != original)
     }
 
+    /// The next step printed after `--out` is a command that reads the written file from where the user stands.
+    @Test func theNextStepAfterOutWorksFromTheWorkingDirectory() throws {
+        let workspace = try workspace()
+        let pipelines = workspace.root.appendingPathComponent("pipelines")
+        let written = try LastMileBinary.run(
+            [
+                "source", "init", "../\(Self.file)", "--extractor", "school-attendance", "--name", "northside-usd",
+                "--out", "sources/northside-usd.yaml",
+            ], in: pipelines)
+        #expect(written.status == 0, "\(written.stderr)")
+        let next = try #require(written.stdout.range(of: "next: ").map { written.stdout[$0.upperBound...] })
+        let command = next.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ").map(String.init)
+        #expect(command == ["lastmile", "validate", "--pipelines", "."], "\(written.stdout)")
+        // Run as printed, it reads the new config (and names its FILL-INs).
+        let checked = try LastMileBinary.run(Array(command.dropFirst()) + ["--as-of", Self.asOf], in: pipelines)
+        #expect(checked.status == 78)
+        #expect(checked.stderr.contains("sources/northside-usd.yaml:"), "\(checked.stderr)")
+
+        let elsewhere = try LastMileBinary.run(
+            [
+                "source", "init", Self.file, "--extractor", "school-attendance", "--name", "northside-usd",
+                "--out", "draft.yaml",
+            ], in: workspace.root)
+        #expect(elsewhere.status == 0, "\(elsewhere.stderr)")
+        #expect(
+            elsewhere.stdout.contains(
+                "next: move it to pipelines/sources/northside-usd.yaml, then lastmile validate --pipelines pipelines"),
+            "\(elsewhere.stdout)")
+    }
+
     @Test func aFirstLineOfValuesIsRefused() throws {
         let workspace = try workspace(rows: Array(Self.rows.dropFirst()))
         let result = try initSource(workspace)
