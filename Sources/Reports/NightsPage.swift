@@ -67,6 +67,10 @@ public struct NightsOverview: Sendable, Equatable {
 public enum NightsPage {
     /// A night is flagged when more than this share of its rows was rejected.
     public static let rejectedWarning = 0.05
+    /// A source's night is flagged when its matched share is this much (absolute) below its share over the
+    /// previous nights shown, with at least `matchDropMinimum` records reaching matching that night.
+    public static let matchDropWarning = 0.15
+    public static let matchDropMinimum = 20
 
     public static func html(_ overview: NightsOverview) -> String {
         let range = overview.nights.first.map { first in "\(first.asOf) to \(overview.nights.last?.asOf ?? "")" }
@@ -150,7 +154,30 @@ public enum NightsPage {
             return everHadRows ? ["went quiet: no rows read (\(counts?.files ?? 0) new file(s))"] : []
         }
         let share = Double(counts.rejectedTotal) / Double(counts.rowsRead)
-        return share > rejectedWarning ? ["rejected \(SVGChart.percent(share)) of its rows"] : []
+        var alerts = share > rejectedWarning ? ["rejected \(SVGChart.percent(share)) of its rows"] : []
+        if let drop = matchDrop(source, night, overview) {
+            alerts.append(
+                "matched \(SVGChart.percent(drop.now)) of its records, down from \(SVGChart.percent(drop.before)) "
+                    + "over the nights before")
+        }
+        return alerts
+    }
+
+    /// The source's matched share on `night` and over the earlier nights shown, when it dropped by more than
+    /// `matchDropWarning`; nil otherwise (or with too few records that night, or no earlier night to compare).
+    static func matchDrop(_ source: String, _ night: NightsOverview.Night, _ overview: NightsOverview)
+        -> (now: Double, before: Double)?
+    {
+        guard let counts = night.sources[source], !counts.failed, counts.matchable >= matchDropMinimum else {
+            return nil
+        }
+        let earlier = overview.nights.prefix { $0.asOf != night.asOf }.compactMap { $0.sources[source] }
+            .filter { !$0.failed }
+        let matchable = earlier.map(\.matchable).reduce(0, +)
+        guard matchable > 0 else { return nil }
+        let before = Double(earlier.map(\.matched).reduce(0, +)) / Double(matchable)
+        let now = Double(counts.matched) / Double(counts.matchable)
+        return before - now > matchDropWarning ? (now, before) : nil
     }
 
     static func section(_ source: String, _ overview: NightsOverview) -> String {
@@ -165,8 +192,11 @@ public enum NightsPage {
             SVGChart.card(
                 "rows last night", String(last?.counts.rowsRead ?? 0), warn: (last?.counts.rowsRead ?? 0) == 0)
         ]
-        if let l = last?.counts, l.matchable > 0 {
-            cards.append(SVGChart.card("matched last night", SVGChart.percent(Double(l.matched) / Double(l.matchable))))
+        if let l = last?.counts, let lastNight = last?.night, l.matchable > 0 {
+            cards.append(
+                SVGChart.card(
+                    "matched last night", SVGChart.percent(Double(l.matched) / Double(l.matchable)),
+                    warn: matchDrop(source, lastNight, overview) != nil))
         }
         let backlog = overview.reviewBacklog[source] ?? 0
         cards.append(SVGChart.card("review backlog now", String(backlog), warn: backlog > 0))
@@ -204,14 +234,15 @@ public enum NightsPage {
                     SVGChart.Bar(label: $0.key, value: Double($0.value), text: String($0.value), style: "unmapped")
                 }, label: "Rejected rows of \(source) by reason", compact: true)
         }
-        out += table(source, nights)
+        out += table(source, nights, overview)
         return out + "</section>\n"
     }
 
-    /// The figures of a source's charts, one row per night.
-    static func table(_ source: String, _ nights: [(night: NightsOverview.Night, counts: NightsOverview.SourceNight)])
-        -> String
-    {
+    /// The figures of a source's charts, one row per night; a matched share that dropped is marked.
+    static func table(
+        _ source: String, _ nights: [(night: NightsOverview.Night, counts: NightsOverview.SourceNight)],
+        _ overview: NightsOverview
+    ) -> String {
         var out = "<table><caption>\(HTML.escape(source)): figures per night</caption><thead><tr>"
         for head in ["night", "new files", "rows read", "rejected", "consent gate 1", "matched", "review", "unmatched"]
         {
@@ -228,8 +259,14 @@ public enum NightsPage {
                 String(c.rejectedTotal) + (reasons.isEmpty ? "" : " (\(reasons))"), String(c.consentDropped),
                 share(c.matched), share(c.review), share(c.unmatched),
             ]
+            let dropped = matchDrop(source, night, overview) != nil
             out += "<tr><th scope=\"row\">\(HTML.escape(night.asOf))</th>"
-            out += cells.map { "<td>\(HTML.escape($0))</td>" }.joined() + "</tr>"
+            out +=
+                cells.enumerated().map { i, text in
+                    // The matched cell (index 4) of a night whose share dropped: marked, and said in words.
+                    i == 4 && dropped
+                        ? "<td class=\"quiet\">\(HTML.escape(text)) ⚠ dropped</td>" : "<td>\(HTML.escape(text))</td>"
+                }.joined() + "</tr>"
         }
         return out + "</tbody></table>\n"
     }

@@ -49,6 +49,31 @@ import Testing
         #expect(html.contains("<tr><th scope=\"row\">a</th><td>100</td><td>100</td><td class=\"quiet\">failed</td>"))
     }
 
+    static func matching(matched: Int, unmatched: Int) -> NightsOverview.SourceNight {
+        var s = source(rows: matched + unmatched)
+        s.matched = matched
+        s.unmatched = unmatched
+        return s
+    }
+
+    /// A night whose matched share of a source fell sharply against the nights before is marked and listed.
+    @Test func aSharpDropInTheMatchedShareIsMarked() {
+        let overview = NightsOverview(
+            nights: [
+                Self.night("2026-11-20", ["a": Self.matching(matched: 80, unmatched: 20)]),
+                Self.night("2026-11-21", ["a": Self.matching(matched: 70, unmatched: 30)]),
+                Self.night("2026-11-22", ["a": Self.matching(matched: 40, unmatched: 60)]),
+            ], reviewBacklog: [:])
+        let html = NightsPage.html(overview)
+        let items = html.components(separatedBy: "<li>").dropFirst().map { $0.components(separatedBy: "</li>")[0] }
+        #expect(items == ["2026-11-22: a matched 40.0% of its records, down from 75.0% over the nights before"])
+        #expect(html.contains("<td class=\"quiet\">40 (40.0%) ⚠ dropped</td>"), "\(html)")
+        #expect(html.contains("matched last night<b class=\"warn\">40.0%</b>"))
+        // A smaller dip (70% after 80%) is not marked.
+        #expect(html.contains("<td>70 (70.0%)</td>"))
+        #expect(html.components(separatedBy: "dropped").count == 2)
+    }
+
     @Test func noRunsYetIsSaid() {
         let html = NightsPage.html(NightsOverview(nights: [], reviewBacklog: [:]))
         #expect(html.contains("No runs in the ledger yet."))
