@@ -19,10 +19,12 @@ public struct FuzzOutcome: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// One scratch file per process, rewritten for every input (the CSV reader reads files only).
+/// One scratch file per process, rewritten for every input (the CSV reader reads files only) and removed
+/// when the process exits.
 enum ScratchFile {
     static let path: String = {
         let directory = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+        atexit { unlink(ScratchFile.path) }
         return "\(directory)/lastmile-fuzz-\(getpid()).csv"
     }()
 

@@ -45,6 +45,7 @@ struct ProbationCheckinsExtractor: Extractor {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
             "lastmile-newformat-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("checkins.csv")
         try Data(
             "Case Number,First Name,Last Name,Birth Date,Released At\nPC-1,Ana,Lee,1990-01-02,2026-11-18 09:30\nPC-2,Bo,Kim,1991-02-03,yesterday\n"

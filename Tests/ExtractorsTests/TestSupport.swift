@@ -3,11 +3,12 @@ import Testing
 
 @testable import Extractors
 
-/// A private temporary directory per test, removed at the end of the process.
+/// A private temporary directory per test, under one folder per process removed when the process exits.
 enum Scratch {
     static let root: URL = {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("lastmile-extractors-\(getpid())")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: Scratch.root) }
         return url
     }()
 

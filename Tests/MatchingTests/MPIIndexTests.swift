@@ -56,9 +56,15 @@ import Testing
         }
     }
 
+    /// The folder of this process's index directories, removed when the process exits.
+    static let scratchRoot: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("mpi-index-\(getpid())")
+        atexit { try? FileManager.default.removeItem(at: MPIIndexTests.scratchRoot) }
+        return url
+    }()
+
     static func temporaryDirectory() -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("mpi-index-\(UUID().uuidString)")
-            .appendingPathComponent("match-index")
+        scratchRoot.appendingPathComponent(UUID().uuidString).appendingPathComponent("match-index")
     }
 
     @Test func aReadBackIndexLinksAsABuiltOne() throws {

@@ -64,9 +64,17 @@ struct CSVTable {
     }
 }
 
-/// A fresh temporary directory for one test.
+/// The folder of this process's test directories, removed when the process exits.
+let scratchRoot: String = {
+    let path = NSTemporaryDirectory() + "lastmile-sampledata-\(getpid())"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: scratchRoot) }
+    return path
+}()
+
+/// A fresh temporary directory for one test (under `scratchRoot`).
 func temporaryDirectory(_ name: String) -> String {
-    let path = NSTemporaryDirectory() + "lastmile-sampledata-\(name)-\(UUID().uuidString)"
+    let path = scratchRoot + "/\(name)-\(UUID().uuidString)"
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
