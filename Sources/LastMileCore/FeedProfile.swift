@@ -255,6 +255,20 @@ public struct AttendanceMix: Codable, Sendable, Equatable {
     }
 }
 
+extension AttendanceMix {
+    /// The absence-only verdict for people: `YES`, `no` (some row is present), or `not known` when no row maps
+    /// to any code meaning present yet the file is not shown absence-only (its codes are unmapped or empty).
+    public var absenceOnlyVerdict: String {
+        if absenceOnly { return "YES (no row is present)" }
+        let present = byStatus.first { $0.status == "present" }?.rows ?? 0
+        if present > 0 { return "no" }
+        if unmapped > 0 {
+            return "not known (no row's code maps to present; \(unmapped) row(s) UNMAPPED: map them under codes:)"
+        }
+        return "not known (no row has an attendance code)"
+    }
+}
+
 /// Rows of one attendance status.
 public struct StatusCount: Codable, Sendable, Equatable {
     public var status: String

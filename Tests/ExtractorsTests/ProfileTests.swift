@@ -62,6 +62,9 @@ import Testing
         // Codes the map does not know say nothing about presence.
         let unknown = Self.profile([Self.row("1", code: "Z9")])
         #expect(unknown.attendance?.absenceOnly == false)
+        // …so the text does not claim the file is not absence-only either (a new-user trial read "no" there).
+        #expect(unknown.text.contains("absence-only: not known (no row's code maps to present; 1 row(s) UNMAPPED"))
+        #expect(mixed.text.contains("absence-only: no\n"))
     }
 
     @Test(arguments: [

@@ -21,7 +21,7 @@ extension FeedProfile {
         if let a = attendance {
             let mix = a.byStatus.map { "\($0.rows) \($0.status)" } + ["\(a.unmapped) unmapped", "\(a.empty) empty"]
             lines.append("  attendance: " + mix.joined(separator: ", "))
-            lines.append("  absence-only: " + (a.absenceOnly ? "YES (no row is present)" : "no"))
+            lines.append("  absence-only: " + a.absenceOnlyVerdict)
         }
         if let first = rowsPerDay.first, let last = rowsPerDay.last {
             let counts = rowsPerDay.map(\.rows)
