@@ -108,6 +108,19 @@ import Testing
         }
     }
 
+    /// Exit 79 is also a feed that stopped (README): the mailed line must not send the operator looking for
+    /// an unusable file only. A stand-in for lastmile exits 79 as a partial night does.
+    @Test func aPartialNightIsExplainedWithBothCauses() throws {
+        let setup = try Setup(env: "")
+        let standIn = setup.directory.url.appendingPathComponent("partial-night.sh")
+        try Data("#!/bin/sh\nexit 79\n".utf8).write(to: standIn)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: standIn.path)
+        let result = try setup.run(["run", "pipelines/nightly.yaml"], environment: ["LASTMILE_BIN": standIn.path])
+        #expect(result.status == 79)
+        #expect(result.stderr.contains("exit status 79 (partial night: a source failed"))
+        #expect(result.stderr.contains("or no new file for more than max_feed_age_days)"))
+    }
+
     @Test func aSecondConcurrentCopyIsRefusedWith75() throws {
         let setup = try Setup(env: "")
         defer { _ = try? LastMileBinary.run(["db", "stop"], in: setup.directory.url) }
