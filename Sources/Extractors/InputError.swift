@@ -130,6 +130,11 @@ public struct InputError: ClassifiedError, Sendable, Hashable, CustomStringConve
             text += " and none of the expected column names (its text is not shown: it may be a data row)"
         } else {
             text += "; expected columns found: \(present.joined(separator: ", "))"
+            if !line.unreadPositions.isEmpty {
+                let shown = line.unreadPositions.prefix(12).map(String.init).joined(separator: ", ")
+                text += "; header cells no column reads, by position: \(shown)"
+                text += line.unreadPositions.count > 12 ? ", …" : ""
+            }
         }
         if let hint = line.format.missingColumnsHint {
             text += "; \(hint)"
@@ -157,6 +162,8 @@ public struct LineShape: Sendable, Hashable, CustomStringConvertible {
     public var format: RecordFormat
     /// The header's line (sheet row): 1 unless `header_line:` put it lower.
     public var line = 1
+    /// 1-based positions of the non-empty header cells no column reads: where a renamed column hides.
+    public var unreadPositions: [Int] = []
 
     public init(configured: UInt8, detected: UInt8?, fields: Int, format: RecordFormat = .csv) {
         self.configured = configured
