@@ -20,7 +20,7 @@ struct Run: ParsableCommand {
             source without a new file for more than its max_feed_age_days. --reprocess FILE loads an input \
             again after a mapping fix (see `lastmile files`). A second run waits for the lock (lock_wait_seconds) or exits 75. The summary accounts for every row read.
 
-            Example:  lastmile run pipelines/nightly.yaml --as-of 2026-11-20 --metrics-file /var/lib/node_exporter/lastmile.prom
+            Example:  lastmile run pipelines/nightly.yaml --as-of 2026-11-20 --metrics-file /var/lib/prometheus/node-exporter/lastmile.prom
             """)
 
     @OptionGroup var global: GlobalOptions
