@@ -176,6 +176,20 @@ import Testing
         #expect(!p.text.contains("Mila") && !p.text.contains("Ava"))
     }
 
+    /// A new-user trial saw six lines of "a value of 2 characters" for one undeclared column: values not shown
+    /// are counted once per length in the text, with how many distinct values it stands for.
+    @Test func unshownValuesOfOneLengthAreOneLine() throws {
+        let header = Self.header + ["Extra"]
+        let extras = ["AB", "CD", "EF", "AB", "GHI"]
+        let p = Self.profile(
+            extras.enumerated().map { Self.row(String($0.offset), code: "P") + [$0.element] }, header: header)
+        #expect(p.text.contains("3 values of 2 characters"), "\(p.text)")
+        #expect(p.text.components(separatedBy: "of 2 characters").count == 2, "one line for length 2")
+        #expect(p.text.contains("a value of 3 characters"))
+        let line = try #require(p.text.split(separator: "\n").first { $0.contains("3 values of 2 characters") })
+        #expect(line.hasSuffix(" 4"), "4 rows: \(line)")
+    }
+
     @Test func shortCodesAreShortAndPlain() {
         #expect(
             ShortCode.isShortCode("ED") && ShortCode.isShortCode("absent-excused") && ShortCode.isShortCode("v1.2_x"))
