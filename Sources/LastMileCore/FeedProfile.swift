@@ -25,6 +25,9 @@ public struct FeedProfile: Codable, Sendable, Equatable {
     public var rowsPerDay: [DayCount]
     /// The row count of the source's previous file, when there is one.
     public var previous: PreviousFile?
+    /// Another delimiter the header splits on better than the configured one (a semicolon file read as comma);
+    /// nil when the configured one fits.
+    public var likelyDelimiter: LikelyDelimiter? = nil
 
     public init(
         file: String, source: String, extractor: String, layout: String, rows: Int, unreadableRows: Int,
@@ -44,6 +47,19 @@ public struct FeedProfile: Codable, Sendable, Equatable {
         self.attendance = attendance
         self.rowsPerDay = rowsPerDay
         self.previous = previous
+    }
+}
+
+/// The delimiter a header seems to be written with, told from its shape only.
+public struct LikelyDelimiter: Codable, Sendable, Equatable {
+    /// `semicolon`, `tab`, `pipe` or `comma`: a value `csv.delimiter` accepts.
+    public var name: String
+    /// The header's fields when split on it.
+    public var fields: Int
+
+    public init(name: String, fields: Int) {
+        self.name = name
+        self.fields = fields
     }
 }
 

@@ -190,6 +190,26 @@ import Testing
         #expect(line.hasSuffix(" 4"), "4 rows: \(line)")
     }
 
+    /// Step 1 of onboarding profiles a new feed through the default layout (comma): a semicolon file showed as
+    /// one column and every layout column missing, with no word of why. The profile names the delimiter.
+    @Test func aHeaderOnAnotherDelimiterIsNamed() throws {
+        let path = Scratch.csv(
+            "Pupil Ref;Given Nm;Surname;Day;Mark\r\nCF-1;Orla;Brennick;16-11-2026;PR\r\n", name: "semicolon.csv")
+        let p = try FeedProfiler.profile(
+            InputLocation(path: path), config: SourceConfig.defaults(for: "school-attendance"),
+            layout: SchoolAttendanceExtractor.defaultLayout)
+        #expect(p.headerFields == 1)
+        #expect(
+            p.text.contains(
+                "the header splits into 5 semicolon-separated fields: set csv.delimiter: semicolon in the source "
+                    + "config (`lastmile source init` detects it)"), "\(p.text)")
+        #expect(!p.text.contains("Pupil") && !p.text.contains("Orla"))
+        let comma = try FeedProfiler.profile(
+            InputLocation(path: Scratch.csv("student_id,first_name\nS1,Ana\n", name: "comma.csv")),
+            config: SourceConfig.defaults(for: "school-attendance"), layout: SchoolAttendanceExtractor.defaultLayout)
+        #expect(!comma.text.contains("the header splits"))
+    }
+
     @Test func shortCodesAreShortAndPlain() {
         #expect(
             ShortCode.isShortCode("ED") && ShortCode.isShortCode("absent-excused") && ShortCode.isShortCode("v1.2_x"))

@@ -44,6 +44,11 @@ extension FeedProfile {
 
     private var driftLines: [String] {
         var lines = ["  header: \(headerFields) fields; " + (drift.isEmpty ? "no drift against the config" : "drift:")]
+        if let d = likelyDelimiter {
+            lines.append(
+                "    the header splits into \(d.fields) \(d.name)-separated fields: set csv.delimiter: \(d.name) in the "
+                    + "source config (`lastmile source init` detects it)")
+        }
         for m in drift.missing {
             lines.append("    missing \(m.required ? "required" : "optional") column \(m.name) (header \(m.header))")
         }
