@@ -100,7 +100,7 @@ public struct InputError: ClassifiedError, Sendable, Hashable, CustomStringConve
             return "\(file):\(line): \(header ? "the header row" : "the row") has more than \(limit) fields, "
                 + "the most a row may have"
         case .missingColumns(let missing, let present, let firstLine):
-            return "\(file):1: " + Self.missingColumnsText(missing, present, firstLine)
+            return "\(file):\(firstLine.line): " + Self.missingColumnsText(missing, present, firstLine)
         case .duplicateColumn(let name, let positions):
             let list = positions.map { String($0 + 1) }.joined(separator: " and ")
             return "\(file):1: column \"\(name)\" appears more than once (columns \(list)); rename one in the file"
@@ -124,11 +124,17 @@ public struct InputError: ClassifiedError, Sendable, Hashable, CustomStringConve
 
     /// What is missing, what the first line looks like (never its text) and which setting may fix it.
     private static func missingColumnsText(_ missing: [String], _ present: [String], _ line: LineShape) -> String {
-        var text = "required column(s) missing: \(missing.joined(separator: ", ")); the first line has \(line)"
+        let which = line.line == 1 ? "the first line" : "the header (line \(line.line))"
+        var text = "required column(s) missing: \(missing.joined(separator: ", ")); \(which) has \(line)"
         if present.isEmpty {
             text += " and none of the expected column names (its text is not shown: it may be a data row)"
         } else {
             text += "; expected columns found: \(present.joined(separator: ", "))"
+            if !line.unreadPositions.isEmpty {
+                let shown = line.unreadPositions.prefix(12).map(String.init).joined(separator: ", ")
+                text += "; header cells no column reads, by position: \(shown)"
+                text += line.unreadPositions.count > 12 ? ", …" : ""
+            }
         }
         if let hint = line.format.missingColumnsHint {
             text += "; \(hint)"
@@ -154,6 +160,10 @@ public struct LineShape: Sendable, Hashable, CustomStringConvertible {
     public var fields: Int
     /// The format read; for any but CSV, `fields` is the number of names rows are read by.
     public var format: RecordFormat
+    /// The header's line (sheet row): 1 unless `header_line:` put it lower.
+    public var line = 1
+    /// 1-based positions of the non-empty header cells no column reads: where a renamed column hides.
+    public var unreadPositions: [Int] = []
 
     public init(configured: UInt8, detected: UInt8?, fields: Int, format: RecordFormat = .csv) {
         self.configured = configured

@@ -25,6 +25,9 @@ public struct FeedProfile: Codable, Sendable, Equatable {
     public var rowsPerDay: [DayCount]
     /// The row count of the source's previous file, when there is one.
     public var previous: PreviousFile?
+    /// Another delimiter the header splits on better than the configured one (a semicolon file read as comma);
+    /// nil when the configured one fits.
+    public var likelyDelimiter: LikelyDelimiter? = nil
 
     public init(
         file: String, source: String, extractor: String, layout: String, rows: Int, unreadableRows: Int,
@@ -44,6 +47,19 @@ public struct FeedProfile: Codable, Sendable, Equatable {
         self.attendance = attendance
         self.rowsPerDay = rowsPerDay
         self.previous = previous
+    }
+}
+
+/// The delimiter a header seems to be written with, told from its shape only.
+public struct LikelyDelimiter: Codable, Sendable, Equatable {
+    /// `semicolon`, `tab`, `pipe` or `comma`: a value `csv.delimiter` accepts.
+    public var name: String
+    /// The header's fields when split on it.
+    public var fields: Int
+
+    public init(name: String, fields: Int) {
+        self.name = name
+        self.fields = fields
     }
 }
 
@@ -252,6 +268,20 @@ public struct AttendanceMix: Codable, Sendable, Equatable {
         self.unmapped = unmapped
         self.empty = empty
         self.absenceOnly = absenceOnly
+    }
+}
+
+extension AttendanceMix {
+    /// The absence-only verdict for people: `YES`, `no` (some row is present), or `not known` when no row maps
+    /// to any code meaning present yet the file is not shown absence-only (its codes are unmapped or empty).
+    public var absenceOnlyVerdict: String {
+        if absenceOnly { return "YES (no row is present)" }
+        let present = byStatus.first { $0.status == "present" }?.rows ?? 0
+        if present > 0 { return "no" }
+        if unmapped > 0 {
+            return "not known (no row's code maps to present; \(unmapped) row(s) UNMAPPED: map them under codes:)"
+        }
+        return "not known (no row has an attendance code)"
     }
 }
 

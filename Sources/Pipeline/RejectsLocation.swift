@@ -5,6 +5,11 @@ import Logging
 import Store
 import Warehouse
 
+extension PipelineConfig {
+    /// The rejects file of the pipeline's run `runId` (written only when the run rejected a row).
+    public func rejectsFile(runId: Int64) -> String { rejectsDirectory + "/\(name)-run\(runId).csv" }
+}
+
 /// The run's rejects file: `<rejects dir>/<pipeline>-run<id>.csv`, mode 0600 in a 0700 folder, created on the
 /// first rejected row; older files are deleted after the pipeline's retention, and at once when their run
 /// never committed (it was killed, or failed without reaching `discard()`): their rows are in no warehouse.
@@ -25,7 +30,7 @@ final class RejectsLocation {
         } catch {
             throw OutputError(path: directory, what: "rejects folder")
         }
-        path = directory + "/\(config.name)-run\(runId.map(String.init) ?? "dry-\(getpid())").csv"
+        path = runId.map(config.rejectsFile(runId:)) ?? directory + "/\(config.name)-rundry-\(getpid()).csv"
         let cutoff = now.addingTimeInterval(-Double(config.rejectsRetentionDays) * 86_400)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasSuffix(".csv")
         {

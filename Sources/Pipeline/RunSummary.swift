@@ -46,7 +46,7 @@ public struct SourceRunCounts: Sendable, Codable, Equatable {
 
     public init(source: String) { self.source = source }
 
-    static func sum(_ d: [String: Int]) -> Int { d.values.reduce(0, +) }
+    public static func sum(_ d: [String: Int]) -> Int { d.values.reduce(0, +) }
 
     /// Whether every row read is accounted for in exactly one bucket.
     public var isBalanced: Bool {

@@ -66,7 +66,8 @@ public enum FeedProfilePage {
             }
         }
         if let a = p.attendance {
-            cards.append(card("absence-only?", a.absenceOnly ? "yes" : "no", warn: a.absenceOnly))
+            let verdict = a.absenceOnly ? "yes" : a.absenceOnlyVerdict.hasPrefix("no") ? "no" : "not known"
+            cards.append(card("absence-only?", verdict, warn: verdict != "no"))
             cards.append(card("unmapped codes (rows)", String(a.unmapped), warn: a.unmapped > 0))
         }
         return "<div class=\"cards\">" + cards.joined() + "</div>\n"

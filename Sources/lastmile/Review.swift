@@ -235,7 +235,7 @@ struct ReviewExport: ParsableCommand {
         let page = try review.exportHTML(source: source, reason: reason, model: model, viewer: personal.viewer)
         let directory = try PrivateFiles.directory(url.deletingLastPathComponent(), [])
         try PrivateFiles.write(Data(page.html.utf8), named: url.lastPathComponent, in: directory)
-        print("wrote \(page.items) item(s) to \(url.lastPathComponent)")
+        print("wrote \(page.items) item(s) to \(url.path)")
     }
 }
 

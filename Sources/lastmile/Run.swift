@@ -20,7 +20,7 @@ struct Run: ParsableCommand {
             source without a new file for more than its max_feed_age_days. --reprocess FILE loads an input \
             again after a mapping fix (see `lastmile files`). A second run waits for the lock (lock_wait_seconds) or exits 75. The summary accounts for every row read.
 
-            Example:  lastmile run pipelines/nightly.yaml --as-of 2026-11-20 --metrics-file /var/lib/node_exporter/lastmile.prom
+            Example:  lastmile run pipelines/nightly.yaml --as-of 2026-11-20 --metrics-file /var/lib/prometheus/node-exporter/lastmile.prom
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -82,12 +82,25 @@ struct Run: ParsableCommand {
                 summary.rendered().split(separator: "\n", omittingEmptySubsequences: false).map {
                     terminalSafe(String($0))
                 }.joined(separator: "\n"))
+            if let hint = rejectedRowsHint(summary, config) { print(terminalSafe(hint)) }
         case .json: print(try summary.json())
         }
         // A partial night committed; the metrics file (written by the run) already says so: exit 79.
         if !summary.failedSources.isEmpty { throw SourcesFailed(sources: summary.failedSources) }
         if !summary.refusedInputs.isEmpty { throw InputsRefused(inputs: summary.refusedInputs) }
     }
+}
+
+/// Where a committed run's rejected rows are: the command that lists them by line and the raw rows' file; nil
+/// when the run rejected nothing (or wrote no rejects file).
+func rejectedRowsHint(_ summary: RunSummary, _ config: PipelineConfig) -> String? {
+    guard let runId = summary.runId,
+        let source = summary.sources.first(where: { SourceRunCounts.sum($0.rejected) > 0 })?.source
+    else { return nil }
+    let path = config.rejectsFile(runId: runId)
+    guard FileManager.default.fileExists(atPath: path) else { return nil }
+    return "\nrejected rows: `lastmile extract --source \(source) FILE --all` lists them by line, column and reason; "
+        + "their raw rows (mode 0600) are in \(path)"
 }
 
 /// `lastmile runs`: the run ledger.

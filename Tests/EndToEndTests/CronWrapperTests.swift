@@ -54,6 +54,27 @@ import Testing
         func logText() -> String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
     }
 
+    /// The job lines of a crontab, without the packaged file's `# ` (disabled), its `[ -x … ] &&` guard and the
+    /// wrapper's folder: what each job runs.
+    static func jobs(inCrontab path: String) throws -> [String] {
+        let text = try String(
+            contentsOf: ReferenceDataFiles.repositoryRoot.appendingPathComponent(path), encoding: .utf8)
+        return text.split(separator: "\n").map(String.init).filter { $0.contains("lastmile-cron ") }.map { line in
+            var job = line.hasPrefix("# ") ? String(line.dropFirst(2)) : line
+            job = job.replacingOccurrences(of: "[ -x /usr/bin/lastmile-cron ] && ", with: "")
+            for folder in ["/usr/local/bin/", "/usr/bin/"] { job = job.replacingOccurrences(of: folder, with: "") }
+            return job
+        }
+    }
+
+    /// The by-hand crontab (docs/operations.md, "By hand") runs the packaged jobs: a new-user trial found its
+    /// --metrics-file in another folder than the packaged one, which the docs and postinst prepare.
+    @Test func theByHandCrontabRunsThePackagedJobs() throws {
+        let byHand = try Self.jobs(inCrontab: "cron/lastmile.crontab")
+        #expect(byHand.count == 2)
+        #expect(byHand == (try Self.jobs(inCrontab: "packaging/cron.d")))
+    }
+
     @Test func theExitStatusPassesThroughAndTheLogIsAppended() throws {
         try TestDatabase.withFreshDatabase { url in
             let setup = try Setup(env: "# site settings\nLASTMILE_DATABASE_URL='\(url)'\n")
@@ -85,6 +106,19 @@ import Testing
             #expect(log.range(of: #"schema:    [1-9]"#, options: .regularExpression) != nil)
             #expect(log.components(separatedBy: "lastmile-cron: start pid").count == 4)
         }
+    }
+
+    /// Exit 79 is also a feed that stopped (README): the mailed line must not send the operator looking for
+    /// an unusable file only. A stand-in for lastmile exits 79 as a partial night does.
+    @Test func aPartialNightIsExplainedWithBothCauses() throws {
+        let setup = try Setup(env: "")
+        let standIn = setup.directory.url.appendingPathComponent("partial-night.sh")
+        try Data("#!/bin/sh\nexit 79\n".utf8).write(to: standIn)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: standIn.path)
+        let result = try setup.run(["run", "pipelines/nightly.yaml"], environment: ["LASTMILE_BIN": standIn.path])
+        #expect(result.status == 79)
+        #expect(result.stderr.contains("exit status 79 (partial night: a source failed"))
+        #expect(result.stderr.contains("or no new file for more than max_feed_age_days)"))
     }
 
     @Test func aSecondConcurrentCopyIsRefusedWith75() throws {

@@ -47,6 +47,8 @@ import Testing
             let html = workspace.root.appendingPathComponent("review/queue.html")
             let export = try lastmile(["review", "export", "--html", html.path])
             #expect(export.status == 0, "\(export.stderr)")
+            // The page's whole path, as the other pages' commands print it (a trial found only "queue.html").
+            #expect(export.stdout.contains("item(s) to \(html.path)"), "\(export.stdout)")
             let page = try String(contentsOf: html, encoding: .utf8)
             #expect(page.contains("<section class=\"card\" id=\"item-\(id)\">"))
             #expect(!page.contains("source person "))

@@ -35,6 +35,21 @@ import Testing
         #expect(match["grade"]?.index == 6)
     }
 
+    /// A UK-style register export from a new-user trial: "Pupil Ref" is the student and "Mark" the code.
+    @Test func pupilAndRegisterMarkHeadersFindTheirColumns() {
+        let layout = SchoolAttendanceExtractor.defaultLayout
+        for header in ["Pupil Ref", "UPN", "Pupil Number", "Student Reference"] {
+            let match = HeaderMatcher.match(header: ["Day", header, "Surname"], layout: layout)
+            #expect(match["student_id"]?.index == 1, "\(header)")
+            #expect(match["student_id"]?.score == 1, "\(header)")
+        }
+        for header in ["Mark", "Attendance Mark", "Register Mark"] {
+            let match = HeaderMatcher.match(header: ["Pupil Ref", "Day", header], layout: layout)
+            #expect(match["attendance_code"]?.index == 2, "\(header)")
+            #expect(match["attendance_code"]?.score == 1, "\(header)")
+        }
+    }
+
     @Test func aHeaderGoesToItsBestColumnOnly() {
         let layout = SchoolAttendanceExtractor.defaultLayout
         let match = HeaderMatcher.match(header: ["DOB", "Att_Date", "Att_Code", "Att_Comment"], layout: layout)

@@ -98,6 +98,18 @@ import Testing
         #expect(error.map { "\($0)".contains("set csv.delimiter: semicolon") } == true)
     }
 
+    /// A new-user trial: the code column renamed to a person's name. The message points at the header cells
+    /// no column reads, by position only, so the engineer finds the renamed one without the file being quoted.
+    @Test func aRenamedRequiredColumnIsFoundByTheUnreadPositions() throws {
+        let header = "student_id,first_name,last_name,birth_date,school_id,attendance_date,Orla Brennick,Remark"
+        let path = Scratch.csv(header + "\nS1,Ana,Ode,2015-01-01,102,2026-11-16,P,\n", name: "renamed.csv")
+        let error = inputError { _ = try extract(school, path) }
+        let text = try #require(error).description
+        #expect(text.contains("required column(s) missing: attendance_code"), "\(text)")
+        #expect(text.contains("header cells no column reads, by position: 7, 8"), "\(text)")
+        #expect(!text.contains("Orla") && !text.contains("Brennick") && !text.contains("Remark"))
+    }
+
     @Test func aFileWithoutHeaderIsRefusedWithoutEchoingItsFirstRow() {
         let error = run("no-header.csv").error
         guard case .missingColumns(_, let present, _)? = error?.problem else {

@@ -62,6 +62,9 @@ import Testing
         // Codes the map does not know say nothing about presence.
         let unknown = Self.profile([Self.row("1", code: "Z9")])
         #expect(unknown.attendance?.absenceOnly == false)
+        // …so the text does not claim the file is not absence-only either (a new-user trial read "no" there).
+        #expect(unknown.text.contains("absence-only: not known (no row's code maps to present; 1 row(s) UNMAPPED"))
+        #expect(mixed.text.contains("absence-only: no\n"))
     }
 
     @Test(arguments: [
@@ -171,6 +174,40 @@ import Testing
         #expect(extra.role == .undeclared && extra.name == nil && extra.label == "column 9")
         #expect(Set(extra.codes?.map(\.display) ?? []) == ["a value of 4 characters", "a value of 3 characters"])
         #expect(!p.text.contains("Mila") && !p.text.contains("Ava"))
+    }
+
+    /// A new-user trial saw six lines of "a value of 2 characters" for one undeclared column: values not shown
+    /// are counted once per length in the text, with how many distinct values it stands for.
+    @Test func unshownValuesOfOneLengthAreOneLine() throws {
+        let header = Self.header + ["Extra"]
+        let extras = ["AB", "CD", "EF", "AB", "GHI"]
+        let p = Self.profile(
+            extras.enumerated().map { Self.row(String($0.offset), code: "P") + [$0.element] }, header: header)
+        #expect(p.text.contains("3 values of 2 characters"), "\(p.text)")
+        #expect(p.text.components(separatedBy: "of 2 characters").count == 2, "one line for length 2")
+        #expect(p.text.contains("a value of 3 characters"))
+        let line = try #require(p.text.split(separator: "\n").first { $0.contains("3 values of 2 characters") })
+        #expect(line.hasSuffix(" 4"), "4 rows: \(line)")
+    }
+
+    /// Step 1 of onboarding profiles a new feed through the default layout (comma): a semicolon file showed as
+    /// one column and every layout column missing, with no word of why. The profile names the delimiter.
+    @Test func aHeaderOnAnotherDelimiterIsNamed() throws {
+        let path = Scratch.csv(
+            "Pupil Ref;Given Nm;Surname;Day;Mark\r\nCF-1;Orla;Brennick;16-11-2026;PR\r\n", name: "semicolon.csv")
+        let p = try FeedProfiler.profile(
+            InputLocation(path: path), config: SourceConfig.defaults(for: "school-attendance"),
+            layout: SchoolAttendanceExtractor.defaultLayout)
+        #expect(p.headerFields == 1)
+        #expect(
+            p.text.contains(
+                "the header splits into 5 semicolon-separated fields: set csv.delimiter: semicolon in the source "
+                    + "config (`lastmile source init` detects it)"), "\(p.text)")
+        #expect(!p.text.contains("Pupil") && !p.text.contains("Orla"))
+        let comma = try FeedProfiler.profile(
+            InputLocation(path: Scratch.csv("student_id,first_name\nS1,Ana\n", name: "comma.csv")),
+            config: SourceConfig.defaults(for: "school-attendance"), layout: SchoolAttendanceExtractor.defaultLayout)
+        #expect(!comma.text.contains("the header splits"))
     }
 
     @Test func shortCodesAreShortAndPlain() {

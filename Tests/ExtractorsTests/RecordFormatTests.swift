@@ -89,6 +89,24 @@ import Testing
         #expect(missing?.description.contains("Title") == false)
     }
 
+    /// A new-user trial: with `header_line: 3`, a missing column was reported at line 1, "the first line",
+    /// which is the export's title. The message names the header's own line (and sheet row).
+    @Test func aMissingColumnIsReportedAtTheHeadersLine() throws {
+        let yaml = Self.jailYAML + "\nheader_line: 3\ncsv: { delimiter: semicolon }\n"
+        let path = Scratch.csv(
+            "County roster export\r\nRun 2026-11-17\r\nBooking No;Last;First\r\nB1;Doe;Jo\r\n", name: "roster.csv")
+        let csv = inputError { _ = try extract(try config(yaml), path) }
+        #expect(csv?.code == "missing-columns")
+        #expect(csv?.description.hasPrefix("roster.csv:3: ") == true, "\(String(describing: csv))")
+        #expect(csv?.description.contains("the header (line 3) has 3 semicolon-separated fields") == true)
+
+        let url = Scratch.root.appendingPathComponent("book-\(UUID().uuidString).xlsx")
+        let rows: [[XLSXWriter.Cell]] = [[.text("Roster")], [], [.text("Booking No"), .text("Last")], [.text("B1")]]
+        try XLSXWriter.write([XLSXWriter.Sheet(name: "Sheet1", rows: rows)], to: url)
+        let book = inputError { _ = try extract(try config(Self.jailYAML + "\nheader_line: 3\n"), url.path) }
+        #expect(book?.description.contains(".xlsx:3: ") == true, "\(String(describing: book))")
+    }
+
     @Test func excelSerialsFollowTheWorkbooksDateSystem() {
         #expect(ExcelSerialDate.dateTime(1, date1904: false)?.date == CivilDate(year: 1900, month: 1, day: 1))
         #expect(ExcelSerialDate.dateTime(59, date1904: false)?.date == CivilDate(year: 1900, month: 2, day: 28))

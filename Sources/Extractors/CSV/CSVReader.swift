@@ -178,6 +178,7 @@ public final class CSVReader {
         headerLine = meta.line
         header = (0..<row.fieldCount).map { row.string($0) ?? "" }
         headerShape = LineShape(delimiterCounts: firstLineDelimiterCounts, configured: dialect.delimiter)
+        headerShape.line = meta.line
         state.pointee.headerFieldCount = header.count
         normalizedHeader = header.map(Self.normalize(header:))
     }

@@ -185,10 +185,13 @@ enum ColumnResolver {
         }
         guard missing.isEmpty else {
             // The first line may be data: only configured names and its shape go into the message.
+            var shape = reader.headerShape
+            let read = Set(result.compactMap { $0?.index })
+            shape.unreadPositions = reader.header.indices.filter { !read.contains($0) && !reader.header[$0].isEmpty }
+                .map { $0 + 1 }
             throw InputError(
                 file: reader.file,
-                problem: .missingColumns(
-                    missing: missing, present: result.compactMap { $0?.header }, firstLine: reader.headerShape))
+                problem: .missingColumns(missing: missing, present: result.compactMap { $0?.header }, firstLine: shape))
         }
         for found in result.compactMap({ $0 }) { reader.declare(column: found.index, as: found.header) }
         return result

@@ -21,7 +21,7 @@ extension FeedProfile {
         if let a = attendance {
             let mix = a.byStatus.map { "\($0.rows) \($0.status)" } + ["\(a.unmapped) unmapped", "\(a.empty) empty"]
             lines.append("  attendance: " + mix.joined(separator: ", "))
-            lines.append("  absence-only: " + (a.absenceOnly ? "YES (no row is present)" : "no"))
+            lines.append("  absence-only: " + a.absenceOnlyVerdict)
         }
         if let first = rowsPerDay.first, let last = rowsPerDay.last {
             let counts = rowsPerDay.map(\.rows)
@@ -44,6 +44,11 @@ extension FeedProfile {
 
     private var driftLines: [String] {
         var lines = ["  header: \(headerFields) fields; " + (drift.isEmpty ? "no drift against the config" : "drift:")]
+        if let d = likelyDelimiter {
+            lines.append(
+                "    the header splits into \(d.fields) \(d.name)-separated fields: set csv.delimiter: \(d.name) in the "
+                    + "source config (`lastmile source init` detects it)")
+        }
         for m in drift.missing {
             lines.append("    missing \(m.required ? "required" : "optional") column \(m.name) (header \(m.header))")
         }
@@ -68,12 +73,23 @@ extension FeedProfile {
     private func codeLines(_ c: ColumnProfile) -> [String] {
         guard let codes = c.codes, !codes.isEmpty else { return [] }
         var lines = ["  codes of \(c.label)" + (c.unmapped.map { " (\($0) row(s) unmapped)" } ?? "") + ":"]
+        // A value not shown says only its length: one line per length, with how many values it stands for.
+        var entries: [CodeLine] = []
+        var lineOfLength: [Int: Int] = [:]
         for code in codes {
-            var line = "    \(code.display.padded(24)) \(String(code.count).leftPadded(7))"
-            if let mapped = code.mapped { line += mapped ? "  → \(code.value ?? "")" : "  UNMAPPED" }
-            lines.append(line)
+            guard code.code == nil, code.mapped == nil else {
+                entries.append(CodeLine(code: code))
+                continue
+            }
+            if let index = lineOfLength[code.length] {
+                entries[index].values += 1
+                entries[index].rows += code.count
+                continue
+            }
+            lineOfLength[code.length] = entries.count
+            entries.append(CodeLine(code: code))
         }
-        return lines
+        return lines + entries.map(\.text)
     }
 
     private func dateLines(_ c: ColumnProfile) -> [String] {
@@ -85,6 +101,26 @@ extension FeedProfile {
                     + (f.configured ? "  configured" : ""))
         }
         return lines
+    }
+}
+
+/// One line under "codes of": a code, or the values of one length that are not shown.
+private struct CodeLine {
+    let code: CodeCount
+    var values = 1
+    var rows: Int
+
+    init(code: CodeCount) {
+        self.code = code
+        rows = code.count
+    }
+
+    var text: String {
+        let characters = "character\(code.length == 1 ? "" : "s")"
+        let label = values == 1 ? code.display : "\(values) values of \(code.length) \(characters)"
+        var line = "    \(label.padded(24)) \(String(rows).leftPadded(7))"
+        if let mapped = code.mapped { line += mapped ? "  → \(code.value ?? "")" : "  UNMAPPED" }
+        return line
     }
 }
 

@@ -24,7 +24,18 @@ extension FeedProfiler {
             }
         }
         let before = try previous.map { p throws(InputError) in (file: p.name, rows: try countRows(p, config: config)) }
-        return profiler.finish(previous: before)
+        var profile = profiler.finish(previous: before)
+        profile.likelyDelimiter = likelyDelimiter(reader.headerShape, headerFields: reader.header.count)
+        return profile
+    }
+
+    /// The delimiter the header seems written with, when it is not the configured one and splits it into more
+    /// fields than the configured one did.
+    static func likelyDelimiter(_ shape: LineShape, headerFields: Int) -> LikelyDelimiter? {
+        guard shape.format == .csv || shape.format == .utf16Text, let detected = shape.detected,
+            detected != shape.configured, shape.fields > headerFields
+        else { return nil }
+        return LikelyDelimiter(name: LineShape.name(of: detected), fields: shape.fields)
     }
 
     /// The data rows of a file (the header not counted; blank lines skipped).

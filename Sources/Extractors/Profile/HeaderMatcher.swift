@@ -23,7 +23,8 @@ public enum HeaderMatcher {
     static let synonyms: [String: [String]] = [
         "student_id": [
             "student number", "student usi", "student unique id", "student", "stu id", "pupil id", "local id",
-            "sis id", "state student id", "student no",
+            "sis id", "state student id", "student no", "pupil", "pupil number", "pupil reference", "upn",
+            "student reference",
         ],
         "client_id": ["client", "personal id", "person id", "participant id"],
         "first_name": ["first", "given name", "first given", "legal first", "student first name", "fname"],
@@ -40,7 +41,8 @@ public enum HeaderMatcher {
         ],
         "attendance_code": [
             "attendance code", "absence code", "code", "attendance", "status code", "event category",
-            "attendance event category descriptor", "att code", "attendance type",
+            "attendance event category descriptor", "att code", "attendance type", "mark", "attendance mark",
+            "register mark",
         ],
         "minutes_absent": ["minutes", "mins", "minutes missed", "absent minutes"],
         "guardian_name": ["parent name", "guardian", "contact name"],
@@ -61,7 +63,7 @@ public enum HeaderMatcher {
         "attend": ["attendance"], "stu": ["student"], "dt": ["date"], "dob": ["birth", "date"],
         "fname": ["first", "name"],
         "lname": ["last", "name"], "zip": ["postal"], "tel": ["phone"], "telephone": ["phone"], "yr": ["year"],
-        "nm": ["name"], "cd": ["code"], "gr": ["grade"], "bldg": ["building"],
+        "nm": ["name"], "cd": ["code"], "gr": ["grade"], "bldg": ["building"], "ref": ["reference"],
         "descriptor": [], "firstname": ["first", "name"], "lastname": ["last", "name"], "birthdate": ["birth", "date"],
     ]
 

@@ -50,8 +50,12 @@ public class MaterializedSource: RecordSource {
     public let file: String
     public let format: RecordFormat
     public internal(set) var header: [String] = []
+    /// The header's line or sheet row (`header_line:`); subclasses whose header is not line 1 set it.
+    var headerLine = 1
     public var headerShape: LineShape {
-        LineShape(configured: UInt8(ascii: ","), detected: nil, fields: header.count, format: format)
+        var shape = LineShape(configured: UInt8(ascii: ","), detected: nil, fields: header.count, format: format)
+        shape.line = headerLine
+        return shape
     }
     public var rowRejection: RowRejection? { nil }
     private var normalizedHeader: [String] = []

@@ -44,7 +44,9 @@ final class XLSXSource: MaterializedSource {
         }
         rows.removeAll { $0.line < headerLine || $0.cells.values.allSatisfy(\.isEmpty) }
         guard !rows.isEmpty else { throw InputError(file: input.name, problem: .empty) }
-        let headerRow = rows.removeFirst().cells
+        let first = rows.removeFirst()
+        self.headerLine = first.line
+        let headerRow = first.cells
         let width = (headerRow.keys.max() ?? -1) + 1
         setHeader((0..<width).map { headerRow[$0] ?? "" })
     }
