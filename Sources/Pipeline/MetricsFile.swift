@@ -122,11 +122,12 @@ public struct CommandOutcome: Sendable, Equatable {
 /// The nightly run's metrics file: last success time, duration and counts.
 enum MetricsFile {
     /// Writes the metrics of a run that committed, its last success time the ledger's. A partial night (a
-    /// source failed, an input refused) has exit status 79 and keeps the previous last success time; every
+    /// source failed, an input refused) has exit status 79 and its last success time is the ledger's last
+    /// complete night (not the metrics file's, which a new host or a new path does not have); every
     /// source has `lastmile_source_failed` (1 when it failed tonight).
     static func write(path: String, summary: RunSummary, connection: Connection, pipeline: String) throws {
         let partial = summary.isPartial
-        let committed = partial ? nil : try RunLedger(connection: connection).lastSuccess(pipeline: pipeline)
+        let committed = try RunLedger(connection: connection).lastSuccess(pipeline: pipeline)
         var metrics = MetricsText()
         let p = [("pipeline", pipeline)]
         CommandOutcome(exitStatus: partial ? .partialFailure : .ok, finishedAt: Date()).addOutcome(

@@ -119,11 +119,14 @@ public struct RunLedger {
             ])
     }
 
-    /// When the pipeline's last successful run finished, nil when none has.
+    /// When the pipeline's last complete successful run finished (a partial night, exit 79, is not one), nil
+    /// when none has.
     package func lastSuccess(pipeline: String) throws -> Date? {
         try connection.execute(
-            "SELECT extract(epoch FROM max(finished_at)) FROM lastmile.run WHERE status = 'succeeded' AND pipeline = $1",
-            [pipeline]
+            """
+            SELECT extract(epoch FROM max(finished_at)) FROM lastmile.run
+            WHERE status = 'succeeded' AND pipeline = $1 AND coalesce(message, '') NOT LIKE 'partial:%'
+            """, [pipeline]
         ).scalar.flatMap { Double($0) }.map { Date(timeIntervalSince1970: $0) }
     }
 

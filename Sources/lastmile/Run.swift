@@ -144,7 +144,7 @@ struct Runs: ParsableCommand {
             print(
                 [
                     (row["run_id"] ?? "").padding(toLength: 4, withPad: " ", startingAt: 0),
-                    (row["status"] ?? "").padding(toLength: 11, withPad: " ", startingAt: 0),
+                    Self.shownStatus(row).padding(toLength: 11, withPad: " ", startingAt: 0),
                     (row["as_of"] ?? "").padding(toLength: 11, withPad: " ", startingAt: 0),
                     String(started).padding(toLength: 20, withPad: " ", startingAt: 0),
                     (row["seconds"] ?? "").padding(toLength: 8, withPad: " ", startingAt: 0),
@@ -152,5 +152,13 @@ struct Runs: ParsableCommand {
                     row["message"] ?? "",
                 ].joined(separator: " "))
         }
+    }
+
+    /// The ledger's status, except that a night that committed with a source failed or an input refused
+    /// (exit 79; the ledger keeps it `succeeded`, its message starting `partial:`) reads `partial`.
+    static func shownStatus(_ row: QueryResult.Row) -> String {
+        let status = row["status"] ?? ""
+        let partial = status == "succeeded" && (row["message"] ?? "").hasPrefix("partial:")
+        return partial ? "partial" : status
     }
 }

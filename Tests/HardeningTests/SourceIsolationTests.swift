@@ -26,6 +26,14 @@ import Warehouse
                 .compactMap { $0["file_name"] })
     }
 
+    /// The metrics file's `lastmile_last_success_timestamp_seconds`.
+    static func lastSuccess(in metrics: String) -> Double? {
+        let prefix = "lastmile_last_success_timestamp_seconds{pipeline=\"nightly\"} "
+        return metrics.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap {
+            Double($0.dropFirst(prefix.count))
+        }
+    }
+
     static func count(_ db: Connection, _ sql: String) throws -> Int {
         Int(try db.execute(sql).scalar ?? "") ?? -1
     }
@@ -61,6 +69,9 @@ import Warehouse
             #expect(text.contains("lastmile_source_failed{pipeline=\"nightly\",source=\"riverside-usd\"} 0"))
             #expect(text.contains("lastmile_last_run_exit_status{pipeline=\"nightly\"} 79"))
             #expect(text.contains("lastmile_last_run_success{pipeline=\"nightly\"} 0"))
+            #expect(text.contains("lastmile_last_success_timestamp_seconds{pipeline=\"nightly\"} 0"), "\(text)")
+            let listed = try LastMileBinary.run(["runs", "--database", url], in: workspace.root)
+            #expect(listed.stdout.split(separator: "\n").last?.contains(" partial ") == true, "\(listed.stdout)")
 
             // The county re-sends the file: the next run loads it, and only it.
             try original.write(to: jail)
@@ -71,6 +82,17 @@ import Warehouse
             #expect(try Self.count(db, "SELECT count(*) FROM lastmile.ingested_file") == 5)
             let after = try String(contentsOfFile: metrics, encoding: .utf8)
             #expect(after.contains("lastmile_source_failed{pipeline=\"nightly\",source=\"county-jail\"} 0"))
+            let complete = try #require(Self.lastSuccess(in: after))
+            #expect(complete > 0)
+
+            // A later partial night on a host with no metrics file yet keeps the ledger's last complete night.
+            try FileManager.default.removeItem(atPath: metrics)
+            try Data().write(
+                to: workspace.sampleData.appendingPathComponent("inbox/county-jail/bookings-2026-11-21.csv"))
+            let partial = try Self.run(workspace, url, asOf: "2026-11-21", metrics: metrics)
+            #expect(partial.status == 79, "\(partial.stderr)")
+            let third = try String(contentsOfFile: metrics, encoding: .utf8)
+            #expect(Self.lastSuccess(in: third) == complete, "\(third)")
         }
     }
 
