@@ -108,7 +108,7 @@ struct ProposalWriter {
             if spec.isDateLike { value = dateValue(spec, match, &notes) }
             if match.score < 1 { notes.append("TODO: check: the header only resembles \(spec.name)") }
             if !match.alternatives.isEmpty {
-                let others = match.alternatives.prefix(3).map { "\($0 + 1) \(quoted(header[$0]))" }
+                let others = match.alternatives.prefix(3).map { "column \($0 + 1)" }
                 notes.append("also like: " + others.joined(separator: ", "))
             }
             todos += notes.filter { $0.hasPrefix("TODO:") }.count
@@ -119,7 +119,10 @@ struct ProposalWriter {
         let used = Set(matches.values.map(\.index))
         let unread = header.indices.filter { !used.contains($0) }
         if !unread.isEmpty {
-            lines += wrapped("  # headers no column reads:", unread.map { "\($0 + 1) \(quoted(header[$0]))" })
+            // By position only: a cell no column reads may be data (a file whose first line is a record).
+            lines += wrapped(
+                "  # header cells no column reads (by position; see the file's header line):",
+                unread.map { "\($0 + 1)" })
         }
     }
 
