@@ -125,10 +125,13 @@ package struct ClericalReview {
 
     /// A practice says a linked record is not their patient's: the link goes, a never-link rule keeps it from
     /// coming back, the events it loaded go and their flags close, and the report is kept as an incident.
+    /// Without `sourcePersonId`, the one record of `source` linked to the patient (a practice knows the patient
+    /// and the school or shelter, rarely the source's own id); several linked records must be named.
     package func reportWrongPerson(
-        patient: String, source: String, sourcePersonId: String, by: String, note: String
+        patient: String, source: String, sourcePersonId: String?, by: String, note: String
     ) throws -> Outcome {
         try connection.withTransaction {
+            let sourcePersonId = try sourcePersonId ?? onlyLinkedRecord(of: patient, in: source)
             guard try queue.linkedPatient(source: source, sourcePersonId: sourcePersonId) == patient else {
                 throw ReviewError.noSuchLink
             }
@@ -149,6 +152,14 @@ package struct ClericalReview {
                 by: by, note: note, at: now, flagsClosed: outcome.flagsClosed)
             return outcome
         }
+    }
+
+    /// The source person id of the one record of `source` linked to the patient.
+    private func onlyLinkedRecord(of patient: String, in source: String) throws -> String {
+        let linked = try queue.linkedSourcePeople(source: source, patientId: patient)
+        guard linked.count < 2 else { throw ReviewError.severalLinks(linked.count) }
+        guard let only = linked.first else { throw ReviewError.noSuchLink }
+        return only
     }
 
     /// Removes a link with its events, and closes the flags of the patient from that source.
@@ -181,11 +192,12 @@ package enum ReviewError: ClassifiedError, CustomStringConvertible, Equatable {
     case neverLinked(Int64)
     case noHeldRecords(Int64)
     case noSuchLink
+    case severalLinks(Int)
     case noModel
 
     package var exitStatus: ExitStatus {
         switch self {
-        case .unknownItem, .unknownPatient: .usage
+        case .unknownItem, .unknownPatient, .severalLinks: .usage
         case .noModel: .configuration
         default: .dataError
         }
@@ -204,6 +216,9 @@ package enum ReviewError: ClassifiedError, CustomStringConvertible, Equatable {
             "review item \(id): a never-link rule forbids that patient (undo the reject first, if it was a mistake)"
         case .noHeldRecords(let id): "review item \(id) holds no record to link (queued before records were held)"
         case .noSuchLink: "the crosswalk has no link from that source person to that patient; nothing was changed"
+        case .severalLinks(let n):
+            "\(n) records of that source are linked to that patient: name the wrong one with --source-person "
+                + "(its id in the source's file); nothing was changed"
         case .noModel: "the pipeline names no match model; pass --model"
         }
     }

@@ -161,6 +161,16 @@ extension ReviewQueue {
         ).scalar
     }
 
+    /// The source person ids of `source` that the crosswalk links to the patient.
+    package func linkedSourcePeople(source: String, patientId: String) throws -> [String] {
+        try connection.execute(
+            """
+            SELECT source_person_id FROM lastmile.source_crosswalk WHERE source = $1 AND patient_id = $2
+            ORDER BY source_person_id
+            """, [source, patientId]
+        ).rows.compactMap { $0[0] }
+    }
+
     /// Adds a never-link rule (an existing rule for the pair is kept as it is).
     package func addNeverLink(
         source: String, sourcePersonId: String, patientId: String, reason: String, item: Int64?, by: String,

@@ -255,7 +255,11 @@ struct ReviewWrongPerson: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: ArgumentHelp("The HIE patient id.", valueName: "id")) var patient: String
     @Option(help: ArgumentHelp("The source.", valueName: "name")) var source: String
-    @Option(help: ArgumentHelp("The source's person id.", valueName: "id")) var sourcePerson: String
+    @Option(
+        help: ArgumentHelp(
+            "The source's person id; may be left out when one record of the source is linked to the patient.",
+            valueName: "id"))
+    var sourcePerson: String?
     @OptionGroup var decision: DecisionOptions
 
     func run() throws {

@@ -318,8 +318,25 @@ func activeFlags(_ db: Connection, patient: String, source: String) throws -> In
             let patient = try #require(row["patient_id"])
             let student = try #require(row["source_person_id"])
             let review = ClericalReview(connection: db, clock: reviewClock)
+            // A practice names the patient and the school; with a second record of the school linked to the
+            // patient it must also name the student, and nothing changes until it does.
+            let duplicate =
+                "SELECT source, source_person_id || '-dup', patient_id, match_probability, demographics_hash"
+            try db.execute(
+                "INSERT INTO lastmile.source_crosswalk (source, source_person_id, patient_id, match_probability, "
+                    + "demographics_hash) \(duplicate) FROM lastmile.source_crosswalk "
+                    + "WHERE source = 'riverside-usd' AND source_person_id = $1", [student])
+            #expect(throws: ReviewError.severalLinks(2)) {
+                try review.reportWrongPerson(
+                    patient: patient, source: "riverside-usd", sourcePersonId: nil, by: "jdoe", note: "which one")
+            }
+            #expect(try activeFlags(db, patient: patient, source: "riverside-usd") > 0)
+            try db.execute(
+                "DELETE FROM lastmile.source_crosswalk WHERE source = 'riverside-usd' AND source_person_id = $1",
+                [student + "-dup"])
+            // With one record of the school linked, the patient and the source are enough.
             let outcome = try review.reportWrongPerson(
-                patient: patient, source: "riverside-usd", sourcePersonId: student, by: "jdoe",
+                patient: patient, source: "riverside-usd", sourcePersonId: nil, by: "jdoe",
                 note: "practice: not our patient")
             #expect(outcome.flagsClosed >= 1 && outcome.eventsRemoved > 0)
             #expect(try activeFlags(db, patient: patient, source: "riverside-usd") == 0)
@@ -327,6 +344,10 @@ func activeFlags(_ db: Connection, patient: String, source: String) throws -> In
             #expect(throws: ReviewError.noSuchLink) {
                 try review.reportWrongPerson(
                     patient: patient, source: "riverside-usd", sourcePersonId: student, by: "jdoe", note: "again")
+            }
+            #expect(throws: ReviewError.noSuchLink) {
+                try review.reportWrongPerson(
+                    patient: patient, source: "riverside-usd", sourcePersonId: nil, by: "jdoe", note: "again")
             }
 
             try resend(
