@@ -68,7 +68,9 @@ public struct RowRejection: Error, Sendable, Hashable, CustomStringConvertible {
         case .unparseableDateTime(let formats): "not a date-time in \(formats.joined(separator: " or "))"
         case .unknownCode(let allowed): "unknown code; expected one of \(allowed.joined(separator: ", "))"
         case .notAnInteger: "not a whole number"
-        case .invalidEncoding: "not valid text in the configured encoding (csv.encoding)"
+        case .invalidEncoding:
+            "not valid text in the configured encoding (csv.encoding; a Windows export is often "
+                + "`csv: { encoding: windows-1252 }`)"
         case .wrongFieldCount(let expected, let found): "expected \(expected) fields as in the header, found \(found)"
         case .unterminatedQuote: "a quoted field is never closed before the end of the file"
         case .unknownReference(let file): "refers to a row that is not in \(file)"
