@@ -53,6 +53,20 @@ package struct EventTable<Event> {
         for column in columns { try column.write(&writer, linked, event) }
     }
 
+    /// Each row's `RowHash`: of its columns as `write` appends them, without the file column (a row re-sent
+    /// unchanged in a later file is the same row).
+    package func rowHashes(_ rows: [(Int, Event)], of records: [EventStore.LinkedRecord]) throws -> [RowHash] {
+        let hashed = columns.filter { $0.name != Self.fileColumn }
+        var scratch = CopyWriter()
+        var hashes: [RowHash] = []
+        hashes.reserveCapacity(rows.count)
+        for (index, event) in rows {
+            for column in hashed { try column.write(&scratch, records[index], event) }
+            hashes.append(scratch.takeRow { RowHash(of: $0) })
+        }
+        return hashes
+    }
+
     /// The column naming the input file whose load last changed a row.
     package static var fileColumn: String { "file_sha256" }
 
