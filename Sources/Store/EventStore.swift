@@ -190,24 +190,38 @@ package struct EventStore {
         return upserted
     }
 
-    /// The rows of a batch stored exactly so (their hash is in `stored`), not to be written: `skip` by row,
-    /// how many `rows` that is and how many `distinct` rows (keys) they are. A row whose key a row to be
-    /// written also has is written too, in batch order, since the batch's last row of a key wins.
+    /// The rows of a batch not to be written, `skip` by row: those stored exactly so (their hash is in
+    /// `stored`), and every row of a key whose last row in the batch is stored so (the batch's last row of a key
+    /// wins). A stored row followed by a change of its key is written, in batch order. Also returns how many
+    /// `rows` are skipped and how many `distinct` stored rows (keys) they are, the batch's unchanged keys.
     static func knownRows<Row>(
         _ rows: [Row], hashes: [RowHash], stored: Set<RowHash>, rowKey: (Row) -> RowKey
     ) -> (skip: [Bool], rows: Int, distinct: Int) {
         guard !stored.isEmpty else { return (Array(repeating: false, count: rows.count), 0, 0) }
-        var skip = hashes.map { stored.contains($0) }
-        var changedKeys = Set<RowKey>()
-        for i in rows.indices where !skip[i] { changedKeys.insert(rowKey(rows[i])) }
-        if !changedKeys.isEmpty {
-            for i in rows.indices where skip[i] && changedKeys.contains(rowKey(rows[i])) { skip[i] = false }
+        let known = hashes.map { stored.contains($0) }
+        var skip = known
+        var lastChanged: [RowKey: Int] = [:]
+        for i in rows.indices where !known[i] { lastChanged[rowKey(rows[i])] = i }
+        if !lastChanged.isEmpty {
+            var lastKnown: [RowKey: Int] = [:]
+            var knownOfChangedKeys: [(Int, RowKey)] = []
+            for i in rows.indices where known[i] {
+                let key = rowKey(rows[i])
+                guard lastChanged[key] != nil else { continue }
+                lastKnown[key] = i
+                knownOfChangedKeys.append((i, key))
+            }
+            let settled = Set(lastChanged.compactMap { key, last in (lastKnown[key] ?? -1) > last ? key : nil })
+            for (i, key) in knownOfChangedKeys where !settled.contains(key) { skip[i] = false }
+            if !settled.isEmpty {
+                for i in rows.indices where !known[i] && settled.contains(rowKey(rows[i])) { skip[i] = true }
+            }
         }
         var distinct = Set<RowHash>()
         var count = 0
         for i in rows.indices where skip[i] {
             count += 1
-            distinct.insert(hashes[i])
+            if known[i] { distinct.insert(hashes[i]) }
         }
         return (skip, count, distinct.count)
     }
