@@ -157,19 +157,27 @@ package struct EventStore {
             let years = Set(rows.map { SchoolYear(containing: date($0.1)).startYear })
             try SchoolYearPartitions(connection: connection).ensure(table.name, years: years)
         }
+        let started = ContinuousClock.now
         let hashes = try table.rowHashes(rows, of: records)
+        let hashed = ContinuousClock.now
         let stored = try storedHashes(table.name, sources: Self.distinctSources(rows, of: records))
+        let read = ContinuousClock.now
         let known = Self.knownRows(
             rows, hashes: hashes, stored: stored, rowKey: { table.rowKey(records[$0.0], $0.1) })
         var upserted = UpsertCounts()
         upserted.unchanged = known.distinct
         var written: [(index: Int, event: Event, hash: RowHash)] = []
         written.reserveCapacity(rows.count - known.rows)
-        for (i, row) in rows.enumerated() where !known.skip[i] { written.append((row.0, row.1, hashes[i])) }
+        for i in rows.indices where !known.skip[i] { written.append((rows[i].0, rows[i].1, hashes.rows[i])) }
         if known.rows > 0 {
             logger?.debug(
                 "stored rows re-sent unchanged; not staged",
-                metadata: ["table": "\(table.name)", "rows.skipped": .number(known.rows)])
+                metadata: [
+                    "table": "\(table.name)", "rows.skipped": .number(known.rows),
+                    "seconds.hash": .seconds((hashed - started).seconds),
+                    "seconds.read": .seconds((read - hashed).seconds),
+                    "seconds.compare": .seconds((ContinuousClock.now - read).seconds),
+                ])
         }
         guard !written.isEmpty else { return upserted }
         var merge = StagedMerge(
@@ -194,34 +202,34 @@ package struct EventStore {
     /// `stored`), and every row of a key whose last row in the batch is stored so (the batch's last row of a key
     /// wins). A stored row followed by a change of its key is written, in batch order. Also returns how many
     /// `rows` are skipped and how many `distinct` stored rows (keys) they are, the batch's unchanged keys.
+    /// Only the rows whose key hash a changed row shares have their `RowKey` built.
     static func knownRows<Row>(
-        _ rows: [Row], hashes: [RowHash], stored: Set<RowHash>, rowKey: (Row) -> RowKey
+        _ rows: [Row], hashes: (rows: [RowHash], keys: [UInt64]), stored: Set<RowHash>, rowKey: (Row) -> RowKey
     ) -> (skip: [Bool], rows: Int, distinct: Int) {
         guard !stored.isEmpty else { return (Array(repeating: false, count: rows.count), 0, 0) }
-        let known = hashes.map { stored.contains($0) }
+        let known = hashes.rows.map { stored.contains($0) }
         var skip = known
-        var lastChanged: [RowKey: Int] = [:]
-        for i in rows.indices where !known[i] { lastChanged[rowKey(rows[i])] = i }
-        if !lastChanged.isEmpty {
+        var changedKeyHashes = Set<UInt64>()
+        for i in rows.indices where !known[i] { changedKeyHashes.insert(hashes.keys[i]) }
+        if !changedKeyHashes.isEmpty {
+            let candidates = rows.indices.filter { !known[$0] || changedKeyHashes.contains(hashes.keys[$0]) }
+            let keys = candidates.map { rowKey(rows[$0]) }
+            var lastChanged: [RowKey: Int] = [:]
+            for (c, i) in candidates.enumerated() where !known[i] { lastChanged[keys[c]] = i }
             var lastKnown: [RowKey: Int] = [:]
-            var knownOfChangedKeys: [(Int, RowKey)] = []
-            for i in rows.indices where known[i] {
-                let key = rowKey(rows[i])
-                guard lastChanged[key] != nil else { continue }
-                lastKnown[key] = i
-                knownOfChangedKeys.append((i, key))
+            for (c, i) in candidates.enumerated() where known[i] && lastChanged[keys[c]] != nil {
+                lastKnown[keys[c]] = i
             }
             let settled = Set(lastChanged.compactMap { key, last in (lastKnown[key] ?? -1) > last ? key : nil })
-            for (i, key) in knownOfChangedKeys where !settled.contains(key) { skip[i] = false }
-            if !settled.isEmpty {
-                for i in rows.indices where !known[i] && settled.contains(rowKey(rows[i])) { skip[i] = true }
+            for (c, i) in candidates.enumerated() where lastChanged[keys[c]] != nil {
+                skip[i] = settled.contains(keys[c])
             }
         }
         var distinct = Set<RowHash>()
         var count = 0
         for i in rows.indices where skip[i] {
             count += 1
-            if known[i] { distinct.insert(hashes[i]) }
+            if known[i] { distinct.insert(hashes.rows[i]) }
         }
         return (skip, count, distinct.count)
     }
