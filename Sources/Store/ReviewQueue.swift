@@ -41,14 +41,6 @@ package struct ReviewQueue {
                 try writer.endRow()
             }
         }
-        // A record re-sent as held is dropped from staging first: left to the upsert, each would cost a row lock
-        // (a heap write and a WAL record) for nothing written, as for the event tables (StagedMerge).
-        try connection.execute(
-            unsafeSQL: """
-                DELETE FROM pg_temp.held_stage s USING lastmile.review_record r
-                WHERE r.source = s.source AND r.source_person_id = s.source_person_id AND r.record_id = s.record_id
-                  AND r.record = s.record::jsonb
-                """)
         try connection.execute(
             """
             INSERT INTO lastmile.review_record AS r (source, source_person_id, record_id, record, run_id)

@@ -1,8 +1,7 @@
 // Event rows keep a content hash (migration 15), against a real PostgreSQL: a batch re-sent unchanged is neither
 // staged nor written but counted unchanged; a changed row still merges; the last row of a key still wins when a
 // stored-unchanged copy follows a change; and an update by another writer (a merge moving the patient) clears
-// the hash, so the row is compared again instead of skipped on a hash that no longer describes it. Held review
-// records re-sent unchanged are not locked either.
+// the hash, so the row is compared again instead of skipped on a hash that no longer describes it.
 import Foundation
 import LastMileCore
 import Logging
@@ -157,28 +156,6 @@ struct CapturingLogHandler: LogHandler {
             #expect(try db.execute("SELECT count(*) FROM lastmile.attendance_day WHERE row_hash IS NULL").scalar == "0")
             _ = try load(db, month, runId: 4, log: log)
             #expect(log.numbers("merged", table: "attendance_day", field: "rows") == [10])
-        }
-    }
-
-    @Test func heldRecordsReSentUnchangedAreNeitherRewrittenNorLocked() throws {
-        try withMigratedDatabase { db in
-            let held = month.prefix(6).map {
-                (sourcePersonId: $0.record.person.sourcePersonId ?? "", record: $0.record)
-            }
-            let queue = ReviewQueue(connection: db)
-            try db.withTransaction { try queue.hold(Array(held), runId: 1) }
-            var again = Array(held)
-            again[2].record.event = .attendance(
-                AttendanceDay(schoolId: "RHS", date: CivilDate(iso: "2026-10-01")!, status: .absentExcused))
-            try db.withTransaction { try queue.hold(again, runId: 2) }
-            let written = try db.execute(
-                "SELECT record_id FROM lastmile.review_record WHERE run_id = 2 ORDER BY record_id"
-            ).rows.compactMap { $0[0] }
-            #expect(written == [held[2].record.recordId])
-            let locked = try db.execute(
-                "SELECT count(*) FROM lastmile.review_record WHERE run_id = 1 AND xmax <> '0'::xid"
-            ).scalar
-            #expect(locked == "0")
         }
     }
 }
