@@ -297,7 +297,6 @@ extension RunState {
             linkedPerSource[g.source, default: 0] += g.records.count
         }
         for (source, n) in linkedPerSource { plan.records[source, default: []].reserveCapacity(n) }
-        var decisions: [String: ConsentDecision] = [:]
         for i in matched.people.indices {
             guard let patientId = matched.patientOf[i] else { continue }
             let g = matched.people[i]
@@ -305,18 +304,20 @@ extension RunState {
             let released = matched.fromReview.contains(i)
             if released || matched.heldJoined[i] != nil { plan.released.append((g.source, g.key)) }
             plan.counts[g.source].releasedFromReview += matched.heldJoined[i] ?? 0
+            // One person's records share a source and a patient: a decision per category, not a key per record.
+            var decisions: [DataCategory: ConsentDecision] = [:]
             for record in g.records {
                 if released { plan.counts[record.source].releasedFromReview += 1 }
-                let cacheKey = patientId + "\u{1F}" + record.source + "\u{1F}" + record.event.category.rawValue
+                let category = record.event.category
                 let decision =
-                    decisions[cacheKey]
+                    decisions[category]
                     ?? gate.evaluate(
                         ConsentRequest(
-                            patientId: patientId, category: record.event.category, source: record.source,
+                            patientId: patientId, category: category, source: g.source,
                             purpose: config.purpose, recipient: nil, date: options.asOf,
                             patientBirthDate: patients.birthDate(of: patientId)),
                         directives: directives[patientId] ?? [])
-                decisions[cacheKey] = decision
+                decisions[category] = decision
                 if matched.viaCrosswalk.contains(i) { plan.counts[record.source].linkedByCrosswalk += 1 }
                 if decision.passes {
                     plan.counts[record.source].loaded += 1

@@ -144,6 +144,10 @@ package struct EventStore {
 
     /// One `StagedMerge` per kind, keyed by the source's record key and partitioned by source (so a first night
     /// or a new source's backfill is COPYed straight in); a rewrite records the run.
+    ///
+    /// A row stored exactly as the batch has it (its `RowHash` is among the stored rows' of its source) is
+    /// neither staged nor written, and counts as unchanged: a following night that re-sends its year to date
+    /// stages only what changed. The stored hashes are read once per table and load, as one value.
     private func merge<Event>(
         _ table: EventTable<Event>, _ rows: [(Int, Event)], of records: [LinkedRecord], runId: Int64
     ) throws -> UpsertCounts {
@@ -153,19 +157,103 @@ package struct EventStore {
             let years = Set(rows.map { SchoolYear(containing: date($0.1)).startYear })
             try SchoolYearPartitions(connection: connection).ensure(table.name, years: years)
         }
-        var merge = StagedMerge(
-            table: table.name, columns: table.columns.map(\.name), key: table.key, compared: table.compared,
-            runColumns: ["run_id"], onUpdate: ["run_id = $1"], partitionColumn: "source")
-        merge.partitioned = table.partitionDate != nil
-        let counts = try merge.run(
-            rows, runId: runId, connection: connection, logger: logger, alwaysMerge: alwaysMerge,
-            rowKey: { table.rowKey(records[$0.0], $0.1) }, partition: { records[$0.0].record.source },
-            write: { w, row in try table.write(&w, records[row.0], row.1) })
+        let started = ContinuousClock.now
+        let hashes = try table.rowHashes(rows, of: records)
+        let hashed = ContinuousClock.now
+        let stored = try storedHashes(table.name, sources: Self.distinctSources(rows, of: records))
+        let read = ContinuousClock.now
+        let known = Self.knownRows(
+            rows, hashes: hashes, stored: stored, rowKey: { table.rowKey(records[$0.0], $0.1) })
         var upserted = UpsertCounts()
+        upserted.unchanged = known.distinct
+        var written: [(index: Int, event: Event, hash: RowHash)] = []
+        written.reserveCapacity(rows.count - known.rows)
+        for i in rows.indices where !known.skip[i] { written.append((rows[i].0, rows[i].1, hashes.rows[i])) }
+        if known.rows > 0 {
+            logger?.debug(
+                "stored rows re-sent unchanged; not staged",
+                metadata: [
+                    "table": "\(table.name)", "rows.skipped": .number(known.rows),
+                    "seconds.hash": .seconds((hashed - started).seconds),
+                    "seconds.read": .seconds((read - hashed).seconds),
+                    "seconds.compare": .seconds((ContinuousClock.now - read).seconds),
+                ])
+        }
+        guard !written.isEmpty else { return upserted }
+        var merge = StagedMerge(
+            table: table.name, columns: table.columns.map(\.name) + [RowHash.column], key: table.key,
+            compared: table.compared, runColumns: ["run_id"], onUpdate: ["run_id = $1"], partitionColumn: "source")
+        merge.partitioned = table.partitionDate != nil
+        merge.hashColumn = RowHash.column
+        let counts = try merge.run(
+            written, runId: runId, connection: connection, logger: logger, alwaysMerge: alwaysMerge,
+            rowKey: { table.rowKey(records[$0.index], $0.event) }, partition: { records[$0.index].record.source },
+            write: { w, row in
+                try table.write(&w, records[row.index], row.event)
+                try row.hash.append(to: &w)
+            })
         upserted.inserted = counts.inserted
         upserted.updated = counts.updated
-        upserted.unchanged = counts.unchanged
+        upserted.unchanged += counts.unchanged
         return upserted
+    }
+
+    /// The rows of a batch not to be written, `skip` by row: those stored exactly so (their hash is in
+    /// `stored`), and every row of a key whose last row in the batch is stored so (the batch's last row of a key
+    /// wins). A stored row followed by a change of its key is written, in batch order. Also returns how many
+    /// `rows` are skipped and how many `distinct` stored rows (keys) they are, the batch's unchanged keys.
+    /// Only the rows whose key hash a changed row shares have their `RowKey` built.
+    static func knownRows<Row>(
+        _ rows: [Row], hashes: (rows: [RowHash], keys: [UInt64]), stored: Set<RowHash>, rowKey: (Row) -> RowKey
+    ) -> (skip: [Bool], rows: Int, distinct: Int) {
+        guard !stored.isEmpty else { return (Array(repeating: false, count: rows.count), 0, 0) }
+        let known = hashes.rows.map { stored.contains($0) }
+        var skip = known
+        var changedKeyHashes = Set<UInt64>()
+        for i in rows.indices where !known[i] { changedKeyHashes.insert(hashes.keys[i]) }
+        if !changedKeyHashes.isEmpty {
+            let candidates = rows.indices.filter { !known[$0] || changedKeyHashes.contains(hashes.keys[$0]) }
+            let keys = candidates.map { rowKey(rows[$0]) }
+            var lastChanged: [RowKey: Int] = [:]
+            for (c, i) in candidates.enumerated() where !known[i] { lastChanged[keys[c]] = i }
+            var lastKnown: [RowKey: Int] = [:]
+            for (c, i) in candidates.enumerated() where known[i] && lastChanged[keys[c]] != nil {
+                lastKnown[keys[c]] = i
+            }
+            let settled = Set(lastChanged.compactMap { key, last in (lastKnown[key] ?? -1) > last ? key : nil })
+            for (c, i) in candidates.enumerated() where lastChanged[keys[c]] != nil {
+                skip[i] = settled.contains(keys[c])
+            }
+        }
+        var distinct = Set<RowHash>()
+        var count = 0
+        for i in rows.indices where skip[i] {
+            count += 1
+            if known[i] { distinct.insert(hashes.rows[i]) }
+        }
+        return (skip, count, distinct.count)
+    }
+
+    /// The batch's distinct sources (its rows usually come grouped by source).
+    private static func distinctSources<Event>(_ rows: [(Int, Event)], of records: [LinkedRecord]) -> [String] {
+        var sources: [String] = []
+        for row in rows {
+            let source = records[row.0].record.source
+            if sources.last != source && !sources.contains(source) { sources.append(source) }
+        }
+        return sources
+    }
+
+    /// The row hashes stored in `table` for `sources`, read as one hexadecimal text (one value, not a row per
+    /// stored row).
+    private func storedHashes(_ table: String, sources: [String]) throws -> Set<RowHash> {
+        let text = try connection.execute(
+            """
+            SELECT encode(string_agg(\(RowHash.column), ''::bytea), 'hex') FROM lastmile.\(table)
+            WHERE source = ANY($1::text[]) AND length(\(RowHash.column)) = 16
+            """, [ConsentStore.textArray(sources)]
+        ).scalar
+        return text.map(RowHash.set(fromHex:)) ?? []
     }
 
     /// The event tables, each with its `source` and `patient_id` columns.

@@ -53,6 +53,46 @@ package struct EventTable<Event> {
         for column in columns { try column.write(&writer, linked, event) }
     }
 
+    /// Each row's `RowHash` (of its columns as `write` appends them, without the file column: a row re-sent
+    /// unchanged in a later file is the same row), and a 64-bit hash of its key columns (FNV-1a of their COPY
+    /// bytes), which `EventStore` compares before it builds any row's `RowKey`.
+    package func rowHashes(_ rows: [(Int, Event)], of records: [EventStore.LinkedRecord]) throws
+        -> (rows: [RowHash], keys: [UInt64])
+    {
+        let hashed = columns.filter { $0.name != Self.fileColumn }
+        let keyColumns = key.compactMap { name in columns.first { $0.name == name } }
+        var scratch = CopyWriter()
+        var hashes: [RowHash] = []
+        var keyHashes: [UInt64] = []
+        hashes.reserveCapacity(rows.count)
+        keyHashes.reserveCapacity(rows.count)
+        for i in rows.indices {
+            try Self.write(keyColumns, &scratch, records[rows[i].0], rows[i].1)
+            keyHashes.append(scratch.takeRow(Self.fnv1a))
+            try Self.write(hashed, &scratch, records[rows[i].0], rows[i].1)
+            hashes.append(scratch.takeRow { RowHash(of: $0) })
+        }
+        return (hashes, keyHashes)
+    }
+
+    /// Appends `columns` of one row, the record and event borrowed (not copied per column).
+    private static func write(
+        _ columns: [Column], _ writer: inout CopyWriter, _ linked: borrowing EventStore.LinkedRecord,
+        _ event: borrowing Event
+    ) throws {
+        for column in columns { try column.write(&writer, linked, event) }
+    }
+
+    /// FNV-1a (64 bits) of the bytes.
+    private static func fnv1a(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+
     /// The column naming the input file whose load last changed a row.
     package static var fileColumn: String { "file_sha256" }
 

@@ -96,6 +96,10 @@ package struct StagedMerge {
     /// are told from rewritten ones by counting the staged keys already stored, not by `xmax`. Not with
     /// `countUpdatedBy`.
     package var partitioned = false
+    /// A non-key, non-compared column holding the row's content hash (`RowHash`, event tables): a stored row
+    /// found unchanged takes the staged row's hash when its own differs (none yet, or cleared by another
+    /// writer), so a later batch can skip it; the row counts as unchanged.
+    package var hashColumn: String? = nil
 
     /// How a batch was written.
     package enum Path: String { case copy, merge }
@@ -322,6 +326,14 @@ package struct StagedMerge {
                 "(\(compared.map { "t.\($0)" }.joined(separator: ", "))) IS NOT DISTINCT FROM "
                     + "(\(compared.map { "s.\($0)" }.joined(separator: ", ")))"
             ]
+        if let hashColumn {
+            let stale = "t.\(hashColumn) IS DISTINCT FROM s.\(hashColumn)"
+            try connection.execute(
+                unsafeSQL: """
+                    UPDATE lastmile.\(table) t SET \(hashColumn) = s.\(hashColumn) FROM \(stage) s
+                    WHERE \((matches + same + [stale]).joined(separator: " AND "))
+                    """)
+        }
         let result = try connection.execute(
             """
             WITH dropped AS (

@@ -5,8 +5,11 @@ import LastMileCore
 ///
 /// Fields are escaped as the text format requires (backslash, tab, newline, carriage return; `\N` for NULL)
 /// into one contiguous buffer that is handed to libpq in large chunks.
+///
+/// A scratch writer (`init()`) has no connection: it buffers one row at a time, so that a row can be hashed as
+/// exactly the bytes COPY would send (`takeRow`).
 public struct CopyWriter: ~Copyable {
-    private let connection: Connection
+    private let connection: Connection?
     private let buffer: UnsafeMutableRawPointer
     private let capacity: Int
     private var used = 0
@@ -23,7 +26,24 @@ public struct CopyWriter: ~Copyable {
         self.buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
     }
 
+    /// A writer that sends nothing: rows are taken back with `takeRow`.
+    public init() {
+        self.connection = nil
+        self.capacity = Self.flushThreshold * 2
+        self.buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+    }
+
     deinit { buffer.deallocate() }
+
+    /// Hands the bytes buffered since the last call (one row's fields, without the row's end) to `body`, then
+    /// empties the buffer. For a scratch writer (`init()`), which never sends them.
+    public mutating func takeRow<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        defer {
+            used = 0
+            fieldsInRow = 0
+        }
+        return try body(UnsafeRawBufferPointer(start: buffer, count: used))
+    }
 
     /// Appends one field; nil is SQL NULL.
     public mutating func append(_ value: String?) throws(WarehouseError) {
@@ -125,6 +145,11 @@ public struct CopyWriter: ~Copyable {
     /// Sends what is buffered. Calls `PQputCopyData`.
     mutating func flush() throws(WarehouseError) {
         guard used > 0 else { return }
+        guard let connection else {
+            // A scratch writer holds one row; a row past its 2 MiB is not hashed but refused.
+            throw WarehouseError(
+                kind: .server, context: "hash a row", clientMessage: "the row is longer than \(capacity) bytes")
+        }
         if connection.handle.putCopyData(buffer, count: used) != 1 {
             throw connection.lostConnection("COPY")
         }
