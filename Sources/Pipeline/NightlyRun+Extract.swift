@@ -106,6 +106,8 @@ extension RunState {
             night.files[source.name] = files
         }
         try rejects.flush()
+        // What was read ahead and not taken (a failed source's other files) is not kept through the night.
+        preRead?.cancelAndWait()
         return night
     }
 
@@ -135,7 +137,9 @@ extension RunState {
                 if loaded.reprocess || reprocessRequests.contains(ready.sha256) {
                     ready.reprocess = true
                     read.counts.filesReprocessed += 1
-                    guard let sink = try self.read(file, with: extractor, before: ready.state, counts: &read.counts)
+                    guard
+                        let sink = try self.read(
+                            file, with: extractor, before: ready.state, sha256: ready.sha256, counts: &read.counts)
                     else { continue }
                     read.files.append((ready, sink))
                     continue
@@ -149,7 +153,10 @@ extension RunState {
                     ])
                 continue
             }
-            guard let sink = try self.read(file, with: extractor, before: ready.state, counts: &read.counts) else {
+            guard
+                let sink = try self.read(
+                    file, with: extractor, before: ready.state, sha256: ready.sha256, counts: &read.counts)
+            else {
                 continue
             }
             read.files.append((ready, sink))
@@ -210,15 +217,20 @@ extension RunState {
             return nil
         }
         let state = InputFiles.state(file.path)
-        let (sha, bytes) = try InputFiles.sha256(file.path)
+        let (sha, bytes) =
+            try preRead?.checksum(source: file.source, path: file.path, state: state) ?? InputFiles.sha256(file.path)
         return ReadyFile(file: file, state: state, sha256: sha, bytes: bytes)
     }
 
     /// Extracts the file, or returns nil when it changed while read (an upload still under way: whatever
     /// input_settle_seconds says, its complete version is loaded by the next run).
     private func read(
-        _ file: InputFile, with extractor: any Extractor, before: InputFiles.State, counts: inout SourceRunCounts
+        _ file: InputFile, with extractor: any Extractor, before: InputFiles.State, sha256: String,
+        counts: inout SourceRunCounts
     ) throws -> RunSink? {
+        if let ahead = preRead?.take(source: file.source, path: file.path, state: before, sha256: sha256) {
+            return try ahead.get()
+        }
         var sink = RunSink()
         try extractor.extract(InputLocation(path: file.path, name: file.name), into: &sink)
         guard InputFiles.state(file.path) == before else {
