@@ -252,15 +252,20 @@ extension RunState {
     {
         if !sink.rejections.isEmpty { try sink.writeRejects(to: try rejects.writer()) }
         counts.files += 1
-        let rowsRead = sink.records.count + sink.rejections.count
+        let rowsRead = sink.recordCount + sink.rejections.count
         counts.rowsRead += rowsRead
         for r in sink.rejections {
             counts.rejected[r.code, default: 0] += 1
             night.rejected.append(RejectedRow(source: file.source, rejection: r))
         }
         var tally = DecisionTally()
-        night.admitted.append(
-            gate.admitAll(sink.records, purpose: config.purpose, on: options.asOf, tally: &tally))
+        if let ahead = sink.gate1 {
+            night.admitted.append(ahead.admitted)
+            tally = ahead.tally
+        } else {
+            night.admitted.append(
+                gate.admitAll(sink.records, purpose: config.purpose, on: options.asOf, tally: &tally))
+        }
         for (reason, n) in tally.counts where !reason.passes { counts.consentDropped[reason.rawValue, default: 0] += n }
         night.gate1.merge(tally)
         return rowsRead
@@ -270,12 +275,20 @@ extension RunState {
 /// One input's records and rejected rows; the raw rows reach the rejects file only once the input is known
 /// to have been read whole (not changed while read), and go nowhere else (the 0600 rejects file only).
 struct RunSink: RecordSink {
+    /// The records accepted; released after gate 1 when the file was read ahead and no full snapshot needs them.
     var records: [SourceRecord] = []
+    /// How many records were accepted (whether or not `records` still holds them).
+    private(set) var recordCount = 0
     var rejections: [RowRejection] = []
     var warnings: [InputWarning] = []
+    /// Gate 1's result, when it was applied as the file was read ahead (`PreReadInputs`).
+    var gate1: (admitted: [SourceRecord], tally: DecisionTally)?
     private var raw: [RawRow?] = []
 
-    mutating func accept(_ record: SourceRecord) { records.append(record) }
+    mutating func accept(_ record: SourceRecord) {
+        records.append(record)
+        recordCount += 1
+    }
 
     mutating func warn(_ warning: InputWarning) { warnings.append(warning) }
 

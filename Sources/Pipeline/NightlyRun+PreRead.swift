@@ -1,3 +1,4 @@
+import Consent
 import Extractors
 import Foundation
 import LastMileCore
@@ -28,13 +29,24 @@ final class PreReadInputs: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private var done = false
 
+    /// Gate 1 as the extract stage applies it: the admitted records are what the night keeps of a file.
+    struct Gate1: Sendable {
+        var gate: ConsentGate
+        var purpose: PurposeOfUse
+        var asOf: CivilDate
+    }
+
     /// Starts reading, on a thread of its own, every file of `sources` that is not refused, has settled (by
     /// `settleSeconds` before `now`) and whose checksum is not in `alreadyLoaded` (source → checksums the ledger
-    /// holds and will skip).
-    init(sources: [SourceConfig], alreadyLoaded: [String: Set<String>], settleSeconds: Int, now: Date) {
+    /// holds and will skip), and applying `gate1` to its records.
+    init(
+        sources: [SourceConfig], alreadyLoaded: [String: Set<String>], settleSeconds: Int, now: Date, gate1: Gate1
+    ) {
         let thread = Thread { [self] in
             for source in sources {
-                read(source, skipping: alreadyLoaded[source.name] ?? [], settleSeconds: settleSeconds, now: now)
+                read(
+                    source, skipping: alreadyLoaded[source.name] ?? [], settleSeconds: settleSeconds, now: now,
+                    gate1: gate1)
             }
             lock.withLock { done = true }
             finished.signal()
@@ -79,7 +91,9 @@ final class PreReadInputs: @unchecked Sendable {
 
     private static func key(_ source: String, _ path: String) -> String { source + "\u{1F}" + path }
 
-    private func read(_ source: SourceConfig, skipping loaded: Set<String>, settleSeconds: Int, now: Date) {
+    private func read(
+        _ source: SourceConfig, skipping loaded: Set<String>, settleSeconds: Int, now: Date, gate1: Gate1
+    ) {
         guard let extractor = try? ExtractorRegistry.makeExtractor(for: source) else { return }
         for path in InputFiles.matching(source.input ?? "") {
             if lock.withLock({ cancelled }) { return }
@@ -98,6 +112,11 @@ final class PreReadInputs: @unchecked Sendable {
                 try extractor.extract(InputLocation(path: path, name: name), into: &sink)
                 // Changed while read: the extract stage reads it itself (and finds it changed, or settled).
                 guard InputFiles.state(path) == state else { continue }
+                var tally = DecisionTally()
+                let admitted = gate1.gate.admitAll(sink.records, purpose: gate1.purpose, on: gate1.asOf, tally: &tally)
+                sink.gate1 = (admitted, tally)
+                // Only a full snapshot's records are read again (to retire what it no longer lists).
+                if source.feed.snapshot != .full { sink.records = [] }
                 result = .success(sink)
             } catch let error as InputError {
                 result = .failure(error)

@@ -125,7 +125,7 @@ public struct NightlyRun {
         var preRead: PreReadInputs?
         defer { preRead?.cancelAndWait() }
         do {
-            preRead = readAhead(connection)
+            preRead = readAhead(connection, gate: gate)
             let reference = ReferenceRefresh(config: config, options: options, logger: log, connection: connection)
             var touched: Set<String> = []
             // The reference data commits on its own, so that runs of other sources wait for it only briefly; a
@@ -222,7 +222,7 @@ extension NightlyRun {
     /// Starts reading the running sources' files that the input-file ledger does not already hold (or holds
     /// to be loaded again), on a thread of its own; the extract stage takes what it read (`PreReadInputs`).
     /// Nil when the ledger cannot be read: the extract stage then reads every file itself (and meets the error).
-    func readAhead(_ connection: Connection) -> PreReadInputs? {
+    func readAhead(_ connection: Connection, gate: ConsentGate) -> PreReadInputs? {
         let sources = config.sources.filter { options.onlySources?.contains($0.name) ?? true }
         let again = Set(((try? Self.checksums(of: options.reprocess)) ?? [:]).keys)
         guard let ledger = try? IngestedFiles(connection: connection).list() else { return nil }
@@ -231,7 +231,8 @@ extension NightlyRun {
             if !again.contains(entry.sha256) { loaded[entry.source, default: []].insert(entry.sha256) }
         }
         return PreReadInputs(
-            sources: sources, alreadyLoaded: loaded, settleSeconds: config.inputSettleSeconds, now: options.clock.now)
+            sources: sources, alreadyLoaded: loaded, settleSeconds: config.inputSettleSeconds, now: options.clock.now,
+            gate1: PreReadInputs.Gate1(gate: gate, purpose: config.purpose, asOf: options.asOf))
     }
 
     /// The ledger message of a partial night (failed sources, refused inputs), nil for a complete one.

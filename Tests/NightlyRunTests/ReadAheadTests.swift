@@ -43,18 +43,23 @@ import Warehouse
         let source = try #require(config.sources.first { $0.name == "county-jail" })
         let path = try #require(InputFiles.matching(source.input ?? "").first)
         let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let gate1 = PreReadInputs.Gate1(
+            gate: try config.consentGate(on: sampleAsOf, sources: nil), purpose: config.purpose, asOf: sampleAsOf)
 
-        let ahead = PreReadInputs(sources: [source], alreadyLoaded: [:], settleSeconds: 0, now: now)
+        let ahead = PreReadInputs(sources: [source], alreadyLoaded: [:], settleSeconds: 0, now: now, gate1: gate1)
         ahead.wait()
         let state = InputFiles.state(path)
         let sha256 = try InputFiles.sha256(path).hex
         #expect(ahead.checksum(source: source.name, path: path, state: state)?.hex == sha256)
         let sink = try #require(ahead.take(source: source.name, path: path, state: state, sha256: sha256)).get()
-        #expect(!sink.records.isEmpty)
+        // Gate 1 applied as read; a delta source's records then live on only as the admitted ones.
+        let admitted = try #require(sink.gate1).admitted
+        #expect(sink.recordCount > 0 && !admitted.isEmpty && admitted.count <= sink.recordCount)
+        #expect(source.feed.snapshot == .full || sink.records.isEmpty)
         #expect(ahead.take(source: source.name, path: path, state: state, sha256: sha256) == nil, "taken once")
 
         // Read ahead, then replaced (one row fewer): the new state does not take the old rows.
-        let again = PreReadInputs(sources: [source], alreadyLoaded: [:], settleSeconds: 0, now: now)
+        let again = PreReadInputs(sources: [source], alreadyLoaded: [:], settleSeconds: 0, now: now, gate1: gate1)
         again.wait()
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(
             separator: "\n", omittingEmptySubsequences: false)
@@ -68,7 +73,7 @@ import Warehouse
 
         // A file the ledger already holds is not read ahead.
         let loaded = PreReadInputs(
-            sources: [source], alreadyLoaded: [source.name: [replacedSha]], settleSeconds: 0, now: now)
+            sources: [source], alreadyLoaded: [source.name: [replacedSha]], settleSeconds: 0, now: now, gate1: gate1)
         loaded.wait()
         #expect(loaded.take(source: source.name, path: path, state: replaced, sha256: replacedSha) == nil)
     }
