@@ -3,6 +3,10 @@ import Extractors
 import Foundation
 import LastMileCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The sources' new input files, read on a second thread from the start of a run, while the reference data is
 /// refreshed (mostly the server's work: the MPI's COPY and its indexes) and the MPI index is built, so that on a
 /// two-core machine the extract stage finds them already parsed instead of starting then.
@@ -43,6 +47,7 @@ final class PreReadInputs: @unchecked Sendable {
         sources: [SourceConfig], alreadyLoaded: [String: Set<String>], settleSeconds: Int, now: Date, gate1: Gate1
     ) {
         let thread = Thread { [self] in
+            Self.yieldToTheNight()
             for source in sources {
                 read(
                     source, skipping: alreadyLoaded[source.name] ?? [], settleSeconds: settleSeconds, now: now,
@@ -90,6 +95,15 @@ final class PreReadInputs: @unchecked Sendable {
     }
 
     private static func key(_ source: String, _ path: String) -> String { source + "\u{1F}" + path }
+
+    /// Lowers this thread's priority (nice 10; on Linux a thread's own): it is to use the core the night leaves
+    /// idle, not to slow the reference refresh and the index build, which the night waits for first. When the
+    /// extract stage waits for it, it has the process's share of the machine to itself.
+    private static func yieldToTheNight() {
+        #if canImport(Glibc)
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+        #endif
+    }
 
     private func read(
         _ source: SourceConfig, skipping loaded: Set<String>, settleSeconds: Int, now: Date, gate1: Gate1
