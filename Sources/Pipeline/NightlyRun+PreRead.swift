@@ -23,8 +23,9 @@ final class PreReadInputs: @unchecked Sendable {
         var state: InputFiles.State
         var sha256: String
         var bytes: Int
-        /// The rows read, or the input error the file gave (any other error is left to the extract stage).
-        var result: Result<RunSink, InputError>
+        /// The rows read, or the input error the file gave (any other error is left to the extract stage); nil for
+        /// a file the ledger already holds, of which only the checksum is kept (the extract stage skips it).
+        var result: Result<RunSink, InputError>?
     }
 
     private let lock = NSLock()
@@ -88,9 +89,9 @@ final class PreReadInputs: @unchecked Sendable {
         wait()
         return lock.withLock {
             guard let entry = entries.removeValue(forKey: Self.key(source, path)),
-                entry.state == state, entry.sha256 == sha256
+                entry.state == state, entry.sha256 == sha256, let result = entry.result
             else { return nil }
-            return entry.result
+            return result
         }
     }
 
@@ -119,7 +120,11 @@ final class PreReadInputs: @unchecked Sendable {
                 continue
             }
             let state = InputFiles.state(path)
-            guard let (sha256, bytes) = try? InputFiles.sha256(path), !loaded.contains(sha256) else { continue }
+            guard let (sha256, bytes) = try? InputFiles.sha256(path) else { continue }
+            guard !loaded.contains(sha256) else {
+                store(Entry(state: state, sha256: sha256, bytes: bytes, result: nil), source: source.name, path: path)
+                continue
+            }
             var sink = RunSink()
             let result: Result<RunSink, InputError>
             do {
@@ -137,10 +142,11 @@ final class PreReadInputs: @unchecked Sendable {
             } catch {
                 continue
             }
-            lock.withLock {
-                entries[Self.key(source.name, path)] = Entry(
-                    state: state, sha256: sha256, bytes: bytes, result: result)
-            }
+            store(Entry(state: state, sha256: sha256, bytes: bytes, result: result), source: source.name, path: path)
         }
+    }
+
+    private func store(_ entry: Entry, source: String, path: String) {
+        lock.withLock { entries[Self.key(source, path)] = entry }
     }
 }

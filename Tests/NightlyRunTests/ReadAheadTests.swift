@@ -71,10 +71,11 @@ import Warehouse
         #expect(again.checksum(source: source.name, path: path, state: replaced) == nil)
         #expect(again.take(source: source.name, path: path, state: replaced, sha256: replacedSha) == nil)
 
-        // A file the ledger already holds is not read ahead.
+        // A file the ledger already holds is not read ahead; its checksum is kept for the extract stage.
         let loaded = PreReadInputs(
             sources: [source], alreadyLoaded: [source.name: [replacedSha]], settleSeconds: 0, now: now, gate1: gate1)
         loaded.wait()
+        #expect(loaded.checksum(source: source.name, path: path, state: replaced)?.hex == replacedSha)
         #expect(loaded.take(source: source.name, path: path, state: replaced, sha256: replacedSha) == nil)
     }
 }
