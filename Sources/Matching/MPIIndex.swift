@@ -127,6 +127,18 @@ public struct MPIIndexBuilder {
         records.reserveCapacity(expectedCount)
     }
 
+    /// The first 8 UTF-8 bytes of `id`, big-endian, zero-padded: ordered as the ids' byte order, except that ids
+    /// with the same first 8 bytes (or one a zero-padded prefix of the other) tie.
+    static func head(_ id: String) -> UInt64 {
+        var head: UInt64 = 0
+        var n = 0
+        for byte in id.utf8.prefix(8) {
+            head = head << 8 | UInt64(byte)
+            n += 1
+        }
+        return n == 0 ? 0 : head << (8 * (8 - n))
+    }
+
     /// Adds a batch of active patients (rows without demographics are skipped).
     public mutating func append(_ batch: [MPIIndexRow]) {
         let rows = batch.compactMap { row in row.person.map { (row, $0) } }
@@ -145,7 +157,11 @@ public struct MPIIndexBuilder {
     public func finish(changedUpTo: String?) -> MPIIndex {
         var order = Array(ids.indices)
         if !zip(ids, ids.dropFirst()).allSatisfy({ MPIIndex.precedes($0, $1) }) {
-            order.sort { MPIIndex.precedes(ids[$0], ids[$1]) }
+            // Most ids differ in their first 8 bytes: compared as integers, the full ids only on a tie.
+            let heads = ids.map(Self.head)
+            order.sort { a, b in
+                heads[a] != heads[b] ? heads[a] < heads[b] : MPIIndex.precedes(ids[a], ids[b])
+            }
         }
         return MPIIndex(
             ids: order.map { ids[$0] }, rowHashes: order.map { rowHashes[$0] },

@@ -106,6 +106,8 @@ extension RunState {
             night.files[source.name] = files
         }
         try rejects.flush()
+        // What was read ahead and not taken (a failed source's other files) is not kept through the night.
+        preRead?.cancelAndWait()
         return night
     }
 
@@ -135,7 +137,9 @@ extension RunState {
                 if loaded.reprocess || reprocessRequests.contains(ready.sha256) {
                     ready.reprocess = true
                     read.counts.filesReprocessed += 1
-                    guard let sink = try self.read(file, with: extractor, before: ready.state, counts: &read.counts)
+                    guard
+                        let sink = try self.read(
+                            file, with: extractor, before: ready.state, sha256: ready.sha256, counts: &read.counts)
                     else { continue }
                     read.files.append((ready, sink))
                     continue
@@ -149,7 +153,10 @@ extension RunState {
                     ])
                 continue
             }
-            guard let sink = try self.read(file, with: extractor, before: ready.state, counts: &read.counts) else {
+            guard
+                let sink = try self.read(
+                    file, with: extractor, before: ready.state, sha256: ready.sha256, counts: &read.counts)
+            else {
                 continue
             }
             read.files.append((ready, sink))
@@ -210,15 +217,20 @@ extension RunState {
             return nil
         }
         let state = InputFiles.state(file.path)
-        let (sha, bytes) = try InputFiles.sha256(file.path)
+        let (sha, bytes) =
+            try preRead?.checksum(source: file.source, path: file.path, state: state) ?? InputFiles.sha256(file.path)
         return ReadyFile(file: file, state: state, sha256: sha, bytes: bytes)
     }
 
     /// Extracts the file, or returns nil when it changed while read (an upload still under way: whatever
     /// input_settle_seconds says, its complete version is loaded by the next run).
     private func read(
-        _ file: InputFile, with extractor: any Extractor, before: InputFiles.State, counts: inout SourceRunCounts
+        _ file: InputFile, with extractor: any Extractor, before: InputFiles.State, sha256: String,
+        counts: inout SourceRunCounts
     ) throws -> RunSink? {
+        if let ahead = preRead?.take(source: file.source, path: file.path, state: before, sha256: sha256) {
+            return try ahead.get()
+        }
         var sink = RunSink()
         try extractor.extract(InputLocation(path: file.path, name: file.name), into: &sink)
         guard InputFiles.state(file.path) == before else {
@@ -240,15 +252,20 @@ extension RunState {
     {
         if !sink.rejections.isEmpty { try sink.writeRejects(to: try rejects.writer()) }
         counts.files += 1
-        let rowsRead = sink.records.count + sink.rejections.count
+        let rowsRead = sink.recordCount + sink.rejections.count
         counts.rowsRead += rowsRead
         for r in sink.rejections {
             counts.rejected[r.code, default: 0] += 1
             night.rejected.append(RejectedRow(source: file.source, rejection: r))
         }
         var tally = DecisionTally()
-        night.admitted.append(
-            gate.admitAll(sink.records, purpose: config.purpose, on: options.asOf, tally: &tally))
+        if let ahead = sink.gate1 {
+            night.admitted.append(ahead.admitted)
+            tally = ahead.tally
+        } else {
+            night.admitted.append(
+                gate.admitAll(sink.records, purpose: config.purpose, on: options.asOf, tally: &tally))
+        }
         for (reason, n) in tally.counts where !reason.passes { counts.consentDropped[reason.rawValue, default: 0] += n }
         night.gate1.merge(tally)
         return rowsRead
@@ -258,12 +275,20 @@ extension RunState {
 /// One input's records and rejected rows; the raw rows reach the rejects file only once the input is known
 /// to have been read whole (not changed while read), and go nowhere else (the 0600 rejects file only).
 struct RunSink: RecordSink {
+    /// The records accepted; released after gate 1 when the file was read ahead and no full snapshot needs them.
     var records: [SourceRecord] = []
+    /// How many records were accepted (whether or not `records` still holds them).
+    private(set) var recordCount = 0
     var rejections: [RowRejection] = []
     var warnings: [InputWarning] = []
+    /// Gate 1's result, when it was applied as the file was read ahead (`PreReadInputs`).
+    var gate1: (admitted: [SourceRecord], tally: DecisionTally)?
     private var raw: [RawRow?] = []
 
-    mutating func accept(_ record: SourceRecord) { records.append(record) }
+    mutating func accept(_ record: SourceRecord) {
+        records.append(record)
+        recordCount += 1
+    }
 
     mutating func warn(_ warning: InputWarning) { warnings.append(warning) }
 

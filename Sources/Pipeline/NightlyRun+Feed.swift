@@ -50,7 +50,7 @@ extension RunState {
         var previous = try ingested.newest(source: source.name).map { (name: $0.fileName, rows: $0.rowsRead) }
         let share = source.feed.minRowShare
         for (ready, sink) in read.files where !ready.reprocess {
-            let rows = sink.records.count + sink.rejections.count
+            let rows = sink.recordCount + sink.rejections.count
             if let previous, previous.rows > 0, Double(rows) < share * Double(previous.rows) {
                 counts.warnings.append(
                     "\(ready.file.name): \(rows) rows, fewer than \(Int((share * 100).rounded())) % of the previous "

@@ -57,6 +57,8 @@ struct MatchedNight {
                     runnerUp: d.runnerUp.map { patients.ids[$0] }, probability: d.probability,
                     reason: d.reason.rawValue, fingerprint: DemographicsFingerprint.of(g.person)
                 ))
+            // Moved, not copied: the person's group no longer needs them (gate 2 plans linked people only).
+            people[index].records = []
             heldRecords += g.records.map { (sourcePersonId: g.key, record: $0) }
             counts[g.source].review += g.records.count
         case .noMatch:
@@ -168,7 +170,9 @@ extension RunState {
         _ matched: inout MatchedNight, sources: [SourceConfig], patients: MPIIndex,
         neverLinks: [String: Set<String>]
     ) throws {
-        let resent = Set(matched.people.flatMap { $0.records.map { $0.source + "\u{1F}" + $0.recordId } })
+        // Tonight's records: the people's, and those of the people held for review (moved out of their groups).
+        var resent = Set(matched.people.flatMap { $0.records.map { $0.source + "\u{1F}" + $0.recordId } })
+        for h in matched.heldRecords { resent.insert(h.record.source + "\u{1F}" + h.record.recordId) }
         try joinHeldRecordsOfPeopleLinkedTonight(&matched, resent: resent)
         let released = try ReviewQueue(connection: connection).releasable(sources: Set(sources.map(\.name)))
         guard !released.isEmpty else { return }
@@ -238,6 +242,7 @@ extension RunState {
                 matched.patientOf[i] = known.patientId
                 matched.viaCrosswalk.insert(i)
             } else if g.person.isIdOnly && inReview.contains(key) {
+                matched.people[i].records = []
                 matched.heldRecords += g.records.map { (sourcePersonId: g.key, record: $0) }
                 matched.counts[g.source].review += g.records.count
             } else if g.person.isIdOnly {

@@ -30,6 +30,8 @@ struct RunState {
     var reprocessRequests: Set<String> { Set(reprocessRequestNames.keys) }
     /// The patients whose rows tonight's merges and unmerges moved (their flags are derived again).
     var touchedByReference: Set<String> = []
+    /// The sources' new files, being read on a second thread since the run began (nil: read in the extract).
+    var preRead: PreReadInputs?
 
     func execute(summary: inout RunSummary, inputs: inout [RunInput]) throws {
         var stage = StageClock(show: options.showProgress, logger: logger)

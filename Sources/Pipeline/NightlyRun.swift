@@ -121,7 +121,11 @@ public struct NightlyRun {
             throw error
         }
         var inputs: [RunInput] = []
+        // The sources' files are parsed on the second core while the server loads the reference data.
+        var preRead: PreReadInputs?
+        defer { preRead?.cancelAndWait() }
         do {
+            preRead = readAhead(connection, gate: gate)
             let reference = ReferenceRefresh(config: config, options: options, logger: log, connection: connection)
             var touched: Set<String> = []
             // The reference data commits on its own, so that runs of other sources wait for it only briefly; a
@@ -141,6 +145,7 @@ public struct NightlyRun {
                 var state = RunState(
                     config: config, options: options, logger: log, connection: connection,
                     runId: effectiveRunId, rejects: rejects, gate: gate, touchedByReference: touched)
+                state.preRead = preRead
                 state.reprocessRequestNames = try Self.checksums(of: options.reprocess)
                 try state.execute(summary: &summary, inputs: &inputs)
                 summary.seconds = (ContinuousClock.now - started).seconds
@@ -212,6 +217,22 @@ extension NightlyRun {
             held.append(key)
         }
         return held
+    }
+
+    /// Starts reading the running sources' files that the input-file ledger does not already hold (or holds
+    /// to be loaded again), on a thread of its own; the extract stage takes what it read (`PreReadInputs`).
+    /// Nil when the ledger cannot be read: the extract stage then reads every file itself (and meets the error).
+    func readAhead(_ connection: Connection, gate: ConsentGate) -> PreReadInputs? {
+        let sources = config.sources.filter { options.onlySources?.contains($0.name) ?? true }
+        let again = Set(((try? Self.checksums(of: options.reprocess)) ?? [:]).keys)
+        guard let ledger = try? IngestedFiles(connection: connection).list() else { return nil }
+        var loaded: [String: Set<String>] = [:]
+        for entry in ledger where !entry.reprocess {
+            if !again.contains(entry.sha256) { loaded[entry.source, default: []].insert(entry.sha256) }
+        }
+        return PreReadInputs(
+            sources: sources, alreadyLoaded: loaded, settleSeconds: config.inputSettleSeconds, now: options.clock.now,
+            gate1: PreReadInputs.Gate1(gate: gate, purpose: config.purpose, asOf: options.asOf))
     }
 
     /// The ledger message of a partial night (failed sources, refused inputs), nil for a complete one.

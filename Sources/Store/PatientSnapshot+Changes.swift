@@ -1,3 +1,4 @@
+import Foundation
 import LastMileCore
 import Warehouse
 
@@ -41,8 +42,13 @@ extension PatientSnapshot {
             active: row?.int("active") ?? 0, digest: row?["digest"] ?? "0", changedUpTo: row?["changed_up_to"])
     }
 
-    /// Hands the active patients to `body` in batches of `batchSize`, in patient id byte order, through a
-    /// cursor: memory holds one batch. Call inside a transaction.
+    /// Hands the active patients to `body` in batches of `batchSize`, in the order of the table's scan (not
+    /// sorted: the caller orders them), through a cursor: memory holds two batches. Call inside a transaction.
+    ///
+    /// Each batch is fetched and decoded on another thread while `body` takes the one before, so the server's
+    /// scan and hashing and the client's decoding overlap the caller's work; without an `ORDER BY` the cursor
+    /// sends its first rows at once instead of after sorting the whole MPI (serially: a cursor has no parallel
+    /// workers). The connection is used by one thread at a time.
     package static func forEachActiveBatch(
         _ connection: Connection, batchSize: Int = 50_000, _ body: ([PatientIndexRow]) throws -> Void
     ) throws {
@@ -50,14 +56,46 @@ extension PatientSnapshot {
             unsafeSQL: """
                 DECLARE lastmile_mpi_index NO SCROLL CURSOR FOR
                 SELECT \(columns), \(rowHashSQL) AS row_hash
-                FROM lastmile.patient p WHERE p.active ORDER BY p.patient_id COLLATE "C"
+                FROM lastmile.patient p WHERE p.active
                 """)
+        let fetch = "FETCH FORWARD \(batchSize) FROM lastmile_mpi_index"
+        var next = PendingFetch(connection, fetch)
         while true {
-            let rows = try connection.execute(unsafeSQL: "FETCH FORWARD \(batchSize) FROM lastmile_mpi_index").rows
+            let rows = try next.rows()
             if rows.isEmpty { break }
-            try body(rows.compactMap(indexRow))
+            next = PendingFetch(connection, fetch)
+            do {
+                try body(rows)
+            } catch {
+                _ = try? next.rows()
+                throw error
+            }
         }
         try connection.execute(unsafeSQL: "CLOSE lastmile_mpi_index")
+    }
+
+    /// One batch being fetched and decoded on a thread of its own (not the global queue, whose few threads the
+    /// caller's parallel work may hold); nothing else uses the connection until `rows()` has returned.
+    private final class PendingFetch: @unchecked Sendable {
+        private let connection: Connection
+        private let sql: String
+        private let done = DispatchSemaphore(value: 0)
+        private var result: Result<[PatientIndexRow], any Error> = .success([])
+
+        init(_ connection: Connection, _ sql: String) {
+            self.connection = connection
+            self.sql = sql
+            Thread.detachNewThread { [self] in
+                result = Result { try self.connection.execute(unsafeSQL: self.sql).rows.compactMap(indexRow) }
+                done.signal()
+            }
+        }
+
+        /// Waits for the batch (once).
+        func rows() throws -> [PatientIndexRow] {
+            done.wait()
+            return try result.get()
+        }
     }
 
     /// The patient rows changed after `since`, active or not. A transaction that began before `since` but
