@@ -160,7 +160,26 @@ public enum ModelTrainer {
             ])
         return FellegiSunterModel(
             probabilityTwoRandomRecordsMatch: lambda, comparisons: comparisons, thresholds: options.thresholds,
-            capsHouseholdEvidence: hhPairs >= max(30, nMPI / 100), training: summary)
+            capsHouseholdEvidence: hhPairs >= max(30, nMPI / 100),
+            sameHome: sameHome(inputs, m: m), training: summary)
+    }
+
+    /// Street and postal code both exact. u is counted exactly over all (incoming, MPI) pairs (a join on the two
+    /// values); m is the product of the two fields' exact m, a lower bound when a match's street and postal code
+    /// agree together. Nil when no pair shares a home.
+    static func sameHome(_ inputs: MatchInputs, m: [[Double]]) -> LevelModel? {
+        func key(_ r: PersonCode) -> UInt64? {
+            guard r.street >= 0, r.postal >= 0 else { return nil }
+            return UInt64(UInt32(r.street)) << 32 | UInt64(UInt32(r.postal))
+        }
+        var homes: [UInt64: Int] = [:]
+        for r in inputs.mpi.records { if let k = key(r) { homes[k, default: 0] += 1 } }
+        var shared = 0
+        for r in inputs.incoming.records { if let k = key(r) { shared += homes[k] ?? 0 } }
+        let pairs = Double(inputs.incoming.count) * Double(inputs.mpi.count)
+        guard shared > 0, pairs > 0 else { return nil }
+        let mHome = m[MatchField.street.ordinal][0] * m[MatchField.postalCode.ordinal][0]
+        return LevelModel(label: "street and postal code exact", m: mHome, u: Double(shared) / pairs)
     }
 
     /// The least m of a field's disagreement level: every field is mistyped now and then by someone, even where
