@@ -77,6 +77,9 @@ public struct FellegiSunterModel: Codable, Sendable, Equatable {
                 }
             }
         }
+        if let home = sameHome, !(home.m > 0 && home.m <= 1 && home.u > 0 && home.u <= 1) {
+            throw ModelError.invalid("same_home: m and u must be in (0, 1]")
+        }
         let t = thresholds
         guard t.review <= t.match, t.match <= 1, t.review >= 0, t.tieMarginBits >= 0 else {
             throw ModelError.invalid("thresholds: need 0 <= review <= match <= 1 and tie_margin_bits >= 0")

@@ -27,6 +27,14 @@ import Testing
         #expect(abs(home.m - 0.64) < 1e-12)
     }
 
+    @Test func aModelFileWithAnImpossibleHomeIsRejected() throws {
+        var model = ModelTests.model
+        model.sameHome = LevelModel(label: "street and postal code exact", m: 0.8, u: 2)
+        #expect(throws: ModelError.self) { try FellegiSunterModel.load(json: try model.jsonData()) }
+        model.sameHome = LevelModel(label: "street and postal code exact", m: 0.8, u: 1e-7)
+        #expect(try FellegiSunterModel.load(json: try model.jsonData()).sameHome != nil)
+    }
+
     @Test func aSharedHomeWeighsItsOwnRarityNotTheStreetAlone() throws {
         let patient = Self.person("ANNA", street: "1 MAIN ST", postal: "94101")
         let inputs = MatchInputs(
