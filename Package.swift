@@ -99,7 +99,10 @@ let package = Package(
         // Tests. Pure modules run in memory; WarehouseTests and EndToEndTests use a real PostgreSQL: the one
         // named by LASTMILE_TEST_DATABASE_URL, else a throwaway cluster the test process starts and removes.
         .target(
-            name: "TestSupport", dependencies: ["LastMileCore", "Warehouse", "ZIPFoundation"],
+            name: "TestSupport",
+            dependencies: [
+                "LastMileCore", "Warehouse", "ZIPFoundation", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: strict),
         .testTarget(name: "LastMileCoreTests", dependencies: ["LastMileCore"], swiftSettings: strict),

@@ -11,40 +11,6 @@ import TestSupport
 import Testing
 import Warehouse
 
-/// The event rows each "merged" debug message of the load says it wrote through `StagedMerge`, by table.
-final class MergedRows: @unchecked Sendable {
-    private let lock = NSLock()
-    private var rows: [String: [Int]] = [:]
-
-    func note(_ message: String, _ metadata: Logger.Metadata) {
-        guard message == "merged", let table = metadata["table"]?.description,
-            let n = metadata["rows"].flatMap({ Int($0.description) })
-        else { return }
-        lock.withLock { rows[table, default: []].append(n) }
-    }
-
-    func of(_ table: String) -> [Int] { lock.withLock { rows[table] ?? [] } }
-
-    var logger: Logger {
-        var logger = Logger(label: "test") { _ in Handler(sink: self) }
-        logger.logLevel = .debug
-        return logger
-    }
-
-    struct Handler: LogHandler {
-        let sink: MergedRows
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .debug
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) { sink.note(event.message.description, event.metadata ?? [:]) }
-    }
-}
-
 @Suite(.serialized) struct ReSentRowsTests {
     @Test func aReSentFileWritesOnlyItsCorrectionAndAnOptOutStillDeniesTheStoredPersonsRows() throws {
         let workspace = try SampleWorkspace()
@@ -81,7 +47,7 @@ final class MergedRows: @unchecked Sendable {
             handle.write(Data("test-optout-1,\(optedOut),deny,,,,,,,2026-11-21,active,self\n".utf8))
             try handle.close()
 
-            let merged = MergedRows()
+            let merged = CapturedLog()
             let config = try PipelineConfig.load(path: workspace.nightlyPipeline)
             let asOf = CivilDate(iso: "2026-11-21")!
             let second = try NightlyRun(
@@ -94,7 +60,7 @@ final class MergedRows: @unchecked Sendable {
             #expect(riverside.deniedAfterMatch.values.reduce(0, +) >= optedOutRows)
             #expect(riverside.eventsUnchanged == stored - optedOutRows - 1)
             // The corrected row alone went through staging; the stored rows re-sent unchanged did not.
-            #expect(merged.of("attendance_day") == [1])
+            #expect(merged.numbers("merged", table: "attendance_day", field: "rows") == [1])
             let status = try db.execute(
                 """
                 SELECT status FROM lastmile.attendance_day

@@ -10,45 +10,6 @@ import TestSupport
 import Testing
 import Warehouse
 
-/// Log messages with their metadata, kept for a test to read.
-final class CapturedLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [(message: String, metadata: Logger.Metadata)] = []
-
-    func append(_ message: String, _ metadata: Logger.Metadata) {
-        lock.withLock { entries.append((message, metadata)) }
-    }
-
-    /// The numeric `field` of each message `message` about `table`.
-    func numbers(_ message: String, table: String, field: String) -> [Int] {
-        lock.withLock {
-            entries.filter { $0.message == message && $0.metadata["table"]?.description == table }
-                .compactMap { $0.metadata[field].flatMap { Int($0.description) } }
-        }
-    }
-
-    var logger: Logger {
-        var logger = Logger(label: "test") { _ in CapturingLogHandler(log: self) }
-        logger.logLevel = .debug
-        return logger
-    }
-}
-
-struct CapturingLogHandler: LogHandler {
-    let log: CapturedLog
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .debug
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        log.append(event.message.description, metadata.merging(event.metadata ?? [:]) { _, new in new })
-    }
-}
-
 @Suite struct RowHashTests {
     func attendance(_ student: String, _ date: String, _ status: AttendanceStatus, patient: String? = nil)
         -> EventStore.LinkedRecord
