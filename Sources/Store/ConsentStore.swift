@@ -12,34 +12,53 @@ public struct ConsentStore {
         self.connection = connection
     }
 
-    /// Inserts or replaces directives by id (a re-import of the same export changes nothing).
+    /// Inserts or replaces directives by id (a re-import of the same export changes nothing). A directive id
+    /// given twice keeps its last directive, as one statement per directive in file order would.
     /// - Returns: how many rows were inserted or changed.
     @discardableResult
     public func save(_ directives: [ConsentDirective], format: String) throws -> Int {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        var lastIndex: [String: Int] = [:]
+        for (i, directive) in directives.enumerated() { lastIndex[directive.id] = i }
+        let kept = directives.indices.filter { lastIndex[directives[$0].id] == $0 }.map { directives[$0] }
         var changed = 0
-        for directive in directives {
-            let json = String(decoding: try encoder.encode(directive), as: UTF8.self)
-            let result = try connection.execute(
-                """
-                INSERT INTO lastmile.consent_directive
-                    (directive_id, patient_id, status, recorded_at, grantor_role, source_format, directive)
-                VALUES ($1, $2, $3, $4::date, $5, $6, $7::jsonb)
-                ON CONFLICT (directive_id) DO UPDATE SET
-                    patient_id = EXCLUDED.patient_id, status = EXCLUDED.status, recorded_at = EXCLUDED.recorded_at,
-                    grantor_role = EXCLUDED.grantor_role, source_format = EXCLUDED.source_format,
-                    directive = EXCLUDED.directive, imported_at = now()
-                WHERE (consent_directive.patient_id, consent_directive.status, consent_directive.directive)
-                    IS DISTINCT FROM (EXCLUDED.patient_id, EXCLUDED.status, EXCLUDED.directive)
-                """,
-                [
-                    directive.id, directive.patientId, directive.status.rawValue, directive.recorded,
-                    directive.grantorRole.rawValue, format, json,
-                ])
-            changed += result.affectedRows ?? 0
+        var start = 0
+        while start < kept.count {
+            let batch = kept[start..<min(start + Self.batchSize, kept.count)]
+            changed += try saveBatch(batch, format: format, encoder: encoder)
+            start += Self.batchSize
         }
         return changed
+    }
+
+    /// Directives upserted per statement: one round trip for a batch, not one per directive.
+    package static let batchSize = 5_000
+
+    private func saveBatch(
+        _ batch: ArraySlice<ConsentDirective>, format: String, encoder: JSONEncoder
+    ) throws -> Int {
+        let json = try batch.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        let result = try connection.execute(
+            """
+            INSERT INTO lastmile.consent_directive
+                (directive_id, patient_id, status, recorded_at, grantor_role, source_format, directive)
+            SELECT d.id, d.patient, d.status, d.recorded::date, d.grantor, $6, d.directive::jsonb
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $7::text[])
+                AS d (id, patient, status, recorded, grantor, directive)
+            ON CONFLICT (directive_id) DO UPDATE SET
+                patient_id = EXCLUDED.patient_id, status = EXCLUDED.status, recorded_at = EXCLUDED.recorded_at,
+                grantor_role = EXCLUDED.grantor_role, source_format = EXCLUDED.source_format,
+                directive = EXCLUDED.directive, imported_at = now()
+            WHERE (consent_directive.patient_id, consent_directive.status, consent_directive.directive)
+                IS DISTINCT FROM (EXCLUDED.patient_id, EXCLUDED.status, EXCLUDED.directive)
+            """,
+            [
+                Self.textArray(batch.map(\.id)), Self.textArray(batch.map(\.patientId)),
+                Self.textArray(batch.map(\.status.rawValue)), Self.textArray(batch.map { "\($0.recorded)" }),
+                Self.textArray(batch.map(\.grantorRole.rawValue)), format, Self.textArray(json),
+            ])
+        return result.affectedRows ?? 0
     }
 
     /// How many of these patient ids (one per directive) name a patient merged into another now: their

@@ -37,6 +37,33 @@ import Warehouse
         }
     }
 
+    /// The store upserts in batches: every directive of more than one batch is stored, an id given twice keeps
+    /// its last directive, and storing the same directives again changes nothing.
+    @Test func directivesBeyondOneBatchAreStoredAndARepeatedIdKeepsItsLast() throws {
+        let recorded = try #require(CivilDate(iso: "2026-01-01"))
+        let count = ConsentStore.batchSize + 7
+        var directives = (0..<count).map { i in
+            ConsentDirective(
+                id: "D-\(i)", status: .active, patientId: "P\(i)", recorded: recorded, grantorRole: .`self`,
+                provision: Provision(type: .deny))
+        }
+        directives.append(
+            ConsentDirective(
+                id: "D-3", status: .inactive, patientId: "P3", recorded: recorded, grantorRole: .`self`,
+                provision: Provision(type: .permit)))
+        try withMigratedDatabase { db in
+            let store = ConsentStore(connection: db)
+            #expect(try store.save(directives, format: "csv") == count)
+            #expect(try db.execute("SELECT count(*) FROM lastmile.consent_directive").scalar == String(count))
+            let last = try #require(try store.directives(forPatients: ["P3"])["P3"]?.first)
+            #expect(last.status == .inactive)
+            #expect(last.provision.type == .permit)
+            #expect(try store.save(directives, format: "csv") == 0)
+            directives[count - 1].status = .inactive
+            #expect(try store.save(directives, format: "csv") == 1)
+        }
+    }
+
     @Test func aFHIRBundleIsStoredWithItsNestedProvisions() throws {
         let input = ConsentImport.Input(path: fixture("consent-bundle-valid.json"), format: .fhir)
         try withMigratedDatabase { db in
