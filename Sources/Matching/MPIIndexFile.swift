@@ -42,6 +42,11 @@ public struct MPIIndexFile: Sendable {
 
     /// Writes `index` (which must still hold its lexicon).
     public func write(_ index: MPIIndex, version: MPIIndexVersion) throws {
+        try write(index.image(), version: version)
+    }
+
+    /// Writes an image taken with `MPIIndex.image()`; safe on another thread while the index is used and changed.
+    public func write(_ index: MPIIndexImage, version: MPIIndexVersion) throws {
         try FileManager.default.createDirectory(
             at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         chmod(directory.path, 0o700)
@@ -97,12 +102,35 @@ public struct MPIIndexFile: Sendable {
     public func remove() { unlink(path.path) }
 }
 
+/// What the kept index file holds, taken from an `MPIIndex` at one moment. Every part is immutable or copied on
+/// write, so the file can be written on another thread while the night matches with (and changes) the index.
+public struct MPIIndexImage: @unchecked Sendable {
+    let ids: [String]
+    let rowHashes: [Int64]
+    let birthDates: [Int32]
+    let records: [PersonCode]
+    let lexicon: Lexicon
+    let phoneticCodes: [String]
+    let blocking: BlockingIndex
+    let changedUpTo: String?
+}
+
 extension MPIIndex {
+    /// The index as it is now, for `MPIIndexFile.write` (call it before the lexicon is taken).
+    public func image() -> MPIIndexImage {
+        MPIIndexImage(
+            ids: ids, rowHashes: rowHashes, birthDates: birthDates, records: people.records,
+            lexicon: lexicon.freeze(), phoneticCodes: lexicon.phoneticIds.sorted { $0.value < $1.value }.map(\.key),
+            blocking: blocking, changedUpTo: changedUpTo)
+    }
+}
+
+extension MPIIndexImage {
     func encode(into out: inout BinaryWriter) {
         out.strings(ids)
         out.array(rowHashes)
         out.array(birthDates)
-        out.array(people.records)
+        out.array(records)
         out.array(lexicon.bytes)
         out.array(lexicon.offsets)
         out.array(lexicon.phonetic)
@@ -111,8 +139,7 @@ extension MPIIndex {
         out.array(lexicon.nicknameGroups)
         out.array(lexicon.canonicalInitial)
         out.array(lexicon.characterSets)
-        let codes = lexicon.phoneticIds.sorted { $0.value < $1.value }
-        out.strings(codes.map(\.key))
+        out.strings(phoneticCodes)
         out.scalar(Int64(blocking.maxBlockSize))
         out.strings(blocking.rules.map(\.rawValue))
         for r in blocking.rules.indices {
@@ -120,7 +147,9 @@ extension MPIIndex {
             out.array(blocking.members[r])
         }
     }
+}
 
+extension MPIIndex {
     static func decode(from input: inout BinaryReader, changedUpTo: String?) -> MPIIndex? {
         guard let ids = input.strings(), let rowHashes = input.array(Int64.self),
             let birthDates = input.array(Int32.self), let records = input.array(PersonCode.self),

@@ -39,7 +39,9 @@ struct RunState {
 
         // The index is ready before the night's records are read: a first night's build (and its transient sort
         // of each rule's keys) then never meets the extracted records in the peak resident memory.
-        let patients = try mpiIndex()
+        var (patients, indexWrite) = try mpiIndex()
+        // Written while the night goes on; the run (committed or not) waits for it.
+        defer { indexWrite?.finish(logger: logger) }
         StageClock.returnFreedMemory()
         stage.lap("mpi-index", rows: patients.count, into: &summary)
 
@@ -83,6 +85,9 @@ struct RunState {
         summary.sources = sources.map { counts[$0.name] }
         summary.reference["patients.active"] = patients.ids.count
         summary.reference["consent.gate1.admitted"] = extracted.gate1.passed
+        indexWrite?.finish(logger: logger)
+        indexWrite = nil
+        stage.lap("mpi-index-write", rows: patients.count, into: &summary)
     }
 
     /// Writes the load plan: each source's events, then the night's links, review entries and quarantine rows.

@@ -29,6 +29,9 @@ public struct RunOptions: Sendable {
     public var reprocess: [String] = []
     /// Where the matcher's MPI index is kept between nights (`MPIIndexFile`); nil builds it each night.
     public var matchIndexDirectory: URL?
+    /// Patient rows changed since the kept index was written above which a night writes it again; nil: 1 % of
+    /// the MPI, at least 10,000 (`RunState.rewriteThreshold`).
+    public var matchIndexRewriteAfter: Int?
 
     public init(asOf: CivilDate, clock: Clock) {
         self.asOf = asOf

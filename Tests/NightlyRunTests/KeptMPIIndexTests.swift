@@ -45,11 +45,13 @@ final class IndexLog: LogHandler, @unchecked Sendable {
 
 @Suite(.serialized) struct KeptMPIIndexTests {
     func night(
-        _ workspace: SampleWorkspace, _ db: Connection, keptIn directory: URL?, log: IndexLog = IndexLog()
+        _ workspace: SampleWorkspace, _ db: Connection, keptIn directory: URL?, log: IndexLog = IndexLog(),
+        rewriteAfter: Int? = nil
     ) throws -> RunSummary {
         let config = try PipelineConfig.load(path: workspace.nightlyPipeline)
         var options = RunOptions(asOf: sampleAsOf, clock: nightClock(sampleAsOf))
         options.matchIndexDirectory = directory
+        options.matchIndexRewriteAfter = rewriteAfter
         return try NightlyRun(config: config, options: options, logger: Logger(label: "test") { _ in log })
             .run(connection: db)
     }
@@ -79,6 +81,23 @@ final class IndexLog: LogHandler, @unchecked Sendable {
             let updated = log.last()
             #expect(updated?.how == "updated")
             #expect(updated?.changed == "1")
+
+            // Below the rewrite threshold the file is left as it was: each night applies every change since.
+            let written = try Data(contentsOf: file)
+            try db.execute(
+                """
+                UPDATE lastmile.patient SET street = '2 KEPT INDEX ST', updated_at = now()
+                WHERE patient_id = (SELECT min(patient_id) FROM lastmile.patient WHERE active AND street <> '1 KEPT INDEX ST')
+                """)
+            _ = try night(workspace, db, keptIn: directory, log: log)
+            #expect(log.last().map { ($0.how, $0.changed) } ?? ("", "") == ("updated", "2"))
+            #expect(try Data(contentsOf: file) == written)
+            // Past it, the updated index is written back, and the next night keeps it as it is.
+            _ = try night(workspace, db, keptIn: directory, log: log, rewriteAfter: 1)
+            #expect(log.last().map { ($0.how, $0.changed) } ?? ("", "") == ("updated and rewritten", "2"))
+            #expect(try Data(contentsOf: file) != written)
+            _ = try night(workspace, db, keptIn: directory, log: log)
+            #expect(log.last()?.how == "kept")
 
             // A change the change time does not show is still seen: the digest differs, so the index is rebuilt.
             try db.execute(
