@@ -241,8 +241,27 @@ public enum GradeLevel {
     /// The short form of a grade: an Ed-Fi descriptor (namespace and all, any case) as `3`, `K`; any other
     /// value as sent, after the `#` of a namespaced one.
     public static func short(_ value: String) -> String {
-        let code = value.split(separator: "#", omittingEmptySubsequences: false).last.map(String.init) ?? value
-        let trimmed = String(code.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+        var value = value
+        // Once per attendance row, so ASCII text (all but a stray value) is read as bytes: walking `Character`s
+        // twice, reversed, was two thirds of the extractor's time. Other text takes the Unicode path, whose
+        // lowercasing can turn a non-ASCII letter into an ASCII one.
+        let code = value.withUTF8 { bytes -> (lowered: String, kept: String?)? in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            var start = (bytes.lastIndex(of: UInt8(ascii: "#")) ?? -1) + 1
+            var end = bytes.count
+            while start < end && bytes[start] == UInt8(ascii: " ") { start += 1 }
+            while end > start && bytes[end - 1] == UInt8(ascii: " ") { end -= 1 }
+            let code = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            let lowered = String(unsafeUninitializedCapacity: code.count) { out in
+                for (i, b) in code.enumerated() { out[i] = b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+                return code.count
+            }
+            let whole = start == 0 && end == bytes.count
+            return (lowered, whole ? nil : String(decoding: code, as: UTF8.self))
+        }
+        if let code { return edFi[code.lowered] ?? code.kept ?? value }
+        let part = value.split(separator: "#", omittingEmptySubsequences: false).last.map(String.init) ?? value
+        let trimmed = String(part.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
         return edFi[trimmed.lowercased()] ?? trimmed
     }
 }
