@@ -170,12 +170,16 @@ extension RunState {
         _ matched: inout MatchedNight, sources: [SourceConfig], patients: MPIIndex,
         neverLinks: [String: Set<String>]
     ) throws {
-        // Tonight's records: the people's, and those of the people held for review (moved out of their groups).
-        var resent = Set(matched.people.flatMap { $0.records.map { $0.source + "\u{1F}" + $0.recordId } })
-        for h in matched.heldRecords { resent.insert(h.record.source + "\u{1F}" + h.record.recordId) }
-        try joinHeldRecordsOfPeopleLinkedTonight(&matched, resent: resent)
-        let released = try ReviewQueue(connection: connection).releasable(sources: Set(sources.map(\.name)))
-        guard !released.isEmpty else { return }
+        let linked = matched.people.indices.filter {
+            matched.patientOf[$0] != nil && !matched.viaCrosswalk.contains($0) && matched.people[$0].hasSourcePersonId
+        }
+        let review = ReviewQueue(connection: connection)
+        let held = try review.heldRecords(of: linked.map { (matched.people[$0].source, matched.people[$0].key) })
+        let released = try review.releasable(sources: Set(sources.map(\.name)))
+        guard !held.isEmpty || !released.isEmpty else { return }
+        let resent = Self.resentTonight(
+            held.map { RecordKey($0.record) } + released.map { RecordKey($0.record) }, in: matched)
+        joinHeldRecordsOfPeopleLinkedTonight(&matched, linked: linked, held: held, resent: resent)
         var groups: [String: Int] = [:]
         for r in released {
             let key = r.record.source + "\u{1F}" + r.sourcePersonId
@@ -192,26 +196,46 @@ extension RunState {
                 matched.patientOf[i] = r.patientId
                 matched.fromReview.insert(i)
             }
-            if !resent.contains(r.record.source + "\u{1F}" + r.record.recordId) {
+            if !resent.contains(RecordKey(r.record)) {
                 matched.people[i].records.append(r.record)
             }
         }
     }
 
+    /// A record's identity within the night: its source and record id.
+    private struct RecordKey: Hashable {
+        var source: String
+        var recordId: String
+        init(_ record: SourceRecord) {
+            source = record.source
+            recordId = record.recordId
+        }
+    }
+
+    /// Which of `candidates` (records held or released from review) tonight's files sent again: the people's
+    /// records, and those of the people held for review. One pass over the night, no key built per record.
+    private static func resentTonight(_ candidates: [RecordKey], in matched: MatchedNight) -> Set<RecordKey> {
+        let wanted = Set(candidates)
+        var found: Set<RecordKey> = []
+        for record in matched.people.lazy.flatMap(\.records) where wanted.contains(RecordKey(record)) {
+            found.insert(RecordKey(record))
+        }
+        for h in matched.heldRecords where wanted.contains(RecordKey(h.record)) { found.insert(RecordKey(h.record)) }
+        return found
+    }
+
     /// Adds to each person the matcher linked tonight the records held for them on earlier nights (they were in
     /// review then), leaving out those re-sent tonight. Released tonight, with the link, they are loaded and
     /// deleted; left for a later night, they would overwrite what tonight's newer file said.
-    private func joinHeldRecordsOfPeopleLinkedTonight(_ matched: inout MatchedNight, resent: Set<String>) throws {
-        let linked = matched.people.indices.filter {
-            matched.patientOf[$0] != nil && !matched.viaCrosswalk.contains($0) && matched.people[$0].hasSourcePersonId
-        }
+    private func joinHeldRecordsOfPeopleLinkedTonight(
+        _ matched: inout MatchedNight, linked: [Int],
+        held: [(source: String, sourcePersonId: String, record: SourceRecord)], resent: Set<RecordKey>
+    ) {
         var index: [String: Int] = [:]
         for i in linked { index[matched.people[i].source + "\u{1F}" + matched.people[i].key] = i }
-        let held = try ReviewQueue(connection: connection).heldRecords(
-            of: linked.map { (matched.people[$0].source, matched.people[$0].key) })
         for h in held {
             guard let i = index[h.source + "\u{1F}" + h.sourcePersonId] else { continue }
-            let fresh = !resent.contains(h.record.source + "\u{1F}" + h.record.recordId)
+            let fresh = !resent.contains(RecordKey(h.record))
             if fresh { matched.people[i].records.append(h.record) }
             // Noted even when tonight re-sent the record, so that the load deletes the older held copy.
             matched.heldJoined[i, default: 0] += fresh ? 1 : 0
