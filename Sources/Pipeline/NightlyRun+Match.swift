@@ -70,34 +70,51 @@ struct MatchedNight {
     /// person id, records with the same demographics are one person: matching them apart would make them
     /// contest the same patient and send them all to review.
     static func people(taking files: inout [[SourceRecord]]) -> [PersonGroup] {
-        var index: [String: Int] = [:]
-        var groups: [PersonGroup] = []
+        var grouping = Grouping()
         for k in files.indices {
             let records = files[k]
             files[k] = []
-            group(records, into: &groups, index: &index)
+            grouping.add(records)
         }
         files = []
-        return groups
+        return grouping.finish()
     }
 
-    private static func group(_ records: [SourceRecord], into groups: inout [PersonGroup], index: inout [String: Int]) {
-        for record in records {
-            let spid = record.person.sourcePersonId.flatMap { $0.isEmpty ? nil : $0 }
-            let personKey = spid ?? "fp:" + DemographicsFingerprint.of(record.person)
-            let key = record.source + "\u{1F}" + personKey
-            let i = index[key] ?? groups.count
-            if i == groups.count {
-                index[key] = i
-                groups.append(
-                    PersonGroup(
-                        source: record.source, key: personKey, hasSourcePersonId: spid != nil, person: record.person))
+    /// Records grouped by source and person key (no key string built per record), and where in each group the
+    /// last record with demographics is: a record that names only the student (an enrollment span) keeps the
+    /// demographics of the others, so each group takes its last full record's once, at the end.
+    private struct Grouping {
+        struct Key: Hashable {
+            var source: String
+            var person: String
+        }
+        var index: [Key: Int] = [:]
+        var groups: [PersonGroup] = []
+        var lastFull: [Int] = []
+
+        mutating func add(_ records: [SourceRecord]) {
+            for record in records {
+                let spid = record.person.sourcePersonId.flatMap { $0.isEmpty ? nil : $0 }
+                let key = Key(source: record.source, person: spid ?? "fp:" + DemographicsFingerprint.of(record.person))
+                let i = index[key] ?? groups.count
+                if i == groups.count {
+                    index[key] = i
+                    groups.append(
+                        PersonGroup(
+                            source: record.source, key: key.person, hasSourcePersonId: spid != nil,
+                            person: record.person))
+                    lastFull.append(-1)
+                }
+                if !record.person.isIdOnly { lastFull[i] = groups[i].records.count }
+                groups[i].records.append(record)
             }
-            // A record that names only the student (an enrollment span) keeps the demographics of the others.
-            if !record.person.isIdOnly {
-                groups[i].person = record.person
+        }
+
+        consuming func finish() -> [PersonGroup] {
+            for i in groups.indices where lastFull[i] > 0 {
+                groups[i].person = groups[i].records[lastFull[i]].person
             }
-            groups[i].records.append(record)
+            return groups
         }
     }
 }
