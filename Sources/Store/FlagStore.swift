@@ -63,11 +63,14 @@ package struct FlagStore {
         -> FlagCounts
     {
         var counts = FlagCounts()
+        let stored = try stored ?? self.stored()
+        let closing = Self.closings(of: flags, stored: stored)
+        // A flag as it is stored would not be rewritten: it is neither encoded nor staged.
+        let flags = Self.changed(flags, stored: stored)
         guard !flags.isEmpty else {
             counts.active = try activeCount()
             return counts
         }
-        let closing = Self.closings(of: flags, stored: try stored ?? self.stored())
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let merge = StagedMerge(
@@ -101,6 +104,16 @@ package struct FlagStore {
     /// The active flags in the warehouse, of every source and patient (not only those of this upsert).
     private func activeCount() throws -> Int {
         Int(try connection.execute("SELECT count(*) FROM lastmile.flag WHERE status = 'active'").scalar ?? "0") ?? 0
+    }
+
+    /// The last flag of each key in `flags`, in their order, except those `stored` holds exactly so.
+    package static func changed(_ flags: [Flag], stored: [Flag]) -> [Flag] {
+        var storedByKey: [FlagKey: Flag] = [:]
+        for flag in stored { storedByKey[flag.key] = flag }
+        var last: [FlagKey: Int] = [:]
+        for (i, flag) in flags.enumerated() { last[flag.key] = i }
+        return flags.indices.filter { last[flags[$0].key] == $0 && storedByKey[flags[$0].key] != flags[$0] }
+            .map { flags[$0] }
     }
 
     /// How many of `flags` (the last of each key) close a flag `stored` holds active.

@@ -43,6 +43,18 @@ import Warehouse
         }
     }
 
+    /// Flags stored exactly so are not staged; of two flags with one key, the last is the one written.
+    @Test func onlyChangedFlagsAreStagedAndTheLastOfAKeyWins() {
+        let stored = [flag("P900001", .active, days: "9"), flag("P900002", .active, days: "8")]
+        let derived = [
+            flag("P900001", .active, days: "9"), flag("P900002", .active, days: "8"),
+            flag("P900002", .active, days: "10"), flag("P900003", .active, days: "12"),
+        ]
+        #expect(FlagStore.changed(derived, stored: stored) == [derived[2], derived[3]])
+        #expect(FlagStore.changed([derived[2], derived[1]], stored: stored).isEmpty)
+        #expect(FlagStore.changed(derived, stored: []) == [derived[0], derived[2], derived[3]])
+    }
+
     /// A `--source` run whose patients have no flag to write still reports the warehouse's active flags.
     @Test func anEmptyUpsertStillCountsTheWarehousesActiveFlags() throws {
         try TestDatabase.withFreshDatabase { url in
