@@ -66,11 +66,17 @@ package struct EventTable<Event> {
         var keyHashes: [UInt64] = []
         hashes.reserveCapacity(rows.count)
         keyHashes.reserveCapacity(rows.count)
-        for i in rows.indices {
-            try Self.write(keyColumns, &scratch, records[rows[i].0], rows[i].1)
-            keyHashes.append(scratch.takeRow(Self.fnv1a))
-            try Self.write(hashed, &scratch, records[rows[i].0], rows[i].1)
-            hashes.append(scratch.takeRow { RowHash(of: $0) })
+        // Through buffer pointers, whose elements are borrowed: an array's subscript copied each record (and
+        // released it) twice a row, a fifth of the hashing time.
+        try records.withUnsafeBufferPointer { records in
+            try rows.withUnsafeBufferPointer { rows in
+                for row in rows.indices {
+                    try Self.write(keyColumns, &scratch, records[rows[row].0], rows[row].1)
+                    keyHashes.append(scratch.takeRow(Self.fnv1a))
+                    try Self.write(hashed, &scratch, records[rows[row].0], rows[row].1)
+                    hashes.append(scratch.takeRow { RowHash(of: $0) })
+                }
+            }
         }
         return (hashes, keyHashes)
     }
