@@ -19,26 +19,25 @@ extension RunState {
         let version = MPIIndexVersion(
             model: MPIIndexVersion.modelDigest(
                 config.matchModelPath.flatMap { FileManager.default.contents(atPath: $0) }))
-        let state = try PatientSnapshot.state(connection)
-        timer.lap("state")
         guard let directory = options.matchIndexDirectory else {
-            return (try buildMPIIndex(state), nil)
+            return (try buildMPIIndex(try PatientSnapshot.state(connection)), nil)
         }
         let file = MPIIndexFile(directory: directory)
-        var reason = ""
-        let read = file.read(version: version)
+        // The warehouse is asked for its state and the rows changed since the file's mark while the file is read
+        // (at 10M patients each takes seconds); nothing else uses the connection until the answers are taken.
+        var asked: IndexQuestions?
+        let read = file.read(version: version) { since in asked = IndexQuestions(connection, since: since) }
+        let answers = try (asked ?? IndexQuestions(connection, since: nil)).answers()
+        let state = answers.state
         timer.lap("read")
+        var reason = ""
         switch read {
         case .success(let kept):
             if kept.count == state.active && kept.digest == state.digest {
                 logIndex("kept", kept, changed: 0, timer: timer)
                 return (kept, nil)
             }
-            if let since = kept.changedUpTo {
-                let changed = try PatientSnapshot.changed(connection, since: since).map {
-                    MPIIndexRow(patientId: $0.patientId, person: $0.person, rowHash: $0.rowHash)
-                }
-                timer.lap("changes")
+            if let changed = answers.changed {
                 kept.apply(changed)
                 timer.lap("apply")
                 if kept.count == state.active && kept.digest == state.digest {
@@ -86,6 +85,38 @@ extension RunState {
         for (part, seconds) in timer.parts { metadata["seconds.\(part)"] = .seconds(seconds) }
         if !reason.isEmpty { metadata["mpi_index.reason"] = "\(reason)" }
         logger.info("MPI index ready", metadata: metadata)
+    }
+}
+
+/// The warehouse's answers the kept index is checked and updated with: the patient table's state, and the rows
+/// changed since the file's mark (when it has one), asked on a thread of its own.
+private final class IndexQuestions: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<(state: PatientTableState, changed: [MPIIndexRow]?), any Error> =
+        .failure(CancellationError())
+
+    private let connection: Connection
+
+    init(_ connection: Connection, since: String?) {
+        self.connection = connection
+        Thread.detachNewThread { [self] in
+            result = Result {
+                let state = try PatientSnapshot.state(self.connection)
+                let changed = try since.map { since in
+                    try PatientSnapshot.changed(self.connection, since: since).map {
+                        MPIIndexRow(patientId: $0.patientId, person: $0.person, rowHash: $0.rowHash)
+                    }
+                }
+                return (state, changed)
+            }
+            done.signal()
+        }
+    }
+
+    /// Waits for the answers (call once).
+    func answers() throws -> (state: PatientTableState, changed: [MPIIndexRow]?) {
+        done.wait()
+        return try result.get()
     }
 }
 

@@ -85,6 +85,7 @@ struct RunState {
         summary.sources = sources.map { counts[$0.name] }
         summary.reference["patients.active"] = patients.ids.count
         summary.reference["consent.gate1.admitted"] = extracted.gate1.passed
+        stage.lap("review", rows: summary.reviewQueue.open, into: &summary)
         indexWrite?.finish(logger: logger)
         indexWrite = nil
         stage.lap("mpi-index-write", rows: patients.count, into: &summary)
