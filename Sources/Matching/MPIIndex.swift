@@ -183,6 +183,11 @@ extension MPIIndex {
             return c.person == nil ? i != nil : i.map { rowHashes[$0] != c.rowHash } ?? true
         }
         guard !relevant.isEmpty else { return 0 }
+        let inPlace = relevant.compactMap { row in position(of: row.patientId).map { (row, $0) } }
+        if inPlace.count == relevant.count, inPlace.allSatisfy({ $0.0.person != nil }) {
+            updateInPlace(inPlace)
+            return relevant.count
+        }
         let incoming = relevant.filter { $0.person != nil }.sorted { Self.precedes($0.patientId, $1.patientId) }
         let gone = Set(relevant.map(\.patientId))
         var added = MPIIndexBuilder()
@@ -224,6 +229,90 @@ extension MPIIndex {
         people = EncodedPeople(records: newRecords)
         blocking = blocking.merged(oldToNew: oldToNew, added: addedAt, people: people, lexicon: lexicon.freeze())
         return relevant.count
+    }
+}
+
+extension MPIIndex {
+    /// Patients whose demographics changed, none added or retired: positions stay, so each patient's codes are
+    /// replaced where they are and only the key columns of rules whose key changed are edited, one column at a
+    /// time. The index is never copied whole (an update of a 10M-patient index did, and doubled its memory).
+    private func updateInPlace(_ changes: [(row: MPIIndexRow, position: Int)]) {
+        let rules = blocking.rules
+        let before = lexicon.freeze()
+        let oldKeys = rules.map { rule in changes.map { rule.key(people, $0.position, before) } }
+        var added = MPIIndexBuilder()
+        added.lexicon = takeLexicon()
+        added.append(changes.map(\.row))
+        lexicon = added.lexicon
+        // Held only here once `people` lets go, so the codes are replaced without a copy.
+        var records = people.records
+        people = EncodedPeople(records: [])
+        for (j, change) in changes.enumerated() {
+            records[change.position] = added.records[j]
+            rowHashes[change.position] = added.rowHashes[j]
+            birthDates[change.position] = added.birthDates[j]
+        }
+        people = EncodedPeople(records: records)
+        let after = lexicon.freeze()
+        var keys = blocking.keys
+        var members = blocking.members
+        blocking = BlockingIndex(
+            rules: rules, maxBlockSize: blocking.maxBlockSize, keys: [], members: [])
+        for r in rules.indices {
+            var removed: [(UInt64, Int32)] = []
+            var inserted: [(UInt64, Int32)] = []
+            for (j, change) in changes.enumerated() {
+                let old = oldKeys[r][j]
+                let new = rules[r].key(people, change.position, after)
+                guard old != new else { continue }
+                if let old { removed.append((old, Int32(change.position))) }
+                if let new { inserted.append((new, Int32(change.position))) }
+            }
+            guard !removed.isEmpty || !inserted.isEmpty else { continue }
+            removed.sort { $0 < $1 }
+            inserted.sort { $0 < $1 }
+            let column = KeyColumn.edited(
+                KeyColumn(keys: keys[r], members: members[r]), removing: removed, inserting: inserted)
+            keys[r] = column.keys
+            members[r] = column.members
+        }
+        blocking = BlockingIndex(
+            rules: rules, maxBlockSize: blocking.maxBlockSize, keys: keys, members: members)
+    }
+}
+
+extension KeyColumn {
+    /// The column without the `removing` entries and with the `inserting` ones, still sorted by key, then
+    /// member (both lists sorted so).
+    static func edited(
+        _ column: KeyColumn, removing: [(UInt64, Int32)], inserting: [(UInt64, Int32)]
+    ) -> KeyColumn {
+        var out = KeyColumn(keys: [], members: [])
+        let capacity = column.keys.count - removing.count + inserting.count
+        out.keys.reserveCapacity(capacity)
+        out.members.reserveCapacity(capacity)
+        var d = 0
+        var a = 0
+        for (key, member) in zip(column.keys, column.members) {
+            let entry = (key, member)
+            while d < removing.count && removing[d] < entry { d += 1 }
+            if d < removing.count && removing[d] == entry {
+                d += 1
+                continue
+            }
+            while a < inserting.count && inserting[a] < entry {
+                out.keys.append(inserting[a].0)
+                out.members.append(inserting[a].1)
+                a += 1
+            }
+            out.keys.append(key)
+            out.members.append(member)
+        }
+        for (key, member) in inserting[a...] {
+            out.keys.append(key)
+            out.members.append(member)
+        }
+        return out
     }
 }
 

@@ -110,6 +110,39 @@ import Testing
                 == Self.referenceDecisions(rows, incoming: Self.world.incoming))
     }
 
+    /// Changes that add and retire no one are made in place: addresses, names and birth dates change (the keys
+    /// of most rules move), and the index still links as one built from the new MPI.
+    @Test func anIndexUpdatedInPlaceLinksAsOneBuiltFromTheNewMPI() throws {
+        var rows = Self.rows(Self.world.mpi)
+        let kept = Self.built(rows)
+        let records = kept.people.records
+        var changes: [MPIIndexRow] = []
+        for k in stride(from: 0, to: rows.count, by: 7) {
+            var p = rows[k].person ?? PersonIdentity()
+            switch k % 3 {
+            case 0: p.street = "\(k) NEW ST"
+            case 1: (p.givenName, p.familyName) = (p.familyName, p.givenName)
+            default: p.birthDate = p.birthDate?.adding(days: 31)
+            }
+            rows[k] = Self.rows([p], ids: [rows[k].patientId])[0]
+            changes.append(rows[k])
+        }
+        #expect(kept.apply(changes) == changes.count)
+        #expect(kept.count == rows.count)
+        #expect(kept.digest == Self.built(rows).digest)
+        #expect(kept.people.records != records)
+        #expect(
+            Self.decisions(kept, incoming: Self.world.incoming)
+                == Self.referenceDecisions(rows, incoming: Self.world.incoming))
+    }
+
+    @Test func aKeyColumnIsEditedInOrder() {
+        let column = KeyColumn(keys: [1, 1, 2, 5, 5, 9], members: [0, 4, 2, 1, 3, 6])
+        let edited = KeyColumn.edited(column, removing: [(1, 4), (5, 1), (9, 6)], inserting: [(0, 4), (5, 2), (7, 6)])
+        #expect(edited.keys == [0, 1, 2, 5, 5, 7])
+        #expect(edited.members == [4, 0, 2, 2, 3, 6])
+    }
+
     @Test func positionsAreInUTF8ByteOrderAndFound() {
         let ids = ["b", "a", "ab", "é", "Z", "a\u{301}", ""]
         let index = Self.built(Self.rows(Array(Self.world.mpi.prefix(ids.count)), ids: ids))
