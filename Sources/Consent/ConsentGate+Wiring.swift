@@ -6,6 +6,8 @@ extension ConsentGate {
         _ records: some Sequence<SourceRecord>, purpose: PurposeOfUse, on date: CivilDate, tally: inout DecisionTally
     ) -> [SourceRecord] {
         var admitted: [SourceRecord] = []
+        // Records are large: growing the array by doubling moved them all again each time (a quarter of gate 1).
+        admitted.reserveCapacity(records.underestimatedCount)
         for record in records {
             let result = admit(record, purpose: purpose, on: date)
             tally.record(result.decision)

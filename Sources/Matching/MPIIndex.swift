@@ -154,19 +154,46 @@ public struct MPIIndexBuilder {
     }
 
     /// The index, its positions in patient id order.
-    public func finish(changedUpTo: String?) -> MPIIndex {
-        var order = Array(ids.indices)
+    /// The arrays are put in order in place: sorted copies held beside the built ones doubled the builder's
+    /// memory at the first night's peak (10M patients: about 0.9 GB more).
+    public consuming func finish(changedUpTo: String?) -> MPIIndex {
         if !zip(ids, ids.dropFirst()).allSatisfy({ MPIIndex.precedes($0, $1) }) {
             // Most ids differ in their first 8 bytes: compared as integers, the full ids only on a tie.
-            let heads = ids.map(Self.head)
-            order.sort { a, b in
-                heads[a] != heads[b] ? heads[a] < heads[b] : MPIIndex.precedes(ids[a], ids[b])
+            var order = Array(ids.indices)
+            do {
+                let heads = ids.map(Self.head)
+                order.sort { a, b in
+                    heads[a] != heads[b] ? heads[a] < heads[b] : MPIIndex.precedes(ids[a], ids[b])
+                }
             }
+            Self.permute(&ids, by: order)
+            Self.permute(&rowHashes, by: order)
+            Self.permute(&birthDates, by: order)
+            Self.permute(&records, by: order)
         }
         return MPIIndex(
-            ids: order.map { ids[$0] }, rowHashes: order.map { rowHashes[$0] },
-            birthDates: order.map { birthDates[$0] }, people: EncodedPeople(records: order.map { records[$0] }),
+            ids: ids, rowHashes: rowHashes, birthDates: birthDates, people: EncodedPeople(records: records),
             lexicon: lexicon, blocking: nil, changedUpTo: changedUpTo)
+    }
+
+    /// Reorders `values` in place so that position `i` holds what position `order[i]` held (`order` is a
+    /// permutation of the indices), one cycle of the permutation at a time.
+    static func permute<T>(_ values: inout [T], by order: [Int]) {
+        var placed = [Bool](repeating: false, count: order.count)
+        for start in order.indices where !placed[start] {
+            let first = values[start]
+            var i = start
+            while true {
+                placed[i] = true
+                let next = order[i]
+                if next == start {
+                    values[i] = first
+                    break
+                }
+                values[i] = values[next]
+                i = next
+            }
+        }
     }
 }
 

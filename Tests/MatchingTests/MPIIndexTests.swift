@@ -136,6 +136,15 @@ import Testing
                 == Self.referenceDecisions(rows, incoming: Self.world.incoming))
     }
 
+    @Test func aPermutationIsAppliedInPlace() {
+        var values = ["a", "b", "c", "d", "e", "f"]
+        MPIIndexBuilder.permute(&values, by: [3, 0, 1, 2, 5, 4])
+        #expect(values == ["d", "a", "b", "c", "f", "e"])
+        var none: [Int] = []
+        MPIIndexBuilder.permute(&none, by: [])
+        #expect(none.isEmpty)
+    }
+
     @Test func aKeyColumnIsEditedInOrder() {
         let column = KeyColumn(keys: [1, 1, 2, 5, 5, 9], members: [0, 4, 2, 1, 3, 6])
         let edited = KeyColumn.edited(column, removing: [(1, 4), (5, 1), (9, 6)], inserting: [(0, 4), (5, 2), (7, 6)])
