@@ -2,6 +2,24 @@ import Foundation
 import LastMileCore
 import Warehouse
 
+/// Values handed to threads that only read them, or write parts no other thread touches.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// The first error of work done on several threads.
+private final class FirstError: @unchecked Sendable {
+    private let lock = NSLock()
+    private var error: (any Error)?
+
+    func keep(_ error: any Error) { lock.withLock { self.error = self.error ?? error } }
+
+    func rethrow() throws {
+        if let error = lock.withLock({ error }) { throw error }
+    }
+}
+
 /// One event table as `EventStore` writes it: the table, its key, and each column beside the value it takes
 /// from a linked record, so the column list and the row writer are one list and cannot drift apart.
 package struct EventTable<Event> {
@@ -61,23 +79,39 @@ package struct EventTable<Event> {
     {
         let hashed = columns.filter { $0.name != Self.fileColumn }
         let keyColumns = key.compactMap { name in columns.first { $0.name == name } }
-        var scratch = CopyWriter()
-        var hashes: [RowHash] = []
-        var keyHashes: [UInt64] = []
-        hashes.reserveCapacity(rows.count)
-        keyHashes.reserveCapacity(rows.count)
+        let count = rows.count
+        // The rows are hashed in as many slices as there are cores (the server waits meanwhile).
+        let slices = count < 4096 ? 1 : max(1, ProcessInfo.processInfo.activeProcessorCount)
+        var hashes = [RowHash](repeating: RowHash.none, count: count)
+        var keyHashes = [UInt64](repeating: 0, count: count)
+        let failure = FirstError()
         // Through buffer pointers, whose elements are borrowed: an array's subscript copied each record (and
         // released it) twice a row, a fifth of the hashing time.
-        try records.withUnsafeBufferPointer { records in
-            try rows.withUnsafeBufferPointer { rows in
-                for row in rows.indices {
-                    try Self.write(keyColumns, &scratch, records[rows[row].0], rows[row].1)
-                    keyHashes.append(scratch.takeRow(Self.fnv1a))
-                    try Self.write(hashed, &scratch, records[rows[row].0], rows[row].1)
-                    hashes.append(scratch.takeRow { RowHash(of: $0) })
+        records.withUnsafeBufferPointer { records in
+            rows.withUnsafeBufferPointer { rows in
+                hashes.withUnsafeMutableBufferPointer { hashesOut in
+                    keyHashes.withUnsafeMutableBufferPointer { keysOut in
+                        // Each slice writes its own rows of the outputs and reads the inputs only.
+                        let job = UncheckedSendable((keyColumns, hashed, records, rows, hashesOut, keysOut))
+                        DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                            let (keyColumns, hashed, records, rows, hashes, keyHashes) = job.value
+                            var scratch = CopyWriter()
+                            do {
+                                for row in (count * slice / slices)..<(count * (slice + 1) / slices) {
+                                    try Self.write(keyColumns, &scratch, records[rows[row].0], rows[row].1)
+                                    keyHashes[row] = scratch.takeRow(Self.fnv1a)
+                                    try Self.write(hashed, &scratch, records[rows[row].0], rows[row].1)
+                                    hashes[row] = scratch.takeRow { RowHash(of: $0) }
+                                }
+                            } catch {
+                                failure.keep(error)
+                            }
+                        }
+                    }
                 }
             }
         }
+        try failure.rethrow()
         return (hashes, keyHashes)
     }
 

@@ -13,6 +13,9 @@ package struct RowHash: Hashable, Sendable {
     /// The column every event table keeps it in.
     package static let column = "row_hash"
 
+    /// The hash of no bytes: a placeholder in an array being filled.
+    package static let none = RowHash(of: UnsafeRawBufferPointer(start: nil, count: 0))
+
     /// The hash of one row's bytes.
     package init(of bytes: UnsafeRawBufferPointer) {
         let digest = SHA256.hash(data: bytes)

@@ -37,6 +37,24 @@ import Warehouse
         try db.withTransaction { try EventStore(connection: db, logger: log?.logger).load(records, runId: runId) }
     }
 
+    /// A large batch is hashed in slices on several threads: each row gets its own hash, the same one a small
+    /// batch (one slice) gives it.
+    @Test func aLargeBatchHashesAsASmallOne() throws {
+        let start = try #require(CivilDate(iso: "2026-09-01"))
+        let days = (0..<5_000).map { i in
+            attendance("S\(i % 50)", start.adding(days: i / 50).description, .present)
+        }
+        try withMigratedDatabase { db in
+            #expect(try load(db, days, runId: 1).inserted == 5_000)
+            #expect(
+                try db.execute("SELECT count(DISTINCT row_hash) FROM lastmile.attendance_day").scalar == "5000")
+            let log = CapturedLog()
+            let again = try load(db, Array(days[2_400..<2_500]), runId: 2, log: log)
+            #expect(again.unchanged == 100 && again.inserted == 0 && again.updated == 0)
+            #expect(log.numbers("merged", table: "attendance_day", field: "rows").isEmpty)
+        }
+    }
+
     @Test func aReSentBatchIsNotStagedButCountedUnchanged() throws {
         try withMigratedDatabase { db in
             let first = try load(db, month, runId: 1)
