@@ -46,6 +46,11 @@ public struct ConsentStore {
             SELECT d.id, d.patient, d.status, d.recorded::date, d.grantor, $6, d.directive::jsonb
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $7::text[])
                 AS d (id, patient, status, recorded, grantor, directive)
+            -- A directive stored exactly so is left out before the upsert, which would lock it (and log that).
+            WHERE NOT EXISTS (
+                SELECT 1 FROM lastmile.consent_directive c
+                WHERE c.directive_id = d.id AND c.patient_id = d.patient AND c.status = d.status
+                  AND c.directive = d.directive::jsonb)
             ON CONFLICT (directive_id) DO UPDATE SET
                 patient_id = EXCLUDED.patient_id, status = EXCLUDED.status, recorded_at = EXCLUDED.recorded_at,
                 grantor_role = EXCLUDED.grantor_role, source_format = EXCLUDED.source_format,
