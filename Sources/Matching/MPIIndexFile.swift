@@ -4,8 +4,9 @@ import LastMileCore
 /// What a kept MPI index is valid for: the format of this build and the match model. The MPI's own state is
 /// checked apart (`MPIIndex.digest`, `count`), since a changed MPI updates the index rather than discarding it.
 public struct MPIIndexVersion: Equatable, Sendable {
-    /// Bump whenever the encoding, normalisation, nicknames, blocking rules or layout change.
-    public static let format: UInt32 = 1
+    /// Bump whenever the encoding, normalisation, nicknames, blocking rules, layout or row hash change (2: the
+    /// patient row hash became a stored column, migration 19).
+    public static let format: UInt32 = 2
     /// A digest of the match model file (`"none"` when the night trains its own).
     public var model: String
 

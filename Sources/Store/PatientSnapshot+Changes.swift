@@ -17,11 +17,9 @@ package struct PatientTableState: Equatable, Sendable {
 
 extension PatientSnapshot {
     /// A 64-bit hash of a patient row's id and every demographic column the matcher reads (NULL and empty
-    /// text differ), computed by the server so that only the hashes' sum crosses the wire to check the index.
-    static let rowHashSQL = """
-        hashtextextended(row(p.patient_id, p.given_name, p.family_name, p.birth_date, p.sex, p.street, p.city,
-            p.state, p.postal_code, p.phone, p.ssn)::text, 0)
-        """
+    /// text differ): the stored column of migration 19, which the server keeps right through any write, so only
+    /// the hashes' sum crosses the wire to check the index.
+    static let rowHashSQL = "p.row_hash"
 
     static let columns = """
         p.patient_id, p.active, p.given_name, p.family_name, p.birth_date, p.sex, p.street, p.city, p.state,

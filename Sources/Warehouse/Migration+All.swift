@@ -3,7 +3,7 @@ extension Migration {
     public static let all: [Migration] = [
         initialSchema, delivery, leastPrivilege, perTableGrants, disclosureOnce, openReportKinds, clericalReview,
         feedTracking, attendanceShapes, patientMerges, referenceFiles, partitioning,
-        reviewSteward, rowHashes, partitionRace,
+        reviewSteward, rowHashes, partitionRace, patientRowHash,
     ]
 
     /// The schema of docs/architecture.md: reference data, consent registry, events, flags, and the ledger.
