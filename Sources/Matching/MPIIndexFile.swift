@@ -78,12 +78,8 @@ public struct MPIIndexFile: Sendable {
         }
     }
 
-    /// Reads the kept index when its checksum, format and model match `version`. `header` is called with the
-    /// file's change mark once its header is read and found current, before the rest (most of the file) is read:
-    /// the caller can ask the warehouse what changed since meanwhile.
-    public func read(
-        version: MPIIndexVersion, header: (_ changedUpTo: String?) -> Void = { _ in }
-    ) -> Result<MPIIndex, MPIIndexFileProblem> {
+    /// Reads the kept index when its checksum, format and model match `version`.
+    public func read(version: MPIIndexVersion) -> Result<MPIIndex, MPIIndexFileProblem> {
         let fd = open(path.path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return .failure(.missing) }
         defer { close(fd) }
@@ -97,8 +93,6 @@ public struct MPIIndexFile: Sendable {
             model == version.model
         else { return .failure(.stale) }
         let changedUpTo = input.string().flatMap { $0.isEmpty ? nil : $0 }
-        guard !input.failed else { return .failure(.corrupt) }
-        header(changedUpTo)
         guard let index = MPIIndex.decode(from: &input, changedUpTo: changedUpTo),
             input.verifyChecksum()
         else { return .failure(.corrupt) }

@@ -10,25 +10,21 @@ extension RunState {
     /// updated from the patient rows changed since it was written; else (no directory, no usable file, or an
     /// update that does not reproduce the warehouse's digest) one built from every active patient.
     ///
-    /// A built index is written back for the next night on a thread of its own while the night goes on
+    /// The kept file is read from the start of the run, beside the reference refresh (`PendingIndexRead`). A
+    /// built index is written back for the next night on a thread of its own while the night goes on
     /// (`PendingIndexWrite`; the run waits for it before it ends). An updated one is written back only when the
     /// changes since the file was written pass `rewriteThreshold`: until then each night applies them again,
     /// which costs far less than rewriting the whole file (2.3 GB at 10M patients).
     func mpiIndex() throws -> (MPIIndex, PendingIndexWrite?) {
         var timer = IndexTimer()
-        let version = MPIIndexVersion(
-            model: MPIIndexVersion.modelDigest(
-                config.matchModelPath.flatMap { FileManager.default.contents(atPath: $0) }))
+        let state = try PatientSnapshot.state(connection)
+        timer.lap("state")
         guard let directory = options.matchIndexDirectory else {
-            return (try buildMPIIndex(try PatientSnapshot.state(connection)), nil)
+            return (try buildMPIIndex(state), nil)
         }
         let file = MPIIndexFile(directory: directory)
-        // The warehouse is asked for its state and the rows changed since the file's mark while the file is read
-        // (at 10M patients each takes seconds); nothing else uses the connection until the answers are taken.
-        var asked: IndexQuestions?
-        let read = file.read(version: version) { since in asked = IndexQuestions(connection, since: since) }
-        let answers = try (asked ?? IndexQuestions(connection, since: nil)).answers()
-        let state = answers.state
+        let version = MPIIndexVersion.of(config)
+        let read = indexRead?.take() ?? file.read(version: version)
         timer.lap("read")
         var reason = ""
         switch read {
@@ -37,7 +33,11 @@ extension RunState {
                 logIndex("kept", kept, changed: 0, timer: timer)
                 return (kept, nil)
             }
-            if let changed = answers.changed {
+            if let since = kept.changedUpTo {
+                let changed = try PatientSnapshot.changed(connection, since: since).map {
+                    MPIIndexRow(patientId: $0.patientId, person: $0.person, rowHash: $0.rowHash)
+                }
+                timer.lap("changes")
                 kept.apply(changed)
                 timer.lap("apply")
                 if kept.count == state.active && kept.digest == state.digest {
@@ -88,35 +88,36 @@ extension RunState {
     }
 }
 
-/// The warehouse's answers the kept index is checked and updated with: the patient table's state, and the rows
-/// changed since the file's mark (when it has one), asked on a thread of its own.
-private final class IndexQuestions: @unchecked Sendable {
+/// The kept index file read on a thread of its own from the start of the run: reading it (2.3 GB at 10M
+/// patients) needs nothing of the reference refresh, which the server does meanwhile. Only a cache: the index
+/// is still checked against the warehouse, once the refresh is done, before the night uses it.
+final class PendingIndexRead: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private var result: Result<(state: PatientTableState, changed: [MPIIndexRow]?), any Error> =
-        .failure(CancellationError())
+    private var result: Result<MPIIndex, MPIIndexFileProblem> = .failure(.missing)
+    private var taken = false
 
-    private let connection: Connection
-
-    init(_ connection: Connection, since: String?) {
-        self.connection = connection
+    init(_ file: MPIIndexFile, version: MPIIndexVersion) {
         Thread.detachNewThread { [self] in
-            result = Result {
-                let state = try PatientSnapshot.state(self.connection)
-                let changed = try since.map { since in
-                    try PatientSnapshot.changed(self.connection, since: since).map {
-                        MPIIndexRow(patientId: $0.patientId, person: $0.person, rowHash: $0.rowHash)
-                    }
-                }
-                return (state, changed)
-            }
+            result = file.read(version: version)
             done.signal()
         }
     }
 
-    /// Waits for the answers (call once).
-    func answers() throws -> (state: PatientTableState, changed: [MPIIndexRow]?) {
+    /// Waits for the read and hands its result over (once; later calls give nil).
+    func take() -> Result<MPIIndex, MPIIndexFileProblem>? {
+        guard !taken else { return nil }
+        taken = true
         done.wait()
-        return try result.get()
+        defer { result = .failure(.missing) }
+        return result
+    }
+}
+
+extension MPIIndexVersion {
+    /// The version of this build and the pipeline's match model.
+    static func of(_ config: PipelineConfig) -> MPIIndexVersion {
+        MPIIndexVersion(
+            model: modelDigest(config.matchModelPath.flatMap { FileManager.default.contents(atPath: $0) }))
     }
 }
 

@@ -32,6 +32,8 @@ struct RunState {
     var touchedByReference: Set<String> = []
     /// The sources' new files, being read on a second thread since the run began (nil: read in the extract).
     var preRead: PreReadInputs?
+    /// The kept MPI index file, being read on a thread of its own since the run began (nil: read when needed).
+    var indexRead: PendingIndexRead?
 
     func execute(summary: inout RunSummary, inputs: inout [RunInput]) throws {
         var stage = StageClock(show: options.showProgress, logger: logger)

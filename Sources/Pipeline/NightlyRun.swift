@@ -127,6 +127,11 @@ public struct NightlyRun {
         // The sources' files are parsed on the second core while the server loads the reference data.
         var preRead: PreReadInputs?
         defer { preRead?.cancelAndWait() }
+        // So is the kept MPI index file (a night that fails first still waits for the read, and drops it).
+        let indexRead = options.matchIndexDirectory.map {
+            PendingIndexRead(MPIIndexFile(directory: $0), version: MPIIndexVersion.of(config))
+        }
+        defer { _ = indexRead?.take() }
         do {
             preRead = readAhead(connection, gate: gate)
             let reference = ReferenceRefresh(config: config, options: options, logger: log, connection: connection)
@@ -149,6 +154,7 @@ public struct NightlyRun {
                     config: config, options: options, logger: log, connection: connection,
                     runId: effectiveRunId, rejects: rejects, gate: gate, touchedByReference: touched)
                 state.preRead = preRead
+                state.indexRead = indexRead
                 state.reprocessRequestNames = try Self.checksums(of: options.reprocess)
                 try state.execute(summary: &summary, inputs: &inputs)
                 summary.seconds = (ContinuousClock.now - started).seconds
