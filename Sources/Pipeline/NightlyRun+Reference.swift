@@ -30,16 +30,44 @@ struct ReferenceRefresh {
             summary.reference["attribution.rejected"] = s.rejected
             if s.redirected > 0 { summary.reference["attribution.redirected"] = s.redirected }
         }
-        if !config.consentDirectives.isEmpty {
-            let s = try ConsentImport.store(
-                try ConsentImport.parse(try consentInputs()), connection: connection, logger: logger)
-            summary.reference["consent.directives"] = s.directivesRead
-            summary.reference["consent.changed"] = s.stored
-            summary.reference["consent.problems"] = s.problems.count
-            if s.redirected > 0 { summary.reference["consent.redirected"] = s.redirected }
-        }
+        if !config.consentDirectives.isEmpty { try refreshConsent(into: &summary) }
         summary.stageSeconds["reference"] = (ContinuousClock.now - started).seconds
         return touched
+    }
+
+    /// The consent files, skipped when they and the registry are both as the last import left them: the import
+    /// would store nothing (every directive already stored so), and its parse and compare took about a second a
+    /// night. Any change to the registry since, by any import, makes the files load again.
+    private func refreshConsent(into summary: inout RunSummary) throws {
+        let inputs = try consentInputs()
+        let files = try inputs.map { try InputFiles.sha256($0.path).hex }.joined(separator: ",")
+        let applied = ReferenceFiles(connection: connection)
+        if try applied.lastApplied(kind: ReferenceFiles.consentFiles) == files + ";" + registryDigest() {
+            summary.reference["consent.skipped"] = 1
+            logger.info(
+                "consent files and registry unchanged since the files were imported; skipped",
+                metadata: ["files": .number(inputs.count)])
+            return
+        }
+        let s = try ConsentImport.store(try ConsentImport.parse(inputs), connection: connection, logger: logger)
+        summary.reference["consent.directives"] = s.directivesRead
+        summary.reference["consent.changed"] = s.stored
+        summary.reference["consent.problems"] = s.problems.count
+        if s.redirected > 0 { summary.reference["consent.redirected"] = s.redirected }
+        try applied.record(
+            kind: ReferenceFiles.consentFiles, sha256: files + ";" + registryDigest(),
+            fileName: inputs.map { URL(fileURLWithPath: $0.path).lastPathComponent }.joined(separator: ","),
+            at: options.clock.now)
+    }
+
+    /// The consent registry's rows, counted and hashed whole (every column), in one scan of a small table.
+    private func registryDigest() throws -> String {
+        try connection.execute(
+            """
+            SELECT count(*) || ':' || coalesce(sum(hashtextextended(c::text, 0)), 0)
+            FROM lastmile.consent_directive c
+            """
+        ).scalar ?? ""
     }
 
     /// The MPI snapshot (skipped when unchanged), then its deltas, then merges and unmerges, in that order.

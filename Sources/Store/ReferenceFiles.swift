@@ -10,6 +10,8 @@ package struct ReferenceFiles {
 
     /// The kind of the MPI snapshot.
     package static let mpiSnapshot = "mpi-snapshot"
+    /// The kind of a pipeline's consent files: their sha256s, with a digest of the registry the import left.
+    package static let consentFiles = "consent-files"
 
     /// The sha256 of the file of `kind` applied last, nil when none is recorded.
     package func lastApplied(kind: String) throws -> String? {

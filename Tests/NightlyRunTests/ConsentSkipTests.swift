@@ -1,0 +1,50 @@
+// A night skips the consent files when they and the registry are as the last import left them, and imports
+// them again when either changed: a directive changed in the registry by anyone is put back as the files say.
+import Foundation
+import LastMileCore
+import Pipeline
+import TestSupport
+import Testing
+import Warehouse
+
+@Suite struct ConsentSkipTests {
+    @Test func unchangedFilesAndRegistryAreSkippedAndAnyChangeReimports() throws {
+        let workspace = try SampleWorkspace()
+        try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            let first = try runNight(workspace, db)
+            #expect(first.reference["consent.skipped"] == nil)
+            let stored = try #require(first.reference["consent.directives"])
+            #expect(first.reference["consent.changed"] == stored)
+
+            let second = try runNight(workspace, db)
+            #expect(second.reference["consent.skipped"] == 1)
+            #expect(second.reference["consent.directives"] == nil)
+
+            // Someone changes a directive in the registry: the night imports the files again and restores it.
+            let id = try #require(
+                try db.execute("SELECT min(directive_id) FROM lastmile.consent_directive WHERE status = 'active'")
+                    .scalar)
+            try db.execute(
+                "UPDATE lastmile.consent_directive SET status = 'inactive' WHERE directive_id = $1", [id])
+            let third = try runNight(workspace, db)
+            #expect(third.reference["consent.skipped"] == nil)
+            #expect(third.reference["consent.changed"] == 1)
+            #expect(
+                try db.execute("SELECT status FROM lastmile.consent_directive WHERE directive_id = $1", [id]).scalar
+                    == "active")
+
+            // A changed file is imported too.
+            try
+                (try String(
+                    contentsOf: workspace.sampleData.appendingPathComponent("consent-directives.csv"),
+                    encoding: .utf8) + "\n").write(
+                    to: workspace.sampleData.appendingPathComponent("consent-directives.csv"), atomically: true,
+                    encoding: .utf8)
+            let fourth = try runNight(workspace, db)
+            #expect(fourth.reference["consent.skipped"] == nil)
+            #expect(fourth.reference["consent.changed"] == 0)
+            #expect(try runNight(workspace, db).reference["consent.skipped"] == 1)
+        }
+    }
+}
