@@ -33,6 +33,9 @@ final class PreReadInputs: @unchecked Sendable {
     private var cancelled = false
     private let finished = DispatchSemaphore(value: 0)
     private var done = false
+    /// Threads still reading, and the index of the next source to take.
+    private var running = 0
+    private var next = 0
 
     /// Gate 1 as the extract stage applies it: the admitted records are what the night keeps of a file.
     struct Gate1: Sendable {
@@ -41,26 +44,45 @@ final class PreReadInputs: @unchecked Sendable {
         var asOf: CivilDate
     }
 
-    /// Starts reading, on a thread of its own, every file of `sources` that is not refused, has settled (by
-    /// `settleSeconds` before `now`) and whose checksum is not in `alreadyLoaded` (source → checksums the ledger
-    /// holds and will skip), and applying `gate1` to its records.
+    /// Starts reading, on threads of their own (one a core, each taking the next source), every file of
+    /// `sources` that is not refused, has settled (by `settleSeconds` before `now`) and whose checksum is not in
+    /// `alreadyLoaded` (source → checksums the ledger holds and will skip), and applying `gate1` to its records.
+    /// At nice 10 they use what the night leaves idle; once the extract stage waits for them, all the cores
+    /// (one thread left two districts' files to a single core while the other idled).
     init(
         sources: [SourceConfig], alreadyLoaded: [String: Set<String>], settleSeconds: Int, now: Date, gate1: Gate1
     ) {
-        let thread = Thread { [self] in
-            Self.yieldToTheNight()
-            for source in sources {
-                read(
-                    source, skipping: alreadyLoaded[source.name] ?? [], settleSeconds: settleSeconds, now: now,
-                    gate1: gate1)
+        let workers = max(1, min(sources.count, ProcessInfo.processInfo.activeProcessorCount))
+        running = workers
+        for worker in 0..<workers {
+            let thread = Thread { [self] in
+                Self.yieldToTheNight()
+                while let source = nextSource(of: sources) {
+                    read(
+                        source, skipping: alreadyLoaded[source.name] ?? [], settleSeconds: settleSeconds, now: now,
+                        gate1: gate1)
+                }
+                let last = lock.withLock {
+                    running -= 1
+                    if running == 0 { done = true }
+                    return running == 0
+                }
+                if last { finished.signal() }
             }
-            lock.withLock { done = true }
-            finished.signal()
+            // Extractors may recurse on nested input (JSON): the main thread's stack size, not a secondary one's.
+            thread.stackSize = 8 << 20
+            thread.name = "lastmile.preread.\(worker)"
+            thread.start()
         }
-        // Extractors may recurse on nested input (JSON): the main thread's stack size, not a secondary thread's.
-        thread.stackSize = 8 << 20
-        thread.name = "lastmile.preread"
-        thread.start()
+    }
+
+    /// The next source no thread has taken, in the config's order; nil when none is left or reading was cancelled.
+    private func nextSource(of sources: [SourceConfig]) -> SourceConfig? {
+        lock.withLock {
+            guard !cancelled, next < sources.count else { return nil }
+            defer { next += 1 }
+            return sources[next]
+        }
     }
 
     /// Waits until every file has been read (or the reading was cancelled).
