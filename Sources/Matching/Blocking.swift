@@ -128,29 +128,19 @@ public final class BlockingIndex: Sendable {
     ) {
         self.rules = rules
         self.maxBlockSize = maxBlockSize
-        let column = { @Sendable (r: Int) -> KeyColumn in
-            let rule = rules[r]
+        let built = Parallel.map(count: rules.count, chunkSize: 1) { r -> [KeyColumn] in
+            let rule = rules[r.lowerBound]
             var pairs: [(UInt64, Int32)] = []
             pairs.reserveCapacity(mpi.count)
             for i in 0..<mpi.count {
                 if let k = rule.key(mpi, i, lexicon) { pairs.append((k, Int32(i))) }
             }
             pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-            return KeyColumn(keys: pairs.map { $0.0 }, members: pairs.map { $0.1 })
+            return [KeyColumn(keys: pairs.map { $0.0 }, members: pairs.map { $0.1 })]
         }
-        // Each rule's pairs and their sort's buffer are transient (about 360 MB at 10M patients): above
-        // `oneRuleAtATimeAbove` patients the rules are built one at a time, so that two of them never meet at
-        // the first night's peak resident memory; below it, one rule a core.
-        let built =
-            mpi.count > Self.oneRuleAtATimeAbove
-            ? rules.indices.map(column)
-            : Parallel.map(count: rules.count, chunkSize: 1) { r in [column(r.lowerBound)] }
         keys = built.map { $0.keys }
         members = built.map { $0.members }
     }
-
-    /// The MPI size above which the key columns are built one rule at a time.
-    static let oneRuleAtATimeAbove = 4_000_000
 
     /// An index from its sorted key columns (e.g. read back from a kept MPI index).
     init(rules: [BlockingRule], maxBlockSize: Int, keys: [[UInt64]], members: [[Int32]]) {
