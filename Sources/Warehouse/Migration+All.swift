@@ -1,5 +1,6 @@
 extension Migration {
-    /// Every migration, in order. Never edit one that has shipped: add the next version.
+    /// Every migration, in order. Never edit one that has shipped: add the next version, above every version here
+    /// (the last one's is the schema's, `Migrator.latestVersion`; 16 and 17 were never used and stay so).
     public static let all: [Migration] = [
         initialSchema, delivery, leastPrivilege, perTableGrants, disclosureOnce, openReportKinds, clericalReview,
         feedTracking, attendanceShapes, patientMerges, referenceFiles, partitioning,
