@@ -92,7 +92,12 @@ struct MatchedNight {
         var groups: [PersonGroup] = []
         var lastFull: [Int] = []
 
+        /// Two passes over a file's records: each record's group first, then the records into groups sized
+        /// once (grown by doubling, a group's list moved its records again five or six times).
         mutating func add(_ records: [SourceRecord]) {
+            var groupOf: [Int] = []
+            groupOf.reserveCapacity(records.count)
+            var adding = [Int](repeating: 0, count: groups.count)
             for record in records {
                 let spid = record.person.sourcePersonId.flatMap { $0.isEmpty ? nil : $0 }
                 let key = Key(source: record.source, person: spid ?? "fp:" + DemographicsFingerprint.of(record.person))
@@ -104,7 +109,15 @@ struct MatchedNight {
                             source: record.source, key: key.person, hasSourcePersonId: spid != nil,
                             person: record.person))
                     lastFull.append(-1)
+                    adding.append(0)
                 }
+                groupOf.append(i)
+                adding[i] += 1
+            }
+            for i in groups.indices where adding[i] > 0 {
+                groups[i].records.reserveCapacity(groups[i].records.count + adding[i])
+            }
+            for (record, i) in zip(records, groupOf) {
                 if !record.person.isIdOnly { lastFull[i] = groups[i].records.count }
                 groups[i].records.append(record)
             }
