@@ -43,6 +43,14 @@ import Testing
             in: workspace.root)
     }
 
+    /// The path of the proposal `initSource` writes, from the workspace's root.
+    static let proposalPath = "pipelines/sources/northside-usd.yaml"
+
+    /// The proposal `initSource` wrote.
+    func proposal(_ workspace: SampleWorkspace) throws -> String {
+        try String(contentsOf: workspace.root.appendingPathComponent(Self.proposalPath), encoding: .utf8)
+    }
+
     func validate(_ workspace: SampleWorkspace) throws -> CommandResult {
         try LastMileBinary.run(["validate", "--pipelines", "pipelines", "--as-of", Self.asOf], in: workspace.root)
     }
@@ -65,8 +73,7 @@ import Testing
         let workspace = try workspace(rows: rows)
         let created = try initSource(workspace)
         #expect(created.status == 0, "\(created.stderr)")
-        let yaml = try String(
-            contentsOf: workspace.root.appendingPathComponent("pipelines/sources/northside-usd.yaml"), encoding: .utf8)
+        let yaml = try proposal(workspace)
         #expect(yaml.contains("no column reads (by position; see the file's header line): 8"), "\(yaml)")
         for output in [yaml, created.stdout, created.stderr] {
             #expect(!output.contains("Orla") && !output.contains("Brennick"))
@@ -78,8 +85,8 @@ import Testing
         let created = try initSource(workspace)
         #expect(created.status == 0, "\(created.stderr)")
         #expect(created.stdout.contains("7 column(s) mapped, 3 FILL-IN to fill in"), "\(created.stdout)")
-        let configPath = "pipelines/sources/northside-usd.yaml"
-        let yaml = try String(contentsOf: workspace.root.appendingPathComponent(configPath), encoding: .utf8)
+        let configPath = Self.proposalPath
+        let yaml = try proposal(workspace)
         #expect(yaml.contains("csv: { delimiter: semicolon, encoding: utf-8 }"), "\(yaml)")
         #expect(yaml.contains("student_id: \"Student_Number\""))
         #expect(yaml.contains("first_name: \"Student_FirstName\"\n"), "an exact synonym: no alternatives")
@@ -161,8 +168,7 @@ import Testing
         let workspace = try workspace(rows: rows)
         let created = try initSource(workspace)
         #expect(created.status == 0, "\(created.stderr)")
-        let yaml = try String(
-            contentsOf: workspace.root.appendingPathComponent("pipelines/sources/northside-usd.yaml"), encoding: .utf8)
+        let yaml = try proposal(workspace)
         let lines = yaml.split(separator: "\n").map(String.init)
         #expect(
             lines.contains("# codes:  # this feed's code: lastmile value (merged over the layout's own map)"), "\(yaml)"
@@ -204,8 +210,7 @@ import Testing
         let workspace = try workspace(rows: rows)
         let created = try initSource(workspace)
         #expect(created.status == 0, "\(created.stderr)")
-        let yaml = try String(
-            contentsOf: workspace.root.appendingPathComponent("pipelines/sources/northside-usd.yaml"), encoding: .utf8)
+        let yaml = try proposal(workspace)
         #expect(yaml.contains(#"student_id: "Stu #\"ID\": no""#), "\(yaml)")
         #expect(yaml.contains(#"last_name: "Last\\Name""#))
         // The only problem is the agreement; the profile reads the file through the proposal with no drift.
@@ -272,7 +277,7 @@ import Testing
         #expect(result.stderr.contains("expected a header row on line 1"))
         #expect(
             !FileManager.default.fileExists(
-                atPath: workspace.root.appendingPathComponent("pipelines/sources/northside-usd.yaml").path))
+                atPath: workspace.root.appendingPathComponent(Self.proposalPath).path))
         for leaked in Self.personal { #expect(!result.stderr.contains(leaked)) }
     }
 }
