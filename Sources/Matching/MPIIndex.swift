@@ -285,21 +285,25 @@ extension MPIIndex {
         var members = blocking.members
         blocking = BlockingIndex(
             rules: rules, maxBlockSize: blocking.maxBlockSize, keys: [], members: [])
+        // Each patient has at most one entry a rule: a changed key drops the patient's entry and inserts its new one.
+        var dropped = [Bool](repeating: false, count: records.count)
         for r in rules.indices {
-            var removed: [(UInt64, Int32)] = []
+            var removed: [Int] = []
             var inserted: [(UInt64, Int32)] = []
             for (j, change) in changes.enumerated() {
                 let old = oldKeys[r][j]
                 let new = rules[r].key(people, change.position, after)
                 guard old != new else { continue }
-                if let old { removed.append((old, Int32(change.position))) }
+                if old != nil { removed.append(change.position) }
                 if let new { inserted.append((new, Int32(change.position))) }
             }
             guard !removed.isEmpty || !inserted.isEmpty else { continue }
-            removed.sort { $0 < $1 }
             inserted.sort { $0 < $1 }
-            let column = KeyColumn.edited(
-                KeyColumn(keys: keys[r], members: members[r]), removing: removed, inserting: inserted)
+            for p in removed { dropped[p] = true }
+            let column = KeyColumn.rewritten(
+                KeyColumn(keys: keys[r], members: members[r]), member: { dropped[Int($0)] ? nil : $0 },
+                inserting: inserted)
+            for p in removed { dropped[p] = false }
             keys[r] = column.keys
             members[r] = column.members
         }
@@ -309,35 +313,28 @@ extension MPIIndex {
 }
 
 extension KeyColumn {
-    /// The column without the `removing` entries and with the `inserting` ones, still sorted by key, then
-    /// member (both lists sorted so).
-    static func edited(
-        _ column: KeyColumn, removing: [(UInt64, Int32)], inserting: [(UInt64, Int32)]
+    /// The column with each entry's member mapped by `member` (nil drops the entry; the mapping keeps members
+    /// in order, so the column stays sorted) and the `inserting` entries (sorted by key, then member) merged in.
+    static func rewritten(
+        _ column: KeyColumn, member: (Int32) -> Int32?, inserting: [(UInt64, Int32)]
     ) -> KeyColumn {
         var out = KeyColumn(keys: [], members: [])
-        let capacity = column.keys.count - removing.count + inserting.count
-        out.keys.reserveCapacity(capacity)
-        out.members.reserveCapacity(capacity)
-        var d = 0
+        out.keys.reserveCapacity(column.keys.count + inserting.count)
+        out.members.reserveCapacity(column.keys.count + inserting.count)
         var a = 0
-        for (key, member) in zip(column.keys, column.members) {
-            let entry = (key, member)
-            while d < removing.count && removing[d] < entry { d += 1 }
-            if d < removing.count && removing[d] == entry {
-                d += 1
-                continue
-            }
-            while a < inserting.count && inserting[a] < entry {
+        for (key, old) in zip(column.keys, column.members) {
+            guard let m = member(old) else { continue }
+            while a < inserting.count && inserting[a] < (key, m) {
                 out.keys.append(inserting[a].0)
                 out.members.append(inserting[a].1)
                 a += 1
             }
             out.keys.append(key)
-            out.members.append(member)
+            out.members.append(m)
         }
-        for (key, member) in inserting[a...] {
+        for (key, m) in inserting[a...] {
             out.keys.append(key)
-            out.members.append(member)
+            out.members.append(m)
         }
         return out
     }
@@ -350,29 +347,11 @@ extension BlockingIndex {
         let columns = Parallel.map(count: rules.count, chunkSize: 1) { r -> [KeyColumn] in
             let rule = rules[r.lowerBound]
             var fresh: [(UInt64, Int32)] = added.compactMap { j in rule.key(people, Int(j), lexicon).map { ($0, j) } }
-            fresh.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-            let oldKeys = keys[r.lowerBound]
-            let oldMembers = members[r.lowerBound]
-            var out = KeyColumn(keys: [], members: [])
-            out.keys.reserveCapacity(oldKeys.count + fresh.count)
-            out.members.reserveCapacity(oldKeys.count + fresh.count)
-            var f = 0
-            for (key, member) in zip(oldKeys, oldMembers) {
-                let m = oldToNew[Int(member)]
-                guard m >= 0 else { continue }
-                while f < fresh.count && (fresh[f].0 < key || (fresh[f].0 == key && fresh[f].1 < m)) {
-                    out.keys.append(fresh[f].0)
-                    out.members.append(fresh[f].1)
-                    f += 1
-                }
-                out.keys.append(key)
-                out.members.append(m)
-            }
-            for (key, member) in fresh[f...] {
-                out.keys.append(key)
-                out.members.append(member)
-            }
-            return [out]
+            fresh.sort { $0 < $1 }
+            let old = KeyColumn(keys: keys[r.lowerBound], members: members[r.lowerBound])
+            return [
+                KeyColumn.rewritten(old, member: { oldToNew[Int($0)] >= 0 ? oldToNew[Int($0)] : nil }, inserting: fresh)
+            ]
         }
         return BlockingIndex(
             rules: rules, maxBlockSize: maxBlockSize, keys: columns.map(\.keys), members: columns.map(\.members))

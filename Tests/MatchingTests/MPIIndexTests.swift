@@ -145,11 +145,17 @@ import Testing
         #expect(none.isEmpty)
     }
 
-    @Test func aKeyColumnIsEditedInOrder() {
+    @Test func aKeyColumnIsRewrittenInOrder() {
         let column = KeyColumn(keys: [1, 1, 2, 5, 5, 9], members: [0, 4, 2, 1, 3, 6])
-        let edited = KeyColumn.edited(column, removing: [(1, 4), (5, 1), (9, 6)], inserting: [(0, 4), (5, 2), (7, 6)])
+        let dropped: Set<Int32> = [4, 1, 6]
+        let edited = KeyColumn.rewritten(
+            column, member: { dropped.contains($0) ? nil : $0 }, inserting: [(0, 4), (5, 2), (7, 6)])
         #expect(edited.keys == [0, 1, 2, 5, 5, 7])
         #expect(edited.members == [4, 0, 2, 2, 3, 6])
+        // Renumbered as an update with retirements does it: the order of members is kept.
+        let renumbered = KeyColumn.rewritten(column, member: { $0 == 3 ? nil : $0 * 2 }, inserting: [])
+        #expect(renumbered.keys == [1, 1, 2, 5, 9])
+        #expect(renumbered.members == [0, 8, 4, 2, 12])
     }
 
     @Test func positionsAreInUTF8ByteOrderAndFound() {
