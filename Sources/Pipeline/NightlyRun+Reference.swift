@@ -37,12 +37,14 @@ struct ReferenceRefresh {
 
     /// The consent files, skipped when they and the registry are both as the last import left them: the import
     /// would store nothing (every directive already stored so), and its parse and compare took about a second a
-    /// night. Any change to the registry since, by any import, makes the files load again.
+    /// night. Any change to the registry since, by any import, makes the files load again. A file that cannot be
+    /// read fails as the import says (the checksum is not what reports it), and files with problems are not
+    /// recorded, so their problems are reported every night until the files are mended.
     private func refreshConsent(into summary: inout RunSummary) throws {
         let inputs = try consentInputs()
-        let files = try inputs.map { try InputFiles.sha256($0.path).hex }.joined(separator: ",")
+        let files = try? inputs.map { try InputFiles.sha256($0.path).hex }.joined(separator: ",")
         let applied = ReferenceFiles(connection: connection)
-        if try applied.lastApplied(kind: ReferenceFiles.consentFiles) == files + ";" + registryDigest() {
+        if let files, try applied.lastApplied(kind: ReferenceFiles.consentFiles) == files + ";" + registryDigest() {
             summary.reference["consent.skipped"] = 1
             logger.info(
                 "consent files and registry unchanged since the files were imported; skipped",
@@ -54,10 +56,14 @@ struct ReferenceRefresh {
         summary.reference["consent.changed"] = s.stored
         summary.reference["consent.problems"] = s.problems.count
         if s.redirected > 0 { summary.reference["consent.redirected"] = s.redirected }
-        try applied.record(
-            kind: ReferenceFiles.consentFiles, sha256: files + ";" + registryDigest(),
-            fileName: inputs.map { URL(fileURLWithPath: $0.path).lastPathComponent }.joined(separator: ","),
-            at: options.clock.now)
+        if let files, s.problems.isEmpty {
+            try applied.record(
+                kind: ReferenceFiles.consentFiles, sha256: files + ";" + registryDigest(),
+                fileName: inputs.map { URL(fileURLWithPath: $0.path).lastPathComponent }.joined(separator: ","),
+                at: options.clock.now)
+        } else {
+            try applied.forget(kind: ReferenceFiles.consentFiles)
+        }
     }
 
     /// The consent registry's rows, counted and hashed whole (every column), in one scan of a small table.

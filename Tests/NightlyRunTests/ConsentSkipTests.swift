@@ -35,16 +35,21 @@ import Warehouse
                     == "active")
 
             // A changed file is imported too.
-            try
-                (try String(
-                    contentsOf: workspace.sampleData.appendingPathComponent("consent-directives.csv"),
-                    encoding: .utf8) + "\n").write(
-                    to: workspace.sampleData.appendingPathComponent("consent-directives.csv"), atomically: true,
-                    encoding: .utf8)
+            let csv = workspace.sampleData.appendingPathComponent("consent-directives.csv")
+            try (try String(contentsOf: csv, encoding: .utf8) + "\n").write(to: csv, atomically: true, encoding: .utf8)
             let fourth = try runNight(workspace, db)
             #expect(fourth.reference["consent.skipped"] == nil)
             #expect(fourth.reference["consent.changed"] == 0)
             #expect(try runNight(workspace, db).reference["consent.skipped"] == 1)
+
+            // A file with a bad row is imported, and its problem reported, every night until it is mended.
+            let bad = "CD-BAD,P000001,deny,,,,,2026-01-01,,2026-01-01,bogus,self\n"
+            try (try String(contentsOf: csv, encoding: .utf8) + bad).write(to: csv, atomically: true, encoding: .utf8)
+            for _ in 0..<2 {
+                let night = try runNight(workspace, db)
+                #expect(night.reference["consent.skipped"] == nil)
+                #expect(night.reference["consent.problems"] == 1)
+            }
         }
     }
 }
