@@ -97,4 +97,7 @@ struct PersonCode: Sendable, Hashable {
     var sex: UInt8 = 0
     /// 0 none, 1 JR, 2 SR, 3 II, 4 III, 5 IV, 6 V.
     var suffix: UInt8 = 0
+    /// Always 0: fills the record to its stride, so the kept index file holds no uninitialised padding bytes
+    /// (the same index is written as the same bytes).
+    var reserved: UInt32 = 0
 }
