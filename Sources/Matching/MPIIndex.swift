@@ -153,6 +153,57 @@ public struct MPIIndexBuilder {
         }
     }
 
+    /// Patients appended so far.
+    public var count: Int { ids.count }
+
+    /// Rows appended before the warehouse hashed them get their hashes from the warehouse's rows, handed over in
+    /// about the order they were appended (`assignRowHashes`, then `assignedAllRowHashes`). A table scan after
+    /// one COPY is that order except where PostgreSQL put a short row on an earlier page that still had room:
+    /// such a row waits until its turn comes.
+    public struct RowHashAssignment {
+        var next = 0
+        /// Rows seen before their turn, by id bytes (ids that Swift deems equal may differ as text keys).
+        var waiting: [[UInt8]: Int64] = [:]
+        var failed = false
+
+        public init() {}
+
+        /// Rows waiting above this many mean the order is not the append order: the assignment fails.
+        static let maxWaiting = 100_000
+    }
+
+    /// Sets the hashes of `rows` (see `RowHashAssignment`).
+    public mutating func assignRowHashes(
+        _ rows: [(patientId: String, rowHash: Int64)], _ state: inout RowHashAssignment
+    ) {
+        for row in rows where !state.failed {
+            takeWaiting(&state)
+            if state.next < ids.count && ids[state.next].utf8.elementsEqual(row.patientId.utf8) {
+                rowHashes[state.next] = row.rowHash
+                state.next += 1
+            } else if state.waiting.updateValue(row.rowHash, forKey: Array(row.patientId.utf8)) != nil
+                || state.waiting.count > RowHashAssignment.maxWaiting
+            {
+                state.failed = true
+            }
+        }
+    }
+
+    /// True when every appended row got its hash, once each, and no row was left over.
+    public mutating func assignedAllRowHashes(_ state: inout RowHashAssignment) -> Bool {
+        takeWaiting(&state)
+        return !state.failed && state.next == ids.count && state.waiting.isEmpty
+    }
+
+    private mutating func takeWaiting(_ state: inout RowHashAssignment) {
+        while state.next < ids.count, !state.waiting.isEmpty,
+            let hash = state.waiting.removeValue(forKey: Array(ids[state.next].utf8))
+        {
+            rowHashes[state.next] = hash
+            state.next += 1
+        }
+    }
+
     /// The index, its positions in patient id order.
     /// The arrays are put in order in place: sorted copies held beside the built ones doubled the builder's
     /// memory at the first night's peak (10M patients: about 0.9 GB more).

@@ -10,6 +10,9 @@ extension RunState {
     /// updated from the patient rows changed since it was written; else (no directory, no usable file, or an
     /// update that does not reproduce the warehouse's digest) one built from every active patient.
     ///
+    /// A night whose reference refresh loaded the MPI into an empty table uses the index built from those rows as
+    /// they were written (`MPIIndexFromFirstLoad`), unless a kept file already matches.
+    ///
     /// The kept file is read from the start of the run, beside the reference refresh (`PendingIndexRead`). A
     /// built index is written back for the next night on a thread of its own while the night goes on
     /// (`PendingIndexWrite`; the run waits for it before it ends). An updated one is written back only when the
@@ -19,20 +22,32 @@ extension RunState {
         var timer = IndexTimer()
         let state = try PatientSnapshot.state(connection)
         timer.lap("state")
-        guard let directory = options.matchIndexDirectory else {
+        let version = MPIIndexVersion.of(config)
+        let file = options.matchIndexDirectory.map { MPIIndexFile(directory: $0) }
+        let read = file.map { indexRead?.take() ?? $0.read(version: version) }
+        timer.lap("read")
+        if case .success(let kept) = read, kept.count == state.active && kept.digest == state.digest {
+            logIndex("kept", kept, changed: 0, timer: timer)
+            return (kept, nil)
+        }
+        if let built = indexFromLoad?.index(changedUpTo: state.changedUpTo) {
+            timer.lap("finish")
+            if built.count == state.active && built.digest == state.digest {
+                logIndex("built during the MPI load", built, changed: built.count, timer: timer)
+                return (built, file.map { PendingIndexWrite(built, to: $0, version: version) })
+            }
+            logger.info("the MPI load's index no longer matches the warehouse; building it from the patient table")
+        } else if let problem = indexFromLoad?.problem {
+            logger.info(
+                "the MPI load's rows made no index; building it from the patient table",
+                metadata: ["reason": "\(problem)"])
+        }
+        guard let file, let read else {
             return (try buildMPIIndex(state), nil)
         }
-        let file = MPIIndexFile(directory: directory)
-        let version = MPIIndexVersion.of(config)
-        let read = indexRead?.take() ?? file.read(version: version)
-        timer.lap("read")
         var reason = ""
         switch read {
         case .success(let kept):
-            if kept.count == state.active && kept.digest == state.digest {
-                logIndex("kept", kept, changed: 0, timer: timer)
-                return (kept, nil)
-            }
             if let since = kept.changedUpTo {
                 let changed = try PatientSnapshot.changed(connection, since: since).map {
                     MPIIndexRow(patientId: $0.patientId, person: $0.person, rowHash: $0.rowHash)

@@ -16,6 +16,8 @@ struct ReferenceRefresh {
     let options: RunOptions
     let logger: Logger
     let connection: Connection
+    /// Takes the rows of a first MPI load, to build the night's MPI index from them (nil: not built so).
+    var indexing: MPIIndexFromFirstLoad?
 
     /// Refreshes what the pipeline names; returns the patients whose rows merges and unmerges moved.
     func refresh(into summary: inout RunSummary) throws -> Set<String> {
@@ -87,7 +89,9 @@ struct ReferenceRefresh {
                     "mpi snapshot unchanged since it was applied; skipped",
                     metadata: ["file": "\(URL(fileURLWithPath: mpi).lastPathComponent)"])
             } else {
-                let s = try PatientImport.load(file: mpi, appliedAt: now, connection: connection, logger: logger)
+                let s = try PatientImport.load(
+                    file: mpi, appliedAt: now, alwaysDiff: !options.copyIntoEmptyTables, indexing: indexing,
+                    connection: connection, logger: logger)
                 summary.reference["mpi.rows"] = s.rowsRead
                 summary.reference["mpi.inserted"] = s.inserted
                 summary.reference["mpi.updated"] = s.updated

@@ -34,6 +34,8 @@ struct RunState {
     var preRead: PreReadInputs?
     /// The kept MPI index file, being read on a thread of its own since the run began (nil: read when needed).
     var indexRead: PendingIndexRead?
+    /// The index being built from tonight's first MPI load, if the reference refresh made one.
+    var indexFromLoad: MPIIndexFromFirstLoad?
 
     func execute(summary: inout RunSummary, inputs: inout [RunInput]) throws {
         var stage = StageClock(show: options.showProgress, logger: logger)

@@ -134,7 +134,9 @@ public struct NightlyRun {
         defer { _ = indexRead?.take() }
         do {
             preRead = readAhead(connection, gate: gate)
-            let reference = ReferenceRefresh(config: config, options: options, logger: log, connection: connection)
+            var reference = ReferenceRefresh(config: config, options: options, logger: log, connection: connection)
+            // A first MPI load's rows make the night's index as they are written (nil when copies are off).
+            reference.indexing = options.copyIntoEmptyTables ? MPIIndexFromFirstLoad() : nil
             var touched: Set<String> = []
             // The reference data commits on its own, so that runs of other sources wait for it only briefly; a
             // dry run refreshes it inside its transaction, and rolls it back with the rest.
@@ -155,6 +157,7 @@ public struct NightlyRun {
                     runId: effectiveRunId, rejects: rejects, gate: gate, touchedByReference: touched)
                 state.preRead = preRead
                 state.indexRead = indexRead
+                state.indexFromLoad = reference.indexing
                 state.reprocessRequestNames = try Self.checksums(of: options.reprocess)
                 try state.execute(summary: &summary, inputs: &inputs)
                 summary.seconds = (ContinuousClock.now - started).seconds

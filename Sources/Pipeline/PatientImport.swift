@@ -83,6 +83,17 @@ public enum PatientImport {
         file: String, delta: Bool = false, maxRetiredPercent: Double? = nil, appliedAt: Date? = nil,
         alwaysDiff: Bool = false, connection: Connection, logger: Logger
     ) throws -> PatientImportSummary {
+        try load(
+            file: file, delta: delta, maxRetiredPercent: maxRetiredPercent, appliedAt: appliedAt,
+            alwaysDiff: alwaysDiff, indexing: nil, connection: connection, logger: logger)
+    }
+
+    /// `load`, handing the rows of a first load (the COPY straight in) to `indexing` as they are written.
+    @discardableResult
+    static func load(
+        file: String, delta: Bool = false, maxRetiredPercent: Double? = nil, appliedAt: Date? = nil,
+        alwaysDiff: Bool = false, indexing: MPIIndexFromFirstLoad?, connection: Connection, logger: Logger
+    ) throws -> PatientImportSummary {
         let started = ContinuousClock.now
         let reader = try CanonicalPersonReader(path: file, extraColumns: delta ? ["change"] : [])
         var summary = PatientImportSummary(file: reader.csv.file)
@@ -121,7 +132,12 @@ public enum PatientImport {
         if try !alwaysDiff && store.canCopyDirectly() {
             // A first load: nothing to compare or retire, so the rows go straight into the table.
             summary.path = .copy
-            let inserted = try store.copyIntoEmptyTable(next)
+            let inserted = try store.copyIntoEmptyTable {
+                let change = try next()
+                if let indexing, let change, !change.retire { indexing.add(change.patient) }
+                return change
+            }
+            try indexing?.readRowHashes(connection)
             try refuseWithoutUsableRows(delta: delta, seen: seen, summary: summary)
             changes = PatientSnapshotChanges(inserted: inserted)
         } else {

@@ -96,6 +96,26 @@ extension PatientSnapshot {
         }
     }
 
+    /// Hands every patient row's id and row hash to `body` in batches of `batchSize`, in the order of the
+    /// table's scan, through a cursor. Right after a first load COPYed the MPI into the empty table, in the same
+    /// transaction, that is the order the rows were written (the caller checks each id, and does not rely on it).
+    package static func forEachRowHash(
+        _ connection: Connection, batchSize: Int = 100_000,
+        _ body: ([(patientId: String, rowHash: Int64)]) throws -> Void
+    ) throws {
+        try connection.execute(
+            unsafeSQL:
+                "DECLARE lastmile_mpi_hashes NO SCROLL CURSOR FOR SELECT p.patient_id, \(rowHashSQL) FROM lastmile.patient p"
+        )
+        while true {
+            let rows = try connection.execute(unsafeSQL: "FETCH FORWARD \(batchSize) FROM lastmile_mpi_hashes").rows
+            if rows.isEmpty { break }
+            try body(
+                rows.compactMap { row in row[1].flatMap(Int64.init).flatMap { hash in row[0].map { ($0, hash) } } })
+        }
+        try connection.execute(unsafeSQL: "CLOSE lastmile_mpi_hashes")
+    }
+
     /// The patient rows changed after `since`, active or not. A transaction that began before `since` but
     /// committed after the index was made is not seen here: the caller checks the result against the digest.
     package static func changed(_ connection: Connection, since: String) throws -> [PatientIndexRow] {

@@ -136,6 +136,37 @@ import Testing
                 == Self.referenceDecisions(rows, incoming: Self.world.incoming))
     }
 
+    @Test func rowHashesAssignedAfterTheRowsMakeTheSameIndex() {
+        let rows = Self.rows(Self.world.mpi).reversed().map { $0 }
+        let unhashed = rows.map { MPIIndexRow(patientId: $0.patientId, person: $0.person, rowHash: 0) }
+        var hashes = rows.map { (patientId: $0.patientId, rowHash: $0.rowHash) }
+        // As a table scan after a COPY may give them: two rows moved ahead of their turn.
+        hashes.insert(hashes.remove(at: 300), at: 20)
+        hashes.insert(hashes.remove(at: 301), at: 21)
+        var builder = MPIIndexBuilder()
+        builder.append(unhashed)
+        var assignment = MPIIndexBuilder.RowHashAssignment()
+        builder.assignRowHashes(Array(hashes.prefix(100)), &assignment)
+        builder.assignRowHashes(Array(hashes.dropFirst(100)), &assignment)
+        let assigned = builder.assignedAllRowHashes(&assignment)
+        #expect(assigned)
+        let index = builder.finish(changedUpTo: "2026-11-20 00:00:00+00")
+        #expect(index.image().rowHashes == Self.built(rows).image().rowHashes)
+
+        // A row missing, one twice, or one the builder never saw: refused.
+        for wrong in [
+            Array(hashes.dropLast()), hashes + [hashes[5]],
+            Array(hashes.dropLast()) + [(patientId: "Q-unknown", rowHash: 1)],
+        ] {
+            var other = MPIIndexBuilder()
+            other.append(unhashed)
+            var state = MPIIndexBuilder.RowHashAssignment()
+            other.assignRowHashes(wrong, &state)
+            let assigned = other.assignedAllRowHashes(&state)
+            #expect(!assigned)
+        }
+    }
+
     @Test func aPermutationIsAppliedInPlace() {
         var values = ["a", "b", "c", "d", "e", "f"]
         MPIIndexBuilder.permute(&values, by: [3, 0, 1, 2, 5, 4])

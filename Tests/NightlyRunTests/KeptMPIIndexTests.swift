@@ -64,7 +64,7 @@ final class IndexLog: LogHandler, @unchecked Sendable {
         try TestDatabase.withFreshDatabase { url in
             let db = try prepareWarehouse(url, workspace: workspace)
             _ = try night(workspace, db, keptIn: directory, log: log)
-            #expect(log.last()?.how == "rebuilt")
+            #expect(log.last()?.how == "built during the MPI load")
             let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
             #expect(mode == 0o600)
 
@@ -125,6 +125,27 @@ final class IndexLog: LogHandler, @unchecked Sendable {
             _ = try night(workspace, db, keptIn: directory, log: log)
             #expect(log.last().map { ($0.how, $0.reason) } ?? ("", "") == ("rebuilt", "stale"))
         }
+    }
+
+    @Test func theIndexBuiltDuringTheFirstMPILoadIsTheOneBuiltFromTheWarehouse() throws {
+        let workspace = try SampleWorkspace()
+        let duringLoad = workspace.root.appendingPathComponent("during-load")
+        let fromWarehouse = workspace.root.appendingPathComponent("from-warehouse")
+        let log = IndexLog()
+        try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            _ = try night(workspace, db, keptIn: duringLoad, log: log)
+            #expect(log.last()?.how == "built during the MPI load")
+            // The same warehouse the next night (the MPI snapshot unchanged, so skipped): no kept file in this
+            // directory, so the index is built from the patient table, and written.
+            _ = try night(workspace, db, keptIn: fromWarehouse, log: log)
+            #expect(log.last().map { ($0.how, $0.reason) } ?? ("", "") == ("rebuilt", "missing"))
+        }
+        let name = "mpi-index.bin"
+        let a = try Data(contentsOf: duringLoad.appendingPathComponent(name))
+        let b = try Data(contentsOf: fromWarehouse.appendingPathComponent(name))
+        #expect(a.count > 10_000)
+        #expect(a == b)
     }
 
     @Test func aNightMatchedWithTheKeptIndexLoadsWhatANightWithoutOneLoads() throws {
