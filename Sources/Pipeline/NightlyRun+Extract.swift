@@ -284,10 +284,28 @@ struct RunSink: RecordSink {
     /// Gate 1's result, when it was applied as the file was read ahead (`PreReadInputs`).
     var gate1: (admitted: [SourceRecord], tally: DecisionTally)?
     private var raw: [RawRow?] = []
+    /// When set, each record passes gate 1 as it is accepted, and is kept in `records` only if `keepRecords`:
+    /// a file's records are then never held twice (as read and as admitted) at once.
+    private var gating: (gate: PreReadInputs.Gate1, keepRecords: Bool)?
+
+    init() {}
+
+    /// A sink that applies `gate1` to each record as it is accepted (`gate1` holds the result).
+    init(gatingWith gate1: PreReadInputs.Gate1, keepRecords: Bool) {
+        gating = (gate1, keepRecords)
+        self.gate1 = ([], DecisionTally())
+    }
 
     mutating func accept(_ record: SourceRecord) {
-        records.append(record)
         recordCount += 1
+        guard let gating else {
+            records.append(record)
+            return
+        }
+        let result = gating.gate.gate.admit(record, purpose: gating.gate.purpose, on: gating.gate.asOf)
+        gate1?.tally.record(result.decision)
+        if let kept = result.admitted { gate1?.admitted.append(kept) }
+        if gating.keepRecords { records.append(record) }
     }
 
     mutating func warn(_ warning: InputWarning) { warnings.append(warning) }

@@ -147,17 +147,14 @@ final class PreReadInputs: @unchecked Sendable {
                 store(Entry(state: state, sha256: sha256, bytes: bytes, result: nil), source: source.name, path: path)
                 continue
             }
-            var sink = RunSink()
+            // Gate 1 as the records are read; only a full snapshot's records are read again (to retire what it
+            // no longer lists), so only they are kept as read.
+            var sink = RunSink(gatingWith: gate1, keepRecords: source.feed.snapshot == .full)
             let result: Result<RunSink, InputError>
             do {
                 try extractor.extract(InputLocation(path: path, name: name), into: &sink)
                 // Changed while read: the extract stage reads it itself (and finds it changed, or settled).
                 guard InputFiles.state(path) == state else { continue }
-                var tally = DecisionTally()
-                let admitted = gate1.gate.admitAll(sink.records, purpose: gate1.purpose, on: gate1.asOf, tally: &tally)
-                sink.gate1 = (admitted, tally)
-                // Only a full snapshot's records are read again (to retire what it no longer lists).
-                if source.feed.snapshot != .full { sink.records = [] }
                 result = .success(sink)
             } catch let error as InputError {
                 result = .failure(error)
