@@ -128,7 +128,7 @@ struct RunState {
             plan.crosswalkRows, reviews: plan.reviewRows, rejected: plan.rejected, runId: runId,
             connection: connection, logger: logger, alwaysMerge: alwaysMerge)
         let review = ReviewQueue(connection: connection)
-        try review.hold(plan.heldRecords, runId: runId)
+        try review.hold(plan.heldRecords, runId: runId, alwaysMerge: alwaysMerge)
         try review.markLoaded(plan.released, runId: runId)
         return counts
     }

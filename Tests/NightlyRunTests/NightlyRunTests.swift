@@ -41,7 +41,7 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
         "source_crosswalk": "source, source_person_id, patient_id, match_probability, demographics_hash, decided_run",
         "review_queue":
             "source, source_person_id, candidate_patient_id, runner_up_patient_id, match_probability, reason, run_id",
-        "rejected_row": "*", "flag": "*",
+        "rejected_row": "*", "flag": "*", "review_record": "*",
     ]
     return try SampleWorkspace.digest(connection, tables: tables)
 }
@@ -83,7 +83,7 @@ func loadedRows(_ connection: Connection) throws -> [String: String] {
         #expect(copiedRows == mergedRows)
         for table in [
             "attendance_day", "shelter_stay", "bed_night", "booking", "housing_status", "source_crosswalk",
-            "review_queue", "flag",
+            "review_queue", "flag", "review_record",
         ] {
             #expect(
                 copiedRows[table]?.hasPrefix("0:") == false, "\(table) is empty: the comparison would prove nothing")
