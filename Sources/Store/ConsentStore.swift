@@ -115,11 +115,21 @@ public struct ConsentStore {
 
     /// A PostgreSQL text-array literal for binding as one parameter (`$1::text[]`); every element is quoted.
     package static func textArray(_ values: [String]) -> String {
-        "{"
-            + values.map {
-                "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                    + "\""
+        // Byte by byte: Foundation's replacingOccurrences cost a third of saving 7,700 consent directives.
+        let quote = UInt8(ascii: "\"")
+        let backslash = UInt8(ascii: "\\")
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(values.reduce(2) { $0 + $1.utf8.count + 3 })
+        for (i, value) in values.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(quote)
+            for byte in value.utf8 {
+                if byte == quote || byte == backslash { out.append(backslash) }
+                out.append(byte)
             }
-            .joined(separator: ",") + "}"
+            out.append(quote)
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 }

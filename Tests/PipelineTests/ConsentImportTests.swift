@@ -64,6 +64,19 @@ import Warehouse
         }
     }
 
+    /// The array literal every batch binds: PostgreSQL reads back exactly the values given, whatever they hold.
+    @Test func aTextArrayLiteralReadsBackAsItsValues() throws {
+        let values = ["P1", "", "a\"b", "c\\d", "e,f", "{g}", "NULL", " h ", "ñ é", "\\\""]
+        try withMigratedDatabase { db in
+            let back = try db.execute(
+                "SELECT v FROM unnest($1::text[]) WITH ORDINALITY AS t(v, n) ORDER BY n",
+                [ConsentStore.textArray(values)]
+            ).rows.map { $0[0] }
+            #expect(back == values)
+            #expect(try db.execute("SELECT cardinality($1::text[])", [ConsentStore.textArray([])]).scalar == "0")
+        }
+    }
+
     @Test func aFHIRBundleIsStoredWithItsNestedProvisions() throws {
         let input = ConsentImport.Input(path: fixture("consent-bundle-valid.json"), format: .fhir)
         try withMigratedDatabase { db in
