@@ -9,21 +9,28 @@ import Warehouse
 /// the load: the client normalises and encodes on the cores the server's COPY leaves idle.
 ///
 /// Rows are handed over as the load writes them (`add`), batched, and appended to the builder on a queue of its
-/// own (two batches in flight at most). Once the COPY is done, in the same transaction, `readRowHashes` takes
-/// each row's hash as the warehouse stored it, in the order of the table's scan (`RowHashAssignment`). The night then uses the index only if it still describes the
-/// warehouse's active patients (count and digest, checked by `RunState.mpiIndex`); otherwise it builds one.
+/// own (`maxBatchesInFlight` at most, so that the COPY seldom waits for the builder). Later in the same
+/// transaction, once the rest of the reference data is loaded (the builder catches up meanwhile), and only if
+/// no delta or merge changed a patient since (`patientsChanged`), `readRowHashes` takes each row's hash as the
+/// warehouse stored it, in the order of the table's scan (`RowHashAssignment`). The night then uses the index
+/// only if it still describes the warehouse's active patients (count and digest, checked by
+/// `RunState.mpiIndex`); otherwise it builds one.
 final class MPIIndexFromFirstLoad: @unchecked Sendable {
     private let queue = DispatchQueue(label: "lastmile.mpi-index.first-load")
-    private let inFlight = DispatchSemaphore(value: 2)
+    private let inFlight = DispatchSemaphore(value: maxBatchesInFlight)
     private var builder = MPIIndexBuilder()
     private var batch: [MPIIndexRow] = []
-    /// False once the rows cannot make the index (a second load, or hashes that do not line up).
+    /// False once the rows cannot make the index (patients changed since, or hashes that do not line up).
     private var usable = true
     private var hashed = false
+    /// Rows handed over by `add`.
+    private var added = 0
     /// Why the rows made no index (for the log); nil while they can.
     private(set) var problem: String?
 
     static let batchSize = 16_384
+    /// Batches handed over and not yet appended (about 5 MB each) above which `add` waits.
+    static let maxBatchesInFlight = 8
 
     /// A patient the first load wrote, with the demographics as the warehouse stores them (and reads back).
     func add(_ patient: StagedPatient) {
@@ -33,18 +40,23 @@ final class MPIIndexFromFirstLoad: @unchecked Sendable {
             birthDate: p.birthDate, sex: p.sex, street: p.street, city: p.city, state: p.state,
             postalCode: p.postalCode, phone: p.phone, ssn: p.ssn)
         batch.append(MPIIndexRow(patientId: patient.patientId, person: stored, rowHash: 0))
+        added += 1
         if batch.count == Self.batchSize { flush() }
     }
 
-    /// After the COPY, inside its transaction: waits for the builder, then sets each row's stored hash.
+    /// A later load of the same refresh (a delta, a merge) changed patients: the rows no longer make the index.
+    func patientsChanged() {
+        guard added > 0 else { return }
+        usable = false
+        problem = "patients changed after the MPI load"
+    }
+
+    /// After the load, inside its transaction: waits for the builder, then sets each row's stored hash. Does
+    /// nothing when no load handed rows over.
     func readRowHashes(_ connection: Connection) throws {
         flush()
         queue.sync {}
-        guard usable, !hashed else {
-            usable = false
-            problem = "a second MPI load"
-            return
-        }
+        guard usable, !hashed, added > 0 else { return }
         hashed = true
         var assignment = MPIIndexBuilder.RowHashAssignment()
         try PatientSnapshot.forEachRowHash(connection) { builder.assignRowHashes($0, &assignment) }

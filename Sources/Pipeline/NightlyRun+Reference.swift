@@ -33,6 +33,8 @@ struct ReferenceRefresh {
             if s.redirected > 0 { summary.reference["attribution.redirected"] = s.redirected }
         }
         if !config.consentDirectives.isEmpty { try refreshConsent(into: &summary) }
+        // Late in the transaction: the index builder had the attribution and consent loads to catch up.
+        try indexing?.readRowHashes(connection)
         summary.stageSeconds["reference"] = (ContinuousClock.now - started).seconds
         return touched
     }
@@ -102,6 +104,7 @@ struct ReferenceRefresh {
         for delta in config.mpiDeltas {
             let s = try PatientImport.load(
                 file: delta, delta: true, appliedAt: now, connection: connection, logger: logger)
+            if s.inserted + s.updated + s.reactivated + s.retired > 0 { indexing?.patientsChanged() }
             summary.reference["mpi.delta.rows", default: 0] += s.rowsRead
             summary.reference["mpi.delta.changed", default: 0] += s.inserted + s.updated + s.reactivated + s.retired
             summary.reference["mpi.delta.rejected", default: 0] += s.rejected
@@ -113,6 +116,7 @@ struct ReferenceRefresh {
             summary.reference["mpi.merges.unmerged", default: 0] += s.unmerged
             summary.reference["mpi.merges.rejected", default: 0] += s.rejections.count
             touched.formUnion(s.touchedPatients)
+            if s.merged + s.unmerged > 0 { indexing?.patientsChanged() }
         }
         return touched
     }

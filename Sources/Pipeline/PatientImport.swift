@@ -88,7 +88,8 @@ public enum PatientImport {
             alwaysDiff: alwaysDiff, indexing: nil, connection: connection, logger: logger)
     }
 
-    /// `load`, handing the rows of a first load (the COPY straight in) to `indexing` as they are written.
+    /// `load`, handing the rows of a first load (the COPY straight in) to `indexing` as they are written; the
+    /// caller then has it read their hashes (`MPIIndexFromFirstLoad.readRowHashes`) in the same transaction.
     @discardableResult
     static func load(
         file: String, delta: Bool = false, maxRetiredPercent: Double? = nil, appliedAt: Date? = nil,
@@ -137,7 +138,6 @@ public enum PatientImport {
                 if let indexing, let change, !change.retire { indexing.add(change.patient) }
                 return change
             }
-            try indexing?.readRowHashes(connection)
             try refuseWithoutUsableRows(delta: delta, seen: seen, summary: summary)
             changes = PatientSnapshotChanges(inserted: inserted)
         } else {

@@ -148,6 +148,29 @@ final class IndexLog: LogHandler, @unchecked Sendable {
         #expect(a == b)
     }
 
+    /// A delta applied after the first load (in the same refresh) changed a patient: the load's rows are stale,
+    /// so the index is built from the warehouse (the stale one would pass the digest check: its hashes are read
+    /// from the table).
+    @Test func aDeltaAfterTheFirstMPILoadHasTheIndexBuiltFromTheWarehouse() throws {
+        let workspace = try SampleWorkspace()
+        let mpi = try String(contentsOf: workspace.sampleData.appendingPathComponent("mpi.csv"), encoding: .utf8)
+        let lines = mpi.split(separator: "\n")
+        var moved = lines[1].split(separator: ",", omittingEmptySubsequences: false)
+        moved[5] = "9 Delta Moved Rd"
+        try Data("\(lines[0]),change\n\(moved.joined(separator: ",")),updated\n".utf8).write(
+            to: workspace.sampleData.appendingPathComponent("mpi-delta.csv"))
+        try workspace.edit(
+            "pipelines/nightly.yaml", replacing: "  mpi: ../sample-data/mpi.csv",
+            with: "  mpi: ../sample-data/mpi.csv\n  mpi_delta: [../sample-data/mpi-delta.csv]")
+        let log = IndexLog()
+        try TestDatabase.withFreshDatabase { url in
+            let db = try prepareWarehouse(url, workspace: workspace)
+            let summary = try night(workspace, db, keptIn: workspace.root.appendingPathComponent("index"), log: log)
+            #expect(summary.reference["mpi.delta.changed"] == 1)
+            #expect(log.last().map { ($0.how, $0.reason) } ?? ("", "") == ("rebuilt", "missing"))
+        }
+    }
+
     @Test func aNightMatchedWithTheKeptIndexLoadsWhatANightWithoutOneLoads() throws {
         let workspace = try SampleWorkspace()
         let directory = workspace.root.appendingPathComponent("kept/match-index")
