@@ -10,7 +10,10 @@ import LastMileCore
 /// exactly the bytes COPY would send (`takeRow`).
 public struct CopyWriter: ~Copyable {
     private let connection: Connection?
-    private let buffer: UnsafeMutableRawPointer
+    private var buffer: UnsafeMutableRawPointer
+    /// The buffer being sent (or last sent) while `buffer` fills; nil for a scratch writer.
+    private var spare: UnsafeMutableRawPointer?
+    private let sender: CopySender?
     private let capacity: Int
     private var used = 0
     private var fieldsInRow = 0
@@ -24,6 +27,8 @@ public struct CopyWriter: ~Copyable {
         self.connection = connection
         self.capacity = Self.flushThreshold * 2
         self.buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        self.spare = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        self.sender = CopySender(connection.handle)
     }
 
     /// A writer that sends nothing: rows are taken back with `takeRow`.
@@ -31,9 +36,15 @@ public struct CopyWriter: ~Copyable {
         self.connection = nil
         self.capacity = Self.flushThreshold * 2
         self.buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        self.spare = nil
+        self.sender = nil
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        // The sender is done with both buffers: `Connection.withCopy` waits for it before the writer goes.
+        buffer.deallocate()
+        spare?.deallocate()
+    }
 
     /// Hands the bytes buffered since the last call (one row's fields, without the row's end) to `body`, then
     /// empties the buffer. For a scratch writer (`init()`), which never sends them.
@@ -142,18 +153,24 @@ public struct CopyWriter: ~Copyable {
         }
     }
 
-    /// Sends what is buffered. Calls `PQputCopyData`.
+    /// Hands what is buffered to the sender (`PQputCopyData` on its thread) and goes on in the other buffer.
     mutating func flush() throws(WarehouseError) {
         guard used > 0 else { return }
-        guard let connection else {
+        guard let connection, let sender, let other = spare else {
             // A scratch writer holds one row; a row past its 2 MiB is not hashed but refused.
             throw WarehouseError(
                 kind: .server, context: "hash a row", clientMessage: "the row is longer than \(capacity) bytes")
         }
-        if connection.handle.putCopyData(buffer, count: used) != 1 {
-            throw connection.lostConnection("COPY")
-        }
+        guard sender.send(buffer, count: used) else { throw connection.lostConnection("COPY") }
+        spare = buffer
+        buffer = other
         used = 0
+    }
+
+    /// Sends what is buffered and waits until everything is sent. False when a send failed.
+    mutating func finishSending() -> Bool {
+        let flushed = (try? flush()) != nil
+        return (sender?.finish() ?? true) && flushed
     }
 
     private mutating func separate() {
@@ -252,10 +269,11 @@ extension Connection {
         var bodyError: (any Error)?
         do {
             try body(&writer)
-            try writer.flush()
         } catch {
             bodyError = error
         }
+        // Whatever happened, the sender is done with the connection before it is used here again.
+        if !writer.finishSending() && bodyError == nil { bodyError = lostConnection("COPY") }
         // Aborting sends an error message to the server, which fails the COPY: no row of it is kept.
         if handle.putCopyEnd(errorMessage: bodyError == nil ? nil : "aborted by lastmile") != 1 {
             throw bodyError ?? lostConnection("COPY")
@@ -274,5 +292,56 @@ extension Connection {
         if let bodyError { throw bodyError }
         if let serverError { throw serverError }
         return stored
+    }
+}
+
+/// Sends a COPY's filled buffers on a thread of its own while the writer fills the next one. With
+/// `PQputCopyData` called in line, the writer waited while the server read each megabyte (a Unix socket queues
+/// a few hundred kilobytes), then the server waited while the writer filled the next: the two took turns, and
+/// a 1M-patient MPI load took as long as both together.
+///
+/// One send is under way at a time; the connection is used by the sender's thread only between `send` and the
+/// next `send` or `finish`, which wait for it.
+final class CopySender: @unchecked Sendable {
+    private let handle: PQConnectionHandle
+    private let work = DispatchSemaphore(value: 0)
+    /// Signalled when no send is under way.
+    private let idle = DispatchSemaphore(value: 1)
+    private var pending: (bytes: UnsafeRawPointer, count: Int)?
+    private var failed = false
+
+    init(_ handle: PQConnectionHandle) {
+        self.handle = handle
+        Thread.detachNewThread { [self] in
+            while true {
+                work.wait()
+                guard let (bytes, count) = pending else { return }
+                if self.handle.putCopyData(bytes, count: count) != 1 { failed = true }
+                idle.signal()
+            }
+        }
+    }
+
+    /// Waits for the send under way, then starts sending `count` bytes at `bytes` (left alone by the caller
+    /// until the next `send` or `finish`). False, and nothing sent, once a send has failed.
+    func send(_ bytes: UnsafeRawPointer, count: Int) -> Bool {
+        idle.wait()
+        guard !failed else {
+            idle.signal()
+            return false
+        }
+        pending = (bytes, count)
+        work.signal()
+        return true
+    }
+
+    /// Waits for the send under way and ends the thread (call once). False when a send failed.
+    func finish() -> Bool {
+        idle.wait()
+        pending = nil
+        work.signal()
+        // Back to its first value: libdispatch traps on a semaphore freed below it.
+        idle.signal()
+        return !failed
     }
 }
