@@ -2,24 +2,6 @@ import Foundation
 import LastMileCore
 import Warehouse
 
-/// Values handed to threads that only read them, or write parts no other thread touches.
-private struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
-
-/// The first error of work done on several threads.
-private final class FirstError: @unchecked Sendable {
-    private let lock = NSLock()
-    private var error: (any Error)?
-
-    func keep(_ error: any Error) { lock.withLock { self.error = self.error ?? error } }
-
-    func rethrow() throws {
-        if let error = lock.withLock({ error }) { throw error }
-    }
-}
-
 /// One event table as `EventStore` writes it: the table, its key, and each column beside the value it takes
 /// from a linked record, so the column list and the row writer are one list and cannot drift apart.
 package struct EventTable<Event> {
