@@ -2,6 +2,7 @@
 import Foundation
 import TestSupport
 import Testing
+import Warehouse
 
 @Suite(.serialized) struct DatabaseCommandTests {
     @Test func unreachableWarehouseExitsTemporarilyUnavailableWithoutThePassword() throws {
@@ -48,6 +49,13 @@ import Testing
         let status = try LastMileBinary.run(["db", "status"], in: directory.url)
         #expect(status.status == 0)
         #expect(status.stdout.contains("running"))
+        // The buffer cache set at creation is the server's (and stays editable in postgresql.conf).
+        let url = try LastMileBinary.run(["db", "url"], in: directory.url).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let expected = EmbeddedCluster.sharedBuffersMiB(physicalMemory: ProcessInfo.processInfo.physicalMemory)
+        let setting = try Connection(url).execute(
+            "SELECT (setting::bigint * 8 / 1024)::text FROM pg_settings WHERE name = 'shared_buffers'")
+        #expect(setting.scalar == String(expected))
         #expect(status.stdout.range(of: #"schema:    [1-9]"#, options: .regularExpression) != nil)
         let stop = try LastMileBinary.run(["db", "stop"], in: directory.url)
         #expect(stop.status == 0)

@@ -6,6 +6,14 @@ import Testing
 import Warehouse
 
 @Suite(.serialized) struct EmbeddedClusterTests {
+    @Test func aNewWarehouseGetsASixteenthOfTheMemoryForItsBufferCacheWithinBounds() {
+        let gib: UInt64 = 1 << 30
+        #expect(EmbeddedCluster.sharedBuffersMiB(physicalMemory: 1 * gib) == 128)
+        #expect(EmbeddedCluster.sharedBuffersMiB(physicalMemory: 8 * gib) == 512)
+        #expect(EmbeddedCluster.sharedBuffersMiB(physicalMemory: 24 * gib) == 1024)
+        #expect(EmbeddedCluster.sharedBuffersMiB(physicalMemory: 256 * gib) == 1024)
+    }
+
     @Test func startStopStartKeepsDataAndReportsStatus() throws {
         let directory = try TemporaryDirectory()
         let cluster = EmbeddedCluster(
