@@ -130,13 +130,17 @@ public final class BlockingIndex: Sendable {
         self.maxBlockSize = maxBlockSize
         let built = Parallel.map(count: rules.count, chunkSize: 1) { r -> [KeyColumn] in
             let rule = rules[r.lowerBound]
-            var pairs: [(UInt64, Int32)] = []
-            pairs.reserveCapacity(mpi.count)
+            var keys: [UInt64] = []
+            var members: [Int32] = []
+            keys.reserveCapacity(mpi.count)
+            members.reserveCapacity(mpi.count)
             for i in 0..<mpi.count {
-                if let k = rule.key(mpi, i, lexicon) { pairs.append((k, Int32(i))) }
+                if let k = rule.key(mpi, i, lexicon) {
+                    keys.append(k)
+                    members.append(Int32(i))
+                }
             }
-            pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-            return [KeyColumn(keys: pairs.map { $0.0 }, members: pairs.map { $0.1 })]
+            return [KeyColumn.sortedByKey(keys: keys, members: members)]
         }
         keys = built.map { $0.keys }
         members = built.map { $0.members }
@@ -174,6 +178,47 @@ public final class BlockingIndex: Sendable {
 struct KeyColumn: Sendable {
     var keys: [UInt64]
     var members: [Int32]
+}
+
+extension KeyColumn {
+    /// The entries in key order, those of equal keys in the order given: with members given in increasing
+    /// order, the order of the (key, member) pairs. A stable radix sort, a byte of the key a pass, skipping the
+    /// bytes every key shares (a comparison sort of the pairs was most of a first night's index build).
+    static func sortedByKey(keys: [UInt64], members: [Int32]) -> KeyColumn {
+        let n = keys.count
+        var keys = keys
+        var members = members
+        var keysOut = [UInt64](repeating: 0, count: n)
+        var membersOut = [Int32](repeating: 0, count: n)
+        for shift in stride(from: UInt64(0), to: 64, by: 8) {
+            var starts = [Int](repeating: 0, count: 256)
+            for k in keys { starts[Int(truncatingIfNeeded: k >> shift) & 0xFF] += 1 }
+            guard !starts.contains(n) else { continue }
+            var offset = 0
+            for b in 0..<256 {
+                let count = starts[b]
+                starts[b] = offset
+                offset += count
+            }
+            keys.withUnsafeBufferPointer { keysIn in
+                members.withUnsafeBufferPointer { membersIn in
+                    keysOut.withUnsafeMutableBufferPointer { keysTo in
+                        membersOut.withUnsafeMutableBufferPointer { membersTo in
+                            for i in 0..<n {
+                                let b = Int(truncatingIfNeeded: keysIn[i] >> shift) & 0xFF
+                                keysTo[starts[b]] = keysIn[i]
+                                membersTo[starts[b]] = membersIn[i]
+                                starts[b] += 1
+                            }
+                        }
+                    }
+                }
+            }
+            swap(&keys, &keysOut)
+            swap(&members, &membersOut)
+        }
+        return KeyColumn(keys: keys, members: members)
+    }
 }
 
 /// Candidate pairs and how each rule contributed.

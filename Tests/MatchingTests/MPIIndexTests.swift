@@ -167,6 +167,21 @@ import Testing
         }
     }
 
+    @Test func keyColumnsSortAsTheirPairsDo() {
+        var generator = SystemRandomNumberGenerator()
+        for (count, distinct) in [(0, 1), (1, 1), (5_000, 7), (20_000, 50_000), (20_000, 1 << 40)] {
+            // Keys with high bytes shared (as blocking keys have), many repeated; members in increasing order.
+            let keys = (0..<count).map { _ in
+                0x4142_0000_0000_0000 | UInt64.random(in: 0..<UInt64(distinct), using: &generator)
+            }
+            let members = (0..<count).map { Int32($0) }
+            let sorted = KeyColumn.sortedByKey(keys: keys, members: members)
+            let pairs = zip(keys, members).sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+            #expect(sorted.keys == pairs.map(\.0))
+            #expect(sorted.members == pairs.map(\.1))
+        }
+    }
+
     @Test func aPermutationIsAppliedInPlace() {
         var values = ["a", "b", "c", "d", "e", "f"]
         MPIIndexBuilder.permute(&values, by: [3, 0, 1, 2, 5, 4])
