@@ -83,11 +83,21 @@ package struct AttributionStore {
     }
 
     /// Removes staged rows whose patient is not active in the MPI snapshot; returns their lines.
+    ///
+    /// Each staged row looks its patient up by the primary key (`LATERAL … LIMIT 1`): as `NOT EXISTS`,
+    /// PostgreSQL 15 hashed the whole patient table for a panel of tens of thousands of rows (0.8 s at 1M
+    /// patients right after a first load, 0.2 s so).
     package func unstageUnknownPatients() throws -> [Int] {
         try lines(
             """
             DELETE FROM attribution_stage s
-            WHERE NOT EXISTS (SELECT 1 FROM lastmile.patient p WHERE p.patient_id = s.patient_id AND p.active)
+            WHERE s.ctid IN (
+                SELECT t.ctid FROM attribution_stage t
+                LEFT JOIN LATERAL (
+                    SELECT true AS known FROM lastmile.patient p
+                    WHERE p.patient_id = t.patient_id AND p.active LIMIT 1
+                ) k ON true
+                WHERE k.known IS NULL)
             RETURNING line
             """)
     }
