@@ -260,7 +260,7 @@ extension RunState {
         }
         var tally = DecisionTally()
         if let ahead = sink.gate1 {
-            night.admitted.append(ahead.admitted)
+            night.admitted.append(contentsOf: ahead.admitted)
             tally = ahead.tally
         } else {
             night.admitted.append(
@@ -281,8 +281,15 @@ struct RunSink: RecordSink {
     private(set) var recordCount = 0
     var rejections: [RowRejection] = []
     var warnings: [InputWarning] = []
-    /// Gate 1's result, when it was applied as the file was read ahead (`PreReadInputs`).
-    var gate1: (admitted: [SourceRecord], tally: DecisionTally)?
+    /// Gate 1's result, when it was applied as the file was read ahead (`PreReadInputs`): the records admitted,
+    /// in chunks of `admittedChunk` (the match stage groups them a chunk at a time, so a file's records are
+    /// never held twice whole: grouping the largest file held 130 MB of copies at the 1M first night's peak).
+    var gate1: (admitted: [[SourceRecord]], tally: DecisionTally)? {
+        gating == nil ? nil : (admittedChunks, gateTally)
+    }
+    static let admittedChunk = 1 << 16
+    private var admittedChunks: [[SourceRecord]] = []
+    private var gateTally = DecisionTally()
     private var raw: [RawRow?] = []
     /// When set, each record passes gate 1 as it is accepted, and is kept in `records` only if `keepRecords`:
     /// a file's records are then never held twice (as read and as admitted) at once.
@@ -293,7 +300,6 @@ struct RunSink: RecordSink {
     /// A sink that applies `gate1` to each record as it is accepted (`gate1` holds the result).
     init(gatingWith gate1: PreReadInputs.Gate1, keepRecords: Bool) {
         gating = (gate1, keepRecords)
-        self.gate1 = ([], DecisionTally())
     }
 
     mutating func accept(_ record: SourceRecord) {
@@ -303,8 +309,14 @@ struct RunSink: RecordSink {
             return
         }
         let result = gating.gate.gate.admit(record, purpose: gating.gate.purpose, on: gating.gate.asOf)
-        gate1?.tally.record(result.decision)
-        if let kept = result.admitted { gate1?.admitted.append(kept) }
+        gateTally.record(result.decision)
+        if let kept = result.admitted {
+            if admittedChunks.last.map({ $0.count == Self.admittedChunk }) ?? true {
+                admittedChunks.append([])
+                admittedChunks[admittedChunks.count - 1].reserveCapacity(Self.admittedChunk)
+            }
+            admittedChunks[admittedChunks.count - 1].append(kept)
+        }
         if gating.keepRecords { records.append(record) }
     }
 

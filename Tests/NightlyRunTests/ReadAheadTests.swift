@@ -53,7 +53,7 @@ import Warehouse
         #expect(ahead.checksum(source: source.name, path: path, state: state)?.hex == sha256)
         let sink = try #require(ahead.take(source: source.name, path: path, state: state, sha256: sha256)).get()
         // Gate 1 applied as read; a delta source's records then live on only as the admitted ones.
-        let admitted = try #require(sink.gate1).admitted
+        let admitted = try #require(sink.gate1).admitted.joined()
         #expect(sink.recordCount > 0 && !admitted.isEmpty && admitted.count <= sink.recordCount)
         #expect(source.feed.snapshot == .full || sink.records.isEmpty)
         #expect(ahead.take(source: source.name, path: path, state: state, sha256: sha256) == nil, "taken once")
