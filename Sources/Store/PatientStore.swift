@@ -104,12 +104,7 @@ package struct PatientStore {
     /// the current role): a first load then goes straight into the table, with nothing to compare.
     /// - Important: call it inside the transaction that loads, after taking the reference lock.
     package func canCopyDirectly() throws -> Bool {
-        try connection.execute(
-            """
-            SELECT NOT row_security_active('lastmile.patient'::regclass)
-                AND NOT EXISTS (SELECT 1 FROM lastmile.patient)
-            """
-        ).scalar == "t"
+        try connection.canCopyStraightIn("lastmile.patient")
     }
 
     /// COPYs the patients `next` hands out straight into the empty `lastmile.patient` (see `canCopyDirectly`);

@@ -25,7 +25,7 @@ package struct ReviewQueue {
         let order = last.values.sorted()
         // Into an empty table (a first night) the rows go straight in: the merge below would insert each of them,
         // after staging them and converting their JSON a second time (1.2 s of a 1M first night's 2.4 s).
-        if try !alwaysMerge && canCopyDirectly() {
+        if try !alwaysMerge && connection.canCopyStraightIn("lastmile.review_record") {
             _ = try connection.withCopy(
                 "COPY lastmile.review_record (source, source_person_id, record_id, record, run_id) FROM STDIN"
             ) { writer in
@@ -108,16 +108,6 @@ package struct ReviewQueue {
             bytes.append(UInt8(ascii: "\n"))
         }
         return bytes
-    }
-
-    /// True when `lastmile.review_record` holds no row and COPY may write it (no row-level security applies).
-    private func canCopyDirectly() throws -> Bool {
-        try connection.execute(
-            """
-            SELECT NOT row_security_active('lastmile.review_record'::regclass)
-                AND NOT EXISTS (SELECT 1 FROM lastmile.review_record)
-            """
-        ).scalar == "t"
     }
 
     /// A held record whose person the crosswalk now links, with the patient.

@@ -167,18 +167,12 @@ package struct StagedMerge {
         return values
     }
 
-    /// True when no stored row shares a partition with the batch and COPY may write the table: PostgreSQL
-    /// refuses `COPY FROM` into a table whose row-level security applies to the current role (the loader login
-    /// and `lastmile.flag`).
+    /// True when no stored row shares a partition with the batch and COPY may write the table.
     private func canCopyDirectly(partitions values: [String], connection: Connection) throws -> Bool {
-        let stored =
-            partitionColumn.map { "SELECT 1 FROM lastmile.\(table) WHERE \($0) = ANY($2::text[])" }
-            ?? "SELECT 1 FROM lastmile.\(table)"
-        var parameters: [any SQLParameter] = ["lastmile.\(table)"]
-        if partitionColumn != nil { parameters.append(ConsentStore.textArray(values)) }
-        return try connection.execute(
-            "SELECT NOT row_security_active($1::text::regclass) AND NOT EXISTS (\(stored))", parameters
-        ).scalar == "t"
+        guard let partitionColumn else { return try connection.canCopyStraightIn("lastmile.\(table)") }
+        return try connection.canCopyStraightIn(
+            "lastmile.\(table)", holdingNoRowWhere: "\(partitionColumn) = ANY($2::text[])",
+            [ConsentStore.textArray(values)])
     }
 
     /// Streams the rows at `indices` into `target`, the first row of each key only; returns the indices of the
@@ -352,5 +346,20 @@ package struct StagedMerge {
             try connection.execute(
                 "SELECT count(*) FROM \(stage) s WHERE EXISTS (SELECT 1 FROM lastmile.\(table) t WHERE \(matches))"
             ).scalar ?? "") ?? 0
+    }
+}
+
+extension Connection {
+    /// True when `table` (schema-qualified) holds no row (or none where `condition`, whose parameters are `$2` …)
+    /// and COPY may write it: PostgreSQL refuses `COPY FROM` into a table whose row-level security applies to the
+    /// current role (the loader login and `lastmile.flag`). A first load then goes straight into the table.
+    /// - Important: call it inside the transaction that loads, after taking the lock that serialises loads.
+    func canCopyStraightIn(
+        _ table: String, holdingNoRowWhere condition: String? = nil, _ parameters: [any SQLParameter] = []
+    ) throws -> Bool {
+        let stored = "SELECT 1 FROM \(table)" + (condition.map { " WHERE \($0)" } ?? "")
+        return try execute(
+            "SELECT NOT row_security_active($1::text::regclass) AND NOT EXISTS (\(stored))", [table] + parameters
+        ).scalar == "t"
     }
 }
