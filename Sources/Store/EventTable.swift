@@ -66,34 +66,25 @@ package struct EventTable<Event> {
         let slices = count < 4096 ? 1 : max(1, ProcessInfo.processInfo.activeProcessorCount)
         var hashes = [RowHash](repeating: RowHash.none, count: count)
         var keyHashes = [UInt64](repeating: 0, count: count)
-        let failure = FirstError()
         // Through buffer pointers, whose elements are borrowed: an array's subscript copied each record (and
         // released it) twice a row, a fifth of the hashing time.
-        records.withUnsafeBufferPointer { records in
-            rows.withUnsafeBufferPointer { rows in
-                hashes.withUnsafeMutableBufferPointer { hashesOut in
-                    keyHashes.withUnsafeMutableBufferPointer { keysOut in
-                        // Each slice writes its own rows of the outputs and reads the inputs only.
-                        let job = UncheckedSendable((keyColumns, hashed, records, rows, hashesOut, keysOut))
-                        DispatchQueue.concurrentPerform(iterations: slices) { slice in
-                            let (keyColumns, hashed, records, rows, hashes, keyHashes) = job.value
+        try records.withUnsafeBufferPointer { records in
+            try rows.withUnsafeBufferPointer { rows in
+                try hashes.withUnsafeMutableBufferPointer { hashes in
+                    try keyHashes.withUnsafeMutableBufferPointer { keyHashes in
+                        try forEachSlice(of: count, slices: slices) { part, _ in
                             var scratch = CopyWriter()
-                            do {
-                                for row in (count * slice / slices)..<(count * (slice + 1) / slices) {
-                                    try Self.write(keyColumns, &scratch, records[rows[row].0], rows[row].1)
-                                    keyHashes[row] = scratch.takeRow(Self.fnv1a)
-                                    try Self.write(hashed, &scratch, records[rows[row].0], rows[row].1)
-                                    hashes[row] = scratch.takeRow { RowHash(of: $0) }
-                                }
-                            } catch {
-                                failure.keep(error)
+                            for row in part {
+                                try Self.write(keyColumns, &scratch, records[rows[row].0], rows[row].1)
+                                keyHashes[row] = scratch.takeRow(Self.fnv1a)
+                                try Self.write(hashed, &scratch, records[rows[row].0], rows[row].1)
+                                hashes[row] = scratch.takeRow { RowHash(of: $0) }
                             }
                         }
                     }
                 }
             }
         }
-        try failure.rethrow()
         return (hashes, keyHashes)
     }
 

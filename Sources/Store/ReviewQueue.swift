@@ -66,26 +66,16 @@ package struct ReviewQueue {
             let end = min(order.count, start + 8192 * cores)
             let slices = end - start < 1024 ? 1 : cores
             var pieces = [[UInt8]](repeating: [], count: slices)
-            let failure = FirstError()
-            held.withUnsafeBufferPointer { held in
-                order.withUnsafeBufferPointer { order in
-                    pieces.withUnsafeMutableBufferPointer { pieces in
-                        // Each slice writes its own piece and reads the inputs only.
-                        let job = UncheckedSendable((held, order, pieces))
-                        DispatchQueue.concurrentPerform(iterations: slices) { slice in
-                            let (held, order, pieces) = job.value
-                            let first = start + (end - start) * slice / slices
-                            let past = start + (end - start) * (slice + 1) / slices
-                            do {
-                                pieces[slice] = try rowBytes(order[first..<past], of: held, runId: runId)
-                            } catch {
-                                failure.keep(error)
-                            }
+            try held.withUnsafeBufferPointer { held in
+                try order.withUnsafeBufferPointer { order in
+                    try pieces.withUnsafeMutableBufferPointer { pieces in
+                        try forEachSlice(of: end - start, slices: slices) { part, slice in
+                            let positions = order[(start + part.lowerBound)..<(start + part.upperBound)]
+                            pieces[slice] = try rowBytes(positions, of: held, runId: runId)
                         }
                     }
                 }
             }
-            try failure.rethrow()
             for piece in pieces { try piece.withUnsafeBytes(body) }
         }
     }
